@@ -1,0 +1,215 @@
+#include "common/auth/auth.h"
+
+#include <sodium.h>
+
+#include <fstream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/base/strings.h"
+
+namespace zx::auth {
+namespace {
+
+struct RoleEntry {
+  Role role;
+  std::string_view name;
+};
+constexpr RoleEntry kRoles[] = {
+    {Role::kVillageCadre, "village_cadre"},
+    {Role::kTownshipOfficial, "township_official"},
+    {Role::kCountyOfficial, "county_official"},
+    {Role::kDepartment, "department"},
+    {Role::kPrefectureOfficial, "prefecture_official"},
+    {Role::kRegionOfficial, "region_official"},
+    {Role::kPartner, "partner"},
+    {Role::kAuditor, "auditor"},
+    {Role::kOperator, "operator"},
+};
+
+bool RoleMayAccess(Role role, Access access) {
+  switch (access) {
+    case Access::kOperate:
+      return true;  // health-like operations: every authenticated principal
+    case Access::kRead:
+      return role != Role::kOperator && role != Role::kPartner;  // no personal registries
+    case Access::kWrite:
+      return role != Role::kOperator && role != Role::kAuditor && role != Role::kPartner;
+  }
+  return false;
+}
+
+void InitSodium() {
+  static const bool ok = sodium_init() >= 0;
+  (void)ok;
+}
+
+}  // namespace
+
+std::string_view RoleName(Role role) {
+  for (const auto& e : kRoles) {
+    if (e.role == role) return e.name;
+  }
+  return "unknown";
+}
+
+absl::StatusOr<Role> ParseRole(std::string_view name) {
+  for (const auto& e : kRoles) {
+    if (e.name == name) return e.role;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown role \"", AsAbsl(name), "\""));
+}
+
+std::string Principal::ToString() const {
+  return absl::StrCat(AsAbsl(RoleName(role)), ":", user_id, "@", division.str());
+}
+
+absl::Status Authorize(const Principal& principal, std::string_view action,
+                       const division::Code& resource_division) {
+  const auto& actions = DeclaredActions();
+  auto it = actions.find(action);
+  if (it == actions.end()) {
+    return absl::PermissionDeniedError(absl::StrCat("action ", AsAbsl(action), " is not declared"));
+  }
+  if (!RoleMayAccess(principal.role, it->second)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("role ", AsAbsl(RoleName(principal.role)), " may not ", AsAbsl(action)));
+  }
+  if (!principal.division.IsAncestorOrSelfOf(resource_division)) {
+    return absl::PermissionDeniedError(absl::StrCat(resource_division.str(),
+                                                    " is outside the jurisdiction of ",
+                                                    principal.division.str()));
+  }
+  return absl::OkStatus();
+}
+
+std::string Base64UrlEncode(std::string_view bytes) {
+  InitSodium();
+  const auto variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string out(sodium_base64_encoded_len(bytes.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), variant);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+absl::StatusOr<std::string> Base64UrlDecode(std::string_view text) {
+  InitSodium();
+  std::string out(text.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    return absl::InvalidArgumentError("not base64url");
+  }
+  out.resize(len);
+  return out;
+}
+
+KeyPair GenerateKeyPair() {
+  InitSodium();
+  KeyPair kp;
+  kp.public_key.resize(crypto_sign_PUBLICKEYBYTES);
+  kp.secret_key.resize(crypto_sign_SECRETKEYBYTES);
+  crypto_sign_keypair(reinterpret_cast<unsigned char*>(kp.public_key.data()),
+                      reinterpret_cast<unsigned char*>(kp.secret_key.data()));
+  return kp;
+}
+
+std::string SignToken(const zx::common::v1::TokenClaims& claims, std::string_view key_id,
+                      std::string_view secret_key) {
+  InitSodium();
+  const std::string signed_part =
+      absl::StrCat("zx1.", AsAbsl(key_id), ".", Base64UrlEncode(claims.SerializeAsString()));
+  unsigned char sig[crypto_sign_BYTES];
+  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(signed_part.data()),
+                       signed_part.size(),
+                       reinterpret_cast<const unsigned char*>(secret_key.data()));
+  return absl::StrCat(signed_part, ".",
+                      Base64UrlEncode(std::string_view(reinterpret_cast<char*>(sig), sizeof sig)));
+}
+
+absl::StatusOr<TokenVerifier> TokenVerifier::FromFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read token key file ", path));
+  TokenVerifier verifier;
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::string_view l = absl::StripAsciiWhitespace(line);
+    if (l.empty() || l[0] == '#') continue;
+    std::vector<std::string> parts = absl::StrSplit(l, ' ', absl::SkipEmpty());
+    auto key = parts.size() == 2 ? Base64UrlDecode(parts[1]) : absl::InvalidArgumentError("");
+    if (!key.ok() || key->size() != crypto_sign_PUBLICKEYBYTES) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": each line must be \"key_id base64url(32-byte key)\""));
+    }
+    verifier.AddKey(parts[0], *key);
+  }
+  return verifier;
+}
+
+void TokenVerifier::AddKey(std::string key_id, std::string public_key) {
+  keys_[std::move(key_id)] = std::move(public_key);
+}
+
+absl::StatusOr<Principal> TokenVerifier::Verify(std::string_view token, std::string_view audience,
+                                                absl::Time now) const {
+  InitSodium();
+  std::vector<absl::string_view> parts = absl::StrSplit(AsAbsl(token), '.');
+  if (parts.size() != 4 || parts[0] != "zx1") {
+    return absl::UnauthenticatedError("token is not of the form zx1.<kid>.<claims>.<sig>");
+  }
+  auto key = keys_.find(AsStd(parts[1]));
+  if (key == keys_.end()) {
+    return absl::UnauthenticatedError(absl::StrCat("token key id ", parts[1], " is unknown"));
+  }
+  auto sig = Base64UrlDecode(AsStd(parts[3]));
+  const std::string_view signed_part = token.substr(0, token.rfind('.'));
+  if (!sig.ok() || sig->size() != crypto_sign_BYTES ||
+      crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig->data()),
+                                  reinterpret_cast<const unsigned char*>(signed_part.data()),
+                                  signed_part.size(),
+                                  reinterpret_cast<const unsigned char*>(key->second.data())) !=
+          0) {
+    return absl::UnauthenticatedError("token signature is invalid");
+  }
+  auto bytes = Base64UrlDecode(AsStd(parts[2]));
+  zx::common::v1::TokenClaims claims;
+  if (!bytes.ok() || !claims.ParseFromString(*bytes)) {
+    return absl::UnauthenticatedError("token claims are unreadable");
+  }
+  if (claims.audience() != audience) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("token is for instance ", claims.audience(), ", not ", AsAbsl(audience)));
+  }
+  if (absl::FromUnixSeconds(claims.expires_at_unix()) <= now) {
+    return absl::UnauthenticatedError("token has expired");
+  }
+  auto role = ParseRole(claims.role());
+  auto division = division::Code::Parse(claims.division_code());
+  if (!role.ok() || !division.ok() || claims.user_id().empty()) {
+    return absl::UnauthenticatedError("token claims lack a valid user, role or division");
+  }
+  return Principal{claims.user_id(), *role, *division, claims.department(),
+                   claims.partner_province()};
+}
+
+absl::StatusOr<Principal> ParseDevToken(std::string_view token) {
+  std::vector<absl::string_view> parts = absl::StrSplit(AsAbsl(token), absl::MaxSplits('.', 3));
+  if (parts.size() != 4 || parts[0] != "dev") {
+    return absl::UnauthenticatedError("development token must be dev.<division>.<role>.<user>");
+  }
+  auto division = division::Code::Parse(AsStd(parts[1]));
+  if (!division.ok()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("development token division: ", division.status().message()));
+  }
+  auto role = ParseRole(AsStd(parts[2]));
+  if (!role.ok()) return absl::UnauthenticatedError(role.status().message());
+  if (parts[3].empty()) return absl::UnauthenticatedError("development token has no user");
+  return Principal{std::string(parts[3]), *role, *division, "", ""};
+}
+
+}  // namespace zx::auth

@@ -1,0 +1,53 @@
+// Service configuration: command-line flags, each also read from an
+// environment variable (12-factor). Validated before anything starts and
+// printed at start with secrets redacted.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace zx::config {
+
+struct ServiceConfig {
+  std::string service;        // "monitoring", "assets", ... (set by main, not a flag)
+  std::string instance;       // --instance / ZX_INSTANCE, e.g. "shufu"
+  std::string division_code;  // --division / ZX_DIVISION_CODE, 12 digits (normalised)
+  std::string host = "127.0.0.1";
+  int grpc_port = 0;
+  int metrics_port = 0;
+  std::string pg;  // libpq conninfo
+  std::string redis = "127.0.0.1:6379";
+  std::string redis_namespace;  // default "zx:<first 6 digits of division>"
+  int pg_pool_size = 8;
+  int worker_threads = 16;
+  bool allow_dev_tokens = false;
+  std::string token_keys_file;
+  std::string log_level = "info";
+  int shutdown_grace_seconds = 10;
+
+  // Derived by Validate().
+  std::string redis_host;
+  int redis_port = 0;
+};
+
+// Parses flags and environment into a config and validates it. `--help`
+// prints usage and exits the process with status 0.
+absl::StatusOr<ServiceConfig> ParseServiceConfig(std::string service, int argc,
+                                                 const char* const* argv);
+
+// Checks every field; fills the derived ones. Errors name the flag.
+absl::Status Validate(ServiceConfig& config);
+
+// One line per setting, secrets (passwords in conninfo) redacted.
+std::string Describe(const ServiceConfig& config);
+
+// "host=x password=secret" -> "host=x password=***".
+std::string RedactConninfo(std::string_view conninfo);
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackHost(std::string_view host);
+
+}  // namespace zx::config

@@ -1,0 +1,591 @@
+#include "common/events/events.h"
+
+#include "common/base/strings.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <map>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/events/redis.h"
+#include "common/logging/logging.h"
+
+namespace zx::events {
+
+std::string StreamKey(std::string_view redis_namespace, std::string_view service) {
+  return absl::StrCat(AsAbsl(redis_namespace), ":events:", AsAbsl(service));
+}
+
+std::string NewEventId() {
+  unsigned char b[16];
+  randombytes_buf(b, sizeof b);
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  char hex[33];
+  sodium_bin2hex(hex, sizeof hex, b, sizeof b);
+  std::string h(hex);
+  return absl::StrCat(h.substr(0, 8), "-", h.substr(8, 4), "-", h.substr(12, 4), "-",
+                      h.substr(16, 4), "-", h.substr(20));
+}
+
+std::string DefaultConsumerName() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return absl::StrCat(host, "-", getpid());
+}
+
+absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view instance,
+                                   const NewEvent& event) {
+  if (event.type.empty() || event.payload == nullptr) {
+    return absl::InternalError("an event needs a type and a payload");
+  }
+  zx::common::v1::Event e;
+  e.set_id(NewEventId());
+  e.set_type(event.type);
+  e.set_version(event.version);
+  const absl::Time now = absl::Now();
+  e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(now));
+  e.mutable_occurred_at()->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+  e.set_division_code(event.division_code);
+  e.set_aggregate_id(event.aggregate_id);
+  e.mutable_payload()->PackFrom(*event.payload);
+  e.set_instance(std::string(instance));
+  e.set_causation_id(event.causation_id);
+  const std::string bytes = e.SerializeAsString();
+  tx.exec_params(
+      "INSERT INTO outbox (event_id, event_type, aggregate_id, division_code, event) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      e.id(), e.type(), e.aggregate_id(), e.division_code(),
+      pqxx::binarystring(bytes.data(), bytes.size()));
+  return e.id();
+}
+
+namespace {
+
+struct StreamId {
+  int64_t ms = 0;
+  int64_t seq = 0;
+};
+
+absl::StatusOr<StreamId> ParseStreamId(std::string_view text) {
+  std::vector<absl::string_view> parts = absl::StrSplit(AsAbsl(text), '-');
+  StreamId id;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &id.ms) ||
+      !absl::SimpleAtoi(parts[1], &id.seq)) {
+    return absl::InternalError(absl::StrCat("bad stream id ", AsAbsl(text)));
+  }
+  return id;
+}
+
+std::string Str(const redisReply* r) { return std::string(r->str, r->len); }
+
+}  // namespace
+
+// ---------------------------------------------------------------- Relay
+
+struct Relay::State {
+  class Listener : public pqxx::notification_receiver {
+   public:
+    Listener(pqxx::connection_base& c, const std::string& channel)
+        : pqxx::notification_receiver(c, channel) {}
+    void operator()(const std::string&, int) override {}
+  };
+  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<Listener> listener;
+  std::unique_ptr<RedisClient> redis;
+  bool stream_checked = false;
+  absl::Time next_metrics = absl::InfinitePast();
+  prometheus::Counter* relayed = nullptr;
+  prometheus::Counter* republished = nullptr;
+  prometheus::Gauge* depth = nullptr;
+  prometheus::Gauge* lag_seconds = nullptr;
+  prometheus::Gauge* consumer_lag_family_owner = nullptr;
+  prometheus::Family<prometheus::Gauge>* group_lag = nullptr;
+  prometheus::Family<prometheus::Gauge>* group_pending = nullptr;
+};
+
+Relay::Relay(RelayOptions options, prometheus::Registry* registry)
+    : options_(std::move(options)), state_(std::make_unique<State>()) {
+  state_->redis = std::make_unique<RedisClient>(options_.redis_host, options_.redis_port);
+  if (registry != nullptr) {
+    const prometheus::Labels labels = {{"stream", options_.stream_key}};
+    state_->relayed = &prometheus::BuildCounter()
+                           .Name("zx_events_relayed_total")
+                           .Help("Outbox events published to the Redis stream")
+                           .Register(*registry)
+                           .Add(labels);
+    state_->republished = &prometheus::BuildCounter()
+                               .Name("zx_events_republished_total")
+                               .Help("Events re-published because Redis lost them")
+                               .Register(*registry)
+                               .Add(labels);
+    state_->depth = &prometheus::BuildGauge()
+                         .Name("zx_events_outbox_depth")
+                         .Help("Outbox events not yet published")
+                         .Register(*registry)
+                         .Add(labels);
+    state_->lag_seconds = &prometheus::BuildGauge()
+                               .Name("zx_events_relay_lag_seconds")
+                               .Help("Age of the oldest unpublished outbox event")
+                               .Register(*registry)
+                               .Add(labels);
+    state_->group_lag = &prometheus::BuildGauge()
+                             .Name("zx_events_consumer_lag")
+                             .Help("Stream entries not yet delivered to a consumer group")
+                             .Register(*registry);
+    state_->group_pending = &prometheus::BuildGauge()
+                                 .Name("zx_events_consumer_pending")
+                                 .Help("Entries delivered to a consumer group but not acknowledged")
+                                 .Register(*registry);
+  }
+}
+
+Relay::~Relay() { Stop(absl::ZeroDuration()); }
+
+void Relay::Start() {
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Relay::Stop(absl::Duration grace) {
+  if (!thread_.joinable()) return;
+  stop_ = true;
+  thread_.join();
+  // Flush what committed before shutdown so nothing waits for the next start.
+  const absl::Time until = absl::Now() + grace;
+  while (absl::Now() < until) {
+    auto n = PublishBatch();
+    if (!n.ok() || *n == 0) break;
+  }
+}
+
+absl::Status Relay::EnsureConnected() {
+  if (state_->conn != nullptr && state_->conn->is_open()) return absl::OkStatus();
+  state_->listener.reset();
+  state_->conn.reset();
+  try {
+    state_->conn = std::make_unique<pqxx::connection>(options_.pg_conninfo);
+    pqxx::nontransaction tx(*state_->conn);
+    tx.exec(absl::StrCat("SET search_path TO ", tx.quote_name(options_.schema)));
+    state_->listener =
+        std::make_unique<State::Listener>(*state_->conn, "zx_outbox_" + options_.schema);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    state_->listener.reset();
+    state_->conn.reset();
+    return pg::StatusFromException(e);
+  }
+}
+
+absl::Status Relay::CheckEpoch() {
+  // On every new Redis connection: if the stream's last id is behind what we
+  // recorded as published, Redis lost data (restart without fsync, flush,
+  // failover): mark the lost rows unpublished so they go out again.
+  auto reply = state_->redis->Command({"XINFO", "STREAM", options_.stream_key});
+  if (!reply.ok()) return reply.status();
+  StreamId last;
+  if ((*reply)->type == REDIS_REPLY_ARRAY) {
+    for (size_t i = 0; i + 1 < (*reply)->elements; i += 2) {
+      if (Str((*reply)->element[i]) == "last-generated-id") {
+        auto id = ParseStreamId(Str((*reply)->element[i + 1]));
+        if (!id.ok()) return id.status();
+        last = *id;
+      }
+    }
+  } else if (ErrorText(reply->get()).find("no such key") == std::string::npos) {
+    return absl::UnavailableError(absl::StrCat("XINFO STREAM: ", ErrorText(reply->get())));
+  }
+  pqxx::work tx(*state_->conn);
+  auto r = tx.exec_params(
+      "UPDATE outbox SET published_at = NULL, stream_ms = NULL, stream_seq = NULL "
+      "WHERE published_at IS NOT NULL AND (stream_ms, stream_seq) > ($1, $2)",
+      last.ms, last.seq);
+  tx.commit();
+  if (r.affected_rows() > 0) {
+    logging::Warn("events_republish", {{"stream", options_.stream_key},
+                                       {"events", std::to_string(r.affected_rows())},
+                                       {"reason", "Redis stream is behind the outbox"}});
+    if (state_->republished) state_->republished->Increment(r.affected_rows());
+  }
+  state_->stream_checked = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Relay::PublishBatch() {
+  if (auto s = EnsureConnected(); !s.ok()) return s;
+  try {
+    if (!state_->stream_checked) {
+      if (auto s = CheckEpoch(); !s.ok()) return s;
+    }
+    pqxx::work tx(*state_->conn);
+    auto rows = tx.exec_params(
+        "SELECT id, event_id, event_type, event FROM outbox WHERE published_at IS NULL "
+        "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        options_.batch_size);
+    if (rows.empty()) {
+      tx.commit();
+      return 0;
+    }
+    std::vector<std::vector<std::string>> cmds;
+    cmds.reserve(rows.size());
+    for (const auto& row : rows) {
+      pqxx::binarystring event(row[3]);
+      cmds.push_back({"XADD", options_.stream_key, "*", "id", row[1].as<std::string>(), "type",
+                      row[2].as<std::string>(), "event", event.str()});
+    }
+    auto replies = state_->redis->Pipeline(cmds);
+    if (!replies.ok()) {
+      state_->stream_checked = false;  // a new connection may find a new Redis
+      return replies.status();
+    }
+    std::vector<std::string> ids, ms, seq;
+    for (size_t i = 0; i < replies->size(); ++i) {
+      const redisReply* r = (*replies)[i].get();
+      if (r->type != REDIS_REPLY_STRING) {
+        return absl::UnavailableError(absl::StrCat("XADD failed: ", ErrorText(r)));
+      }
+      auto id = ParseStreamId(Str(r));
+      if (!id.ok()) return id.status();
+      ids.push_back(rows[i][0].as<std::string>());
+      ms.push_back(std::to_string(id->ms));
+      seq.push_back(std::to_string(id->seq));
+    }
+    tx.exec_params(
+        "UPDATE outbox o SET published_at = now(), stream_ms = u.ms, stream_seq = u.seq "
+        "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(id, ms, seq) "
+        "WHERE o.id = u.id",
+        absl::StrCat("{", absl::StrJoin(ids, ","), "}"),
+        absl::StrCat("{", absl::StrJoin(ms, ","), "}"),
+        absl::StrCat("{", absl::StrJoin(seq, ","), "}"));
+    tx.commit();
+    if (state_->relayed) state_->relayed->Increment(static_cast<double>(rows.size()));
+    return static_cast<int>(rows.size());
+  } catch (const std::exception& e) {
+    if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+      state_->listener.reset();
+      state_->conn.reset();
+    }
+    return pg::StatusFromException(e);
+  }
+}
+
+absl::StatusOr<int64_t> Relay::Depth() {
+  if (auto s = EnsureConnected(); !s.ok()) return s;
+  try {
+    pqxx::read_transaction tx(*state_->conn);
+    auto row = tx.exec1(
+        "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0) "
+        "FROM outbox WHERE published_at IS NULL");
+    const auto depth = row[0].as<int64_t>();
+    if (state_->depth) state_->depth->Set(static_cast<double>(depth));
+    if (state_->lag_seconds) state_->lag_seconds->Set(row[1].as<double>());
+    return depth;
+  } catch (const std::exception& e) {
+    return pg::StatusFromException(e);
+  }
+}
+
+void Relay::Run() {
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!stop_) {
+    absl::Status status = absl::OkStatus();
+    // Drain everything committed so far, batch after batch.
+    while (!stop_) {
+      auto n = PublishBatch();
+      if (!n.ok()) {
+        status = n.status();
+        break;
+      }
+      if (*n < options_.batch_size) break;
+    }
+    if (!status.ok()) {
+      logging::Warn("relay_error",
+                    {{"stream", options_.stream_key}, {"error", status.ToString()}});
+      std::this_thread::sleep_for(absl::ToChronoMilliseconds(backoff));
+      backoff = std::min(backoff * 2, absl::Seconds(5));
+      continue;
+    }
+    backoff = absl::Milliseconds(100);
+    if (absl::Now() >= state_->next_metrics) {
+      state_->next_metrics = absl::Now() + options_.metrics_interval;
+      (void)Depth();
+      if (state_->group_lag != nullptr) {
+        auto groups = state_->redis->Command({"XINFO", "GROUPS", options_.stream_key});
+        if (groups.ok() && (*groups)->type == REDIS_REPLY_ARRAY) {
+          for (size_t g = 0; g < (*groups)->elements; ++g) {
+            const redisReply* group = (*groups)->element[g];
+            std::map<std::string, const redisReply*> fields;
+            for (size_t i = 0; i + 1 < group->elements; i += 2) {
+              fields[Str(group->element[i])] = group->element[i + 1];
+            }
+            if (!fields.contains("name")) continue;
+            const prometheus::Labels labels = {{"stream", options_.stream_key},
+                                               {"group", Str(fields["name"])}};
+            if (fields.contains("pending") && fields["pending"]->type == REDIS_REPLY_INTEGER) {
+              state_->group_pending->Add(labels).Set(
+                  static_cast<double>(fields["pending"]->integer));
+            }
+            if (fields.contains("lag") && fields["lag"]->type == REDIS_REPLY_INTEGER) {
+              state_->group_lag->Add(labels).Set(static_cast<double>(fields["lag"]->integer));
+            }
+          }
+        }
+      }
+    }
+    try {
+      // Sleeps until a NOTIFY arrives or the poll interval passes.
+      const auto us = absl::ToInt64Microseconds(options_.poll_interval);
+      state_->conn->await_notification(us / 1000000, us % 1000000);
+    } catch (const std::exception& e) {
+      state_->listener.reset();
+      state_->conn.reset();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- Consumer
+
+struct Consumer::State {
+  std::unique_ptr<RedisClient> redis;
+  bool group_ready = false;
+  bool read_own_pending = true;  // after (re)start: re-read "0" until empty
+  absl::Time next_claim = absl::InfinitePast();
+  std::map<std::string, int> attempts;  // stream id -> failed attempts
+  prometheus::Family<prometheus::Counter>* consumed = nullptr;
+  prometheus::Counter* applied = nullptr;
+  prometheus::Counter* duplicate = nullptr;
+  prometheus::Counter* failed = nullptr;
+  prometheus::Counter* dead = nullptr;
+};
+
+Consumer::Consumer(ConsumerOptions options, pg::Pool& pool, Handler handler,
+                   prometheus::Registry* registry)
+    : options_(std::move(options)),
+      pool_(pool),
+      handler_(std::move(handler)),
+      state_(std::make_unique<State>()) {
+  state_->redis = std::make_unique<RedisClient>(options_.redis_host, options_.redis_port,
+                                                options_.block + absl::Seconds(5));
+  if (registry != nullptr) {
+    auto& family = prometheus::BuildCounter()
+                       .Name("zx_events_consumed_total")
+                       .Help("Events handled by a consumer group, by result")
+                       .Register(*registry);
+    auto labels = [&](const char* result) {
+      return prometheus::Labels{
+          {"stream", options_.stream_key}, {"group", options_.group}, {"result", result}};
+    };
+    state_->applied = &family.Add(labels("applied"));
+    state_->duplicate = &family.Add(labels("duplicate"));
+    state_->failed = &family.Add(labels("failed"));
+    state_->dead = &family.Add(labels("dead_lettered"));
+  }
+}
+
+Consumer::~Consumer() { Stop(); }
+
+void Consumer::Start() {
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Consumer::Stop() {
+  if (!thread_.joinable()) return;
+  stop_ = true;
+  thread_.join();
+}
+
+namespace {
+
+struct Entry {
+  std::string id;
+  bool has_fields = false;
+  std::map<std::string, std::string> fields;
+};
+
+// Parses [[id, [k, v, ...]], ...]; a nil field list means the entry was
+// trimmed away while pending.
+std::vector<Entry> ParseEntries(const redisReply* list) {
+  std::vector<Entry> out;
+  if (list == nullptr || list->type != REDIS_REPLY_ARRAY) return out;
+  for (size_t i = 0; i < list->elements; ++i) {
+    const redisReply* e = list->element[i];
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 2) continue;
+    Entry entry;
+    entry.id = Str(e->element[0]);
+    const redisReply* kv = e->element[1];
+    if (kv->type == REDIS_REPLY_ARRAY) {
+      entry.has_fields = true;
+      for (size_t j = 0; j + 1 < kv->elements; j += 2) {
+        entry.fields[Str(kv->element[j])] = Str(kv->element[j + 1]);
+      }
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<int> Consumer::RunOnce() {
+  RedisClient& redis = *state_->redis;
+  if (!state_->group_ready) {
+    auto r = redis.Command(
+        {"XGROUP", "CREATE", options_.stream_key, options_.group, "0", "MKSTREAM"});
+    if (!r.ok()) return r.status();
+    const std::string err = ErrorText(r->get());
+    if (!err.empty() && err.find("BUSYGROUP") == std::string::npos) {
+      return absl::UnavailableError(absl::StrCat("XGROUP CREATE: ", err));
+    }
+    state_->group_ready = true;
+    state_->read_own_pending = true;
+  }
+
+  std::vector<Entry> entries;
+  if (absl::Now() >= state_->next_claim) {
+    // Take over entries that a dead consumer left pending too long.
+    state_->next_claim = absl::Now() + options_.claim_interval;
+    auto r = redis.Command({"XAUTOCLAIM", options_.stream_key, options_.group,
+                            options_.consumer_name,
+                            std::to_string(absl::ToInt64Milliseconds(options_.claim_idle)), "0-0",
+                            "COUNT", std::to_string(options_.batch_size)});
+    if (!r.ok()) return r.status();
+    if ((*r)->type == REDIS_REPLY_ARRAY && (*r)->elements >= 2) {
+      entries = ParseEntries((*r)->element[1]);
+    } else if (ErrorText(r->get()).find("NOGROUP") != std::string::npos) {
+      state_->group_ready = false;
+      return 0;
+    }
+  }
+  if (entries.empty()) {
+    const std::string from = state_->read_own_pending ? "0" : ">";
+    auto r = redis.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer_name,
+                            "COUNT", std::to_string(options_.batch_size), "BLOCK",
+                            std::to_string(absl::ToInt64Milliseconds(options_.block)),
+                            "STREAMS", options_.stream_key, from});
+    if (!r.ok()) return r.status();
+    const std::string err = ErrorText(r->get());
+    if (!err.empty()) {
+      if (err.find("NOGROUP") != std::string::npos) {
+        // Redis lost the group (restart without persistence, flush): recreate.
+        state_->group_ready = false;
+        return 0;
+      }
+      return absl::UnavailableError(absl::StrCat("XREADGROUP: ", err));
+    }
+    if ((*r)->type == REDIS_REPLY_ARRAY && (*r)->elements > 0) {
+      entries = ParseEntries((*r)->element[0]->element[1]);
+    }
+    if (state_->read_own_pending && entries.empty()) state_->read_own_pending = false;
+  }
+  if (entries.empty()) return 0;
+
+  // One transaction for the batch, one savepoint per entry: a failing handler
+  // rolls back only its own entry.
+  std::vector<std::string> done;       // committed effect or duplicate: ack
+  std::vector<Entry*> failed_entries;  // retried later
+  int applied = 0, duplicates = 0;
+  absl::Status tx_status = pg::WithTransaction(pool_, [&](pqxx::transaction_base& tx) {
+    done.clear();
+    failed_entries.clear();
+    applied = duplicates = 0;
+    for (auto& entry : entries) {
+      zx::common::v1::Event event;
+      if (!entry.has_fields || !event.ParseFromString(entry.fields["event"])) {
+        done.push_back(entry.id);  // nothing to apply; counted as dead below
+        continue;
+      }
+      pqxx::subtransaction sub(dynamic_cast<pqxx::dbtransaction&>(tx), "zx_event");
+      auto inserted = sub.exec_params(
+          "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2) "
+          "ON CONFLICT DO NOTHING",
+          options_.group, event.id());
+      if (inserted.affected_rows() == 0) {
+        sub.commit();
+        ++duplicates;
+        done.push_back(entry.id);
+        continue;
+      }
+      absl::Status s = handler_(sub, event);
+      if (s.ok()) {
+        sub.commit();
+        ++applied;
+        done.push_back(entry.id);
+      } else {
+        sub.abort();
+        logging::Warn("event_handler_failed", {{"group", options_.group},
+                                               {"event_id", event.id()},
+                                               {"type", event.type()},
+                                               {"error", s.ToString()}});
+        failed_entries.push_back(&entry);
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!tx_status.ok()) {
+    state_->read_own_pending = true;  // the batch stays pending: read it again
+    return tx_status;
+  }
+  if (state_->applied) {
+    state_->applied->Increment(applied);
+    state_->duplicate->Increment(duplicates);
+  }
+  std::vector<std::vector<std::string>> cmds;
+  for (Entry* entry : failed_entries) {
+    if (state_->failed) state_->failed->Increment();
+    if (++state_->attempts[entry->id] < options_.max_attempts) continue;
+    // Poison: park it where operators can see it, then let the group move on.
+    std::vector<std::string> xadd = {"XADD", options_.stream_key + ":dead", "*", "source_id",
+                                     entry->id, "group", options_.group};
+    for (const auto& [k, v] : entry->fields) {
+      xadd.push_back(k);
+      xadd.push_back(v);
+    }
+    cmds.push_back(std::move(xadd));
+    done.push_back(entry->id);
+    state_->attempts.erase(entry->id);
+    if (state_->dead) state_->dead->Increment();
+    logging::Error("event_dead_lettered", {{"group", options_.group}, {"entry", entry->id}});
+  }
+  if (!failed_entries.empty()) state_->read_own_pending = true;
+  if (!done.empty()) {
+    std::vector<std::string> xack = {"XACK", options_.stream_key, options_.group};
+    xack.insert(xack.end(), done.begin(), done.end());
+    cmds.push_back(std::move(xack));
+  }
+  if (!cmds.empty()) {
+    // If the ack is lost the entries are delivered again and skipped as
+    // duplicates: the effect already committed with its event id.
+    auto r = redis.Pipeline(cmds);
+    if (!r.ok()) return r.status();
+  }
+  return static_cast<int>(entries.size());
+}
+
+void Consumer::Run() {
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!stop_) {
+    auto n = RunOnce();
+    if (!n.ok()) {
+      logging::Warn("consumer_error", {{"stream", options_.stream_key},
+                                       {"group", options_.group},
+                                       {"error", n.status().ToString()}});
+      state_->group_ready = false;
+      std::this_thread::sleep_for(absl::ToChronoMilliseconds(backoff));
+      backoff = std::min(backoff * 2, absl::Seconds(2));
+      continue;
+    }
+    backoff = absl::Milliseconds(100);
+  }
+}
+
+}  // namespace zx::events

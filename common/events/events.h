@@ -1,0 +1,137 @@
+// Domain events: transactional outbox -> relay -> Redis stream -> consumer
+// groups with idempotent handlers. Delivery is at-least-once; effects are
+// exactly-once because a handler's effect and the event id commit together.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <google/protobuf/message.h>
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/pg/pg.h"
+#include "zx/common/v1/event.pb.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace zx::events {
+
+// Redis key of a service's stream: "<namespace>:events:<service>".
+std::string StreamKey(std::string_view redis_namespace, std::string_view service);
+
+struct NewEvent {
+  std::string type;  // "monitoring.household_registered"
+  int version = 1;
+  std::string division_code;
+  std::string aggregate_id;
+  const google::protobuf::Message* payload = nullptr;
+  std::string causation_id;  // request_id that caused it
+};
+
+// Appends an event to the outbox of the transaction's schema; it leaves only
+// if the transaction commits. Returns the event id.
+absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view instance,
+                                   const NewEvent& event);
+
+struct RelayOptions {
+  std::string pg_conninfo;
+  std::string schema;      // service schema holding the outbox
+  std::string stream_key;  // Redis stream to publish to
+  std::string redis_host;
+  int redis_port = 6379;
+  int batch_size = 500;
+  absl::Duration poll_interval = absl::Seconds(1);  // fallback when no NOTIFY arrives
+  absl::Duration metrics_interval = absl::Seconds(5);
+};
+
+// Moves outbox rows to the stream in id order, in batches, marking them
+// published in the same transaction that locked them (FOR UPDATE SKIP LOCKED,
+// so replicas share the work). Woken by LISTEN/NOTIFY, polls as a fallback.
+// Detects a Redis that lost its data (epoch key gone) and re-publishes.
+class Relay {
+ public:
+  Relay(RelayOptions options, prometheus::Registry* registry);
+  ~Relay();
+
+  void Start();
+  // Publishes what is left (bounded by `grace`), then stops the thread.
+  void Stop(absl::Duration grace = absl::Seconds(5));
+
+  // One batch; returns how many rows were published. For tests and Stop().
+  absl::StatusOr<int> PublishBatch();
+  // Rows not yet published.
+  absl::StatusOr<int64_t> Depth();
+
+ private:
+  struct State;
+  void Run();
+  absl::Status EnsureConnected();
+  absl::Status CheckEpoch();
+
+  RelayOptions options_;
+  std::unique_ptr<State> state_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+using Handler = std::function<absl::Status(pqxx::transaction_base&, const zx::common::v1::Event&)>;
+
+struct ConsumerOptions {
+  std::string stream_key;
+  std::string group;          // consumer group, e.g. "monitoring"
+  std::string consumer_name;  // unique per process, e.g. "<host>-<pid>"
+  std::string redis_host;
+  int redis_port = 6379;
+  int batch_size = 100;
+  absl::Duration block = absl::Seconds(1);
+  // Entries pending this long at another (dead) consumer are claimed.
+  absl::Duration claim_idle = absl::Seconds(30);
+  absl::Duration claim_interval = absl::Seconds(5);
+  // Past this many failed attempts an entry moves to "<stream>:dead".
+  int max_attempts = 10;
+};
+
+// A consumer-group worker: re-reads its own pending entries on start, then
+// new ones; handles each in one PostgreSQL transaction together with the
+// processed-event row; XACKs only after commit; claims entries of dead
+// consumers (XAUTOCLAIM); recreates the group if Redis lost it.
+class Consumer {
+ public:
+  Consumer(ConsumerOptions options, pg::Pool& pool, Handler handler,
+           prometheus::Registry* registry);
+  ~Consumer();
+
+  void Start();
+  void Stop();
+
+  // One read-handle-ack round; returns how many entries were handled
+  // (including skipped duplicates). For tests.
+  absl::StatusOr<int> RunOnce();
+
+ private:
+  struct State;
+  void Run();
+
+  ConsumerOptions options_;
+  pg::Pool& pool_;
+  Handler handler_;
+  std::unique_ptr<State> state_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// "<hostname>-<pid>": unique consumer name for this process.
+std::string DefaultConsumerName();
+
+// New random event id (UUID v4 text).
+std::string NewEventId();
+
+}  // namespace zx::events

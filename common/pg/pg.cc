@@ -1,0 +1,211 @@
+#include "common/pg/pg.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging/logging.h"
+
+namespace zx::pg {
+
+Pool::Pool(PoolOptions options, prometheus::Registry* registry) : options_(std::move(options)) {
+  if (registry != nullptr) {
+    auto& connections = prometheus::BuildGauge()
+                            .Name("zx_pg_pool_connections")
+                            .Help("PostgreSQL pool connections by state")
+                            .Register(*registry);
+    in_use_gauge_ = &connections.Add({{"pool", options_.name}, {"state", "in_use"}});
+    size_gauge_ = &connections.Add({{"pool", options_.name}, {"state", "max"}});
+    size_gauge_->Set(options_.size);
+    exhausted_counter_ = &prometheus::BuildCounter()
+                              .Name("zx_pg_pool_exhausted_total")
+                              .Help("Acquisitions that timed out waiting for a connection")
+                              .Register(*registry)
+                              .Add({{"pool", options_.name}});
+  }
+}
+
+Pool::~Pool() = default;
+
+void Pool::Prepare(std::string name, std::string sql) {
+  std::lock_guard lock(mu_);
+  statements_.emplace_back(std::move(name), std::move(sql));
+}
+
+void Pool::PrepareAll(pqxx::connection& conn) {
+  // prepare() in libpqxx 6 only records the definition; PostgreSQL sees it on
+  // first use. Re-declaring an identical definition is a no-op.
+  std::vector<std::pair<std::string, std::string>> statements;
+  {
+    std::lock_guard lock(mu_);
+    statements = statements_;
+  }
+  for (const auto& [name, sql] : statements) conn.prepare(name, sql);
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() {
+  try {
+    auto conn = std::make_unique<pqxx::connection>(options_.conninfo);
+    if (!options_.search_path.empty()) {
+      pqxx::nontransaction tx(*conn);
+      tx.exec(absl::StrCat("SET search_path TO ", tx.quote_name(options_.search_path), ", public"));
+    }
+    return conn;
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", e.what()));
+  }
+}
+
+absl::StatusOr<Pool::Lease> Pool::Acquire(absl::Time deadline) {
+  const absl::Time limit = std::min(deadline, absl::Now() + options_.acquire_timeout);
+  std::unique_lock lock(mu_);
+  while (true) {
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (in_use_gauge_) in_use_gauge_->Increment();
+      lock.unlock();
+      PrepareAll(*conn);
+      return Lease(this, std::move(conn));
+    }
+    if (open_ < options_.size) {
+      ++open_;
+      lock.unlock();
+      auto conn = Connect();
+      if (!conn.ok()) {
+        Release(nullptr, true);
+        return conn.status();
+      }
+      PrepareAll(**conn);
+      if (in_use_gauge_) in_use_gauge_->Increment();
+      return Lease(this, std::move(*conn));
+    }
+    const auto now = absl::Now();
+    if (now >= limit ||
+        cv_.wait_for(lock, absl::ToChronoNanoseconds(limit - now)) == std::cv_status::timeout) {
+      if (idle_.empty() && open_ >= options_.size) {
+        if (exhausted_counter_) exhausted_counter_->Increment();
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "all ", options_.size, " PostgreSQL connections of pool ", options_.name, " busy"));
+      }
+    }
+  }
+}
+
+void Pool::Release(std::unique_ptr<pqxx::connection> conn, bool broken) {
+  {
+    std::lock_guard lock(mu_);
+    if (conn != nullptr && !broken && conn->is_open()) {
+      idle_.push_back(std::move(conn));
+    } else {
+      --open_;
+    }
+  }
+  cv_.notify_one();
+}
+
+Pool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), conn_(std::move(other.conn_)), broken_(other.broken_) {
+  other.pool_ = nullptr;
+}
+
+Pool::Lease::~Lease() {
+  if (pool_ == nullptr) return;
+  if (pool_->in_use_gauge_) pool_->in_use_gauge_->Decrement();
+  pool_->Release(std::move(conn_), broken_);
+}
+
+namespace {
+
+std::string_view SqlState(const std::exception& e) {
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) return sql->sqlstate();
+  return {};
+}
+
+const char* SetIsolationSql(Isolation isolation) {
+  switch (isolation) {
+    case Isolation::kReadCommitted: return "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
+    case Isolation::kRepeatableRead: return "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    case Isolation::kSerializable: return "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE";
+  }
+  return "";
+}
+
+}  // namespace
+
+bool IsRetryable(const std::exception& e) {
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) return false;
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return true;
+  const auto state = SqlState(e);
+  return state == "40001" || state == "40P01";
+}
+
+absl::Status StatusFromException(const std::exception& e) {
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("connection lost during commit, outcome unknown: ", e.what()));
+  }
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+    return absl::UnavailableError(absl::StrCat("PostgreSQL unavailable: ", e.what()));
+  }
+  const auto state = SqlState(e);
+  if (state == "23505") return absl::AlreadyExistsError(e.what());
+  if (state == "23503" || state == "23514") return absl::FailedPreconditionError(e.what());
+  if (state == "40001" || state == "40P01") return absl::AbortedError(e.what());
+  if (state == "57014") return absl::DeadlineExceededError(e.what());
+  if (state.starts_with("08") || state == "57P01" || state == "57P03") {
+    return absl::UnavailableError(e.what());
+  }
+  return absl::InternalError(absl::StrCat("database error: ", e.what()));
+}
+
+absl::Status WithTransaction(Pool& pool, const TxOptions& options, const TxFn& fn) {
+  absl::Status last;
+  for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
+    if (absl::Now() >= options.deadline) {
+      return absl::DeadlineExceededError("deadline passed before the transaction could run");
+    }
+    auto lease = pool.Acquire(options.deadline);
+    if (!lease.ok()) {
+      last = lease.status();
+      if (!absl::IsUnavailable(last)) return last;
+    } else {
+      try {
+        // One transaction type for every isolation level: the level is set by
+        // the first statement, which PostgreSQL requires.
+        pqxx::work tx(**lease);
+        if (options.isolation != Isolation::kReadCommitted) {
+          tx.exec(SetIsolationSql(options.isolation));
+        }
+        if (options.deadline != absl::InfiniteFuture()) {
+          const auto ms = std::max<int64_t>(
+              1, absl::ToInt64Milliseconds(options.deadline - absl::Now()));
+          tx.exec(absl::StrCat("SET LOCAL statement_timeout = ", ms));
+        }
+        absl::Status status = fn(tx);
+        if (!status.ok()) {
+          tx.abort();
+          return status;
+        }
+        tx.commit();
+        return absl::OkStatus();
+      } catch (const std::exception& e) {
+        if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
+            dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
+          lease->MarkBroken();
+        }
+        last = StatusFromException(e);
+        if (!IsRetryable(e)) return last;
+        logging::Debug("pg_retry", {{"attempt", std::to_string(attempt)}, {"error", e.what()}});
+      }
+    }
+    // Back off a little (1, 2, 4, ... ms, capped) so contenders interleave.
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 << attempt, 200)));
+  }
+  return last;
+}
+
+}  // namespace zx::pg

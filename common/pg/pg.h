@@ -1,0 +1,123 @@
+// The one PostgreSQL access layer: a fixed-size connection pool over
+// libpqxx, prepared statements registered once for every connection, and a
+// transaction helper that retries serialization failures and deadlocks,
+// reconnects after a lost connection, bounds statements by the caller's
+// deadline and maps every database error to an absl::Status.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace prometheus {
+class Registry;
+template <typename T>
+class Family;
+class Gauge;
+class Counter;
+}  // namespace prometheus
+
+namespace zx::pg {
+
+struct PoolOptions {
+  std::string conninfo;
+  int size = 8;
+  // Schema searched first (the service's own schema); empty keeps the default.
+  std::string search_path;
+  absl::Duration acquire_timeout = absl::Seconds(5);
+  // Label for metrics (the service name).
+  std::string name = "default";
+};
+
+class Pool {
+ public:
+  explicit Pool(PoolOptions options, prometheus::Registry* registry = nullptr);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Registers a prepared statement; every connection prepares it on use.
+  void Prepare(std::string name, std::string sql);
+
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    pqxx::connection& operator*() { return *conn_; }
+    pqxx::connection* operator->() { return conn_.get(); }
+    // The connection is unusable (lost); the pool opens a new one next time.
+    void MarkBroken() { broken_ = true; }
+
+   private:
+    friend class Pool;
+    Lease(Pool* pool, std::unique_ptr<pqxx::connection> conn)
+        : pool_(pool), conn_(std::move(conn)) {}
+    Pool* pool_;
+    std::unique_ptr<pqxx::connection> conn_;
+    bool broken_ = false;
+  };
+
+  // Waits up to the earlier of `deadline` and the pool's acquire timeout.
+  // RESOURCE_EXHAUSTED when no connection frees up; UNAVAILABLE when the
+  // database cannot be reached.
+  absl::StatusOr<Lease> Acquire(absl::Time deadline = absl::InfiniteFuture());
+
+  int size() const { return options_.size; }
+  const PoolOptions& options() const { return options_; }
+
+ private:
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
+  void Release(std::unique_ptr<pqxx::connection> conn, bool broken);
+  void PrepareAll(pqxx::connection& conn);
+
+  const PoolOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;  // idle + leased
+  std::vector<std::pair<std::string, std::string>> statements_;
+  prometheus::Gauge* in_use_gauge_ = nullptr;
+  prometheus::Gauge* size_gauge_ = nullptr;
+  prometheus::Counter* exhausted_counter_ = nullptr;
+};
+
+enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable };
+
+struct TxOptions {
+  absl::Time deadline = absl::InfiniteFuture();
+  Isolation isolation = Isolation::kReadCommitted;
+  int max_attempts = 5;
+};
+
+using TxFn = std::function<absl::Status(pqxx::transaction_base&)>;
+
+// Runs `fn` in a transaction and commits when it returns OK; rolls back and
+// returns its status otherwise. Retries the whole function on serialization
+// failure, deadlock and a connection lost before commit, so `fn` must not
+// have effects outside the transaction. A lost connection during commit
+// returns UNAVAILABLE ("outcome unknown"): callers rely on idempotency keys.
+absl::Status WithTransaction(Pool& pool, const TxOptions& options, const TxFn& fn);
+inline absl::Status WithTransaction(Pool& pool, const TxFn& fn) {
+  return WithTransaction(pool, TxOptions{}, fn);
+}
+
+// Maps a libpqxx/std exception to a status: 23505 ALREADY_EXISTS, 23503/23514
+// FAILED_PRECONDITION, 40001/40P01 ABORTED, 57014 DEADLINE_EXCEEDED, lost
+// connection UNAVAILABLE, anything else INTERNAL.
+absl::Status StatusFromException(const std::exception& e);
+
+// True for errors worth retrying the whole transaction for.
+bool IsRetryable(const std::exception& e);
+
+}  // namespace zx::pg

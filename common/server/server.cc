@@ -1,0 +1,312 @@
+#include "common/server/server.h"
+
+#include "common/base/strings.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging/logging.h"
+#include "common/metrics/grpc_metrics.h"
+#include "common/time/time.h"
+#include "zx/common/v1/types.grpc.pb.h"
+
+#ifndef ZX_VERSION
+#define ZX_VERSION "dev"
+#endif
+
+namespace zx::server {
+
+std::string_view Version() { return ZX_VERSION; }
+
+namespace {
+
+constexpr absl::Duration kMaxCallDeadline = absl::Seconds(30);
+
+std::string NewRequestId() { return "req-" + events::NewEventId(); }
+
+bool IsLoopbackPeer(const std::string& peer) {
+  return peer.starts_with("ipv4:127.") || peer.starts_with("ipv6:[::1]") ||
+         peer.starts_with("ipv6:%5B::1%5D") || peer.starts_with("unix:");
+}
+
+std::string Metadata(const grpc::CallbackServerContext& ctx, std::string_view key) {
+  const auto& md = ctx.client_metadata();
+  auto it = md.find(grpc::string_ref(key.data(), key.size()));
+  if (it == md.end()) return {};
+  return std::string(it->second.data(), it->second.size());
+}
+
+// zx.common.v1.ServiceInfo, served by every server.
+class ServiceInfoImpl final : public zx::common::v1::ServiceInfo::CallbackService {
+ public:
+  ServiceInfoImpl(Runtime& rt, std::string name) : rt_(rt), name_(std::move(name)) {}
+
+  grpc::ServerUnaryReactor* GetServiceInfo(grpc::CallbackServerContext* ctx,
+                                           const zx::common::v1::GetServiceInfoRequest*,
+                                           zx::common::v1::GetServiceInfoResponse* resp) override {
+    return Handle(ctx, rt_, [this, resp](CallContext& call) -> absl::Status {
+      if (auto s = call.Authorize("service.info.get", rt_.division); !s.ok()) return s;
+      resp->set_service(name_);
+      resp->set_version(std::string(Version()));
+      resp->set_instance(rt_.config.instance);
+      resp->set_division_code(rt_.division.str());
+      resp->set_level(division::ToProto(rt_.division.level()));
+      *resp->mutable_started_at() = time::ToProto(rt_.started_at);
+      return pg::WithTransaction(*rt_.pool, call.tx(), [resp](pqxx::transaction_base& tx) {
+        resp->set_outbox_depth(
+            tx.exec1("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0].as<int64_t>());
+        return absl::OkStatus();
+      });
+    });
+  }
+
+ private:
+  Runtime& rt_;
+  std::string name_;
+};
+
+}  // namespace
+
+void Runtime::AddConsumer(std::string_view source_service, events::Handler handler) {
+  events::ConsumerOptions options;
+  options.stream_key = events::StreamKey(config.redis_namespace, source_service);
+  options.group = config.service;
+  options.consumer_name = events::DefaultConsumerName();
+  options.redis_host = config.redis_host;
+  options.redis_port = config.redis_port;
+  consumers.push_back(std::make_unique<events::Consumer>(std::move(options), *pool,
+                                                         std::move(handler), registry.get()));
+}
+
+absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& ctx,
+                                             const Runtime& runtime) {
+  std::string header = Metadata(ctx, "authorization");
+  if (header.empty()) {
+    return absl::UnauthenticatedError("missing \"authorization: Bearer <token>\" metadata");
+  }
+  if (!header.starts_with("Bearer ")) {
+    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
+  }
+  const std::string token = header.substr(7);
+  if (token.starts_with("dev.")) {
+    if (!runtime.config.allow_dev_tokens) {
+      return absl::UnauthenticatedError("development tokens are disabled on this server");
+    }
+    if (!IsLoopbackPeer(ctx.peer())) {
+      return absl::UnauthenticatedError("development tokens are accepted only from loopback");
+    }
+    return auth::ParseDevToken(token);
+  }
+  if (!runtime.token_verifier.has_value()) {
+    return absl::UnauthenticatedError("this server has no token keys configured");
+  }
+  return runtime.token_verifier->Verify(token, runtime.config.instance, absl::Now());
+}
+
+grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, Runtime& runtime,
+                                 std::function<absl::Status(CallContext&)> fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  std::string request_id = Metadata(*ctx, "x-request-id");
+  if (request_id.empty() || request_id.size() > 128) request_id = NewRequestId();
+  ctx->AddTrailingMetadata("x-request-id", request_id);
+
+  absl::Time deadline = absl::FromChrono(ctx->deadline());
+  deadline = std::min(deadline, absl::Now() + kMaxCallDeadline);
+
+  auto task = [ctx, reactor, &runtime, fn = std::move(fn), request_id, deadline]() {
+    const absl::Time start = absl::Now();
+    absl::Status status;
+    std::string who = "-";
+    auto principal = Authenticate(*ctx, runtime);
+    if (!principal.ok()) {
+      status = principal.status();
+    } else if (ctx->IsCancelled()) {
+      status = absl::CancelledError("the client cancelled the call");
+    } else if (absl::Now() >= deadline) {
+      status = absl::DeadlineExceededError("the deadline passed before the call ran");
+    } else {
+      who = principal->ToString();
+      CallContext call{runtime, *principal, request_id, deadline};
+      try {
+        status = fn(call);
+      } catch (const std::exception& e) {
+        // Never let an exception become UNKNOWN: map database errors, else INTERNAL.
+        status = pg::StatusFromException(e);
+      }
+    }
+    const auto ms = absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start));
+    const std::string code(absl::StatusCodeToString(status.code()));
+    if (status.ok() || status.code() == absl::StatusCode::kInvalidArgument ||
+        status.code() == absl::StatusCode::kNotFound ||
+        status.code() == absl::StatusCode::kAlreadyExists ||
+        status.code() == absl::StatusCode::kFailedPrecondition) {
+      logging::Debug("rpc", {{"request_id", request_id}, {"principal", who}, {"code", code},
+                             {"ms", ms}});
+    } else {
+      logging::Warn("rpc", {{"request_id", request_id},
+                            {"principal", who},
+                            {"code", code},
+                            {"ms", ms},
+                            {"error", AsStd(status.message())}});
+    }
+    reactor->Finish(errors::ToGrpcStatus(status));
+  };
+  if (!runtime.workers->TrySubmit(std::move(task))) {
+    reactor->Finish(errors::ToGrpcStatus(
+        absl::ResourceExhaustedError("server is at capacity; retry with backoff")));
+  }
+  return reactor;
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
+                                                      config::ServiceConfig config) {
+  std::unique_ptr<Server> server(new Server());
+  server->spec_ = std::move(spec);
+  auto division = division::Code::Parse(config.division_code);
+  if (!division.ok()) return division.status();
+  auto rt = std::make_unique<Runtime>(*division);
+  rt->config = std::move(config);
+  rt->schema = server->spec_.name;
+  rt->stream_key = events::StreamKey(rt->config.redis_namespace, server->spec_.name);
+  rt->started_at = absl::Now();
+  rt->registry = std::make_shared<prometheus::Registry>();
+  if (!rt->config.token_keys_file.empty()) {
+    auto verifier = auth::TokenVerifier::FromFile(rt->config.token_keys_file);
+    if (!verifier.ok()) return verifier.status();
+    rt->token_verifier = std::move(*verifier);
+  }
+
+  // Metrics first, so a taken port fails fast with a clear message.
+  try {
+    server->exposer_ = std::make_unique<prometheus::Exposer>(
+        absl::StrCat(rt->config.host, ":", rt->config.metrics_port));
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot serve /metrics on ", rt->config.host, ":",
+                                               rt->config.metrics_port, ": ", e.what()));
+  }
+  server->exposer_->RegisterCollectable(rt->registry);
+  server->metrics_port_ = server->exposer_->GetListeningPorts().front();
+
+  // Schema: wait for PostgreSQL for a while (it may be starting alongside).
+  absl::Status migrated;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    try {
+      pqxx::connection conn(rt->config.pg);
+      migrated = migrations::Apply(conn, rt->schema, "common", migrations::CommonMigrations());
+      if (migrated.ok() && server->spec_.migrations != nullptr) {
+        migrated = migrations::Apply(conn, rt->schema, "service", *server->spec_.migrations);
+      }
+      break;
+    } catch (const std::exception& e) {
+      migrated = pg::StatusFromException(e);
+      logging::Warn("waiting_for_postgres", {{"error", e.what()}});
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+  if (!migrated.ok()) return migrated;
+
+  rt->pool = std::make_unique<pg::Pool>(
+      pg::PoolOptions{.conninfo = rt->config.pg,
+                      .size = rt->config.pg_pool_size,
+                      .search_path = rt->schema,
+                      .name = server->spec_.name},
+      rt->registry.get());
+  rt->workers = std::make_unique<WorkerPool>(rt->config.worker_threads,
+                                             static_cast<size_t>(rt->config.worker_threads) * 64);
+
+  server->relay_ = std::make_unique<events::Relay>(
+      events::RelayOptions{.pg_conninfo = rt->config.pg,
+                           .schema = rt->schema,
+                           .stream_key = rt->stream_key,
+                           .redis_host = rt->config.redis_host,
+                           .redis_port = rt->config.redis_port},
+      rt->registry.get());
+
+  Runtime& runtime = *rt;
+  server->runtime_ = std::move(rt);
+  if (server->spec_.make_services) server->services_ = server->spec_.make_services(runtime);
+  server->services_.push_back(std::make_unique<ServiceInfoImpl>(runtime, server->spec_.name));
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat(runtime.config.host, ":", runtime.config.grpc_port),
+                           grpc::InsecureServerCredentials(), &server->grpc_port_);
+  for (auto& s : server->services_) builder.RegisterService(s.get());
+  server->grpc_metrics_ = std::make_unique<metrics::GrpcMetrics>(*runtime.registry);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<metrics::MetricsInterceptorFactory>(server->grpc_metrics_.get()));
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || server->grpc_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", runtime.config.host, ":",
+                                               runtime.config.grpc_port,
+                                               " (port taken or address invalid)"));
+  }
+  server->relay_->Start();
+  for (auto& consumer : runtime.consumers) consumer->Start();
+
+  auto* health = server->grpc_server_->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  if (!server->spec_.grpc_service_name.empty()) {
+    health->SetServingStatus(server->spec_.grpc_service_name, true);
+  }
+  logging::Info("serving", {{"grpc_port", std::to_string(server->grpc_port_)},
+                            {"metrics_port", std::to_string(server->metrics_port_)},
+                            {"version", std::string(Version())}});
+  return server;
+}
+
+void Server::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  logging::Info("shutting_down", {{"grace_s", absl::StrCat(absl::ToInt64Seconds(grace))}});
+  grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  // Stop accepting; in-flight calls get until the deadline, then are cancelled.
+  grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  runtime_->workers->Drain();
+  for (auto& consumer : runtime_->consumers) consumer->Stop();
+  relay_->Stop(absl::Seconds(5));  // flush what committed before we stopped
+  logging::Info("stopped");
+}
+
+Server::~Server() {
+  if (grpc_server_ != nullptr) Shutdown(absl::ZeroDuration());
+}
+
+int RunServiceMain(ServiceSpec spec, int argc, char** argv) {
+  // Signals are taken synchronously by the main thread; block them before any
+  // thread starts so no other thread receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto config = config::ParseServiceConfig(spec.name, argc, argv);
+  if (!config.ok()) {
+    std::fprintf(stderr, "zx-%s: invalid configuration: %s\n", spec.name.c_str(),
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  logging::Init(spec.name, config->instance, config->log_level);
+  logging::Info("config", {{"settings", config::Describe(*config)}});
+  const absl::Duration grace = absl::Seconds(config->shutdown_grace_seconds);
+  auto server = Server::Start(std::move(spec), std::move(*config));
+  if (!server.ok()) {
+    logging::Error("start_failed", {{"error", server.status().ToString()}});
+    return 1;
+  }
+  int signal = 0;
+  sigwait(&signals, &signal);
+  logging::Info("signal", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*server)->Shutdown(grace);
+  return 0;
+}
+
+}  // namespace zx::server

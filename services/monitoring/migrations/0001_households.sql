@@ -1,0 +1,12 @@
+-- Household registry (seed of the monitoring issue).
+CREATE TABLE households (
+  household_id char(23)    PRIMARY KEY,  -- "hh-" + 20 hex digits
+  village_code char(12)    NOT NULL,
+  category     smallint    NOT NULL,     -- zx.monitoring.v1.HouseholdCategory
+  relocated    boolean     NOT NULL DEFAULT false,
+  member_count smallint    NOT NULL CHECK (member_count BETWEEN 1 AND 20),
+  synthetic    boolean     NOT NULL DEFAULT false,
+  created_at   timestamptz NOT NULL DEFAULT now()
+);
+-- Listing by any division level is a prefix range over the village code.
+CREATE INDEX households_village ON households (village_code text_pattern_ops, household_id);

@@ -1,0 +1,59 @@
+#include "services/monitoring/store/household_store.h"
+
+#include "common/time/time.h"
+
+namespace zx::monitoring {
+namespace {
+
+constexpr char kColumns[] =
+    "household_id, village_code, category, relocated, member_count, synthetic, "
+    "EXTRACT(EPOCH FROM created_at)::float8";
+
+zx::monitoring::v1::Household FromRow(const pqxx::row& row) {
+  zx::monitoring::v1::Household h;
+  h.set_household_id(row[0].as<std::string>());
+  h.set_village_code(row[1].as<std::string>());
+  h.set_category(static_cast<zx::monitoring::v1::HouseholdCategory>(row[2].as<int>()));
+  h.set_relocated(row[3].as<bool>());
+  h.set_member_count(row[4].as<int>());
+  h.set_synthetic(row[5].as<bool>());
+  *h.mutable_created_at() = time::ToProto(absl::FromUnixMicros(
+      static_cast<int64_t>(row[6].as<double>() * 1e6)));
+  return h;
+}
+
+}  // namespace
+
+void InsertHousehold(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h) {
+  tx.exec_params(
+      "INSERT INTO households (household_id, village_code, category, relocated, member_count, "
+      "synthetic, created_at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7))",
+      h.household_id(), h.village_code(), static_cast<int>(h.category()), h.relocated(),
+      h.member_count(), h.synthetic(),
+      absl::ToDoubleSeconds(time::FromProto(h.created_at()) - absl::UnixEpoch()));
+}
+
+std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_base& tx,
+                                                           const std::string& household_id) {
+  auto rows = tx.exec_params(
+      std::string("SELECT ") + kColumns + " FROM households WHERE household_id = $1",
+      household_id);
+  if (rows.empty()) return std::nullopt;
+  return FromRow(rows[0]);
+}
+
+std::vector<zx::monitoring::v1::Household> ListHouseholds(pqxx::transaction_base& tx,
+                                                          const std::string& village_prefix,
+                                                          const std::string& after_id,
+                                                          int limit) {
+  auto rows = tx.exec_params(std::string("SELECT ") + kColumns +
+                                 " FROM households WHERE village_code LIKE $1 || '%' "
+                                 "AND household_id > $2 ORDER BY household_id LIMIT $3",
+                             village_prefix, after_id, limit);
+  std::vector<zx::monitoring::v1::Household> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(FromRow(row));
+  return out;
+}
+
+}  // namespace zx::monitoring

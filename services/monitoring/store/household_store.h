@@ -1,0 +1,23 @@
+// PostgreSQL access for households; runs inside the caller's transaction.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "zx/monitoring/v1/monitoring.pb.h"
+
+namespace zx::monitoring {
+
+void InsertHousehold(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h);
+std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_base& tx,
+                                                           const std::string& household_id);
+// Households whose village code starts with `village_prefix`, ordered by id,
+// after `after_id` (exclusive; empty = from the start), at most `limit`.
+std::vector<zx::monitoring::v1::Household> ListHouseholds(pqxx::transaction_base& tx,
+                                                          const std::string& village_prefix,
+                                                          const std::string& after_id, int limit);
+
+}  // namespace zx::monitoring
