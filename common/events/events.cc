@@ -103,12 +103,12 @@ struct Relay::State {
   std::unique_ptr<Listener> listener;
   std::unique_ptr<RedisClient> redis;
   bool stream_checked = false;
+  absl::Time next_stream_check = absl::InfinitePast();
   absl::Time next_metrics = absl::InfinitePast();
   prometheus::Counter* relayed = nullptr;
   prometheus::Counter* republished = nullptr;
   prometheus::Gauge* depth = nullptr;
   prometheus::Gauge* lag_seconds = nullptr;
-  prometheus::Gauge* consumer_lag_family_owner = nullptr;
   prometheus::Family<prometheus::Gauge>* group_lag = nullptr;
   prometheus::Family<prometheus::Gauge>* group_pending = nullptr;
 };
@@ -223,8 +223,11 @@ absl::Status Relay::CheckEpoch() {
 absl::StatusOr<int> Relay::PublishBatch() {
   if (auto s = EnsureConnected(); !s.ok()) return s;
   try {
-    if (!state_->stream_checked) {
+    // Also re-checked now and then: a FLUSHALL or failover need not drop
+    // our connection.
+    if (!state_->stream_checked || absl::Now() >= state_->next_stream_check) {
       if (auto s = CheckEpoch(); !s.ok()) return s;
+      state_->next_stream_check = absl::Now() + options_.stream_check_interval;
     }
     pqxx::work tx(*state_->conn);
     auto rows = tx.exec_params(
@@ -504,24 +507,32 @@ absl::StatusOr<int> Consumer::RunOnce() {
         done.push_back(entry.id);  // nothing to apply; counted as dead below
         continue;
       }
-      pqxx::subtransaction sub(dynamic_cast<pqxx::dbtransaction&>(tx), "zx_event");
-      auto inserted = sub.exec_params(
+      // Savepoints by hand: libpqxx 6's subtransaction skips its SAVEPOINT
+      // when the first statement is exec_params (checked here).
+      tx.exec("SAVEPOINT zx_event");
+      auto inserted = tx.exec_params(
           "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2) "
           "ON CONFLICT DO NOTHING",
           options_.group, event.id());
       if (inserted.affected_rows() == 0) {
-        sub.commit();
+        tx.exec("RELEASE SAVEPOINT zx_event");
         ++duplicates;
         done.push_back(entry.id);
         continue;
       }
-      absl::Status s = handler_(sub, event);
+      absl::Status s;
+      try {
+        s = handler_(tx, event);
+      } catch (const std::exception& e) {
+        if (pg::IsRetryable(e)) throw;  // the whole batch is retried
+        s = pg::StatusFromException(e);
+      }
       if (s.ok()) {
-        sub.commit();
+        tx.exec("RELEASE SAVEPOINT zx_event");
         ++applied;
         done.push_back(entry.id);
       } else {
-        sub.abort();
+        tx.exec("ROLLBACK TO SAVEPOINT zx_event");
         logging::Warn("event_handler_failed", {{"group", options_.group},
                                                {"event_id", event.id()},
                                                {"type", event.type()},

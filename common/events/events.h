@@ -50,6 +50,9 @@ struct RelayOptions {
   int batch_size = 500;
   absl::Duration poll_interval = absl::Seconds(1);  // fallback when no NOTIFY arrives
   absl::Duration metrics_interval = absl::Seconds(5);
+  // How often to compare the stream's last id with the outbox even when the
+  // connection did not drop (FLUSHALL, failover to a stale replica).
+  absl::Duration stream_check_interval = absl::Seconds(5);
 };
 
 // Moves outbox rows to the stream in id order, in batches, marking them

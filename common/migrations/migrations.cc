@@ -104,8 +104,8 @@ absl::Status Apply(pqxx::connection& conn, std::string_view schema, std::string_
   const std::string component_name(component);
   try {
     // One lock per schema: replicas of a service serialise here.
-    pqxx::nontransaction lock(conn);
-    lock.exec_params("SELECT pg_advisory_lock(hashtext($1))", "zx.migrations." + schema_name);
+    const std::string key = "zx.migrations." + schema_name;
+    pqxx::nontransaction(conn).exec_params("SELECT pg_advisory_lock(hashtext($1))", key);
     absl::Status status;
     try {
       status = ApplyLocked(conn, schema_name, component_name, files);
@@ -114,8 +114,7 @@ absl::Status Apply(pqxx::connection& conn, std::string_view schema, std::string_
                             absl::StrCat("applying ", component_name, " migrations to ",
                                          schema_name, ": ", e.what()));
     }
-    pqxx::nontransaction unlock(conn);
-    unlock.exec_params("SELECT pg_advisory_unlock(hashtext($1))", "zx.migrations." + schema_name);
+    pqxx::nontransaction(conn).exec_params("SELECT pg_advisory_unlock(hashtext($1))", key);
     return status;
   } catch (const std::exception& e) {
     return pg::StatusFromException(e);

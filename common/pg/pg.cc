@@ -136,9 +136,17 @@ const char* SetIsolationSql(Isolation isolation) {
 
 }  // namespace
 
+// In libpqxx 6, serialization failures and deadlocks (40001, 40P01) are
+// transaction_rollback, which is not an sql_error and carries no sqlstate.
+bool IsRollback(const std::exception& e) {
+  return dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr ||
+         dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr;
+}
+
 bool IsRetryable(const std::exception& e) {
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) return false;
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return true;
+  if (IsRollback(e)) return true;
   const auto state = SqlState(e);
   return state == "40001" || state == "40P01";
 }
@@ -151,6 +159,7 @@ absl::Status StatusFromException(const std::exception& e) {
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
     return absl::UnavailableError(absl::StrCat("PostgreSQL unavailable: ", e.what()));
   }
+  if (IsRollback(e)) return absl::AbortedError(e.what());
   const auto state = SqlState(e);
   if (state == "23505") return absl::AlreadyExistsError(e.what());
   if (state == "23503" || state == "23514") return absl::FailedPreconditionError(e.what());

@@ -51,11 +51,8 @@ Stack& Stack::Get() {
     while (std::getline(in, line)) {
       const auto eq = line.find('=');
       if (eq == std::string::npos) continue;
-      std::string value = line.substr(eq + 1);
-      if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
-        value = value.substr(1, value.size() - 2);
-      }
-      s->env_[line.substr(0, eq)] = value;
+      // Values run to the end of the line, unquoted (tests/harness/stack.sh).
+      s->env_[line.substr(0, eq)] = line.substr(eq + 1);
     }
     s->pg_admin_ = s->env_["ZX_TEST_PG"];
     s->redis_host_ = s->env_["ZX_TEST_REDIS_HOST"];

@@ -5,7 +5,7 @@ CREATE TABLE outbox (
   event_id      text        NOT NULL UNIQUE,
   event_type    text        NOT NULL,
   aggregate_id  text        NOT NULL,
-  division_code char(12)    NOT NULL,
+  division_code text        NOT NULL,
   event         bytea       NOT NULL,  -- serialized zx.common.v1.Event
   created_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
   published_at  timestamptz,

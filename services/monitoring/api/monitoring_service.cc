@@ -104,9 +104,11 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListHouseholds(
       auto rows = zx::monitoring::ListHouseholds(tx, VillagePrefix(*division),
                                                  request->page_token(), *page_size + 1);
       const bool more = static_cast<int>(rows.size()) > *page_size;
-      if (more) rows.pop_back();
+      if (more) {
+        rows.pop_back();
+        response->set_next_page_token(rows.back().household_id());
+      }
       for (auto& h : rows) *response->add_households() = std::move(h);
-      if (more) response->set_next_page_token(rows.back().household_id());
       return absl::OkStatus();
     });
   });

@@ -1,7 +1,7 @@
 -- Household registry (seed of the monitoring issue).
 CREATE TABLE households (
-  household_id char(23)    PRIMARY KEY,  -- "hh-" + 20 hex digits
-  village_code char(12)    NOT NULL,
+  household_id text        PRIMARY KEY CHECK (household_id ~ '^hh-[0-9a-f]{20}$'),
+  village_code text        NOT NULL CHECK (village_code ~ '^[0-9]{12}$'),
   category     smallint    NOT NULL,     -- zx.monitoring.v1.HouseholdCategory
   relocated    boolean     NOT NULL DEFAULT false,
   member_count smallint    NOT NULL CHECK (member_count BETWEEN 1 AND 20),

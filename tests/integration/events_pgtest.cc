@@ -1,0 +1,294 @@
+// The event pipeline end to end against a real PostgreSQL and Redis:
+// outbox -> relay -> stream -> consumer group, exactly-once in effect while
+// relay and consumers are SIGKILLed at random points and Redis is killed and
+// restarted; and no event lost when Redis loses its data.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/events/events.h"
+#include "common/events/redis.h"
+#include "common/migrations/migrations.h"
+#include "common/pg/pg.h"
+#include "common/testing/stack.h"
+#include "zx/common/v1/types.pb.h"
+
+extern char** environ;
+
+namespace zx::events {
+namespace {
+
+using testing::Stack;
+
+class Process {
+ public:
+  explicit Process(std::vector<std::string> args) : args_(std::move(args)) { Start(); }
+  ~Process() { Kill(SIGKILL); }
+  void Start() {
+    std::vector<char*> argv;
+    for (auto& a : args_) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ASSERT_EQ(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  }
+  void Kill(int sig) {
+    if (pid_ <= 0) return;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  void Restart() {
+    Kill(SIGKILL);
+    Start();
+  }
+
+ private:
+  std::vector<std::string> args_;
+  pid_t pid_ = -1;
+};
+
+void PrepareSchemas(const std::string& conninfo) {
+  pqxx::connection conn(conninfo);
+  ASSERT_TRUE(
+      migrations::Apply(conn, "probe_producer", "common", migrations::CommonMigrations()).ok());
+  ASSERT_TRUE(
+      migrations::Apply(conn, "probe_consumer", "common", migrations::CommonMigrations()).ok());
+  pqxx::work tx(conn);
+  tx.exec(
+      "CREATE TABLE probe_consumer.effects (event_id text PRIMARY KEY, applied int NOT NULL)");
+  tx.commit();
+}
+
+// Writes `count` events in transactions of `batch`, at about `per_second`.
+std::vector<std::string> Produce(pg::Pool& producer, int count, int batch, int per_second) {
+  std::vector<std::string> ids;
+  zx::common::v1::GetServiceInfoRequest payload;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; i += batch) {
+    const absl::Status s = pg::WithTransaction(producer, [&](pqxx::transaction_base& tx) {
+      std::vector<std::string> made;
+      for (int j = i; j < std::min(count, i + batch); ++j) {
+        auto id = Append(tx, "test",
+                         {.type = "test.happened",
+                          .division_code = "653121000000",
+                          .aggregate_id = absl::StrCat("agg-", j % 97),
+                          .payload = &payload});
+        if (!id.ok()) return id.status();
+        made.push_back(*id);
+      }
+      ids.insert(ids.end(), made.begin(), made.end());
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(1000LL * (i + batch) /
+                                                                    per_second));
+  }
+  return ids;
+}
+
+struct Effects {
+  int64_t rows = 0, applied_total = 0, applied_more_than_once = 0, unknown = 0;
+};
+
+Effects ReadEffects(const std::string& conninfo) {
+  pqxx::connection conn(conninfo);
+  pqxx::read_transaction tx(conn);
+  auto r = tx.exec1(
+      "SELECT count(*), COALESCE(sum(applied), 0), count(*) FILTER (WHERE applied > 1), "
+      "count(*) FILTER (WHERE event_id NOT IN (SELECT event_id FROM probe_producer.outbox)) "
+      "FROM probe_consumer.effects");
+  return {r[0].as<int64_t>(), r[1].as<int64_t>(), r[2].as<int64_t>(), r[3].as<int64_t>()};
+}
+
+Effects WaitForEffects(const std::string& conninfo, int64_t want, std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  Effects e;
+  while (std::chrono::steady_clock::now() < until) {
+    e = ReadEffects(conninfo);
+    if (e.rows >= want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return e;
+}
+
+TEST(EventsExactlyOnceTest, TenThousandEventsSurviveKilledProcessesAndRedisRestart) {
+  Stack& stack = Stack::Get();
+  const std::string db = stack.FreshDatabase("events_exactly_once");
+  PrepareSchemas(db);
+  const std::string stream = "zx:test:events:exactly-once";
+  const std::vector<std::string> common = {"--pg", db, "--redis", stack.redis_address(),
+                                           "--stream", stream};
+  auto args = [&](std::string mode) {
+    std::vector<std::string> a = {ZX_EVENT_PROBE, std::move(mode)};
+    a.insert(a.end(), common.begin(), common.end());
+    return a;
+  };
+  Process relay(args("relay"));
+  Process consumer_a(args("consume"));
+  Process consumer_b(args("consume"));
+
+  pg::Pool producer({.conninfo = db, .size = 2, .search_path = "probe_producer"});
+  constexpr int kEvents = 10000;
+  std::vector<std::string> produced;
+  std::thread producing([&] { produced = Produce(producer, kEvents, 25, 1000); });
+
+  // Chaos while the producer runs (~10 s): random SIGKILLs of every moving
+  // part, and one Redis power cut in the middle.
+  std::mt19937 rng(20261123);
+  std::uniform_int_distribution<int> pause_ms(150, 900);
+  std::uniform_int_distribution<int> victim(0, 2);
+  int kills = 0;
+  bool redis_restarted = false;
+  const auto chaos_end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < chaos_end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    switch (victim(rng)) {
+      case 0: relay.Restart(); break;
+      case 1: consumer_a.Restart(); break;
+      default: consumer_b.Restart(); break;
+    }
+    ++kills;
+    if (!redis_restarted && kills == 8) {
+      stack.KillAndRestartRedis();
+      redis_restarted = true;
+    }
+  }
+  producing.join();
+  ASSERT_TRUE(redis_restarted);
+  ASSERT_EQ(produced.size(), static_cast<size_t>(kEvents));
+
+  const Effects e = WaitForEffects(db, kEvents, std::chrono::seconds(90));
+  // Entries beyond kEvents were published twice (relay killed between XADD
+  // and commit): the consumers must have recognised them.
+  RedisClient redis(stack.redis_host(), stack.redis_port());
+  auto xlen = redis.Command({"XLEN", stream});
+  ASSERT_TRUE(xlen.ok());
+  std::cout << "kills=" << kills << " stream_entries=" << (*xlen)->integer
+            << " effects=" << e.rows << " applied_total=" << e.applied_total
+            << " applied_more_than_once=" << e.applied_more_than_once << "\n";
+  EXPECT_GE((*xlen)->integer, kEvents);
+  EXPECT_EQ(e.rows, kEvents) << "every event's effect present";
+  EXPECT_EQ(e.applied_total, kEvents) << "no effect applied twice";
+  EXPECT_EQ(e.applied_more_than_once, 0);
+  EXPECT_EQ(e.unknown, 0) << "no effect without an event";
+  EXPECT_GE(kills, 10);
+
+  pqxx::connection conn(db);
+  pqxx::read_transaction tx(conn);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM probe_producer.outbox WHERE published_at IS NULL")[0]
+                .as<int>(),
+            0)
+      << "no stuck outbox rows";
+}
+
+TEST(EventsRedisLossTest, RelayRepublishesWhatRedisLost) {
+  Stack& stack = Stack::Get();
+  const std::string db = stack.FreshDatabase("events_redis_loss");
+  PrepareSchemas(db);
+  const std::string stream = "zx:test:events:loss";
+  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
+  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
+  Relay relay({.pg_conninfo = db,
+               .schema = "probe_producer",
+               .stream_key = stream,
+               .redis_host = stack.redis_host(),
+               .redis_port = stack.redis_port(),
+               .stream_check_interval = absl::ZeroDuration()},
+              nullptr);
+  auto handler = [](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+    tx.exec_params(
+        "INSERT INTO effects (event_id, applied) VALUES ($1, 1) "
+        "ON CONFLICT (event_id) DO UPDATE SET applied = effects.applied + 1",
+        event.id());
+    return absl::OkStatus();
+  };
+  ConsumerOptions options{.stream_key = stream,
+                          .group = "loss",
+                          .consumer_name = "c1",
+                          .redis_host = stack.redis_host(),
+                          .redis_port = stack.redis_port(),
+                          .block = absl::Milliseconds(50)};
+  Consumer consumer(options, consumer_pool, handler, nullptr);
+
+  // 300 events published and consumed; 200 more published but not consumed.
+  Produce(producer, 300, 50, 100000);
+  while (*relay.PublishBatch() > 0) {
+  }
+  for (int i = 0; i < 20 && ReadEffects(db).rows < 300; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  ASSERT_EQ(ReadEffects(db).rows, 300);
+  Produce(producer, 200, 50, 100000);
+  while (*relay.PublishBatch() > 0) {
+  }
+
+  // Redis loses everything (stream, group, pending entries).
+  stack.FlushRedis();
+  stack.KillAndRestartRedis();
+
+  // The relay notices the stream is behind the outbox and publishes again;
+  // the consumer recreates its group and skips what it already applied.
+  for (int i = 0; i < 10; ++i) {
+    auto n = relay.PublishBatch();
+    if (n.ok() && *n == 0) break;
+  }
+  for (int i = 0; i < 60 && ReadEffects(db).rows < 500; ++i) (void)consumer.RunOnce();
+  const Effects e = ReadEffects(db);
+  EXPECT_EQ(e.rows, 500) << "the 200 events Redis lost were delivered";
+  EXPECT_EQ(e.applied_total, 500) << "the 300 already applied were not applied again";
+}
+
+TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
+  Stack& stack = Stack::Get();
+  const std::string db = stack.FreshDatabase("events_poison");
+  PrepareSchemas(db);
+  const std::string stream = "zx:test:events:poison";
+  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
+  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
+  Relay relay({.pg_conninfo = db,
+               .schema = "probe_producer",
+               .stream_key = stream,
+               .redis_host = stack.redis_host(),
+               .redis_port = stack.redis_port()},
+              nullptr);
+  const auto ids = Produce(producer, 3, 3, 1000);
+  ASSERT_EQ(*relay.PublishBatch(), 3);
+  int calls_for_poison = 0;
+  Consumer consumer({.stream_key = stream,
+                     .group = "poison",
+                     .consumer_name = "c1",
+                     .redis_host = stack.redis_host(),
+                     .redis_port = stack.redis_port(),
+                     .block = absl::Milliseconds(50),
+                     .max_attempts = 3},
+                    consumer_pool,
+                    [&](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+                      if (event.id() == ids[1]) {
+                        ++calls_for_poison;
+                        tx.exec("INSERT INTO effects VALUES ('should-roll-back', 1)");
+                        return absl::InternalError("cannot apply");
+                      }
+                      tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
+                      return absl::OkStatus();
+                    },
+                    nullptr);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  const Effects e = ReadEffects(db);
+  EXPECT_EQ(e.rows, 2) << "the healthy events applied, the failing one rolled back alone";
+  EXPECT_EQ(calls_for_poison, 3);
+
+  RedisClient redis(stack.redis_host(), stack.redis_port());
+  auto dead = redis.Command({"XLEN", stream + ":dead"});
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ((*dead)->integer, 1);
+  auto pending = redis.Command({"XPENDING", stream, "poison"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
+}
+
+}  // namespace
+}  // namespace zx::events

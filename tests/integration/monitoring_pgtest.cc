@@ -1,0 +1,226 @@
+// The monitoring service in-process, called over real gRPC, on a real
+// PostgreSQL and Redis: idempotent creation, rejected input changes
+// nothing, jurisdiction, paging and the event leaving through the outbox.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "common/errors/errors.h"
+#include "common/events/redis.h"
+#include "common/server/server.h"
+#include "common/testing/stack.h"
+#include "services/monitoring/api/monitoring_service.h"
+#include "zx/monitoring/v1/monitoring.grpc.pb.h"
+
+namespace zx::monitoring {
+namespace {
+
+using zx::monitoring::v1::CreateHouseholdRequest;
+using zx::monitoring::v1::Household;
+
+class MonitoringTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto& stack = zx::testing::Stack::Get();
+    db_ = stack.FreshDatabase("monitoring_it");
+    auto config = stack.ServiceConfig("monitoring", db_);
+    config.redis_namespace = "zx:it-monitoring";
+    auto server = server::Server::Start(MonitoringSpec(), config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->grpc_port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::MonitoringService::NewStub(channel_);
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown(absl::Seconds(1));
+  }
+
+  grpc::Status Create(const CreateHouseholdRequest& req, Household* out,
+                      const std::string& token = "dev.653121.county_official.t1") {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return stub_->CreateHousehold(&ctx, req, out);
+  }
+
+  int Count(const std::string& sql) {
+    pqxx::connection conn(db_);
+    return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
+  }
+
+  static CreateHouseholdRequest Request(const std::string& request_id) {
+    CreateHouseholdRequest req;
+    req.set_request_id(request_id);
+    auto* h = req.mutable_household();
+    h->set_village_code("653121101201");
+    h->set_category(v1::HOUSEHOLD_CATEGORY_LIFTED);
+    h->set_member_count(5);
+    return req;
+  }
+
+  std::string db_;
+  std::unique_ptr<server::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::MonitoringService::Stub> stub_;
+};
+
+TEST_F(MonitoringTest, RepeatedRequestReturnsFirstResultAndWritesNothing) {
+  Household first, second;
+  ASSERT_TRUE(Create(Request("req-1"), &first).ok());
+  ASSERT_TRUE(Create(Request("req-1"), &second).ok());
+  EXPECT_EQ(first.household_id(), second.household_id());
+  EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.households"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox"), 1) << "one event, not two";
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.idempotency"), 1);
+
+  // The same request_id for a different request is refused and writes nothing.
+  CreateHouseholdRequest other = Request("req-1");
+  other.mutable_household()->set_member_count(2);
+  Household ignored;
+  const grpc::Status reused = Create(other, &ignored);
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(reused))[0].field, "request_id");
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.households"), 1);
+
+  // A new request_id creates a new household.
+  Household third;
+  ASSERT_TRUE(Create(Request("req-2"), &third).ok());
+  EXPECT_NE(third.household_id(), first.household_id());
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.households"), 2);
+}
+
+TEST_F(MonitoringTest, ConcurrentDuplicatesCreateOneHousehold) {
+  std::vector<std::thread> clients;
+  std::vector<Household> results(8);
+  std::vector<grpc::Status> statuses(8);
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&, i] { statuses[i] = Create(Request("req-same"), &results[i]); });
+  }
+  for (auto& c : clients) c.join();
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_EQ(results[i].household_id(), results[0].household_id());
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.households"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox"), 1);
+}
+
+TEST_F(MonitoringTest, InvalidRequestNamesEveryFieldAndChangesNothing) {
+  CreateHouseholdRequest bad = Request("");
+  bad.mutable_household()->set_village_code("65312110120");
+  bad.mutable_household()->set_member_count(0);
+  Household out;
+  const grpc::Status s = Create(bad, &out);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  std::vector<std::string> fields;
+  for (const auto& v : errors::FieldViolationsOf(errors::FromGrpcStatus(s))) {
+    fields.push_back(v.field);
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"request_id", "household.village_code",
+                                              "household.member_count"}));
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.households"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.idempotency"), 0);
+}
+
+TEST_F(MonitoringTest, JurisdictionIsCheckedOnEveryCall) {
+  Household created;
+  ASSERT_TRUE(Create(Request("req-j"), &created).ok());
+
+  // Another county's official may not create here.
+  Household out;
+  EXPECT_EQ(Create(Request("req-j2"), &out, "dev.653122.county_official.x").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A village cadre of another village may not either.
+  EXPECT_EQ(Create(Request("req-j3"), &out, "dev.653121101202.village_cadre.x").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // No token: UNAUTHENTICATED.
+  EXPECT_EQ(Create(Request("req-j4"), &out, "").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.households"), 1);
+
+  auto get = [&](const std::string& token) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    v1::GetHouseholdRequest req;
+    req.set_household_id(created.household_id());
+    Household h;
+    return stub_->GetHousehold(&ctx, req, &h);
+  };
+  EXPECT_TRUE(get("dev.653100.prefecture_official.p").ok());
+  EXPECT_TRUE(get("dev.653121101201.village_cadre.v").ok());
+  EXPECT_EQ(get("dev.653122.county_official.x").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(get("dev.653100.operator.o").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(MonitoringTest, ListPagesThroughADivision) {
+  for (int i = 0; i < 7; ++i) {
+    CreateHouseholdRequest req = Request("req-list-" + std::to_string(i));
+    req.mutable_household()->set_village_code(i < 5 ? "653121101201" : "653121102201");
+    Household out;
+    ASSERT_TRUE(Create(req, &out).ok());
+  }
+  auto list = [&](const std::string& division, const std::string& token, int size) {
+    std::vector<std::string> ids;
+    std::string page;
+    do {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer dev.653121.county_official.t1");
+      v1::ListHouseholdsRequest req;
+      req.set_division_code(division);
+      req.set_page_size(size);
+      req.set_page_token(page);
+      v1::ListHouseholdsResponse resp;
+      EXPECT_TRUE(stub_->ListHouseholds(&ctx, req, &resp).ok());
+      EXPECT_LE(resp.households_size(), size);
+      for (const auto& h : resp.households()) ids.push_back(h.household_id());
+      page = resp.next_page_token();
+    } while (!page.empty());
+    (void)token;
+    return ids;
+  };
+  EXPECT_EQ(list("653121", "", 3).size(), 7u);
+  EXPECT_EQ(list("653121101", "", 2).size(), 5u);
+  EXPECT_EQ(list("653121102201", "", 10).size(), 2u);
+  const auto all = list("653121000000", "", 100);
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+}
+
+TEST_F(MonitoringTest, EventLeavesThroughOutboxToTheStream) {
+  Household created;
+  ASSERT_TRUE(Create(Request("req-event"), &created).ok());
+  auto& stack = zx::testing::Stack::Get();
+  events::RedisClient redis(stack.redis_host(), stack.redis_port());
+  const std::string stream = "zx:it-monitoring:events:monitoring";
+  bool found = false;
+  for (int i = 0; i < 50 && !found; ++i) {
+    auto r = redis.Command({"XRANGE", stream, "-", "+"});
+    ASSERT_TRUE(r.ok());
+    for (size_t e = 0; e < (*r)->elements; ++e) {
+      const redisReply* fields = (*r)->element[e]->element[1];
+      for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+        if (std::string(fields->element[f]->str) != "event") continue;
+        zx::common::v1::Event event;
+        ASSERT_TRUE(event.ParseFromArray(fields->element[f + 1]->str,
+                                         static_cast<int>(fields->element[f + 1]->len)));
+        if (event.aggregate_id() == created.household_id()) {
+          found = true;
+          EXPECT_EQ(event.type(), "monitoring.household_registered");
+          EXPECT_EQ(event.division_code(), "653121101201");
+          EXPECT_EQ(event.causation_id(), "req-event");
+          v1::HouseholdRegistered payload;
+          ASSERT_TRUE(event.payload().UnpackTo(&payload));
+          EXPECT_EQ(payload.household().member_count(), 5);
+        }
+      }
+    }
+    if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(found) << "the relay published the event (woken by NOTIFY)";
+  redis.Command({"DEL", stream}).IgnoreError();
+}
+
+}  // namespace
+}  // namespace zx::monitoring

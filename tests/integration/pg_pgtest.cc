@@ -1,0 +1,203 @@
+// common/pg and common/migrations against a real PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "common/migrations/migrations.h"
+#include "common/pg/pg.h"
+#include "common/testing/stack.h"
+
+namespace zx::pg {
+namespace {
+
+using testing::Stack;
+
+TEST(PgTest, CommitsAndRollsBack) {
+  const std::string db = Stack::Get().FreshDatabase("pg_commit");
+  Pool pool({.conninfo = db, .size = 2});
+  ASSERT_TRUE(WithTransaction(pool, [](pqxx::transaction_base& tx) {
+                tx.exec("CREATE TABLE t (id int PRIMARY KEY)");
+                return absl::OkStatus();
+              }).ok());
+  const absl::Status refused = WithTransaction(pool, [](pqxx::transaction_base& tx) {
+    tx.exec("INSERT INTO t VALUES (1)");
+    return absl::InvalidArgumentError("handler refused");
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  int count = -1;
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                count = tx.exec1("SELECT count(*) FROM t")[0].as<int>();
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(count, 0) << "a refused transaction writes nothing";
+}
+
+TEST(PgTest, MapsDatabaseErrorsToStatusCodes) {
+  const std::string db = Stack::Get().FreshDatabase("pg_errors");
+  Pool pool({.conninfo = db, .size = 1});
+  ASSERT_TRUE(WithTransaction(pool, [](pqxx::transaction_base& tx) {
+                tx.exec("CREATE TABLE t (id int PRIMARY KEY)");
+                tx.exec("INSERT INTO t VALUES (1)");
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(WithTransaction(pool, [](pqxx::transaction_base& tx) {
+              tx.exec("INSERT INTO t VALUES (1)");
+              return absl::OkStatus();
+            }).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(WithTransaction(pool, TxOptions{.deadline = absl::Now() + absl::Milliseconds(100)},
+                            [](pqxx::transaction_base& tx) {
+                              tx.exec("SELECT pg_sleep(2)");
+                              return absl::OkStatus();
+                            })
+                .code(),
+            absl::StatusCode::kDeadlineExceeded)
+      << "statement_timeout follows the caller's deadline";
+  Pool unreachable({.conninfo = "host=127.0.0.1 port=1 connect_timeout=1", .size = 1});
+  EXPECT_EQ(WithTransaction(unreachable, TxOptions{.max_attempts = 1},
+                            [](pqxx::transaction_base&) { return absl::OkStatus(); })
+                .code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST(PgTest, RetriesSerializationFailures) {
+  const std::string db = Stack::Get().FreshDatabase("pg_serializable");
+  Pool pool({.conninfo = db, .size = 4});
+  ASSERT_TRUE(WithTransaction(pool, [](pqxx::transaction_base& tx) {
+                tx.exec("CREATE TABLE counter (n int NOT NULL)");
+                tx.exec("INSERT INTO counter VALUES (0)");
+                return absl::OkStatus();
+              }).ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        const absl::Status s = WithTransaction(
+            pool, TxOptions{.isolation = Isolation::kSerializable, .max_attempts = 50},
+            [](pqxx::transaction_base& tx) {
+              const int n = tx.exec1("SELECT n FROM counter")[0].as<int>();
+              tx.exec_params("UPDATE counter SET n = $1", n + 1);
+              return absl::OkStatus();
+            });
+        if (!s.ok()) {
+          failures++;
+          ADD_FAILURE() << s;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  int n = 0;
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                n = tx.exec1("SELECT n FROM counter")[0].as<int>();
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(n, 100) << "read-modify-write under SERIALIZABLE loses no update";
+}
+
+TEST(PgTest, PoolIsBoundedAndReusesConnections) {
+  const std::string db = Stack::Get().FreshDatabase("pg_pool");
+  Pool pool({.conninfo = db, .size = 1, .acquire_timeout = absl::Milliseconds(100)});
+  auto first = pool.Acquire();
+  ASSERT_TRUE(first.ok());
+  const int pid = pqxx::nontransaction(**first).exec1("SELECT pg_backend_pid()")[0].as<int>();
+  EXPECT_EQ(pool.Acquire().status().code(), absl::StatusCode::kResourceExhausted);
+  { auto released = std::move(*first); }
+  auto second = pool.Acquire();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(pqxx::nontransaction(**second).exec1("SELECT pg_backend_pid()")[0].as<int>(), pid);
+}
+
+TEST(PgTest, ReconnectsAfterConnectionLoss) {
+  const std::string db = Stack::Get().FreshDatabase("pg_reconnect");
+  Pool pool({.conninfo = db, .size = 1});
+  int first_pid = 0;
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                first_pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+                return absl::OkStatus();
+              }).ok());
+  {
+    pqxx::connection admin(db);
+    pqxx::nontransaction(admin).exec_params("SELECT pg_terminate_backend($1)", first_pid);
+  }
+  int second_pid = 0;
+  const absl::Status s = WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+    second_pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_NE(second_pid, first_pid);
+}
+
+}  // namespace
+}  // namespace zx::pg
+
+namespace zx::migrations {
+namespace {
+
+int Count(pqxx::connection& conn, const std::string& sql) {
+  return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
+}
+
+TEST(MigrationsTest, AppliesOnceInOrder) {
+  const std::string db = testing::Stack::Get().FreshDatabase("migrations_once");
+  pqxx::connection conn(db);
+  const std::vector<MigrationFile> files = {
+      {"0001_a.sql", "CREATE TABLE a (id int);"},
+      {"0002_b.sql", "INSERT INTO a VALUES (1);"},
+  };
+  ASSERT_TRUE(Apply(conn, "svc", "service", files).ok());
+  ASSERT_TRUE(Apply(conn, "svc", "service", files).ok());
+  EXPECT_EQ(Count(conn, "SELECT count(*) FROM svc.a"), 1) << "second start applies nothing";
+  EXPECT_EQ(Count(conn, "SELECT count(*) FROM svc.schema_migrations"), 2);
+  ASSERT_TRUE(Apply(conn, "svc", "common", CommonMigrations()).ok());
+  EXPECT_EQ(Count(conn, "SELECT count(*) FROM svc.outbox"), 0);
+}
+
+TEST(MigrationsTest, ChangedAppliedFileRefusesStart) {
+  const std::string db = testing::Stack::Get().FreshDatabase("migrations_checksum");
+  pqxx::connection conn(db);
+  ASSERT_TRUE(Apply(conn, "svc", "service", {{"0001_a.sql", "CREATE TABLE a (id int);"}}).ok());
+  const absl::Status s =
+      Apply(conn, "svc", "service", {{"0001_a.sql", "CREATE TABLE a (id bigint);"}});
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("checksum"), absl::string_view::npos) << s;
+  const absl::Status older = Apply(conn, "svc", "service", {});
+  EXPECT_EQ(older.code(), absl::StatusCode::kFailedPrecondition) << "binary older than schema";
+}
+
+TEST(MigrationsTest, BrokenMigrationLeavesNothingBehind) {
+  const std::string db = testing::Stack::Get().FreshDatabase("migrations_broken");
+  pqxx::connection conn(db);
+  const absl::Status s = Apply(conn, "svc", "service",
+                               {{"0001_a.sql", "CREATE TABLE a (id int); SELECT nonsense;"}});
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(Count(conn, "SELECT count(*) FROM svc.schema_migrations"), 0);
+  EXPECT_EQ(Count(conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'svc' AND "
+                        "tablename = 'a'"),
+            0);
+}
+
+TEST(MigrationsTest, ConcurrentStartsApplyEachFileOnce) {
+  const std::string db = testing::Stack::Get().FreshDatabase("migrations_concurrent");
+  const std::vector<MigrationFile> files = {
+      {"0001_a.sql", "CREATE TABLE a (id int); INSERT INTO a VALUES (1);"}};
+  std::vector<std::thread> replicas;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) {
+    replicas.emplace_back([&] {
+      pqxx::connection conn(db);
+      if (Apply(conn, "svc", "service", files).ok()) ok++;
+    });
+  }
+  for (auto& r : replicas) r.join();
+  EXPECT_EQ(ok.load(), 4);
+  pqxx::connection conn(db);
+  EXPECT_EQ(Count(conn, "SELECT count(*) FROM svc.a"), 1);
+}
+
+}  // namespace
+}  // namespace zx::migrations
