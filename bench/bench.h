@@ -78,6 +78,7 @@ using Suite = void (*)(BenchContext&);
 void RawGrpcEchoSuite(BenchContext& ctx);  // raw_grpc_echo.cc
 void RawPgSuite(BenchContext& ctx);        // raw_pg.cc
 void RawRedisSuite(BenchContext& ctx);     // raw_redis.cc
+void EventsSuite(BenchContext& ctx);       // events_bench.cc (common/events)
 
 // ---- Helpers for suites -------------------------------------------------
 

@@ -48,6 +48,7 @@ constexpr SuiteEntry kSuites[] = {
     {"raw.grpc_echo", RawGrpcEchoSuite, false, false},
     {"raw.pg", RawPgSuite, true, false},
     {"raw.redis", RawRedisSuite, false, true},
+    {"events", EventsSuite, true, true},
 };
 
 struct SuiteError {

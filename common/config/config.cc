@@ -123,7 +123,8 @@ std::string Describe(const ServiceConfig& c) {
                       " workers=", c.worker_threads,
                       " allow_dev_tokens=", c.allow_dev_tokens ? "true" : "false",
                       " token_keys=", c.token_keys_file.empty() ? "(none)" : c.token_keys_file,
-                      " log_level=", c.log_level);
+                      " log_level=", c.log_level,
+                      " shutdown_grace_s=", c.shutdown_grace_seconds);
 }
 
 bool IsLoopbackHost(std::string_view host) {

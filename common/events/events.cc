@@ -102,7 +102,7 @@ struct Relay::State {
   std::unique_ptr<pqxx::connection> conn;
   std::unique_ptr<Listener> listener;
   std::unique_ptr<RedisClient> redis;
-  bool stream_checked = false;
+  uint64_t checked_connection = 0;  // RedisClient::connections() at the last check
   absl::Time next_stream_check = absl::InfinitePast();
   absl::Time next_metrics = absl::InfinitePast();
   prometheus::Counter* relayed = nullptr;
@@ -186,89 +186,119 @@ absl::Status Relay::EnsureConnected() {
   }
 }
 
-absl::Status Relay::CheckEpoch() {
-  // On every new Redis connection: if the stream's last id is behind what we
-  // recorded as published, Redis lost data (restart without fsync, flush,
-  // failover): mark the lost rows unpublished so they go out again.
-  auto reply = state_->redis->Command({"XINFO", "STREAM", options_.stream_key});
-  if (!reply.ok()) return reply.status();
+std::string Relay::MarkerKey() const { return options_.stream_key + ":relay-marker"; }
+
+absl::Status Relay::CheckStream() {
+  // Redis may have lost data (restart without fsync, FLUSHALL, failover to a
+  // stale replica). Two signs: the marker key this relay set is gone (the
+  // stream was lost whole: re-publish everything the outbox still holds), or
+  // the stream's last id is behind ids we recorded (its tail was lost:
+  // re-publish that tail). Consumers skip what they already applied.
+  RedisClient& redis = *state_->redis;
+  auto marker = redis.Command({"EXISTS", MarkerKey()});
+  if (!marker.ok()) return marker.status();
+  const bool stream_lost = (*marker)->type == REDIS_REPLY_INTEGER && (*marker)->integer == 0;
   StreamId last;
-  if ((*reply)->type == REDIS_REPLY_ARRAY) {
-    for (size_t i = 0; i + 1 < (*reply)->elements; i += 2) {
-      if (Str((*reply)->element[i]) == "last-generated-id") {
-        auto id = ParseStreamId(Str((*reply)->element[i + 1]));
-        if (!id.ok()) return id.status();
-        last = *id;
+  if (!stream_lost) {
+    auto reply = redis.Command({"XINFO", "STREAM", options_.stream_key});
+    if (!reply.ok()) return reply.status();
+    if ((*reply)->type == REDIS_REPLY_ARRAY) {
+      for (size_t i = 0; i + 1 < (*reply)->elements; i += 2) {
+        if (Str((*reply)->element[i]) == "last-generated-id") {
+          auto id = ParseStreamId(Str((*reply)->element[i + 1]));
+          if (!id.ok()) return id.status();
+          last = *id;
+        }
       }
+    } else if (ErrorText(reply->get()).find("no such key") == std::string::npos) {
+      return absl::UnavailableError(absl::StrCat("XINFO STREAM: ", ErrorText(reply->get())));
     }
-  } else if (ErrorText(reply->get()).find("no such key") == std::string::npos) {
-    return absl::UnavailableError(absl::StrCat("XINFO STREAM: ", ErrorText(reply->get())));
   }
   pqxx::work tx(*state_->conn);
   auto r = tx.exec_params(
-      "UPDATE outbox SET published_at = NULL, stream_ms = NULL, stream_seq = NULL "
-      "WHERE published_at IS NOT NULL AND (stream_ms, stream_seq) > ($1, $2)",
+      "UPDATE outbox o SET published_at = NULL FROM outbox_batches b "
+      "WHERE (b.stream_ms, b.stream_seq) > ($1, $2) AND o.id BETWEEN b.first_id AND b.last_id "
+      "AND o.published_at IS NOT NULL",
       last.ms, last.seq);
+  tx.exec_params("DELETE FROM outbox_batches WHERE (stream_ms, stream_seq) > ($1, $2)", last.ms,
+                 last.seq);
   tx.commit();
   if (r.affected_rows() > 0) {
-    logging::Warn("events_republish", {{"stream", options_.stream_key},
-                                       {"events", std::to_string(r.affected_rows())},
-                                       {"reason", "Redis stream is behind the outbox"}});
+    logging::Warn("events_republish",
+                  {{"stream", options_.stream_key},
+                   {"events", std::to_string(r.affected_rows())},
+                   {"reason", stream_lost ? "Redis lost the stream (marker key gone)"
+                                          : "the Redis stream is behind the outbox"}});
     if (state_->republished) state_->republished->Increment(r.affected_rows());
   }
-  state_->stream_checked = true;
+  auto set = redis.Command({"SET", MarkerKey(), "1"});
+  if (!set.ok()) return set.status();
+  state_->checked_connection = redis.connections();
+  state_->next_stream_check = absl::Now() + options_.stream_check_interval;
   return absl::OkStatus();
 }
 
 absl::StatusOr<int> Relay::PublishBatch() {
   if (auto s = EnsureConnected(); !s.ok()) return s;
+  if (auto s = state_->redis->EnsureConnected(); !s.ok()) return s;
   try {
-    // Also re-checked now and then: a FLUSHALL or failover need not drop
-    // our connection.
-    if (!state_->stream_checked || absl::Now() >= state_->next_stream_check) {
-      if (auto s = CheckEpoch(); !s.ok()) return s;
-      state_->next_stream_check = absl::Now() + options_.stream_check_interval;
+    // Check on every new Redis connection, before anything is added to the
+    // stream (new ids would hide lost ones), and now and then besides.
+    if (state_->redis->connections() != state_->checked_connection ||
+        absl::Now() >= state_->next_stream_check) {
+      if (auto s = CheckStream(); !s.ok()) return s;
     }
     pqxx::work tx(*state_->conn);
+    // One relay per outbox at a time (replicas take turns): keeps the stream
+    // in outbox order and avoids row locks, which cost a WAL record per row.
+    if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock(hashtext($1))",
+                         "zx.relay." + options_.schema)[0]
+             .as<bool>()) {
+      tx.commit();
+      return 0;
+    }
     auto rows = tx.exec_params(
         "SELECT id, event_id, event_type, event FROM outbox WHERE published_at IS NULL "
-        "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        "ORDER BY id LIMIT $1",
         options_.batch_size);
     if (rows.empty()) {
       tx.commit();
       return 0;
     }
+    // The marker goes first in the same pipeline: if it vanished (FLUSHALL
+    // on a live connection), this batch is not marked published and the
+    // next call re-publishes what was lost.
     std::vector<std::vector<std::string>> cmds;
-    cmds.reserve(rows.size());
+    cmds.reserve(rows.size() + 1);
+    cmds.push_back({"EXISTS", MarkerKey()});
     for (const auto& row : rows) {
       pqxx::binarystring event(row[3]);
       cmds.push_back({"XADD", options_.stream_key, "*", "id", row[1].as<std::string>(), "type",
                       row[2].as<std::string>(), "event", event.str()});
     }
     auto replies = state_->redis->Pipeline(cmds);
-    if (!replies.ok()) {
-      state_->stream_checked = false;  // a new connection may find a new Redis
-      return replies.status();
+    if (!replies.ok()) return replies.status();  // reconnect => check first
+    if ((*replies)[0]->type != REDIS_REPLY_INTEGER || (*replies)[0]->integer != 1) {
+      state_->checked_connection = 0;
+      return absl::UnavailableError("Redis lost the stream marker; checking the stream");
     }
-    std::vector<std::string> ids, ms, seq;
-    for (size_t i = 0; i < replies->size(); ++i) {
-      const redisReply* r = (*replies)[i].get();
+    std::vector<std::string> ids;
+    ids.reserve(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const redisReply* r = (*replies)[i + 1].get();
       if (r->type != REDIS_REPLY_STRING) {
         return absl::UnavailableError(absl::StrCat("XADD failed: ", ErrorText(r)));
       }
-      auto id = ParseStreamId(Str(r));
-      if (!id.ok()) return id.status();
-      ids.push_back(rows[i][0].as<std::string>());
-      ms.push_back(std::to_string(id->ms));
-      seq.push_back(std::to_string(id->seq));
+      ids.push_back(rows[i][0].c_str());
     }
+    auto last = ParseStreamId(Str((*replies)[rows.size()].get()));
+    if (!last.ok()) return last.status();
+    tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                   absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
     tx.exec_params(
-        "UPDATE outbox o SET published_at = now(), stream_ms = u.ms, stream_seq = u.seq "
-        "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(id, ms, seq) "
-        "WHERE o.id = u.id",
-        absl::StrCat("{", absl::StrJoin(ids, ","), "}"),
-        absl::StrCat("{", absl::StrJoin(ms, ","), "}"),
-        absl::StrCat("{", absl::StrJoin(seq, ","), "}"));
+        "INSERT INTO outbox_batches (last_id, first_id, stream_ms, stream_seq) "
+        "VALUES ($1, $2, $3, $4)",
+        ids.back(), ids.front(), last->ms, last->seq);
     tx.commit();
     if (state_->relayed) state_->relayed->Increment(static_cast<double>(rows.size()));
     return static_cast<int>(rows.size());
@@ -362,7 +392,10 @@ struct Consumer::State {
   bool group_ready = false;
   bool read_own_pending = true;  // after (re)start: re-read "0" until empty
   absl::Time next_claim = absl::InfinitePast();
-  std::map<std::string, int> attempts;  // stream id -> failed attempts
+  // Failed attempts by stream id. Kept in memory: a restart grants an entry
+  // a fresh set of attempts, which errs on the side of applying it.
+  std::map<std::string, int> attempts;
+  bool failed_last_round = false;
   prometheus::Family<prometheus::Counter>* consumed = nullptr;
   prometheus::Counter* applied = nullptr;
   prometheus::Counter* duplicate = nullptr;
@@ -496,15 +529,17 @@ absl::StatusOr<int> Consumer::RunOnce() {
   // rolls back only its own entry.
   std::vector<std::string> done;       // committed effect or duplicate: ack
   std::vector<Entry*> failed_entries;  // retried later
+  std::vector<Entry*> unreadable;      // can never be applied
   int applied = 0, duplicates = 0;
   absl::Status tx_status = pg::WithTransaction(pool_, [&](pqxx::transaction_base& tx) {
     done.clear();
     failed_entries.clear();
+    unreadable.clear();
     applied = duplicates = 0;
     for (auto& entry : entries) {
       zx::common::v1::Event event;
       if (!entry.has_fields || !event.ParseFromString(entry.fields["event"])) {
-        done.push_back(entry.id);  // nothing to apply; counted as dead below
+        unreadable.push_back(&entry);  // trimmed away or not an Event: dead-lettered below
         continue;
       }
       // Savepoints by hand: libpqxx 6's subtransaction skips its SAVEPOINT
@@ -551,6 +586,12 @@ absl::StatusOr<int> Consumer::RunOnce() {
     state_->duplicate->Increment(duplicates);
   }
   std::vector<std::vector<std::string>> cmds;
+  state_->failed_last_round = !failed_entries.empty();
+  for (Entry* entry : unreadable) {
+    logging::Error("event_unreadable", {{"group", options_.group}, {"entry", entry->id}});
+    state_->attempts[entry->id] = options_.max_attempts;
+    failed_entries.push_back(entry);
+  }
   for (Entry* entry : failed_entries) {
     if (state_->failed) state_->failed->Increment();
     if (++state_->attempts[entry->id] < options_.max_attempts) continue;
@@ -596,6 +637,9 @@ void Consumer::Run() {
       continue;
     }
     backoff = absl::Milliseconds(100);
+    // A handler failed: give whatever it depends on a moment before retrying,
+    // so a short outage does not burn through max_attempts.
+    if (state_->failed_last_round) std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }
 

@@ -56,9 +56,10 @@ struct RelayOptions {
 };
 
 // Moves outbox rows to the stream in id order, in batches, marking them
-// published in the same transaction that locked them (FOR UPDATE SKIP LOCKED,
-// so replicas share the work). Woken by LISTEN/NOTIFY, polls as a fallback.
-// Detects a Redis that lost its data (epoch key gone) and re-publishes.
+// published (with their stream ids) in the same transaction. One relay per
+// outbox works at a time (transaction-scoped advisory lock; replicas take
+// over when it dies). Woken by LISTEN/NOTIFY, polls as a fallback. Detects a
+// Redis that lost data (its stream behind the recorded ids) and re-publishes.
 class Relay {
  public:
   Relay(RelayOptions options, prometheus::Registry* registry);
@@ -77,7 +78,8 @@ class Relay {
   struct State;
   void Run();
   absl::Status EnsureConnected();
-  absl::Status CheckEpoch();
+  absl::Status CheckStream();
+  std::string MarkerKey() const;
 
   RelayOptions options_;
   std::unique_ptr<State> state_;

@@ -38,6 +38,7 @@ absl::Status RedisClient::EnsureConnected() {
   }
   redisSetTimeout(ctx_, absl::ToTimeval(timeout_));
   redisEnableKeepAlive(ctx_);
+  ++connections_;
   return absl::OkStatus();
 }
 

@@ -36,14 +36,18 @@ class RedisClient {
   absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& cmds);
 
   void Disconnect();
+  // Connects if not connected. Each new connection bumps connections().
+  absl::Status EnsureConnected();
+  // How many connections were opened so far: a change means a new server
+  // may be on the other end (restart, failover).
+  uint64_t connections() const { return connections_; }
 
  private:
-  absl::Status EnsureConnected();
-
   const std::string host_;
   const int port_;
   const absl::Duration timeout_;
   redisContext* ctx_ = nullptr;
+  uint64_t connections_ = 0;
 };
 
 // "ERR ..." text of an error reply, empty for other replies.

@@ -242,6 +242,49 @@ TEST(EventsRedisLossTest, RelayRepublishesWhatRedisLost) {
   EXPECT_EQ(e.applied_total, 500) << "the 300 already applied were not applied again";
 }
 
+TEST(EventsRedisLossTest, FlushOnALiveConnectionIsNoticed) {
+  Stack& stack = Stack::Get();
+  const std::string db = stack.FreshDatabase("events_flush");
+  PrepareSchemas(db);
+  const std::string stream = "zx:test:events:flush";
+  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
+  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
+  Relay relay({.pg_conninfo = db,
+               .schema = "probe_producer",
+               .stream_key = stream,
+               .redis_host = stack.redis_host(),
+               .redis_port = stack.redis_port()},
+              nullptr);
+  Consumer consumer({.stream_key = stream,
+                     .group = "flush",
+                     .consumer_name = "c1",
+                     .redis_host = stack.redis_host(),
+                     .redis_port = stack.redis_port(),
+                     .block = absl::Milliseconds(50)},
+                    consumer_pool,
+                    [](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+                      tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
+                      return absl::OkStatus();
+                    },
+                    nullptr);
+  Produce(producer, 100, 50, 100000);
+  while (*relay.PublishBatch() > 0) {
+  }
+  // Lost before the consumer read them; the relay's connection stays up.
+  stack.FlushRedis();
+  Produce(producer, 50, 50, 100000);
+  EXPECT_EQ(relay.PublishBatch().status().code(), absl::StatusCode::kUnavailable)
+      << "the batch notices the stream marker is gone";
+  for (int i = 0; i < 10; ++i) {
+    auto n = relay.PublishBatch();
+    if (n.ok() && *n == 0) break;
+  }
+  for (int i = 0; i < 40 && ReadEffects(db).rows < 150; ++i) (void)consumer.RunOnce();
+  const Effects e = ReadEffects(db);
+  EXPECT_EQ(e.rows, 150);
+  EXPECT_EQ(e.applied_total, 150);
+}
+
 TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   Stack& stack = Stack::Get();
   const std::string db = stack.FreshDatabase("events_poison");

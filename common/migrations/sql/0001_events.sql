@@ -8,14 +8,21 @@ CREATE TABLE outbox (
   division_code text        NOT NULL,
   event         bytea       NOT NULL,  -- serialized zx.common.v1.Event
   created_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
-  published_at  timestamptz,
-  -- Redis stream id given by XADD: lets the relay notice a Redis that lost
-  -- data (its last id behind ours) and re-publish.
-  stream_ms     bigint,
-  stream_seq    bigint
+  published_at  timestamptz
 );
 CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
-CREATE INDEX outbox_stream_id ON outbox (stream_ms, stream_seq) WHERE published_at IS NOT NULL;
+
+-- One row per relayed batch: the outbox id range and the Redis stream id of
+-- its last entry. If the stream's last id falls behind (Redis lost data),
+-- the relay re-publishes the batches after it.
+CREATE TABLE outbox_batches (
+  last_id      bigint      PRIMARY KEY,
+  first_id     bigint      NOT NULL,
+  stream_ms    bigint      NOT NULL,
+  stream_seq   bigint      NOT NULL,
+  published_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX outbox_batches_stream_id ON outbox_batches (stream_ms, stream_seq);
 
 -- Wakes the relay (LISTEN) as soon as a writing transaction commits.
 CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -45,7 +45,9 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::CreateHousehold(
           tx, "monitoring.CreateHousehold", request->request_id(), *request, *response, [&] {
             v1::Household h = request->household();
             h.set_household_id(NewHouseholdId());
-            *h.mutable_created_at() = time::ToProto(absl::Now());
+            // Microseconds: what PostgreSQL keeps, so Get returns the same stamp.
+            *h.mutable_created_at() =
+                time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
             InsertHousehold(tx, h);
             v1::HouseholdRegistered payload;
             *payload.mutable_household() = h;
@@ -94,19 +96,18 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListHouseholds(
     v.Check("division_code", division.status());
     auto page_size = EffectivePageSize(request->page_size());
     if (!page_size.ok()) v.Add("page_size", "must not be negative");
-    if (!request->page_token().empty() && !IsHouseholdId(request->page_token())) {
-      v.Add("page_token", "is not a token this server returned");
-    }
+    auto cursor = DecodePageToken(request->page_token());
+    v.Check("page_token", cursor.status());
     if (!v.ok()) return v.ToStatus();
     if (auto a = call.Authorize("monitoring.household.list", *division); !a.ok()) return a;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       response->Clear();
-      auto rows = zx::monitoring::ListHouseholds(tx, VillagePrefix(*division),
-                                                 request->page_token(), *page_size + 1);
-      const bool more = static_cast<int>(rows.size()) > *page_size;
-      if (more) {
+      auto rows =
+          zx::monitoring::ListHouseholds(tx, VillagePrefix(*division), *cursor, *page_size + 1);
+      if (static_cast<int>(rows.size()) > *page_size) {
         rows.pop_back();
-        response->set_next_page_token(rows.back().household_id());
+        response->set_next_page_token(
+            EncodePageToken({rows.back().village_code(), rows.back().household_id()}));
       }
       for (auto& h : rows) *response->add_households() = std::move(h);
       return absl::OkStatus();

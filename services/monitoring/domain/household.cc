@@ -52,6 +52,20 @@ bool IsHouseholdId(std::string_view id) {
   return true;
 }
 
+std::string EncodePageToken(const PageCursor& cursor) {
+  return absl::StrCat(cursor.village_code, ".", cursor.household_id);
+}
+
+absl::StatusOr<PageCursor> DecodePageToken(std::string_view token) {
+  if (token.empty()) return PageCursor{};
+  const auto dot = token.find('.');
+  if (dot != 12 || !IsHouseholdId(token.substr(13)) ||
+      !division::Code::Parse(token.substr(0, 12)).ok()) {
+    return errors::InvalidField("page_token", "is not a token this server returned");
+  }
+  return PageCursor{std::string(token.substr(0, 12)), std::string(token.substr(13))};
+}
+
 absl::StatusOr<int> EffectivePageSize(int requested) {
   if (requested < 0) return errors::InvalidField("page_size", "must not be negative");
   if (requested == 0) return kDefaultPageSize;

@@ -30,6 +30,16 @@ std::string VillagePrefix(const division::Code& division);
 // "hh-" + 20 lower-case hex digits.
 bool IsHouseholdId(std::string_view id);
 
+// Position after the last household of a page. Lists are ordered by
+// (village_code, household_id), which the village index serves directly.
+struct PageCursor {
+  std::string village_code;
+  std::string household_id;
+};
+std::string EncodePageToken(const PageCursor& cursor);
+// Empty token: from the start. INVALID_ARGUMENT ("page_token") otherwise.
+absl::StatusOr<PageCursor> DecodePageToken(std::string_view token);
+
 // Page size after defaults and limits; INVALID_ARGUMENT on a negative size.
 absl::StatusOr<int> EffectivePageSize(int requested);
 

@@ -63,6 +63,18 @@ TEST(HouseholdTest, HouseholdIdShape) {
   EXPECT_FALSE(IsHouseholdId("xx-0123456789abcdef0123"));
 }
 
+TEST(HouseholdTest, PageTokenRoundTrips) {
+  const PageCursor cursor{"653121101201", "hh-0123456789abcdef0123"};
+  auto back = DecodePageToken(EncodePageToken(cursor));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->village_code, cursor.village_code);
+  EXPECT_EQ(back->household_id, cursor.household_id);
+  EXPECT_TRUE(DecodePageToken("")->village_code.empty());
+  for (std::string_view bad : {"x", "653121101201", "653121101201.hh-1", "65312110120.hh-0123456789abcdef0123"}) {
+    EXPECT_EQ(DecodePageToken(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(HouseholdTest, PageSizeDefaultsAndCaps) {
   EXPECT_EQ(*EffectivePageSize(0), kDefaultPageSize);
   EXPECT_EQ(*EffectivePageSize(7), 7);

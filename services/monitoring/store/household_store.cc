@@ -7,7 +7,7 @@ namespace {
 
 constexpr char kColumns[] =
     "household_id, village_code, category, relocated, member_count, synthetic, "
-    "EXTRACT(EPOCH FROM created_at)::float8";
+    "(EXTRACT(EPOCH FROM created_at) * 1000000)::bigint";  // exact microseconds
 
 zx::monitoring::v1::Household FromRow(const pqxx::row& row) {
   zx::monitoring::v1::Household h;
@@ -17,8 +17,7 @@ zx::monitoring::v1::Household FromRow(const pqxx::row& row) {
   h.set_relocated(row[3].as<bool>());
   h.set_member_count(row[4].as<int>());
   h.set_synthetic(row[5].as<bool>());
-  *h.mutable_created_at() = time::ToProto(absl::FromUnixMicros(
-      static_cast<int64_t>(row[6].as<double>() * 1e6)));
+  *h.mutable_created_at() = time::ToProto(absl::FromUnixMicros(row[6].as<int64_t>()));
   return h;
 }
 
@@ -27,10 +26,11 @@ zx::monitoring::v1::Household FromRow(const pqxx::row& row) {
 void InsertHousehold(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h) {
   tx.exec_params(
       "INSERT INTO households (household_id, village_code, category, relocated, member_count, "
-      "synthetic, created_at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7))",
+      "synthetic, created_at) VALUES ($1, $2, $3, $4, $5, $6, "
+      "'epoch'::timestamptz + $7 * interval '1 microsecond')",
       h.household_id(), h.village_code(), static_cast<int>(h.category()), h.relocated(),
       h.member_count(), h.synthetic(),
-      absl::ToDoubleSeconds(time::FromProto(h.created_at()) - absl::UnixEpoch()));
+      absl::ToUnixMicros(time::FromProto(h.created_at())));
 }
 
 std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_base& tx,
@@ -44,12 +44,12 @@ std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_bas
 
 std::vector<zx::monitoring::v1::Household> ListHouseholds(pqxx::transaction_base& tx,
                                                           const std::string& village_prefix,
-                                                          const std::string& after_id,
-                                                          int limit) {
+                                                          const PageCursor& after, int limit) {
   auto rows = tx.exec_params(std::string("SELECT ") + kColumns +
                                  " FROM households WHERE village_code LIKE $1 || '%' "
-                                 "AND household_id > $2 ORDER BY household_id LIMIT $3",
-                             village_prefix, after_id, limit);
+                                 "AND (village_code, household_id) > ($2, $3) "
+                                 "ORDER BY village_code, household_id LIMIT $4",
+                             village_prefix, after.village_code, after.household_id, limit);
   std::vector<zx::monitoring::v1::Household> out;
   out.reserve(rows.size());
   for (const auto& row : rows) out.push_back(FromRow(row));

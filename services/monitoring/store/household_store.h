@@ -7,6 +7,7 @@
 
 #include <pqxx/pqxx>
 
+#include "services/monitoring/domain/household.h"
 #include "zx/monitoring/v1/monitoring.pb.h"
 
 namespace zx::monitoring {
@@ -14,10 +15,10 @@ namespace zx::monitoring {
 void InsertHousehold(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h);
 std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_base& tx,
                                                            const std::string& household_id);
-// Households whose village code starts with `village_prefix`, ordered by id,
-// after `after_id` (exclusive; empty = from the start), at most `limit`.
+// Households whose village code starts with `village_prefix`, ordered by
+// (village_code, household_id), after `after` (exclusive), at most `limit`.
 std::vector<zx::monitoring::v1::Household> ListHouseholds(pqxx::transaction_base& tx,
                                                           const std::string& village_prefix,
-                                                          const std::string& after_id, int limit);
+                                                          const PageCursor& after, int limit);
 
 }  // namespace zx::monitoring
