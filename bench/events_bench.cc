@@ -50,9 +50,9 @@ void FillOutbox(const std::string& conninfo, int64_t count) {
   pqxx::connection conn(conninfo);
   pqxx::work tx(conn);
   tx.exec(absl::StrCat("SET search_path TO ", kProducer));
-  pqxx::stream_to copy(tx, "outbox",
-                       std::vector<std::string>{"event_id", "event_type", "aggregate_id",
-                                                "division_code", "event"});
+  pqxx::stream_to copy(
+      tx, "outbox",
+      std::vector<std::string>{"event_id", "event_type", "aggregate_id", "division_code", "event"});
   zx::common::v1::GetServiceInfoRequest payload;
   for (int64_t i = 0; i < count; ++i) {
     zx::common::v1::Event event;
@@ -131,19 +131,20 @@ void EndToEndLatency(BenchContext& ctx) {
   std::map<std::string, double> committed_at;  // event id -> producer commit returned
   std::map<std::string, double> applied_at;    // event id -> consumer commit returned
   std::vector<std::string> handled;            // ids applied in the current RunOnce
-  events::Consumer consumer({.stream_key = stream,
-                             .group = "bench",
-                             .consumer_name = "bench-1",
-                             .redis_host = ctx.redis_host,
-                             .redis_port = ctx.redis_port,
-                             .block = absl::Milliseconds(100)},
-                            consumer_pool,
-                            [&](pqxx::transaction_base& tx, const zx::common::v1::Event& e) {
-                              tx.exec_params("INSERT INTO effects (event_id) VALUES ($1)", e.id());
-                              handled.push_back(e.id());
-                              return absl::OkStatus();
-                            },
-                            nullptr);
+  events::Consumer consumer(
+      {.stream_key = stream,
+       .group = "bench",
+       .consumer_name = "bench-1",
+       .redis_host = ctx.redis_host,
+       .redis_port = ctx.redis_port,
+       .block = absl::Milliseconds(100)},
+      consumer_pool,
+      [&](pqxx::transaction_base& tx, const zx::common::v1::Event& e) {
+        tx.exec_params("INSERT INTO effects (event_id) VALUES ($1)", e.id());
+        handled.push_back(e.id());
+        return absl::OkStatus();
+      },
+      nullptr);
   Check(consumer.RunOnce().status(), "consumer group");  // creates the group
   relay.Start();
 
@@ -174,12 +175,12 @@ void EndToEndLatency(BenchContext& ctx) {
     std::string id;
     Check(pg::WithTransaction(producer,
                               [&](pqxx::transaction_base& tx) {
-                                auto appended = events::Append(
-                                    tx, "bench",
-                                    {.type = "bench.happened",
-                                     .division_code = "653121101201",
-                                     .aggregate_id = absl::StrCat("hh-", i % 5000),
-                                     .payload = &payload});
+                                auto appended =
+                                    events::Append(tx, "bench",
+                                                   {.type = "bench.happened",
+                                                    .division_code = "653121101201",
+                                                    .aggregate_id = absl::StrCat("hh-", i % 5000),
+                                                    .payload = &payload});
                                 if (!appended.ok()) return appended.status();
                                 id = *appended;
                                 return absl::OkStatus();

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "bench/bench.h"
+#include "common/logging/logging.h"
 
 namespace zx::bench {
 namespace {
@@ -145,41 +146,8 @@ double MemoryGiB() {
 
 // ---- JSON -----------------------------------------------------------------
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);  // UTF-8 passes through unchanged
-        }
-    }
-  }
-  return out + "\"";
-}
+// One JSON string escaper for the project: common/logging's.
+std::string JsonString(std::string_view s) { return "\"" + zx::logging::JsonEscape(s) + "\""; }
 
 std::string JsonNumber(std::optional<double> v) {
   if (!v || !std::isfinite(*v)) return "null";

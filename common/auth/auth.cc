@@ -78,9 +78,8 @@ absl::Status Authorize(const Principal& principal, std::string_view action,
         absl::StrCat("role ", AsAbsl(RoleName(principal.role)), " may not ", AsAbsl(action)));
   }
   if (!principal.division.IsAncestorOrSelfOf(resource_division)) {
-    return absl::PermissionDeniedError(absl::StrCat(resource_division.str(),
-                                                    " is outside the jurisdiction of ",
-                                                    principal.division.str()));
+    return absl::PermissionDeniedError(absl::StrCat(
+        resource_division.str(), " is outside the jurisdiction of ", principal.division.str()));
   }
   return absl::OkStatus();
 }
@@ -168,11 +167,10 @@ absl::StatusOr<Principal> TokenVerifier::Verify(std::string_view token, std::str
   auto sig = Base64UrlDecode(AsStd(parts[3]));
   const std::string_view signed_part = token.substr(0, token.rfind('.'));
   if (!sig.ok() || sig->size() != crypto_sign_BYTES ||
-      crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig->data()),
-                                  reinterpret_cast<const unsigned char*>(signed_part.data()),
-                                  signed_part.size(),
-                                  reinterpret_cast<const unsigned char*>(key->second.data())) !=
-          0) {
+      crypto_sign_verify_detached(
+          reinterpret_cast<const unsigned char*>(sig->data()),
+          reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size(),
+          reinterpret_cast<const unsigned char*>(key->second.data())) != 0) {
     return absl::UnauthenticatedError("token signature is invalid");
   }
   auto bytes = Base64UrlDecode(AsStd(parts[2]));

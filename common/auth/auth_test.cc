@@ -26,9 +26,8 @@ TEST(AuthorizeTest, JurisdictionIsAncestorOrSelf) {
 }
 
 TEST(AuthorizeTest, RolesByAccessKind) {
-  EXPECT_FALSE(Authorize(P(Role::kOperator, "653100"), "monitoring.household.get",
-                         C("653121101201"))
-                   .ok());
+  EXPECT_FALSE(
+      Authorize(P(Role::kOperator, "653100"), "monitoring.household.get", C("653121101201")).ok());
   EXPECT_TRUE(Authorize(P(Role::kOperator, "653100"), "service.info.get", C("653100")).ok());
   EXPECT_TRUE(
       Authorize(P(Role::kAuditor, "653100"), "monitoring.household.list", C("653121")).ok());

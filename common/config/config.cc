@@ -116,15 +116,13 @@ std::string RedactConninfo(std::string_view conninfo) {
 
 std::string Describe(const ServiceConfig& c) {
   return absl::StrCat("service=", c.service, " instance=", c.instance,
-                      " division=", c.division_code, " host=", c.host,
-                      " grpc_port=", c.grpc_port, " metrics_port=", c.metrics_port, " pg=\"",
-                      RedactConninfo(c.pg), "\" redis=", c.redis,
-                      " redis_namespace=", c.redis_namespace, " pg_pool=", c.pg_pool_size,
-                      " workers=", c.worker_threads,
+                      " division=", c.division_code, " host=", c.host, " grpc_port=", c.grpc_port,
+                      " metrics_port=", c.metrics_port, " pg=\"", RedactConninfo(c.pg),
+                      "\" redis=", c.redis, " redis_namespace=", c.redis_namespace,
+                      " pg_pool=", c.pg_pool_size, " workers=", c.worker_threads,
                       " allow_dev_tokens=", c.allow_dev_tokens ? "true" : "false",
                       " token_keys=", c.token_keys_file.empty() ? "(none)" : c.token_keys_file,
-                      " log_level=", c.log_level,
-                      " shutdown_grace_s=", c.shutdown_grace_seconds);
+                      " log_level=", c.log_level, " shutdown_grace_s=", c.shutdown_grace_seconds);
 }
 
 bool IsLoopbackHost(std::string_view host) {

@@ -52,9 +52,9 @@ TEST(ConfigTest, EachBadFieldIsNamed) {
   c.log_level = "loud";
   const absl::Status s = Validate(c);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(s), (std::vector<std::string>{"--instance", "--division", "--grpc-port",
-                                                 "--metrics-port", "--pg", "--redis",
-                                                 "--log-level"}));
+  EXPECT_EQ(Fields(s),
+            (std::vector<std::string>{"--instance", "--division", "--grpc-port", "--metrics-port",
+                                      "--pg", "--redis", "--log-level"}));
 }
 
 TEST(ConfigTest, PortZeroMeansEphemeral) {
@@ -94,8 +94,8 @@ TEST(ConfigTest, ConninfoPasswordsAreRedacted) {
 TEST(ConfigTest, FlagsAndEnvironmentAreParsed) {
   setenv("ZX_PG", "host=127.0.0.1 dbname=from_env", 1);
   setenv("ZX_ALLOW_DEV_TOKENS", "true", 1);
-  const char* argv[] = {"zx-monitoring", "--instance", "shule", "--division", "653122",
-                        "--grpc-port", "7120", "--metrics-port", "9120"};
+  const char* argv[] = {"zx-monitoring", "--instance", "shule",          "--division", "653122",
+                        "--grpc-port",   "7120",       "--metrics-port", "9120"};
   auto c = ParseServiceConfig("monitoring", 9, argv);
   unsetenv("ZX_PG");
   unsetenv("ZX_ALLOW_DEV_TOKENS");

@@ -53,8 +53,8 @@ absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view 
   e.set_version(event.version);
   const absl::Time now = absl::Now();
   e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(now));
-  e.mutable_occurred_at()->set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+  e.mutable_occurred_at()->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
   e.set_division_code(event.division_code);
   e.set_aggregate_id(event.aggregate_id);
   e.mutable_payload()->PackFrom(*event.payload);
@@ -341,8 +341,7 @@ void Relay::Run() {
       if (*n < options_.batch_size) break;
     }
     if (!status.ok()) {
-      logging::Warn("relay_error",
-                    {{"stream", options_.stream_key}, {"error", status.ToString()}});
+      logging::Warn("relay_error", {{"stream", options_.stream_key}, {"error", status.ToString()}});
       std::this_thread::sleep_for(absl::ToChronoMilliseconds(backoff));
       backoff = std::min(backoff * 2, absl::Seconds(5));
       continue;
@@ -475,8 +474,8 @@ std::vector<Entry> ParseEntries(const redisReply* list) {
 absl::StatusOr<int> Consumer::RunOnce() {
   RedisClient& redis = *state_->redis;
   if (!state_->group_ready) {
-    auto r = redis.Command(
-        {"XGROUP", "CREATE", options_.stream_key, options_.group, "0", "MKSTREAM"});
+    auto r =
+        redis.Command({"XGROUP", "CREATE", options_.stream_key, options_.group, "0", "MKSTREAM"});
     if (!r.ok()) return r.status();
     const std::string err = ErrorText(r->get());
     if (!err.empty() && err.find("BUSYGROUP") == std::string::npos) {
@@ -490,10 +489,10 @@ absl::StatusOr<int> Consumer::RunOnce() {
   if (absl::Now() >= state_->next_claim) {
     // Take over entries that a dead consumer left pending too long.
     state_->next_claim = absl::Now() + options_.claim_interval;
-    auto r = redis.Command({"XAUTOCLAIM", options_.stream_key, options_.group,
-                            options_.consumer_name,
-                            std::to_string(absl::ToInt64Milliseconds(options_.claim_idle)), "0-0",
-                            "COUNT", std::to_string(options_.batch_size)});
+    auto r =
+        redis.Command({"XAUTOCLAIM", options_.stream_key, options_.group, options_.consumer_name,
+                       std::to_string(absl::ToInt64Milliseconds(options_.claim_idle)), "0-0",
+                       "COUNT", std::to_string(options_.batch_size)});
     if (!r.ok()) return r.status();
     if ((*r)->type == REDIS_REPLY_ARRAY && (*r)->elements >= 2) {
       entries = ParseEntries((*r)->element[1]);
@@ -504,10 +503,10 @@ absl::StatusOr<int> Consumer::RunOnce() {
   }
   if (entries.empty()) {
     const std::string from = state_->read_own_pending ? "0" : ">";
-    auto r = redis.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer_name,
-                            "COUNT", std::to_string(options_.batch_size), "BLOCK",
-                            std::to_string(absl::ToInt64Milliseconds(options_.block)),
-                            "STREAMS", options_.stream_key, from});
+    auto r = redis.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer_name, "COUNT",
+                            std::to_string(options_.batch_size), "BLOCK",
+                            std::to_string(absl::ToInt64Milliseconds(options_.block)), "STREAMS",
+                            options_.stream_key, from});
     if (!r.ok()) return r.status();
     const std::string err = ErrorText(r->get());
     if (!err.empty()) {
@@ -596,8 +595,9 @@ absl::StatusOr<int> Consumer::RunOnce() {
     if (state_->failed) state_->failed->Increment();
     if (++state_->attempts[entry->id] < options_.max_attempts) continue;
     // Poison: park it where operators can see it, then let the group move on.
-    std::vector<std::string> xadd = {"XADD", options_.stream_key + ":dead", "*", "source_id",
-                                     entry->id, "group", options_.group};
+    std::vector<std::string> xadd = {
+        "XADD",        options_.stream_key + ":dead", "*", "source_id", entry->id, "group",
+        options_.group};
     for (const auto& [k, v] : entry->fields) {
       xadd.push_back(k);
       xadd.push_back(v);

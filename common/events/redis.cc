@@ -33,8 +33,8 @@ absl::Status RedisClient::EnsureConnected() {
   if (ctx_ == nullptr || ctx_->err != 0) {
     std::string why = ctx_ != nullptr ? ctx_->errstr : "out of memory";
     Disconnect();
-    return absl::UnavailableError(absl::StrCat("cannot connect to Redis ", host_, ":", port_,
-                                               ": ", why));
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to Redis ", host_, ":", port_, ": ", why));
   }
   redisSetTimeout(ctx_, absl::ToTimeval(timeout_));
   redisEnableKeepAlive(ctx_);

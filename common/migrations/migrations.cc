@@ -58,8 +58,7 @@ absl::Status ApplyLocked(pqxx::connection& conn, const std::string& schema,
   {
     pqxx::read_transaction tx(conn);
     for (const auto& row :
-         tx.exec_params(absl::StrCat("SELECT version, name, checksum FROM ",
-                                     tx.quote_name(schema),
+         tx.exec_params(absl::StrCat("SELECT version, name, checksum FROM ", tx.quote_name(schema),
                                      ".schema_migrations WHERE component = $1"),
                         component)) {
       applied[row[0].as<int>()] = {row[1].as<std::string>(), row[2].as<std::string>()};

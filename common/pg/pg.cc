@@ -127,9 +127,12 @@ std::string_view SqlState(const std::exception& e) {
 
 const char* SetIsolationSql(Isolation isolation) {
   switch (isolation) {
-    case Isolation::kReadCommitted: return "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
-    case Isolation::kRepeatableRead: return "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
-    case Isolation::kSerializable: return "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE";
+    case Isolation::kReadCommitted:
+      return "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
+    case Isolation::kRepeatableRead:
+      return "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    case Isolation::kSerializable:
+      return "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE";
   }
   return "";
 }
@@ -149,6 +152,23 @@ bool IsRetryable(const std::exception& e) {
   if (IsRollback(e)) return true;
   const auto state = SqlState(e);
   return state == "40001" || state == "40P01";
+}
+
+bool IsPlainIdentifier(std::string_view name) {
+  if (name.empty() || name.size() > 127) return false;
+  bool start = true;
+  int dots = 0;
+  for (char c : name) {
+    if (c == '.') {
+      if (start || ++dots > 1) return false;
+      start = true;
+      continue;
+    }
+    const bool letter = (c >= 'a' && c <= 'z') || c == '_';
+    if (!letter && !(c >= '0' && c <= '9' && !start)) return false;
+    start = false;
+  }
+  return !start;
 }
 
 absl::Status StatusFromException(const std::exception& e) {
@@ -190,8 +210,8 @@ absl::Status WithTransaction(Pool& pool, const TxOptions& options, const TxFn& f
           tx.exec(SetIsolationSql(options.isolation));
         }
         if (options.deadline != absl::InfiniteFuture()) {
-          const auto ms = std::max<int64_t>(
-              1, absl::ToInt64Milliseconds(options.deadline - absl::Now()));
+          const auto ms =
+              std::max<int64_t>(1, absl::ToInt64Milliseconds(options.deadline - absl::Now()));
           tx.exec(absl::StrCat("SET LOCAL statement_timeout = ", ms));
         }
         absl::Status status = fn(tx);

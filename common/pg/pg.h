@@ -120,4 +120,28 @@ absl::Status StatusFromException(const std::exception& e);
 // True for errors worth retrying the whole transaction for.
 bool IsRetryable(const std::exception& e);
 
+// True for a plain lower-case SQL identifier, optionally schema-qualified
+// ("households", "monitoring.households"): what COPY may be pointed at.
+bool IsPlainIdentifier(std::string_view name);
+
+// The bulk path: COPY `rows` (tuples matching `columns`) into `table` inside
+// the caller's transaction. std::optional fields become NULL. Returns the
+// number of rows written. ~20x faster than row-by-row INSERTs.
+template <typename Rows>
+absl::StatusOr<int64_t> CopyRows(pqxx::transaction_base& tx, std::string_view table,
+                                 const std::vector<std::string>& columns, const Rows& rows) {
+  // libpqxx does not quote the table name: accept only plain identifiers.
+  if (!IsPlainIdentifier(table)) {
+    return absl::InvalidArgumentError("COPY target must be a plain identifier");
+  }
+  pqxx::stream_to copy(tx, std::string(table), columns);
+  int64_t written = 0;
+  for (const auto& row : rows) {
+    copy << row;
+    ++written;
+  }
+  copy.complete();
+  return written;
+}
+
 }  // namespace zx::pg

@@ -145,8 +145,8 @@ grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, Runtime& runt
         status.code() == absl::StatusCode::kNotFound ||
         status.code() == absl::StatusCode::kAlreadyExists ||
         status.code() == absl::StatusCode::kFailedPrecondition) {
-      logging::Debug("rpc", {{"request_id", request_id}, {"principal", who}, {"code", code},
-                             {"ms", ms}});
+      logging::Debug("rpc",
+                     {{"request_id", request_id}, {"principal", who}, {"code", code}, {"ms", ms}});
     } else {
       logging::Warn("rpc", {{"request_id", request_id},
                             {"principal", who},
@@ -210,22 +210,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   }
   if (!migrated.ok()) return migrated;
 
-  rt->pool = std::make_unique<pg::Pool>(
-      pg::PoolOptions{.conninfo = rt->config.pg,
-                      .size = rt->config.pg_pool_size,
-                      .search_path = rt->schema,
-                      .name = server->spec_.name},
-      rt->registry.get());
+  rt->pool = std::make_unique<pg::Pool>(pg::PoolOptions{.conninfo = rt->config.pg,
+                                                        .size = rt->config.pg_pool_size,
+                                                        .search_path = rt->schema,
+                                                        .name = server->spec_.name},
+                                        rt->registry.get());
   rt->workers = std::make_unique<WorkerPool>(rt->config.worker_threads,
                                              static_cast<size_t>(rt->config.worker_threads) * 64);
 
-  server->relay_ = std::make_unique<events::Relay>(
-      events::RelayOptions{.pg_conninfo = rt->config.pg,
-                           .schema = rt->schema,
-                           .stream_key = rt->stream_key,
-                           .redis_host = rt->config.redis_host,
-                           .redis_port = rt->config.redis_port},
-      rt->registry.get());
+  server->relay_ =
+      std::make_unique<events::Relay>(events::RelayOptions{.pg_conninfo = rt->config.pg,
+                                                           .schema = rt->schema,
+                                                           .stream_key = rt->stream_key,
+                                                           .redis_host = rt->config.redis_host,
+                                                           .redis_port = rt->config.redis_port},
+                                      rt->registry.get());
 
   Runtime& runtime = *rt;
   server->runtime_ = std::move(rt);
@@ -240,7 +239,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   for (auto& s : server->services_) builder.RegisterService(s.get());
   server->grpc_metrics_ = std::make_unique<metrics::GrpcMetrics>(*runtime.registry);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
-  factories.push_back(std::make_unique<metrics::MetricsInterceptorFactory>(server->grpc_metrics_.get()));
+  factories.push_back(
+      std::make_unique<metrics::MetricsInterceptorFactory>(server->grpc_metrics_.get()));
   builder.experimental().SetInterceptorCreators(std::move(factories));
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->grpc_port_ == 0) {

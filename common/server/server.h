@@ -22,9 +22,9 @@
 #include "common/config/config.h"
 #include "common/errors/errors.h"
 #include "common/events/events.h"
+#include "common/metrics/grpc_metrics.h"
 #include "common/migrations/migrations.h"
 #include "common/pg/pg.h"
-#include "common/metrics/grpc_metrics.h"
 #include "common/server/worker_pool.h"
 
 namespace zx::server {

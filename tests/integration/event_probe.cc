@@ -5,8 +5,8 @@
 // The producer schema is "probe_producer" (outbox), the consumer schema
 // "probe_consumer" (processed events + effects: one row per event with the
 // number of times its effect was applied — exactly-once means all ones).
-#include <CLI/CLI.hpp>
 #include <signal.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <thread>

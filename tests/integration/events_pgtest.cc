@@ -60,8 +60,7 @@ void PrepareSchemas(const std::string& conninfo) {
   ASSERT_TRUE(
       migrations::Apply(conn, "probe_consumer", "common", migrations::CommonMigrations()).ok());
   pqxx::work tx(conn);
-  tx.exec(
-      "CREATE TABLE probe_consumer.effects (event_id text PRIMARY KEY, applied int NOT NULL)");
+  tx.exec("CREATE TABLE probe_consumer.effects (event_id text PRIMARY KEY, applied int NOT NULL)");
   tx.commit();
 }
 
@@ -86,8 +85,8 @@ std::vector<std::string> Produce(pg::Pool& producer, int count, int batch, int p
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
-    std::this_thread::sleep_until(start + std::chrono::milliseconds(1000LL * (i + batch) /
-                                                                    per_second));
+    std::this_thread::sleep_until(start +
+                                  std::chrono::milliseconds(1000LL * (i + batch) / per_second));
   }
   return ids;
 }
@@ -122,7 +121,7 @@ TEST(EventsExactlyOnceTest, TenThousandEventsSurviveKilledProcessesAndRedisResta
   const std::string db = stack.FreshDatabase("events_exactly_once");
   PrepareSchemas(db);
   const std::string stream = "zx:test:events:exactly-once";
-  const std::vector<std::string> common = {"--pg", db, "--redis", stack.redis_address(),
+  const std::vector<std::string> common = {"--pg",     db,    "--redis", stack.redis_address(),
                                            "--stream", stream};
   auto args = [&](std::string mode) {
     std::vector<std::string> a = {ZX_EVENT_PROBE, std::move(mode)};
@@ -149,9 +148,15 @@ TEST(EventsExactlyOnceTest, TenThousandEventsSurviveKilledProcessesAndRedisResta
   while (std::chrono::steady_clock::now() < chaos_end) {
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
     switch (victim(rng)) {
-      case 0: relay.Restart(); break;
-      case 1: consumer_a.Restart(); break;
-      default: consumer_b.Restart(); break;
+      case 0:
+        relay.Restart();
+        break;
+      case 1:
+        consumer_a.Restart();
+        break;
+      default:
+        consumer_b.Restart();
+        break;
     }
     ++kills;
     if (!redis_restarted && kills == 8) {
@@ -169,8 +174,8 @@ TEST(EventsExactlyOnceTest, TenThousandEventsSurviveKilledProcessesAndRedisResta
   RedisClient redis(stack.redis_host(), stack.redis_port());
   auto xlen = redis.Command({"XLEN", stream});
   ASSERT_TRUE(xlen.ok());
-  std::cout << "kills=" << kills << " stream_entries=" << (*xlen)->integer
-            << " effects=" << e.rows << " applied_total=" << e.applied_total
+  std::cout << "kills=" << kills << " stream_entries=" << (*xlen)->integer << " effects=" << e.rows
+            << " applied_total=" << e.applied_total
             << " applied_more_than_once=" << e.applied_more_than_once << "\n";
   EXPECT_GE((*xlen)->integer, kEvents);
   EXPECT_EQ(e.rows, kEvents) << "every event's effect present";
@@ -255,18 +260,19 @@ TEST(EventsRedisLossTest, FlushOnALiveConnectionIsNoticed) {
                .redis_host = stack.redis_host(),
                .redis_port = stack.redis_port()},
               nullptr);
-  Consumer consumer({.stream_key = stream,
-                     .group = "flush",
-                     .consumer_name = "c1",
-                     .redis_host = stack.redis_host(),
-                     .redis_port = stack.redis_port(),
-                     .block = absl::Milliseconds(50)},
-                    consumer_pool,
-                    [](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
-                      tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
-                      return absl::OkStatus();
-                    },
-                    nullptr);
+  Consumer consumer(
+      {.stream_key = stream,
+       .group = "flush",
+       .consumer_name = "c1",
+       .redis_host = stack.redis_host(),
+       .redis_port = stack.redis_port(),
+       .block = absl::Milliseconds(50)},
+      consumer_pool,
+      [](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+        tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
+        return absl::OkStatus();
+      },
+      nullptr);
   Produce(producer, 100, 50, 100000);
   while (*relay.PublishBatch() > 0) {
   }
@@ -301,24 +307,25 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   const auto ids = Produce(producer, 3, 3, 1000);
   ASSERT_EQ(*relay.PublishBatch(), 3);
   int calls_for_poison = 0;
-  Consumer consumer({.stream_key = stream,
-                     .group = "poison",
-                     .consumer_name = "c1",
-                     .redis_host = stack.redis_host(),
-                     .redis_port = stack.redis_port(),
-                     .block = absl::Milliseconds(50),
-                     .max_attempts = 3},
-                    consumer_pool,
-                    [&](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
-                      if (event.id() == ids[1]) {
-                        ++calls_for_poison;
-                        tx.exec("INSERT INTO effects VALUES ('should-roll-back', 1)");
-                        return absl::InternalError("cannot apply");
-                      }
-                      tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
-                      return absl::OkStatus();
-                    },
-                    nullptr);
+  Consumer consumer(
+      {.stream_key = stream,
+       .group = "poison",
+       .consumer_name = "c1",
+       .redis_host = stack.redis_host(),
+       .redis_port = stack.redis_port(),
+       .block = absl::Milliseconds(50),
+       .max_attempts = 3},
+      consumer_pool,
+      [&](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+        if (event.id() == ids[1]) {
+          ++calls_for_poison;
+          tx.exec("INSERT INTO effects VALUES ('should-roll-back', 1)");
+          return absl::InternalError("cannot apply");
+        }
+        tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
+        return absl::OkStatus();
+      },
+      nullptr);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
   const Effects e = ReadEffects(db);
   EXPECT_EQ(e.rows, 2) << "the healthy events applied, the failing one rolled back alone";

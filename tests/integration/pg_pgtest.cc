@@ -41,10 +41,12 @@ TEST(PgTest, MapsDatabaseErrorsToStatusCodes) {
                 tx.exec("INSERT INTO t VALUES (1)");
                 return absl::OkStatus();
               }).ok());
-  EXPECT_EQ(WithTransaction(pool, [](pqxx::transaction_base& tx) {
-              tx.exec("INSERT INTO t VALUES (1)");
-              return absl::OkStatus();
-            }).code(),
+  EXPECT_EQ(WithTransaction(pool,
+                            [](pqxx::transaction_base& tx) {
+                              tx.exec("INSERT INTO t VALUES (1)");
+                              return absl::OkStatus();
+                            })
+                .code(),
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(WithTransaction(pool, TxOptions{.deadline = absl::Now() + absl::Milliseconds(100)},
                             [](pqxx::transaction_base& tx) {
@@ -132,6 +134,81 @@ TEST(PgTest, ReconnectsAfterConnectionLoss) {
   EXPECT_NE(second_pid, first_pid);
 }
 
+TEST(PgTest, PreparedStatementsWorkOnEveryConnectionAndAfterReconnect) {
+  const std::string db = Stack::Get().FreshDatabase("pg_prepared");
+  Pool pool({.conninfo = db, .size = 3});
+  pool.Prepare("double_it", "SELECT $1::int * 2");
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const absl::Status s = WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+          if (tx.exec_prepared1("double_it", t * 100 + i)[0].as<int>() != 2 * (t * 100 + i)) {
+            wrong++;
+          }
+          return absl::OkStatus();
+        });
+        if (!s.ok()) wrong++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  {
+    pqxx::connection admin(db);
+    pqxx::nontransaction(admin).exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  }
+  int doubled = 0;
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                doubled = tx.exec_prepared1("double_it", 21)[0].as<int>();
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(doubled, 42) << "a reopened connection knows the statement too";
+}
+
+TEST(PgTest, CopyRowsIsTheBulkPath) {
+  const std::string db = Stack::Get().FreshDatabase("pg_copy");
+  Pool pool({.conninfo = db, .size = 1});
+  std::vector<std::tuple<int64_t, std::string, std::optional<int64_t>>> rows;
+  for (int64_t i = 0; i < 20000; ++i) {
+    rows.emplace_back(i, "village-" + std::to_string(i % 7),
+                      i % 3 == 0 ? std::nullopt : std::optional<int64_t>(i * 100));
+  }
+  int64_t written = 0;
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                tx.exec("CREATE TABLE bulk (id bigint PRIMARY KEY, name text, fen bigint)");
+                auto n = CopyRows(tx, "bulk", {"id", "name", "fen"}, rows);
+                if (!n.ok()) return n.status();
+                written = *n;
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(written, 20000);
+  pqxx::connection conn(db);
+  auto r = pqxx::nontransaction(conn).exec1(
+      "SELECT count(*), count(fen), sum(fen) FILTER (WHERE id = 4) FROM bulk");
+  EXPECT_EQ(r[0].as<int>(), 20000);
+  EXPECT_EQ(r[1].as<int>(), 20000 - 6667) << "std::nullopt became NULL";
+  EXPECT_EQ(r[2].as<int64_t>(), 400);
+  const absl::Status bad = WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+    return CopyRows(tx, "bulk; DROP TABLE bulk", {"id"}, std::vector<std::tuple<int>>{}).status();
+  });
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PgTest, PlainIdentifiers) {
+  EXPECT_TRUE(IsPlainIdentifier("households"));
+  EXPECT_TRUE(IsPlainIdentifier("monitoring.households_2"));
+  EXPECT_FALSE(IsPlainIdentifier(""));
+  EXPECT_FALSE(IsPlainIdentifier("Households"));
+  EXPECT_FALSE(IsPlainIdentifier("a.b.c"));
+  EXPECT_FALSE(IsPlainIdentifier("1abc"));
+  EXPECT_FALSE(IsPlainIdentifier("a;b"));
+  EXPECT_FALSE(IsPlainIdentifier("a."));
+}
+
 }  // namespace
 }  // namespace zx::pg
 
@@ -172,12 +249,13 @@ TEST(MigrationsTest, ChangedAppliedFileRefusesStart) {
 TEST(MigrationsTest, BrokenMigrationLeavesNothingBehind) {
   const std::string db = testing::Stack::Get().FreshDatabase("migrations_broken");
   pqxx::connection conn(db);
-  const absl::Status s = Apply(conn, "svc", "service",
-                               {{"0001_a.sql", "CREATE TABLE a (id int); SELECT nonsense;"}});
+  const absl::Status s =
+      Apply(conn, "svc", "service", {{"0001_a.sql", "CREATE TABLE a (id int); SELECT nonsense;"}});
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(Count(conn, "SELECT count(*) FROM svc.schema_migrations"), 0);
-  EXPECT_EQ(Count(conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'svc' AND "
-                        "tablename = 'a'"),
+  EXPECT_EQ(Count(conn,
+                  "SELECT count(*) FROM pg_tables WHERE schemaname = 'svc' AND "
+                  "tablename = 'a'"),
             0);
 }
 

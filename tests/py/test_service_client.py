@@ -10,9 +10,11 @@ graceful SIGTERM (exit 0).
 import argparse
 import os
 import signal
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -50,6 +52,21 @@ class ServiceClientTest(unittest.TestCase):
         pg = env["ZX_TEST_PG"]
         subprocess.run(["psql", pg, "-q", "-c", "DROP DATABASE IF EXISTS py_client WITH (FORCE)",
                         "-c", "CREATE DATABASE py_client"], check=True)
+        # Signed Ed25519 tokens: a key made with the operators' tool.
+        cls.keydir = tempfile.mkdtemp(prefix="zx-keys-")
+        cls.keys = os.path.join(cls.keydir, "token-keys")
+        secret = os.path.join(cls.keydir, "k1.secret")
+        token_tool = os.path.join(ARGS.bin_dir, "zx-token")
+        subprocess.run([token_tool, "keygen", "--kid", "k1", "--secret-file", secret,
+                        "--public-file", cls.keys], check=True)
+        cls.signed_token = subprocess.run(
+            [token_tool, "sign", "--kid", "k1", "--secret-file", secret, "--user", "ayxam",
+             "--role", "township_official", "--division", "653121101", "--audience", "pytest",
+             "--ttl-minutes", "10"], check=True, capture_output=True, text=True).stdout.strip()
+        cls.foreign_token = subprocess.run(
+            [token_tool, "sign", "--kid", "k1", "--secret-file", secret, "--user", "ayxam",
+             "--role", "township_official", "--division", "653121101", "--audience", "shule"],
+            check=True, capture_output=True, text=True).stdout.strip()
         cls.procs, cls.ports = {}, {}
         # Runs even when setUpClass fails, so no server outlives the test.
         cls.addClassCleanup(cls.stop_all)
@@ -61,7 +78,8 @@ class ServiceClientTest(unittest.TestCase):
                 "--division", "653121000000", "--grpc-port", str(grpc_port),
                 "--metrics-port", str(metrics_port), "--pg", pg + " dbname=py_client",
                 "--redis", "127.0.0.1:" + env["ZX_TEST_REDIS_PORT"],
-                "--redis-namespace", "zx:pytest", "--allow-dev-tokens", "--log-level", "warn"])
+                "--redis-namespace", "zx:pytest", "--allow-dev-tokens", "--log-level", "warn",
+                "--token-keys", cls.keys])
         from grpc.health.v1 import health_pb2, health_pb2_grpc
         deadline = time.time() + 60
         for svc in SERVICES:
@@ -80,6 +98,7 @@ class ServiceClientTest(unittest.TestCase):
 
     @classmethod
     def stop_all(cls):
+        shutil.rmtree(getattr(cls, "keydir", "/nonexistent"), ignore_errors=True)
         for p in cls.procs.values():
             if p.poll() is None:
                 p.kill()
@@ -151,6 +170,25 @@ class ServiceClientTest(unittest.TestCase):
         listed = stub.ListHouseholds(monitoring_pb2.ListHouseholdsRequest(division_code="653121101"),
                                      timeout=5, metadata=md)
         self.assertEqual([h.household_id for h in listed.households], [first.household_id])
+
+    def test_4b_signed_tokens(self):
+        from zx.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
+        stub = monitoring_pb2_grpc.MonitoringServiceStub(self.channel("monitoring"))
+        listed = stub.ListHouseholds(
+            monitoring_pb2.ListHouseholdsRequest(division_code="653121101"), timeout=5,
+            metadata=[("authorization", "Bearer " + self.signed_token)])
+        self.assertGreaterEqual(len(listed.households), 1)
+        # The township official may not list the whole county.
+        with self.assertRaises(self.grpc.RpcError) as cm:
+            stub.ListHouseholds(monitoring_pb2.ListHouseholdsRequest(division_code="653121"),
+                                timeout=5, metadata=[("authorization", "Bearer " + self.signed_token)])
+        self.assertEqual(cm.exception.code(), self.grpc.StatusCode.PERMISSION_DENIED)
+        # A token for another instance, or a tampered one, is refused.
+        for token in (self.foreign_token, self.signed_token[:-3] + "AAA"):
+            with self.assertRaises(self.grpc.RpcError) as cm:
+                stub.ListHouseholds(monitoring_pb2.ListHouseholdsRequest(division_code="653121101"),
+                                    timeout=5, metadata=[("authorization", "Bearer " + token)])
+            self.assertEqual(cm.exception.code(), self.grpc.StatusCode.UNAUTHENTICATED)
 
     def test_5_metrics_exported(self):
         text = urllib.request.urlopen(

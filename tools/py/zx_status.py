@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import unicodedata
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zx_grpc  # noqa: E402
@@ -44,6 +45,15 @@ def pad(s, n):
     return s + " " * max(0, n - width(s))
 
 
+def prometheus_targets(url):
+    """Active scrape targets of the local Prometheus, or None if it is down."""
+    try:
+        with urllib.request.urlopen(url + "/api/v1/targets?state=active", timeout=2) as resp:
+            return json.load(resp)["data"]["activeTargets"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def main():
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet exit when piped into head
     ap = argparse.ArgumentParser(description="status of the local zhenxing instances")
@@ -66,6 +76,7 @@ def main():
     status = {r: (health.get(targets[r], "NOT_RUNNING") if pids[r] else "NOT_RUNNING")
               for r in rows}
 
+    scrape = prometheus_targets(args.prometheus_url)
     if args.json:
         out = {"instances": [], "prometheus_url": args.prometheus_url}
         for name, code, level, _zh, svc_rows in zx_instances.grouped(rows):
@@ -84,6 +95,14 @@ def main():
         widths = [max(width(line[i]) for line in table) for i in range(len(header))]
         for line in table:
             print("  ".join(pad(c, w) for c, w in zip(line, widths)).rstrip())
+        if scrape is None:
+            print(f"\nPrometheus {args.prometheus_url}: not reachable")
+        else:
+            up = sum(1 for t in scrape if t["health"] == "up")
+            print(f"\nPrometheus {args.prometheus_url}: {up}/{len(scrape)} scrape targets up")
+            for t in scrape:
+                if t["health"] != "up":
+                    print(f"  {t['health']:8} {t['scrapeUrl']}  {t.get('lastError', '')}")
     if args.check and not all(s == "SERVING" for s in status.values()):
         return 1
     return 0

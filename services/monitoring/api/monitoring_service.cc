@@ -116,15 +116,14 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListHouseholds(
 }
 
 server::ServiceSpec MonitoringSpec() {
-  return server::ServiceSpec{
-      .name = "monitoring",
-      .grpc_service_name = "zx.monitoring.v1.MonitoringService",
-      .migrations = &migrations::MonitoringMigrations(),
-      .make_services = [](server::Runtime& rt) {
-        std::vector<std::unique_ptr<grpc::Service>> services;
-        services.push_back(std::make_unique<MonitoringServiceImpl>(rt));
-        return services;
-      }};
+  return server::ServiceSpec{.name = "monitoring",
+                             .grpc_service_name = "zx.monitoring.v1.MonitoringService",
+                             .migrations = &migrations::MonitoringMigrations(),
+                             .make_services = [](server::Runtime& rt) {
+                               std::vector<std::unique_ptr<grpc::Service>> services;
+                               services.push_back(std::make_unique<MonitoringServiceImpl>(rt));
+                               return services;
+                             }};
 }
 
 }  // namespace zx::monitoring

@@ -15,9 +15,8 @@ void ValidateNewHousehold(const zx::monitoring::v1::Household& h, const division
     v.Add(p + "village_code", std::string(village.status().message()));
   } else if (village->level() != division::Level::kVillage) {
     v.Add(p + "village_code",
-          absl::StrCat("must be a village (村) code, got a ", std::string(division::LevelName(
-                                                                  village->level())),
-                       " code"));
+          absl::StrCat("must be a village (村) code, got a ",
+                       std::string(division::LevelName(village->level())), " code"));
   } else if (!instance.IsAncestorOrSelfOf(*village)) {
     v.Add(p + "village_code", absl::StrCat("village ", village->str(),
                                            " is not kept by this instance (", instance.str(), ")"));
@@ -27,19 +26,24 @@ void ValidateNewHousehold(const zx::monitoring::v1::Household& h, const division
     v.Add(p + "category", "must be HOUSEHOLD_CATEGORY_LIFTED or HOUSEHOLD_CATEGORY_ORDINARY");
   }
   if (h.member_count() < 1 || h.member_count() > kMaxMembers) {
-    v.Add(p + "member_count", absl::StrCat("must be between 1 and ", kMaxMembers, ", got ",
-                                           h.member_count()));
+    v.Add(p + "member_count",
+          absl::StrCat("must be between 1 and ", kMaxMembers, ", got ", h.member_count()));
   }
   if (h.has_created_at()) v.Add(p + "created_at", "is set by the server; leave it empty");
 }
 
 std::string VillagePrefix(const division::Code& division) {
   switch (division.level()) {
-    case division::Level::kRegion: return division.str().substr(0, 2);
-    case division::Level::kPrefecture: return division.str().substr(0, 4);
-    case division::Level::kCounty: return division.str().substr(0, 6);
-    case division::Level::kTownship: return division.str().substr(0, 9);
-    case division::Level::kVillage: return division.str();
+    case division::Level::kRegion:
+      return division.str().substr(0, 2);
+    case division::Level::kPrefecture:
+      return division.str().substr(0, 4);
+    case division::Level::kCounty:
+      return division.str().substr(0, 6);
+    case division::Level::kTownship:
+      return division.str().substr(0, 9);
+    case division::Level::kVillage:
+      return division.str();
   }
   return division.str();
 }

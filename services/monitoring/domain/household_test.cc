@@ -70,7 +70,8 @@ TEST(HouseholdTest, PageTokenRoundTrips) {
   EXPECT_EQ(back->village_code, cursor.village_code);
   EXPECT_EQ(back->household_id, cursor.household_id);
   EXPECT_TRUE(DecodePageToken("")->village_code.empty());
-  for (std::string_view bad : {"x", "653121101201", "653121101201.hh-1", "65312110120.hh-0123456789abcdef0123"}) {
+  for (std::string_view bad :
+       {"x", "653121101201", "653121101201.hh-1", "65312110120.hh-0123456789abcdef0123"}) {
     EXPECT_EQ(DecodePageToken(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
 }

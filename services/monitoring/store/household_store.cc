@@ -29,15 +29,13 @@ void InsertHousehold(pqxx::transaction_base& tx, const zx::monitoring::v1::House
       "synthetic, created_at) VALUES ($1, $2, $3, $4, $5, $6, "
       "'epoch'::timestamptz + $7 * interval '1 microsecond')",
       h.household_id(), h.village_code(), static_cast<int>(h.category()), h.relocated(),
-      h.member_count(), h.synthetic(),
-      absl::ToUnixMicros(time::FromProto(h.created_at())));
+      h.member_count(), h.synthetic(), absl::ToUnixMicros(time::FromProto(h.created_at())));
 }
 
 std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_base& tx,
                                                            const std::string& household_id) {
   auto rows = tx.exec_params(
-      std::string("SELECT ") + kColumns + " FROM households WHERE household_id = $1",
-      household_id);
+      std::string("SELECT ") + kColumns + " FROM households WHERE household_id = $1", household_id);
   if (rows.empty()) return std::nullopt;
   return FromRow(rows[0]);
 }
