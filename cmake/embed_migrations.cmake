@@ -1,6 +1,7 @@
 # Writes OUT: a C++ file defining zx::migrations::<COMPONENT>Migrations()
 # with the contents of FILES (ordered by name) as raw string literals.
 set(body "")
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)
   file(READ ${f} sql)

@@ -62,6 +62,11 @@ absl::StatusOr<Role> ParseRole(std::string_view name) {
   return absl::InvalidArgumentError(absl::StrCat("unknown role \"", AsAbsl(name), "\""));
 }
 
+bool HoldsPersonalDataPrivilege(Role role) {
+  return role == Role::kVillageCadre || role == Role::kTownshipOfficial ||
+         role == Role::kCountyOfficial || role == Role::kDepartment;
+}
+
 std::string Principal::ToString() const {
   return absl::StrCat(AsAbsl(RoleName(role)), ":", user_id, "@", division.str());
 }

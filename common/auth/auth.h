@@ -51,6 +51,12 @@ enum class Access { kRead, kWrite, kOperate };
 absl::Status Authorize(const Principal& principal, std::string_view action,
                        const division::Code& resource_division);
 
+// Whether the role may see personal data (ID numbers, names) in clear —
+// and then only when the request states a purpose. Until the security
+// issue's matrix: the levels that keep the registry (village, township,
+// county, departments).
+bool HoldsPersonalDataPrivilege(Role role);
+
 // Declared actions (common/auth/permissions.cc) and their access kind.
 const std::map<std::string, Access, std::less<>>& DeclaredActions();
 

@@ -12,6 +12,14 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.household.create", Access::kWrite},
       {"monitoring.household.get", Access::kRead},
       {"monitoring.household.list", Access::kRead},
+      {"monitoring.person.add", Access::kWrite},
+      {"monitoring.person.list", Access::kRead},
+      {"monitoring.record.write", Access::kWrite},
+      {"monitoring.guarantees.set", Access::kWrite},
+      {"monitoring.policy.publish", Access::kWrite},
+      {"monitoring.policy.get", Access::kRead},
+      {"monitoring.assessment.run", Access::kWrite},
+      {"monitoring.assessment.explain", Access::kRead},
   };
   return *actions;
 }

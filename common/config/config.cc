@@ -40,6 +40,9 @@ absl::StatusOr<ServiceConfig> ParseServiceConfig(std::string service, int argc,
       ->envname("ZX_ALLOW_DEV_TOKENS");
   app.add_option("--token-keys", c.token_keys_file, "File of Ed25519 token verification keys")
       ->envname("ZX_TOKEN_KEYS");
+  app.add_option("--personal-data-keys", c.personal_data_keys_file,
+                 "File of keys sealing ID numbers and names at rest")
+      ->envname("ZX_PERSONAL_DATA_KEYS");
   app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error")
       ->envname("ZX_LOG_LEVEL");
   app.add_option("--shutdown-grace", c.shutdown_grace_seconds, "Seconds to drain on SIGTERM")
@@ -101,6 +104,9 @@ absl::Status Validate(ServiceConfig& c) {
   if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
     v.Add("--log-level", "must be one of trace, debug, info, warn, error");
   }
+  if (c.personal_data_keys_file.empty() && !c.allow_dev_tokens) {
+    v.Add("--personal-data-keys", "is required outside development (without --allow-dev-tokens)");
+  }
   if (c.shutdown_grace_seconds < 0 || c.shutdown_grace_seconds > 600) {
     v.Add("--shutdown-grace", "must be in 0..600 seconds");
   }
@@ -122,6 +128,9 @@ std::string Describe(const ServiceConfig& c) {
                       " pg_pool=", c.pg_pool_size, " workers=", c.worker_threads,
                       " allow_dev_tokens=", c.allow_dev_tokens ? "true" : "false",
                       " token_keys=", c.token_keys_file.empty() ? "(none)" : c.token_keys_file,
+                      " personal_data_keys=",
+                      c.personal_data_keys_file.empty() ? "(development: random, lost at exit)"
+                                                        : c.personal_data_keys_file,
                       " log_level=", c.log_level, " shutdown_grace_s=", c.shutdown_grace_seconds);
 }
 

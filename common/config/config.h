@@ -25,6 +25,9 @@ struct ServiceConfig {
   int worker_threads = 16;
   bool allow_dev_tokens = false;
   std::string token_keys_file;
+  // Keys sealing personal data at rest (common/personal_data). Without it a
+  // development server uses a random key that is lost at exit.
+  std::string personal_data_keys_file;
   std::string log_level = "info";
   int shutdown_grace_seconds = 10;
 

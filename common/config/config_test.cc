@@ -23,6 +23,7 @@ ServiceConfig Valid() {
   c.metrics_port = 9110;
   c.pg = "host=127.0.0.1 port=5432 dbname=zx";
   c.redis = "127.0.0.1:6379";
+  c.allow_dev_tokens = true;
   return c;
 }
 
@@ -55,6 +56,17 @@ TEST(ConfigTest, EachBadFieldIsNamed) {
   EXPECT_EQ(Fields(s),
             (std::vector<std::string>{"--instance", "--division", "--grpc-port", "--metrics-port",
                                       "--pg", "--redis", "--log-level"}));
+}
+
+TEST(ConfigTest, PersonalDataKeysRequiredOutsideDevelopment) {
+  ServiceConfig c = Valid();
+  c.allow_dev_tokens = false;
+  EXPECT_EQ(Fields(Validate(c)), std::vector<std::string>{"--personal-data-keys"});
+  c.personal_data_keys_file = "/etc/zx/personal-data.keys";
+  EXPECT_TRUE(Validate(c).ok());
+  c.allow_dev_tokens = true;
+  c.personal_data_keys_file.clear();
+  EXPECT_TRUE(Validate(c).ok());
 }
 
 TEST(ConfigTest, PortZeroMeansEphemeral) {

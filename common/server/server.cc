@@ -181,6 +181,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
     rt->token_verifier = std::move(*verifier);
   }
 
+  if (rt->config.personal_data_keys_file.empty()) {
+    logging::Warn("personal_data_dev_key",
+                  {{"detail", "no --personal-data-keys: sealing with a random key lost at exit"}});
+    rt->vault = personal_data::Vault::Random("dev-ephemeral");
+  } else {
+    auto vault = personal_data::Vault::FromFile(rt->config.personal_data_keys_file);
+    if (!vault.ok()) return vault.status();
+    rt->vault = std::move(*vault);
+  }
+
   // Metrics first, so a taken port fails fast with a clear message.
   try {
     server->exposer_ = std::make_unique<prometheus::Exposer>(

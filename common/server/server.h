@@ -24,6 +24,7 @@
 #include "common/events/events.h"
 #include "common/metrics/grpc_metrics.h"
 #include "common/migrations/migrations.h"
+#include "common/personal_data/personal_data.h"
 #include "common/pg/pg.h"
 #include "common/server/worker_pool.h"
 
@@ -41,6 +42,7 @@ struct Runtime {
   std::unique_ptr<pg::Pool> pool;
   std::unique_ptr<WorkerPool> workers;
   std::optional<auth::TokenVerifier> token_verifier;
+  std::optional<personal_data::Vault> vault;
 
   // Consumes another service's stream (group = this service).
   void AddConsumer(std::string_view source_service, events::Handler handler);

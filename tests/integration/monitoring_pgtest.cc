@@ -199,6 +199,71 @@ TEST_F(MonitoringTest, ListPagesThroughADivision) {
   EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 7u) << "no household twice";
 }
 
+TEST_F(MonitoringTest, PersonalDataIsSealedAtRestAndMaskedByDefault) {
+  Household household;
+  ASSERT_TRUE(Create(Request("req-persons"), &household).ok());
+  auto add = [&](const std::string& request_id, const std::string& id_number, v1::Person* out) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer dev.653121101201.village_cadre.v1");
+    v1::AddPersonRequest req;
+    req.set_request_id(request_id);
+    auto* p = req.mutable_person();
+    p->set_household_id(household.household_id());
+    p->set_id_number(id_number);
+    p->set_name("阿依古丽·吐尔逊");
+    p->set_relation(v1::RELATION_HEAD);
+    p->set_labour_capacity(v1::LABOUR_CAPACITY_FULL);
+    p->set_health(v1::HEALTH_STATUS_HEALTHY);
+    return stub_->AddPerson(&ctx, req, out);
+  };
+  v1::Person added;
+  ASSERT_TRUE(add("req-p1", "11010519491231002X", &added).ok());
+  EXPECT_EQ(added.id_number(), "110105********002X");
+  EXPECT_EQ(added.name(), "阿*******");
+  EXPECT_EQ(added.birth_date(), "1949-12-31");
+  EXPECT_EQ(added.sex(), v1::SEX_FEMALE);
+  EXPECT_TRUE(added.personal_data_masked());
+
+  v1::Person again;
+  EXPECT_EQ(add("req-p2", "11010519491231002x", &again).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS)
+      << "the same ID number (lower-case x) is one person";
+  EXPECT_EQ(add("req-p3", "110105194912310021", &again).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "bad check digit";
+
+  // Nothing in clear at rest.
+  pqxx::connection conn(db_);
+  pqxx::nontransaction tx(conn);
+  const auto row = tx.exec1(
+      "SELECT position(convert_to('11010519491231002X', 'UTF8') IN id_sealed), "
+      "position(convert_to('阿依古丽', 'UTF8') IN name_sealed), id_masked "
+      "FROM monitoring.persons");
+  EXPECT_EQ(row[0].as<int>(), 0);
+  EXPECT_EQ(row[1].as<int>(), 0);
+  EXPECT_EQ(row[2].as<std::string>(), "110105********002X");
+
+  auto list = [&](const std::string& token, const std::string& purpose) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    v1::ListPersonsRequest req;
+    req.set_household_id(household.household_id());
+    req.set_purpose(purpose);
+    v1::ListPersonsResponse resp;
+    EXPECT_TRUE(stub_->ListPersons(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.persons_size(), 1);
+    return resp.persons_size() == 1 ? resp.persons(0) : v1::Person();
+  };
+  const v1::Person clear = list("dev.653121.county_official.c", "home verification");
+  EXPECT_EQ(clear.id_number(), "11010519491231002X");
+  EXPECT_EQ(clear.name(), "阿依古丽·吐尔逊");
+  EXPECT_FALSE(clear.personal_data_masked());
+  EXPECT_EQ(list("dev.653121.county_official.c", "").id_number(), "110105********002X")
+      << "no purpose, no clear data";
+  EXPECT_EQ(list("dev.653100.prefecture_official.p", "oversight").name(), "阿*******")
+      << "the prefecture supervises with masked data";
+}
+
 TEST_F(MonitoringTest, EventLeavesThroughOutboxToTheStream) {
   Household created;
   ASSERT_TRUE(Create(Request("req-event"), &created).ok());

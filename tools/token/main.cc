@@ -1,4 +1,5 @@
-// zx-token: keys and signed tokens for people and partner systems
+// zx-token: keys and signed tokens for people and partner systems, and the
+// key files that seal personal data at rest
 // (common/auth). Operators keep the secret key; services get the public
 // key file (--token-keys). Several keys may be listed, so keys rotate
 // without downtime: add the new key, sign with it, drop the old one later.
@@ -17,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "common/auth/auth.h"
 #include "common/division/division.h"
+#include "common/personal_data/personal_data.h"
 
 namespace {
 
@@ -93,9 +95,19 @@ int main(int argc, char** argv) {
   sign->add_option("--partner-province", partner);
   sign->add_option("--ttl-minutes", ttl_minutes, "short-lived by design")
       ->check(CLI::Range(1, 24 * 60));
+  std::string pd_key_id, pd_out;
+  auto* pd =
+      app.add_subcommand("personal-data-keygen", "create a key file sealing personal data at rest");
+  pd->add_option("--key-id", pd_key_id)->required();
+  pd->add_option("--out", pd_out)->required();
   CLI11_PARSE(app, argc, argv);
 
   if (keygen->parsed()) return Keygen(kid, secret_file, public_file);
+  if (pd->parsed()) {
+    const absl::Status s = zx::personal_data::Vault::WriteNewKeyFile(pd_out, pd_key_id);
+    if (!s.ok()) std::cerr << "zx-token: " << s.message() << "\n";
+    return s.ok() ? 0 : 1;
+  }
   claims.set_user_id(user);
   claims.set_role(role);
   claims.set_division_code(division);

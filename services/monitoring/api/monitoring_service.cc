@@ -4,9 +4,12 @@
 
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
+#include "common/logging/logging.h"
 #include "common/time/time.h"
 #include "services/monitoring/domain/household.h"
+#include "services/monitoring/domain/person.h"
 #include "services/monitoring/store/household_store.h"
+#include "services/monitoring/store/person_store.h"
 
 namespace zx::migrations {
 const std::vector<MigrationFile>& MonitoringMigrations();
@@ -15,12 +18,26 @@ const std::vector<MigrationFile>& MonitoringMigrations();
 namespace zx::monitoring {
 namespace {
 
-std::string NewHouseholdId() {
+// "<prefix>-" + 20 random hex digits.
+std::string NewId(std::string_view prefix) {
   unsigned char bytes[10];
   randombytes_buf(bytes, sizeof bytes);
   char hex[21];
   sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-  return std::string("hh-") + hex;
+  return std::string(prefix) + "-" + hex;
+}
+
+// Loads the household and checks the caller may do `action` on it.
+absl::StatusOr<v1::Household> AuthorizedHousehold(pqxx::transaction_base& tx,
+                                                  const server::CallContext& call,
+                                                  std::string_view action,
+                                                  const std::string& household_id) {
+  auto household = FindHousehold(tx, household_id);
+  if (!household) return absl::NotFoundError("household " + household_id + " not found");
+  auto village = division::Code::Parse(household->village_code());
+  if (!village.ok()) return absl::InternalError("stored village code is invalid");
+  if (auto s = call.Authorize(action, *village); !s.ok()) return s;
+  return *household;
 }
 
 }  // namespace
@@ -44,7 +61,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::CreateHousehold(
       return idempotency::Run(
           tx, "monitoring.CreateHousehold", request->request_id(), *request, *response, [&] {
             v1::Household h = request->household();
-            h.set_household_id(NewHouseholdId());
+            h.set_household_id(NewId("hh"));
             // Microseconds: what PostgreSQL keeps, so Get returns the same stamp.
             *h.mutable_created_at() =
                 time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
@@ -112,6 +129,99 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListHouseholds(
       for (auto& h : rows) *response->add_households() = std::move(h);
       return absl::OkStatus();
     });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::AddPerson(grpc::CallbackServerContext* ctx,
+                                                           const v1::AddPersonRequest* request,
+                                                           v1::Person* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    const v1::Person& in = request->person();
+    if (!IsHouseholdId(in.household_id())) {
+      v.Add("person.household_id", "must look like hh- and 20 hex digits");
+    }
+    const auto today = absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
+    auto info = ValidateNewPerson(in, today, "person.", v);
+    if (!v.ok()) return v.ToStatus();
+
+    const personal_data::Vault& vault = *rt_.vault;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household = AuthorizedHousehold(tx, call, "monitoring.person.add", in.household_id());
+      if (!household.ok()) return household.status();
+      return idempotency::Run(
+          tx, "monitoring.AddPerson", request->request_id(), *request, *response,
+          [&]() -> absl::Status {
+            const std::string id_number = id_card::Normalize(in.id_number());
+            NewPerson n;
+            n.person = in;
+            n.person.set_person_id(NewId("ps"));
+            n.person.set_sex(info->sex == id_card::Sex::kMale ? v1::SEX_MALE : v1::SEX_FEMALE);
+            n.person.set_birth_date(absl::FormatCivilTime(info->birth_date));
+            n.id_number = vault.Seal(id_number);
+            n.id_lookup = vault.LookupHash(id_number);
+            n.id_masked = personal_data::MaskIdNumber(id_number);
+            n.name = vault.Seal(in.name());
+            n.name_masked = personal_data::MaskName(in.name());
+            if (!InsertPerson(tx, n)) {
+              // Deliberately not saying where: the other registration may lie
+              // outside the caller's jurisdiction.
+              return absl::AlreadyExistsError(
+                  "a person with this ID number is already registered in this instance");
+            }
+            *response = n.person;
+            response->set_id_number(n.id_masked);
+            response->set_name(n.name_masked);
+            response->set_personal_data_masked(true);
+            return absl::OkStatus();
+          });
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::ListPersons(grpc::CallbackServerContext* ctx,
+                                                             const v1::ListPersonsRequest* request,
+                                                             v1::ListPersonsResponse* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    if (!IsHouseholdId(request->household_id())) {
+      return errors::InvalidField("household_id", "must look like hh- and 20 hex digits");
+    }
+    if (request->purpose().size() > 200) {
+      return errors::InvalidField("purpose", "must be at most 200 bytes");
+    }
+    std::vector<StoredPerson> persons;
+    auto s = pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.person.list", request->household_id());
+      if (!household.ok()) return household.status();
+      persons = zx::monitoring::ListPersons(tx, request->household_id());
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    const bool clear = MaySeePersonalData(call.principal, request->purpose());
+    response->Clear();
+    for (auto& stored : persons) {
+      if (clear) {
+        auto id_number = rt_.vault->Open(stored.id_number);
+        auto name = rt_.vault->Open(stored.name);
+        if (!id_number.ok()) return id_number.status();
+        if (!name.ok()) return name.status();
+        stored.person.set_id_number(*id_number);
+        stored.person.set_name(*name);
+        stored.person.set_personal_data_masked(false);
+      }
+      *response->add_persons() = std::move(stored.person);
+    }
+    if (clear && !persons.empty()) {
+      // The audit log (security issue) will hold this; until then the log does.
+      logging::Info("personal_data_read", {{"principal", call.principal.ToString()},
+                                           {"household_id", request->household_id()},
+                                           {"persons", std::to_string(persons.size())},
+                                           {"purpose", request->purpose()},
+                                           {"request_id", call.request_id}});
+    }
+    return absl::OkStatus();
   });
 }
 

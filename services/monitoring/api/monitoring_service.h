@@ -20,6 +20,12 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
   grpc::ServerUnaryReactor* ListHouseholds(grpc::CallbackServerContext* ctx,
                                            const v1::ListHouseholdsRequest* request,
                                            v1::ListHouseholdsResponse* response) override;
+  grpc::ServerUnaryReactor* AddPerson(grpc::CallbackServerContext* ctx,
+                                      const v1::AddPersonRequest* request,
+                                      v1::Person* response) override;
+  grpc::ServerUnaryReactor* ListPersons(grpc::CallbackServerContext* ctx,
+                                        const v1::ListPersonsRequest* request,
+                                        v1::ListPersonsResponse* response) override;
 
  private:
   server::Runtime& rt_;

@@ -1,0 +1,698 @@
+#include "services/monitoring/domain/risk.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zx::monitoring {
+namespace {
+
+using money::Fen;
+
+absl::CivilDay Day(int year, int month, int day) { return absl::CivilDay(year, month, day); }
+absl::CivilMonth Month(int year, int month) { return absl::CivilMonth(year, month); }
+
+// Kashgar's Shufu county under the national defaults: line 6,000 yuan,
+// orange band 7,200 yuan, yellow band 9,000 yuan.
+MonitoringPolicy Policy(int year = 2026) {
+  return DefaultPolicy(*division::Code::Parse("653121"), year);
+}
+
+// A household with nothing wrong: 20,000 yuan per head, all guarantees met,
+// one of two able workers employed, no previous window on record.
+RiskInputs Healthy() {
+  return RiskInputs{
+      .per_capita_net_income = 2000000,
+      .total_income = 8000000,
+      .rigid_spending = 0,
+      .food_clothing_ok = true,
+      .education_ok = true,
+      .medical_ok = true,
+      .housing_ok = true,
+      .water_ok = true,
+      .today = Day(2026, 6, 15),
+      .able_workers = 2,
+      .employed_members = 1,
+  };
+}
+
+std::vector<FactorKind> Kinds(const Assessment& a) {
+  std::vector<FactorKind> kinds;
+  for (const Factor& f : a.fired) kinds.push_back(f.kind);
+  return kinds;
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+struct ColourCase {
+  std::string name;
+  std::function<void(RiskInputs&)> change;
+  Colour colour;
+  std::vector<FactorKind> fired;
+};
+
+void PrintTo(const ColourCase& c, std::ostream* os) { *os << c.name; }
+
+class AssessColourTest : public testing::TestWithParam<ColourCase> {};
+
+TEST_P(AssessColourTest, ColourAndFiredFactors) {
+  RiskInputs inputs = Healthy();
+  GetParam().change(inputs);
+  auto assessment = Assess(inputs, Policy());
+  ASSERT_TRUE(assessment.ok()) << assessment.status();
+  EXPECT_EQ(assessment->colour, GetParam().colour) << ColourName(assessment->colour);
+  EXPECT_EQ(Kinds(*assessment), GetParam().fired);
+}
+
+using K = FactorKind;
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, AssessColourTest,
+    testing::Values(
+        ColourCase{"Healthy", [](RiskInputs&) {}, Colour::kGreen, {}},
+        // Income level against the line (6,000), 1.2x (7,200) and 1.5x (9,000).
+        ColourCase{"OneFenBelowLine",
+                   [](auto& in) { in.per_capita_net_income = 599999; },
+                   Colour::kRed,
+                   {K::kIncomeBelowLine}},
+        ColourCase{"NegativeIncome",
+                   [](auto& in) { in.per_capita_net_income = -5000; },
+                   Colour::kRed,
+                   {K::kIncomeBelowLine}},
+        ColourCase{"ExactlyAtLineIsNotBelowIt",
+                   [](auto& in) { in.per_capita_net_income = 600000; },
+                   Colour::kOrange,
+                   {K::kIncomeBelowOrangeLine}},
+        ColourCase{"OneFenBelowOrangeBand",
+                   [](auto& in) { in.per_capita_net_income = 719999; },
+                   Colour::kOrange,
+                   {K::kIncomeBelowOrangeLine}},
+        ColourCase{"ExactlyAtOrangeBand",
+                   [](auto& in) { in.per_capita_net_income = 720000; },
+                   Colour::kYellow,
+                   {K::kIncomeBelowYellowLine}},
+        ColourCase{"OneFenBelowYellowBand",
+                   [](auto& in) { in.per_capita_net_income = 899999; },
+                   Colour::kYellow,
+                   {K::kIncomeBelowYellowLine}},
+        ColourCase{"ExactlyAtYellowBand",
+                   [](auto& in) { in.per_capita_net_income = 900000; },
+                   Colour::kGreen,
+                   {}},
+        // Two assurances, three guarantees and water.
+        ColourCase{"FoodClothingUnmet",
+                   [](auto& in) { in.food_clothing_ok = false; },
+                   Colour::kRed,
+                   {K::kGuaranteeUnmet}},
+        ColourCase{"EducationUnmet",
+                   [](auto& in) { in.education_ok = false; },
+                   Colour::kRed,
+                   {K::kGuaranteeUnmet}},
+        ColourCase{"MedicalUnmet",
+                   [](auto& in) { in.medical_ok = false; },
+                   Colour::kRed,
+                   {K::kGuaranteeUnmet}},
+        ColourCase{"HousingUnmet",
+                   [](auto& in) { in.housing_ok = false; },
+                   Colour::kRed,
+                   {K::kGuaranteeUnmet}},
+        ColourCase{
+            "WaterUnsafe", [](auto& in) { in.water_ok = false; }, Colour::kRed, {K::kWaterUnsafe}},
+        ColourCase{"UnsetGuaranteesCountAsUnmet",
+                   [](auto& in) { in = RiskInputs{.per_capita_net_income = 2000000}; },
+                   Colour::kRed,
+                   {K::kGuaranteeUnmet, K::kGuaranteeUnmet, K::kGuaranteeUnmet, K::kGuaranteeUnmet,
+                    K::kWaterUnsafe}},
+        // Income drop against the previous window (20,000 yuan before).
+        ColourCase{"DropExactlyThirtyPercent",
+                   [](auto& in) {
+                     in.previous_window_per_capita = 2000000;
+                     in.per_capita_net_income = 1400000;
+                   },
+                   Colour::kOrange,
+                   {K::kIncomeDropOrange}},
+        ColourCase{"DropJustUnderThirtyPercent",
+                   [](auto& in) {
+                     in.previous_window_per_capita = 2000000;
+                     in.per_capita_net_income = 1400001;
+                   },
+                   Colour::kYellow,
+                   {K::kIncomeDropYellow}},
+        ColourCase{"DropExactlyFifteenPercent",
+                   [](auto& in) {
+                     in.previous_window_per_capita = 2000000;
+                     in.per_capita_net_income = 1700000;
+                   },
+                   Colour::kYellow,
+                   {K::kIncomeDropYellow}},
+        ColourCase{"DropJustUnderFifteenPercent",
+                   [](auto& in) {
+                     in.previous_window_per_capita = 2000000;
+                     in.per_capita_net_income = 1700001;
+                   },
+                   Colour::kGreen,
+                   {}},
+        ColourCase{"RiseIsNoDrop",
+                   [](auto& in) { in.previous_window_per_capita = 1000000; },
+                   Colour::kGreen,
+                   {}},
+        ColourCase{"NoPreviousIncomeNoDrop",
+                   [](auto& in) { in.previous_window_per_capita = 0; },
+                   Colour::kGreen,
+                   {}},
+        // Compliant rigid spending against total income (80,000 yuan).
+        ColourCase{"RigidExactlyHalfOfIncome",
+                   [](auto& in) { in.rigid_spending = 4000000; },
+                   Colour::kOrange,
+                   {K::kHeavyRigidSpending}},
+        ColourCase{"RigidJustUnderHalf",
+                   [](auto& in) { in.rigid_spending = 3999999; },
+                   Colour::kGreen,
+                   {}},
+        ColourCase{"RigidWithNoIncome",
+                   [](auto& in) {
+                     in.total_income = 0;
+                     in.rigid_spending = 100;
+                   },
+                   Colour::kOrange,
+                   {K::kHeavyRigidSpending}},
+        ColourCase{"NoRigidNoIncome", [](auto& in) { in.total_income = 0; }, Colour::kGreen, {}},
+        // Sudden event within 90 days of today (2026-06-15).
+        ColourCase{"SuddenEventToday",
+                   [](auto& in) { in.last_sudden_event = in.today; },
+                   Colour::kOrange,
+                   {K::kSuddenEvent}},
+        ColourCase{"SuddenEventExactlyNinetyDaysAgo",
+                   [](auto& in) { in.last_sudden_event = in.today - 90; },
+                   Colour::kOrange,
+                   {K::kSuddenEvent}},
+        ColourCase{"SuddenEventNinetyOneDaysAgo",
+                   [](auto& in) { in.last_sudden_event = in.today - 91; },
+                   Colour::kGreen,
+                   {}},
+        // Employment and credit.
+        ColourCase{"NobodyEmployedThoughAbleToWork",
+                   [](auto& in) { in.employed_members = 0; },
+                   Colour::kYellow,
+                   {K::kNoEmployedMember}},
+        ColourCase{"NobodyEmployedNobodyAble",
+                   [](auto& in) {
+                     in.able_workers = 0;
+                     in.employed_members = 0;
+                   },
+                   Colour::kGreen,
+                   {}},
+        ColourCase{"OverdueCreditInstalment",
+                   [](auto& in) { in.overdue_credit_instalments = 1; },
+                   Colour::kYellow,
+                   {K::kOverdueCredit}},
+        // Every fired factor is listed, worst colour first.
+        ColourCase{"AllFactorsListedWorstFirst",
+                   [](auto& in) {
+                     in.per_capita_net_income = 580000;
+                     in.housing_ok = false;
+                     in.rigid_spending = 5000000;
+                     in.employed_members = 0;
+                     in.overdue_credit_instalments = 2;
+                   },
+                   Colour::kRed,
+                   {K::kIncomeBelowLine, K::kGuaranteeUnmet, K::kHeavyRigidSpending,
+                    K::kNoEmployedMember, K::kOverdueCredit}},
+        ColourCase{"OrangeOutranksYellow",
+                   [](auto& in) {
+                     in.per_capita_net_income = 800000;  // yellow band
+                     in.last_sudden_event = in.today - 10;
+                   },
+                   Colour::kOrange,
+                   {K::kSuddenEvent, K::kIncomeBelowYellowLine}}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(AssessTest, FactorsCarryValuesAndThresholds) {
+  RiskInputs in = Healthy();
+  in.per_capita_net_income = 580000;
+  in.previous_window_per_capita = 1000000;
+  in.total_income = 3000000;
+  in.rigid_spending = 1800000;
+  in.housing_ok = false;
+  in.last_sudden_event = Day(2026, 5, 1);
+  in.employed_members = 0;
+  auto a = Assess(in, Policy());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->policy_version, "national-default-2026");
+  EXPECT_EQ(a->policy_year, 2026);
+  const std::vector<Factor> expected = {
+      {.kind = K::kIncomeBelowLine, .colour = Colour::kRed, .value = 580000, .threshold = 600000},
+      {.kind = K::kGuaranteeUnmet, .colour = Colour::kRed, .detail = "housing"},
+      {.kind = K::kIncomeDropOrange,
+       .colour = Colour::kOrange,
+       .value = 420,
+       .threshold = 300,
+       .amount = 580000,
+       .reference = 1000000},
+      {.kind = K::kHeavyRigidSpending,
+       .colour = Colour::kOrange,
+       .value = 600,
+       .threshold = 500,
+       .amount = 1800000,
+       .reference = 3000000},
+      {.kind = K::kSuddenEvent,
+       .colour = Colour::kOrange,
+       .value = 45,
+       .threshold = 90,
+       .detail = "2026-05-01"},
+      {.kind = K::kNoEmployedMember, .colour = Colour::kYellow, .value = 2, .threshold = 1},
+  };
+  EXPECT_EQ(a->fired, expected);
+}
+
+TEST(AssessTest, ThresholdsComeFromThePolicy) {
+  MonitoringPolicy yunnan = DefaultPolicy(*division::Code::Parse("53"), 2024);
+  yunnan.version = "yunnan-2024";
+  yunnan.monitoring_line_fen = 870000;  // 8,700 yuan
+  yunnan.orange_line_permille = 1300;
+  RiskInputs in = Healthy();
+  in.per_capita_net_income = 860000;  // above 6,000 but below Yunnan's 8,700
+  auto a = Assess(in, yunnan);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->colour, Colour::kRed);
+  EXPECT_EQ(a->policy_version, "yunnan-2024");
+
+  in.per_capita_net_income = 1130000;  // below 1.3 x 8,700 = 11,310 yuan
+  a = Assess(in, yunnan);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(Kinds(*a), std::vector<FactorKind>{K::kIncomeBelowOrangeLine});
+  EXPECT_EQ(a->fired[0].threshold, 1131000);
+  EXPECT_EQ(a->fired[0].reference, 870000);
+}
+
+TEST(AssessTest, BandsBetweenWholeFenCompareExactly) {
+  MonitoringPolicy policy = Policy();
+  policy.monitoring_line_fen = 805001;  // 1.2 x = 966,001.2 fen
+  RiskInputs in = Healthy();
+  in.per_capita_net_income = 966001;  // below 966,001.2
+  auto a = Assess(in, policy);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(Kinds(*a), std::vector<FactorKind>{K::kIncomeBelowOrangeLine});
+  EXPECT_EQ(a->fired[0].threshold, 966002);  // rounded up, so value < threshold stays true
+
+  in.per_capita_net_income = 966002;
+  a = Assess(in, policy);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(Kinds(*a), std::vector<FactorKind>{K::kIncomeBelowYellowLine});
+}
+
+TEST(AssessTest, RejectsInvalidPolicyAndInputs) {
+  MonitoringPolicy bad = Policy();
+  bad.monitoring_line_fen = 0;
+  EXPECT_EQ(Assess(Healthy(), bad).status().code(), absl::StatusCode::kInvalidArgument);
+
+  struct Case {
+    std::string field;
+    std::function<void(RiskInputs&)> change;
+  };
+  for (const Case& c : {
+           Case{"able_workers", [](auto& in) { in.able_workers = -1; }},
+           Case{"employed_members", [](auto& in) { in.employed_members = -1; }},
+           Case{"overdue_credit_instalments", [](auto& in) { in.overdue_credit_instalments = -1; }},
+           Case{"rigid_spending", [](auto& in) { in.rigid_spending = -1; }},
+           Case{"total_income", [](auto& in) { in.total_income = -1; }},
+           Case{"last_sudden_event", [](auto& in) { in.last_sudden_event = in.today + 1; }},
+       }) {
+    RiskInputs in = Healthy();
+    c.change(in);
+    const absl::Status status = Assess(in, Policy()).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.field;
+    EXPECT_TRUE(Contains(std::string(status.message()), c.field)) << status.message();
+  }
+}
+
+// --- Explain ---
+
+Assessment AssessOrDie(const RiskInputs& in) {
+  auto a = Assess(in, Policy());
+  EXPECT_TRUE(a.ok()) << a.status();
+  return a.value_or(Assessment{});
+}
+
+TEST(ExplainTest, BelowTheLineInBothLanguages) {
+  RiskInputs in = Healthy();
+  in.per_capita_net_income = 580000;
+  const Assessment a = AssessOrDie(in);
+
+  const Explanation zh = Explain(a, Language::kZh);
+  ASSERT_EQ(zh.factors.size(), 1u);
+  EXPECT_TRUE(Contains(zh.factors[0], "人均纯收入 5,800.00 元，低于监测线 6,000.00 元"))
+      << zh.factors[0];
+  EXPECT_TRUE(Contains(zh.headline, "红色")) << zh.headline;
+  EXPECT_TRUE(Contains(zh.headline, "national-default-2026")) << zh.headline;
+
+  const Explanation en = Explain(a, Language::kEn);
+  ASSERT_EQ(en.factors.size(), 1u);
+  EXPECT_TRUE(Contains(en.factors[0],
+                       "Per-capita net income 5,800.00 yuan is below the monitoring line "
+                       "6,000.00 yuan"))
+      << en.factors[0];
+  EXPECT_TRUE(Contains(en.headline, "RED")) << en.headline;
+  EXPECT_TRUE(Contains(en.headline, "national-default-2026")) << en.headline;
+}
+
+struct ExplainCase {
+  std::string name;
+  std::function<void(RiskInputs&)> change;
+  std::vector<std::string> zh_parts;
+  std::vector<std::string> en_parts;
+};
+
+void PrintTo(const ExplainCase& c, std::ostream* os) { *os << c.name; }
+
+class ExplainFactorTest : public testing::TestWithParam<ExplainCase> {};
+
+TEST_P(ExplainFactorTest, NamesTheFactorAndItsFigures) {
+  RiskInputs in = Healthy();
+  GetParam().change(in);
+  const Assessment a = AssessOrDie(in);
+  ASSERT_EQ(a.fired.size(), 1u);
+  const std::string zh = Explain(a, Language::kZh).factors.at(0);
+  const std::string en = Explain(a, Language::kEn).factors.at(0);
+  for (const std::string& part : GetParam().zh_parts) {
+    EXPECT_TRUE(Contains(zh, part)) << "\"" << part << "\" not in: " << zh;
+  }
+  for (const std::string& part : GetParam().en_parts) {
+    EXPECT_TRUE(Contains(en, part)) << "\"" << part << "\" not in: " << en;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Factors, ExplainFactorTest,
+    testing::Values(
+        ExplainCase{"OrangeBand",
+                    [](auto& in) { in.per_capita_net_income = 650000; },
+                    {"【橙色】", "6,500.00 元", "橙色预警线 7,200.00 元", "6,000.00 元的 1.2 倍"},
+                    {"[orange]", "6,500.00 yuan", "orange line 7,200.00 yuan",
+                     "1.2 times the monitoring line 6,000.00 yuan"}},
+        ExplainCase{"YellowBand",
+                    [](auto& in) { in.per_capita_net_income = 800000; },
+                    {"【黄色】", "8,000.00 元", "黄色预警线 9,000.00 元", "1.5 倍"},
+                    {"[yellow]", "8,000.00 yuan", "yellow line 9,000.00 yuan", "1.5 times"}},
+        ExplainCase{"Drop",
+                    [](auto& in) {
+                      in.previous_window_per_capita = 2000000;
+                      in.per_capita_net_income = 1300000;
+                    },
+                    {"20,000.00 元", "13,000.00 元", "下降 35.0%", "橙色预警标准", "30.0%"},
+                    {"from 20,000.00 yuan", "to 13,000.00 yuan", "fall of 35.0%",
+                     "orange threshold of 30.0%"}},
+        ExplainCase{"RigidSpending",
+                    [](auto& in) { in.rigid_spending = 4800000; },
+                    {"合规自付刚性支出 48,000.00 元", "80,000.00 元", "60.0%", "50.0%"},
+                    {"rigid spending of 48,000.00 yuan", "60.0%", "80,000.00 yuan", "50.0%"}},
+        ExplainCase{"RigidSpendingWithoutIncome",
+                    [](auto& in) {
+                      in.total_income = 0;
+                      in.rigid_spending = 300000;
+                    },
+                    {"3,000.00 元", "家庭总收入为 0.00 元"},
+                    {"3,000.00 yuan", "total household income of 0.00 yuan"}},
+        ExplainCase{"Housing",
+                    [](auto& in) { in.housing_ok = false; },
+                    {"两不愁三保障", "住房安全"},
+                    {"Basic guarantee not met", "safe housing"}},
+        ExplainCase{"FoodClothing",
+                    [](auto& in) { in.food_clothing_ok = false; },
+                    {"不愁吃、不愁穿"},
+                    {"food and clothing"}},
+        ExplainCase{
+            "Water", [](auto& in) { in.water_ok = false; }, {"饮水安全"}, {"Drinking water"}},
+        ExplainCase{"SuddenEvent",
+                    [](auto& in) { in.last_sudden_event = Day(2026, 3, 17); },
+                    {"2026-03-17", "90 天"},
+                    {"2026-03-17", "90 days ago", "90 days"}},
+        ExplainCase{"NoEmployedMember",
+                    [](auto& in) { in.employed_members = 0; },
+                    {"2 名", "无人就业"},
+                    {"2 household member(s) able to work", "none"}},
+        ExplainCase{"OverdueCredit",
+                    [](auto& in) { in.overdue_credit_instalments = 3; },
+                    {"3 期", "逾期", "本项目自定"},
+                    {"3 micro-credit instalment(s) overdue", "defined by this project"}}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(ExplainTest, GreenSaysNothingFired) {
+  const Assessment a = AssessOrDie(Healthy());
+  EXPECT_TRUE(Explain(a, Language::kZh).factors.empty());
+  EXPECT_TRUE(Contains(Explain(a, Language::kZh).headline, "绿色"));
+  EXPECT_TRUE(Contains(Explain(a, Language::kEn).headline, "GREEN"));
+}
+
+TEST(ExplainTest, OneSentencePerFiredFactorInOrder) {
+  RiskInputs in = Healthy();
+  in.per_capita_net_income = 580000;
+  in.water_ok = false;
+  in.employed_members = 0;
+  const Assessment a = AssessOrDie(in);
+  const Explanation en = Explain(a, Language::kEn);
+  ASSERT_EQ(en.factors.size(), 3u);
+  EXPECT_TRUE(Contains(en.factors[0], "monitoring line"));
+  EXPECT_TRUE(Contains(en.factors[1], "water"));
+  EXPECT_TRUE(Contains(en.factors[2], "able to work"));
+  EXPECT_TRUE(Contains(en.headline, "3 risk factor"));
+}
+
+// --- M1 object types ---
+
+TEST(SuggestObjectTypeTest, FollowsM1) {
+  struct Case {
+    std::string name;
+    bool lifted;
+    std::function<void(RiskInputs&)> change;
+    std::optional<ObjectType> type;
+  };
+  for (const Case& c : {
+           Case{"LiftedBelowLine", true, [](auto& in) { in.per_capita_net_income = 580000; },
+                ObjectType::kUnstableLifted},
+           Case{"OrdinaryBelowLine", false, [](auto& in) { in.per_capita_net_income = 580000; },
+                ObjectType::kMarginalAtRisk},
+           Case{"BelowLineWithRigidSpendingIsStillByIncome", true,
+                [](auto& in) {
+                  in.per_capita_net_income = 580000;
+                  in.rigid_spending = 6000000;
+                },
+                ObjectType::kUnstableLifted},
+           Case{"OrdinaryAboveLineHeavyRigid", false, [](auto& in) { in.rigid_spending = 6000000; },
+                ObjectType::kSuddenHardship},
+           Case{"LiftedAboveLineSharpDrop", true,
+                [](auto& in) {
+                  in.previous_window_per_capita = 2000000;
+                  in.per_capita_net_income = 1000000;
+                },
+                ObjectType::kSuddenHardship},
+           Case{"AtTheLineIsAboveIt", false,
+                [](auto& in) {
+                  in.per_capita_net_income = 600000;
+                  in.rigid_spending = 6000000;
+                },
+                ObjectType::kSuddenHardship},
+           Case{"ModestDropIsNoType", true,
+                [](auto& in) {
+                  in.previous_window_per_capita = 2000000;
+                  in.per_capita_net_income = 1600000;
+                },
+                std::nullopt},
+           Case{"GuaranteeAloneIsForOfficials", true, [](auto& in) { in.housing_ok = false; },
+                std::nullopt},
+           Case{"Healthy", false, [](RiskInputs&) {}, std::nullopt},
+       }) {
+    RiskInputs in = Healthy();
+    c.change(in);
+    EXPECT_EQ(SuggestObjectType(c.lifted, AssessOrDie(in)), c.type) << c.name;
+  }
+}
+
+// --- M9 risk elimination ---
+
+// Proposed in July 2026 after six months at 6,500 yuan, with everything else
+// in order; identified for lack of employment.
+EliminationInputs Eliminable() {
+  EliminationInputs in{.proposal_month = Month(2026, 7),
+                       .current = Healthy(),
+                       .triggering_factors = {K::kIncomeBelowLine, K::kNoEmployedMember}};
+  for (int m = 1; m <= 6; ++m) in.per_capita_by_month.push_back({Month(2026, m), 650000});
+  in.current.per_capita_net_income = 650000;
+  in.current.today = Day(2026, 7, 3);
+  return in;
+}
+
+TEST(EliminationTest, StableHouseholdCanBeEliminated) {
+  EXPECT_TRUE(CheckElimination(Eliminable(), Policy()).ok());
+  // The income bands of the colour rules (6,500 < 7,200) do not block it.
+  auto blockers = FindEliminationBlockers(Eliminable(), Policy());
+  ASSERT_TRUE(blockers.ok()) << blockers.status();
+  EXPECT_TRUE(blockers->empty());
+}
+
+TEST(EliminationTest, IncomeExactlyAtTheLineIsStable) {
+  EliminationInputs in = Eliminable();
+  for (auto& m : in.per_capita_by_month) m.per_capita_net_income = 600000;
+  EXPECT_TRUE(CheckElimination(in, Policy()).ok());
+}
+
+struct BlockCase {
+  std::string name;
+  std::function<void(EliminationInputs&)> change;
+  std::vector<EliminationBlock> blocks;
+  std::vector<std::string> message_parts;
+};
+
+void PrintTo(const BlockCase& c, std::ostream* os) { *os << c.name; }
+
+class EliminationBlockTest : public testing::TestWithParam<BlockCase> {};
+
+TEST_P(EliminationBlockTest, RefusedNamingEveryReason) {
+  EliminationInputs in = Eliminable();
+  GetParam().change(in);
+  auto blockers = FindEliminationBlockers(in, Policy());
+  ASSERT_TRUE(blockers.ok()) << blockers.status();
+  std::vector<EliminationBlock> blocks;
+  for (const auto& b : *blockers) blocks.push_back(b.block);
+  EXPECT_EQ(blocks, GetParam().blocks);
+
+  const absl::Status status = CheckElimination(in, Policy());
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  const std::string message(status.message());
+  for (const std::string& part : GetParam().message_parts) {
+    EXPECT_TRUE(Contains(message, part)) << "\"" << part << "\" not in: " << message;
+  }
+}
+
+using B = EliminationBlock;
+
+INSTANTIATE_TEST_SUITE_P(
+    M9, EliminationBlockTest,
+    testing::Values(
+        BlockCase{"OneMonthBelowLine",
+                  [](auto& in) { in.per_capita_by_month[2].per_capita_net_income = 599999; },
+                  {B::kIncomeNotStable},
+                  {"income not stably above the 2026 monitoring line (6,000.00 yuan) for 6 "
+                   "months",
+                   "2026-03 5,999.99 yuan"}},
+        BlockCase{
+            "MonthWithoutFigure",
+            [](auto& in) { in.per_capita_by_month.erase(in.per_capita_by_month.begin() + 3); },
+            {B::kIncomeNotStable},
+            {"2026-04 no figure"}},
+        BlockCase{"ProposalMonthItselfDoesNotCount",
+                  [](auto& in) { in.proposal_month = Month(2026, 8); },
+                  {B::kIncomeNotStable},
+                  {"2026-07 no figure"}},
+        BlockCase{"HousingGuaranteeUnmet",
+                  [](auto& in) { in.current.housing_ok = false; },
+                  {B::kGuaranteeUnmet},
+                  {"housing guarantee unmet"}},
+        BlockCase{"MedicalGuaranteeUnmet",
+                  [](auto& in) { in.current.medical_ok = false; },
+                  {B::kGuaranteeUnmet},
+                  {"medical guarantee unmet"}},
+        BlockCase{"WaterUnsafe",
+                  [](auto& in) { in.current.water_ok = false; },
+                  {B::kGuaranteeUnmet},
+                  {"drinking water unsafe"}},
+        BlockCase{"RigidSpendingUncontrolled",
+                  [](auto& in) { in.current.rigid_spending = 5000000; },
+                  {B::kRigidSpendingUncontrolled},
+                  {"rigid spending uncontrolled", "62.5%", "50.0%"}},
+        BlockCase{"TriggeringRiskPersists",
+                  [](auto& in) { in.current.employed_members = 0; },
+                  {B::kRiskPersists},
+                  {"no member employed although 2 can work",
+                   "the risk that led to identification persists"}},
+        BlockCase{"NewRisk",
+                  [](auto& in) { in.current.last_sudden_event = Day(2026, 6, 20); },
+                  {B::kNewRisk},
+                  {"sudden event on 2026-06-20", "(new risk)"}},
+        BlockCase{"IncomeFalling",
+                  [](auto& in) { in.current.previous_window_per_capita = 800000; },
+                  {B::kNewRisk},
+                  {"fell 18.7%"}},
+        BlockCase{"FloorWithNobodyAbleToWork",
+                  [](auto& in) {
+                    in.current.social_assistance_floor = true;
+                    in.current.able_workers = 0;
+                    in.current.employed_members = 0;
+                  },
+                  {B::kFloorWithNobodyAbleToWork},
+                  {"household under 兜底 with nobody able to work stays monitored (M9)"}},
+        BlockCase{"EveryReasonAtOnce",
+                  [](auto& in) {
+                    in.per_capita_by_month.clear();
+                    in.current.housing_ok = false;
+                    in.current.rigid_spending = 5000000;
+                    in.current.overdue_credit_instalments = 1;
+                    in.current.social_assistance_floor = true;
+                    in.current.able_workers = 0;
+                    in.current.employed_members = 0;
+                  },
+                  {B::kIncomeNotStable, B::kGuaranteeUnmet, B::kRigidSpendingUncontrolled,
+                   B::kNewRisk, B::kFloorWithNobodyAbleToWork},
+                  {"income not stably above", "housing guarantee unmet",
+                   "rigid spending uncontrolled", "1 micro-credit instalment(s) overdue", "兜底"}}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(EliminationTest, FloorHouseholdWithSomeoneAbleToWorkCanBeEliminated) {
+  EliminationInputs in = Eliminable();
+  in.current.social_assistance_floor = true;
+  in.current.able_workers = 1;  // one is enough
+  in.current.employed_members = 1;
+  EXPECT_TRUE(CheckElimination(in, Policy()).ok());
+  // Nobody able to work but not under 兜底: no M9 bar either.
+  in = Eliminable();
+  in.current.able_workers = 0;
+  in.current.employed_members = 0;
+  EXPECT_TRUE(CheckElimination(in, Policy()).ok());
+}
+
+TEST(EliminationTest, JudgedAgainstTheCurrentYearLine) {
+  // Stable at 7,000 yuan: above the 2025 line of 6,000 but not the 2026 line
+  // of 8,700 that the region published since.
+  EliminationInputs in = Eliminable();
+  for (auto& m : in.per_capita_by_month) m.per_capita_net_income = 700000;
+  in.current.per_capita_net_income = 700000;
+  MonitoringPolicy line_2025 = Policy(2025);
+  MonitoringPolicy line_2026 = Policy(2026);
+  line_2026.monitoring_line_fen = 870000;
+
+  const absl::Status status = CheckElimination(in, line_2026);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Contains(std::string(status.message()), "2026 monitoring line (8,700.00 yuan)"))
+      << status.message();
+
+  // The line of another year is refused outright, not silently used.
+  const absl::Status wrong_year = CheckElimination(in, line_2025);
+  EXPECT_EQ(wrong_year.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(std::string(wrong_year.message()), "2026")) << wrong_year.message();
+}
+
+TEST(EliminationTest, StabilityPeriodComesFromThePolicy) {
+  EliminationInputs in = Eliminable();
+  in.per_capita_by_month[0].per_capita_net_income = 500000;  // January 2026
+  MonitoringPolicy policy = Policy();
+  EXPECT_FALSE(CheckElimination(in, policy).ok());
+  policy.stable_months_required = 5;  // February .. June only
+  EXPECT_TRUE(CheckElimination(in, policy).ok());
+}
+
+TEST(NamesTest, StableIdentifiers) {
+  EXPECT_EQ(ColourName(Colour::kRed), "red");
+  EXPECT_EQ(ColourName(Colour::kGreen), "green");
+  EXPECT_EQ(FactorKindName(K::kIncomeBelowOrangeLine), "income_below_orange_line");
+  EXPECT_EQ(FactorKindName(K::kNoEmployedMember), "no_employed_member");
+  EXPECT_EQ(GuaranteeName(Guarantee::kFoodClothing), "food_clothing");
+  EXPECT_EQ(ObjectTypeName(ObjectType::kSuddenHardship), "sudden_hardship");
+}
+
+}  // namespace
+}  // namespace zx::monitoring
