@@ -20,6 +20,10 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.policy.get", Access::kRead},
       {"monitoring.assessment.run", Access::kWrite},
       {"monitoring.assessment.explain", Access::kRead},
+      {"monitoring.clue.raise", Access::kWrite},
+      {"monitoring.object.get", Access::kRead},
+      {"monitoring.object.advance", Access::kWrite},
+      {"monitoring.history.get", Access::kRead},
   };
   return *actions;
 }

@@ -93,6 +93,7 @@ absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& 
     return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
   }
   const std::string token = header.substr(7);
+  if (token.empty()) return absl::UnauthenticatedError("the bearer token is empty");
   if (token.starts_with("dev.")) {
     if (!runtime.config.allow_dev_tokens) {
       return absl::UnauthenticatedError("development tokens are disabled on this server");

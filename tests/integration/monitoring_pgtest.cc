@@ -264,6 +264,141 @@ TEST_F(MonitoringTest, PersonalDataIsSealedAtRestAndMaskedByDefault) {
       << "the prefecture supervises with masked data";
 }
 
+// Months of the current income window (M4: the 12 months before this one).
+std::vector<std::string> WindowMonths() {
+  const absl::CivilMonth now(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+  std::vector<std::string> out;
+  for (int i = 12; i >= 1; --i) out.push_back(absl::FormatCivilTime(now - i));
+  return out;
+}
+
+TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
+  const std::string region = "dev.650000.region_official.r";
+  const std::string county = "dev.653121.county_official.c";
+  auto call = [&](const std::string& token, auto method, const auto& req, auto* resp) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    return (stub_.get()->*method)(&ctx, req, resp);
+  };
+  Household household;
+  CreateHouseholdRequest create = Request("req-risk");
+  create.mutable_household()->set_member_count(4);
+  ASSERT_TRUE(Create(create, &household).ok());
+
+  v1::AssessHouseholdRequest assess;
+  assess.set_household_id(household.household_id());
+  v1::Assessment assessment;
+  const grpc::Status no_policy =
+      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment);
+  EXPECT_EQ(no_policy.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(no_policy.error_message().find("PublishPolicy"), std::string::npos);
+
+  // The region publishes the line; a county official may not publish for it.
+  v1::PublishPolicyRequest publish;
+  publish.set_request_id("pol-1");
+  auto* policy = publish.mutable_policy();
+  policy->set_version("xj-2026-1");
+  policy->set_owner_division_code("650000000000");
+  policy->set_year(absl::CivilYear(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())).year());
+  policy->set_effective_from(absl::StrCat(policy->year(), "-01-01"));
+  policy->set_monitoring_line_fen(600000);
+  v1::MonitoringPolicy published;
+  EXPECT_EQ(call(county, &v1::MonitoringService::Stub::PublishPolicy, publish, &published)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(call(region, &v1::MonitoringService::Stub::PublishPolicy, publish, &published).ok());
+  EXPECT_EQ(published.orange_line_permille(), 1200) << "defaults filled in";
+  v1::GetEffectivePolicyRequest effective;
+  effective.set_division_code(household.village_code());
+  v1::MonitoringPolicy in_force;
+  ASSERT_TRUE(
+      call(county, &v1::MonitoringService::Stub::GetEffectivePolicy, effective, &in_force).ok());
+  EXPECT_EQ(in_force.version(), "xj-2026-1") << "the village inherits the region's policy";
+
+  v1::SetGuaranteesRequest guarantees;
+  guarantees.set_request_id("g-1");
+  guarantees.set_household_id(household.household_id());
+  auto* met = guarantees.mutable_guarantees();
+  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
+  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
+  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
+  v1::Guarantees g;
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::SetGuarantees, guarantees, &g).ok());
+
+  // 12 x 1,500 yuan wages for 4 members: 4,500 yuan each, below the 6,000 line.
+  int n = 0;
+  auto record = [&](v1::IncomeKind kind, int64_t fen) {
+    for (const auto& month : WindowMonths()) {
+      v1::RecordIncomeRequest req;
+      req.set_request_id("inc-" + std::to_string(n++));
+      auto* r = req.mutable_record();
+      r->set_household_id(household.household_id());
+      r->set_kind(kind);
+      r->set_source(v1::RECORD_SOURCE_SURVEY);
+      r->set_month(month);
+      r->set_amount_fen(fen);
+      v1::IncomeRecord out;
+      ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordIncome, req, &out).ok());
+    }
+  };
+  record(v1::INCOME_KIND_WAGE, 150000);
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  EXPECT_EQ(assessment.colour(), v1::COLOUR_RED);
+  EXPECT_EQ(assessment.per_capita_net_income_fen(), 450000);
+  ASSERT_GE(assessment.factors_size(), 1);
+  EXPECT_EQ(assessment.factors(0).kind(), "income_below_line");
+  EXPECT_EQ(assessment.factors(0).threshold(), 600000);
+
+  v1::ExplainAssessmentRequest explain;
+  explain.set_household_id(household.household_id());
+  v1::Explanation zh;
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::ExplainAssessment, explain, &zh).ok());
+  ASSERT_GE(zh.reasons_size(), 1);
+  EXPECT_NE(zh.reasons(0).find("4,500.00"), std::string::npos) << zh.reasons(0);
+  EXPECT_NE(zh.reasons(0).find("6,000.00"), std::string::npos) << zh.reasons(0);
+  explain.set_language("en");
+  v1::Explanation en;
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::ExplainAssessment, explain, &en).ok());
+  EXPECT_NE(en.reasons(0).find("monitoring line"), std::string::npos) << en.reasons(0);
+
+  // Dividends lift the household above 1.5x the line: green.
+  record(v1::INCOME_KIND_PROPERTY, 200000);
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  EXPECT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
+  EXPECT_EQ(assessment.per_capita_net_income_fen(), 1050000);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox "
+                  "WHERE event_type = 'monitoring.household_color_changed'"),
+            2)
+      << "unassessed -> red -> green";
+}
+
+TEST_F(MonitoringTest, BadRecordsNameTheirFieldsAndChangeNothing) {
+  Household household;
+  ASSERT_TRUE(Create(Request("req-bad-records"), &household).ok());
+  v1::RecordIncomeRequest req;
+  req.set_request_id("inc-bad");
+  auto* r = req.mutable_record();
+  r->set_household_id(household.household_id());
+  r->set_source(v1::RECORD_SOURCE_EVENT);
+  r->set_month("2999-01");
+  r->set_amount_fen(-5);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer dev.653121.county_official.c");
+  v1::IncomeRecord out;
+  const grpc::Status s = stub_->RecordIncome(&ctx, req, &out);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  std::vector<std::string> fields;
+  for (const auto& v : errors::FieldViolationsOf(errors::FromGrpcStatus(s))) {
+    fields.push_back(v.field);
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"record.kind", "record.source", "record.month",
+                                              "record.amount_fen"}));
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.income_records"), 0);
+}
+
 TEST_F(MonitoringTest, EventLeavesThroughOutboxToTheStream) {
   Household created;
   ASSERT_TRUE(Create(Request("req-event"), &created).ok());

@@ -6,6 +6,7 @@
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
 #include "common/time/time.h"
+#include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/domain/person.h"
 #include "services/monitoring/store/household_store.h"
@@ -16,9 +17,7 @@ const std::vector<MigrationFile>& MonitoringMigrations();
 }
 
 namespace zx::monitoring {
-namespace {
 
-// "<prefix>-" + 20 random hex digits.
 std::string NewId(std::string_view prefix) {
   unsigned char bytes[10];
   randombytes_buf(bytes, sizeof bytes);
@@ -27,7 +26,6 @@ std::string NewId(std::string_view prefix) {
   return std::string(prefix) + "-" + hex;
 }
 
-// Loads the household and checks the caller may do `action` on it.
 absl::StatusOr<v1::Household> AuthorizedHousehold(pqxx::transaction_base& tx,
                                                   const server::CallContext& call,
                                                   std::string_view action,
@@ -39,8 +37,6 @@ absl::StatusOr<v1::Household> AuthorizedHousehold(pqxx::transaction_base& tx,
   if (auto s = call.Authorize(action, *village); !s.ok()) return s;
   return *household;
 }
-
-}  // namespace
 
 grpc::ServerUnaryReactor* MonitoringServiceImpl::CreateHousehold(
     grpc::CallbackServerContext* ctx, const v1::CreateHouseholdRequest* request,

@@ -27,9 +27,41 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
                                         const v1::ListPersonsRequest* request,
                                         v1::ListPersonsResponse* response) override;
 
+  // Records, guarantees, policy, assessment: api/assessment_handlers.cc.
+  grpc::ServerUnaryReactor* RecordIncome(grpc::CallbackServerContext* ctx,
+                                         const v1::RecordIncomeRequest* request,
+                                         v1::IncomeRecord* response) override;
+  grpc::ServerUnaryReactor* RecordExpense(grpc::CallbackServerContext* ctx,
+                                          const v1::RecordExpenseRequest* request,
+                                          v1::ExpenseRecord* response) override;
+  grpc::ServerUnaryReactor* SetGuarantees(grpc::CallbackServerContext* ctx,
+                                          const v1::SetGuaranteesRequest* request,
+                                          v1::Guarantees* response) override;
+  grpc::ServerUnaryReactor* PublishPolicy(grpc::CallbackServerContext* ctx,
+                                          const v1::PublishPolicyRequest* request,
+                                          v1::MonitoringPolicy* response) override;
+  grpc::ServerUnaryReactor* GetEffectivePolicy(grpc::CallbackServerContext* ctx,
+                                               const v1::GetEffectivePolicyRequest* request,
+                                               v1::MonitoringPolicy* response) override;
+  grpc::ServerUnaryReactor* AssessHousehold(grpc::CallbackServerContext* ctx,
+                                            const v1::AssessHouseholdRequest* request,
+                                            v1::Assessment* response) override;
+  grpc::ServerUnaryReactor* ExplainAssessment(grpc::CallbackServerContext* ctx,
+                                              const v1::ExplainAssessmentRequest* request,
+                                              v1::Explanation* response) override;
+
  private:
   server::Runtime& rt_;
 };
+
+// "<prefix>-" + 20 random hex digits.
+std::string NewId(std::string_view prefix);
+
+// Loads the household and checks the caller may do `action` on it.
+absl::StatusOr<v1::Household> AuthorizedHousehold(pqxx::transaction_base& tx,
+                                                  const server::CallContext& call,
+                                                  std::string_view action,
+                                                  const std::string& household_id);
 
 // The spec main() runs and tests start in-process.
 server::ServiceSpec MonitoringSpec();

@@ -1,0 +1,422 @@
+// Records (income, expenses), guarantees, policy and the four-colour
+// assessment: validation and authorization here, rules in domain/, SQL in
+// store/record_store.
+#include "absl/strings/str_cat.h"
+#include "common/events/events.h"
+#include "common/idempotency/idempotency.h"
+#include "common/time/time.h"
+#include "services/monitoring/api/monitoring_service.h"
+#include "services/monitoring/domain/household.h"
+#include "services/monitoring/domain/income.h"
+#include "services/monitoring/domain/policy.h"
+#include "services/monitoring/domain/risk.h"
+#include "services/monitoring/store/household_store.h"
+#include "services/monitoring/store/record_store.h"
+
+namespace zx::monitoring {
+namespace {
+
+constexpr int64_t kMaxAmountFen = int64_t{1'000'000'000'000};  // 100 亿 yuan: surely a typo
+
+absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
+
+// "YYYY-MM" not after the current month.
+void CheckMonth(const std::string& field, const std::string& month, errors::Validator& v) {
+  absl::CivilMonth m;
+  if (month.size() != 7 || !absl::ParseCivilTime(month, &m)) {
+    v.Add(field, "must be a month like 2026-10");
+  } else if (m > absl::CivilMonth(Today())) {
+    v.Add(field, "must not be in the future");
+  }
+}
+
+void CheckAmount(const std::string& field, int64_t amount, errors::Validator& v) {
+  if (amount < 0 || amount > kMaxAmountFen) {
+    v.Add(field, "must be between 0 and 1,000,000,000,000 fen");
+  }
+}
+
+v1::Colour ToProto(Colour c) {
+  switch (c) {
+    case Colour::kRed: return v1::COLOUR_RED;
+    case Colour::kOrange: return v1::COLOUR_ORANGE;
+    case Colour::kYellow: return v1::COLOUR_YELLOW;
+    case Colour::kGreen: return v1::COLOUR_GREEN;
+  }
+  return v1::COLOUR_UNSPECIFIED;
+}
+
+v1::Explanation ToProto(const Explanation& e, Colour colour) {
+  v1::Explanation out;
+  out.set_colour(ToProto(colour));
+  out.set_summary(e.headline);
+  for (const auto& f : e.factors) out.add_reasons(f);
+  return out;
+}
+
+// Proto policy -> domain policy; unset (0) figures keep the defaults.
+absl::StatusOr<MonitoringPolicy> PolicyFromProto(const v1::MonitoringPolicy& p) {
+  errors::Validator v;
+  auto owner = division::Code::Parse(p.owner_division_code());
+  v.Check("policy.owner_division_code", owner.status());
+  absl::CivilDay from;
+  if (!absl::ParseCivilTime(p.effective_from(), &from)) {
+    v.Add("policy.effective_from", "must be a date like 2026-01-01");
+  }
+  if (p.version().empty() || p.version().size() > 64) {
+    v.Add("policy.version", "must be 1-64 characters");
+  }
+  if (p.year() < 2020 || p.year() > 2100) v.Add("policy.year", "must be between 2020 and 2100");
+  if (!v.ok()) return v.ToStatus();
+  MonitoringPolicy d = DefaultPolicy(*owner, p.year());
+  d.version = p.version();
+  d.effective_from = from;
+  auto set = [](auto& target, auto value) {
+    if (value != 0) target = value;
+  };
+  set(d.monitoring_line_fen, p.monitoring_line_fen());
+  set(d.orange_line_permille, p.orange_line_permille());
+  set(d.yellow_line_permille, p.yellow_line_permille());
+  set(d.orange_income_drop_permille, p.orange_income_drop_permille());
+  set(d.yellow_income_drop_permille, p.yellow_income_drop_permille());
+  set(d.heavy_rigid_spending_permille, p.heavy_rigid_spending_permille());
+  set(d.sudden_event_days, p.sudden_event_days());
+  set(d.stable_months_required, p.stable_months_for_elimination());
+  set(d.publicity_min_days, p.publicity_min_days());
+  set(d.identification_limit_days, p.identification_limit_days());
+  if (auto s = Validate(d); !s.ok()) return errors::Annotate(s, "policy");
+  return d;
+}
+
+v1::MonitoringPolicy PolicyToProto(const MonitoringPolicy& d) {
+  v1::MonitoringPolicy p;
+  p.set_version(d.version);
+  p.set_owner_division_code(d.owner.str());
+  p.set_year(d.year);
+  p.set_effective_from(absl::FormatCivilTime(d.effective_from));
+  p.set_monitoring_line_fen(d.monitoring_line_fen);
+  p.set_orange_line_permille(d.orange_line_permille);
+  p.set_yellow_line_permille(d.yellow_line_permille);
+  p.set_orange_income_drop_permille(d.orange_income_drop_permille);
+  p.set_yellow_income_drop_permille(d.yellow_income_drop_permille);
+  p.set_heavy_rigid_spending_permille(d.heavy_rigid_spending_permille);
+  p.set_sudden_event_days(d.sudden_event_days);
+  p.set_stable_months_for_elimination(d.stable_months_required);
+  p.set_publicity_min_days(d.publicity_min_days);
+  p.set_identification_limit_days(d.identification_limit_days);
+  return p;
+}
+
+absl::StatusOr<MonitoringPolicy> EffectivePolicy(pqxx::transaction_base& tx,
+                                                 const division::Code& division,
+                                                 absl::CivilDay date) {
+  std::vector<MonitoringPolicy> published;
+  for (const auto& p : LoadPolicies(tx)) {
+    auto d = PolicyFromProto(p);
+    if (d.ok()) published.push_back(std::move(*d));
+  }
+  auto policy = ResolvePolicy(published, division,
+                              static_cast<int>(absl::CivilYear(date).year()), date);
+  if (absl::IsNotFound(policy.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no monitoring policy is in effect for ", division.str(), " on ",
+        absl::FormatCivilTime(date), ": publish one (PublishPolicy) for this year first"));
+  }
+  return policy;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordIncome(
+    grpc::CallbackServerContext* ctx, const v1::RecordIncomeRequest* request,
+    v1::IncomeRecord* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    const v1::IncomeRecord& r = request->record();
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    if (!r.record_id().empty()) v.Add("record.record_id", "is assigned by the server");
+    if (!IsHouseholdId(r.household_id())) v.Add("record.household_id", "is not a household id");
+    if (!v1::IncomeKind_IsValid(r.kind()) || r.kind() == v1::INCOME_KIND_UNSPECIFIED) {
+      v.Add("record.kind", "must be WAGE, OPERATING, PROPERTY or TRANSFER");
+    }
+    if (r.source() == v1::RECORD_SOURCE_EVENT) {
+      v.Add("record.source", "EVENT records come only from other services' events");
+    } else if (!v1::RecordSource_IsValid(r.source()) ||
+               r.source() == v1::RECORD_SOURCE_UNSPECIFIED) {
+      v.Add("record.source", "must be DECLARATION, SURVEY or DEPARTMENT");
+    }
+    CheckMonth("record.month", r.month(), v);
+    CheckAmount("record.amount_fen", r.amount_fen(), v);
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.record.write", r.household_id());
+      if (!household.ok()) return household.status();
+      return idempotency::Run(tx, "monitoring.RecordIncome", request->request_id(), *request,
+                              *response, [&] {
+                                *response = r;
+                                response->set_record_id(NewId("in"));
+                                InsertIncome(tx, *response);
+                                return absl::OkStatus();
+                              });
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordExpense(
+    grpc::CallbackServerContext* ctx, const v1::RecordExpenseRequest* request,
+    v1::ExpenseRecord* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    const v1::ExpenseRecord& r = request->record();
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    if (!r.record_id().empty()) v.Add("record.record_id", "is assigned by the server");
+    if (!IsHouseholdId(r.household_id())) v.Add("record.household_id", "is not a household id");
+    if (!v1::ExpenseKind_IsValid(r.kind()) || r.kind() == v1::EXPENSE_KIND_UNSPECIFIED) {
+      v.Add("record.kind", "must be PRODUCTION_COST, MEDICAL, EDUCATION or DISASTER");
+    }
+    if (r.source() == v1::RECORD_SOURCE_EVENT || !v1::RecordSource_IsValid(r.source()) ||
+        r.source() == v1::RECORD_SOURCE_UNSPECIFIED) {
+      v.Add("record.source", "must be DECLARATION, SURVEY or DEPARTMENT");
+    }
+    CheckMonth("record.month", r.month(), v);
+    CheckAmount("record.amount_fen", r.amount_fen(), v);
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.record.write", r.household_id());
+      if (!household.ok()) return household.status();
+      return idempotency::Run(tx, "monitoring.RecordExpense", request->request_id(), *request,
+                              *response, [&] {
+                                *response = r;
+                                response->set_record_id(NewId("ex"));
+                                InsertExpense(tx, *response);
+                                return absl::OkStatus();
+                              });
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::SetGuarantees(
+    grpc::CallbackServerContext* ctx, const v1::SetGuaranteesRequest* request,
+    v1::Guarantees* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    if (!IsHouseholdId(request->household_id())) v.Add("household_id", "is not a household id");
+    const v1::Guarantees& g = request->guarantees();
+    const std::pair<const char*, v1::GuaranteeStatus> fields[] = {
+        {"guarantees.food_clothing", g.food_clothing()},
+        {"guarantees.compulsory_education", g.compulsory_education()},
+        {"guarantees.basic_medical", g.basic_medical()},
+        {"guarantees.safe_housing", g.safe_housing()},
+        {"guarantees.safe_water", g.safe_water()}};
+    for (const auto& [field, status] : fields) {
+      if (!v1::GuaranteeStatus_IsValid(status)) v.Add(field, "must be MET, UNMET or UNSPECIFIED");
+    }
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.guarantees.set", request->household_id());
+      if (!household.ok()) return household.status();
+      return idempotency::Run(tx, "monitoring.SetGuarantees", request->request_id(), *request,
+                              *response, [&] {
+                                UpsertGuarantees(tx, request->household_id(), g);
+                                *response = g;
+                                return absl::OkStatus();
+                              });
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::PublishPolicy(
+    grpc::CallbackServerContext* ctx, const v1::PublishPolicyRequest* request,
+    v1::MonitoringPolicy* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    auto policy = PolicyFromProto(request->policy());
+    if (!policy.ok()) {
+      for (auto& f : errors::FieldViolationsOf(policy.status())) v.Add(f.field, f.description);
+      if (errors::FieldViolationsOf(policy.status()).empty()) {
+        v.Add("policy", std::string(policy.status().message()));
+      }
+    }
+    if (!v.ok()) return v.ToStatus();
+    // Only policies that govern this instance's divisions: its own, its
+    // ancestors' (arriving from above), or those of divisions inside it.
+    if (!policy->owner.IsAncestorOrSelfOf(rt_.division) &&
+        !rt_.division.IsAncestorOrSelfOf(policy->owner)) {
+      return errors::InvalidField("policy.owner_division_code",
+                                  absl::StrCat("does not govern this instance (",
+                                               rt_.division.str(), ")"));
+    }
+    if (auto a = call.Authorize("monitoring.policy.publish", policy->owner); !a.ok()) return a;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      return idempotency::Run(
+          tx, "monitoring.PublishPolicy", request->request_id(), *request, *response,
+          [&]() -> absl::Status {
+            *response = PolicyToProto(*policy);
+            if (!InsertPolicy(tx, *response)) {
+              return absl::AlreadyExistsError(absl::StrCat(
+                  "policy version ", policy->version, " of ", policy->owner.str(),
+                  " is already published; policies are never edited, publish a new version"));
+            }
+            auto event = events::Append(tx, rt_.config.instance,
+                                        {.type = "monitoring.policy_published",
+                                         .division_code = policy->owner.str(),
+                                         .aggregate_id = policy->version,
+                                         .payload = response,
+                                         .causation_id = request->request_id()});
+            return event.status();
+          });
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::GetEffectivePolicy(
+    grpc::CallbackServerContext* ctx, const v1::GetEffectivePolicyRequest* request,
+    v1::MonitoringPolicy* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    auto division = division::Code::Parse(request->division_code());
+    v.Check("division_code", division.status());
+    absl::CivilDay date = Today();
+    if (!request->date().empty() && !absl::ParseCivilTime(request->date(), &date)) {
+      v.Add("date", "must be a date like 2026-11-23");
+    }
+    if (!v.ok()) return v.ToStatus();
+    if (auto a = call.Authorize("monitoring.policy.get", *division); !a.ok()) return a;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto policy = EffectivePolicy(tx, *division, date);
+      if (!policy.ok()) return policy.status();
+      *response = PolicyToProto(*policy);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::AssessHousehold(
+    grpc::CallbackServerContext* ctx, const v1::AssessHouseholdRequest* request,
+    v1::Assessment* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    if (!IsHouseholdId(request->household_id())) {
+      return errors::InvalidField("household_id", "is not a household id");
+    }
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.assessment.run", request->household_id());
+      if (!household.ok()) return household.status();
+      const absl::CivilDay today = Today();
+      const auto village = *division::Code::Parse(household->village_code());
+      auto policy = EffectivePolicy(tx, village, today);
+      if (!policy.ok()) return policy.status();
+
+      // M4: the 12 months before this month; the window before it for the drop.
+      const time::MonthWindow window = IncomeWindow(absl::CivilMonth(today));
+      const time::MonthWindow previous = PreviousWindow(window);
+      const HouseholdRecords records =
+          LoadRecords(tx, household->household_id(), previous.first, window.last);
+      auto current =
+          ComputeNetIncome(records.income, records.costs, records.rigid, window,
+                           household->member_count());
+      if (!current.ok()) return current.status();
+      RiskInputs in;
+      in.per_capita_net_income = current->per_capita_net_income;
+      in.total_income = current->total_income;
+      in.rigid_spending = current->rigid_spending;
+      const bool has_previous = std::any_of(
+          records.income.begin(), records.income.end(),
+          [&](const IncomeRecord& r) { return r.month <= previous.last; });
+      if (has_previous) {
+        auto before = ComputeNetIncome(records.income, records.costs, records.rigid, previous,
+                                       household->member_count());
+        if (!before.ok()) return before.status();
+        in.previous_window_per_capita = before->per_capita_net_income;
+      }
+      const auto g = LoadGuarantees(tx, household->household_id()).value_or(v1::Guarantees());
+      // Not yet checked counts as unmet: a forgotten check must not hide a risk.
+      in.food_clothing_ok = g.food_clothing() == v1::GUARANTEE_STATUS_MET;
+      in.education_ok = g.compulsory_education() == v1::GUARANTEE_STATUS_MET;
+      in.medical_ok = g.basic_medical() == v1::GUARANTEE_STATUS_MET;
+      in.housing_ok = g.safe_housing() == v1::GUARANTEE_STATUS_MET;
+      in.water_ok = g.safe_water() == v1::GUARANTEE_STATUS_MET;
+      in.today = today;
+      const LabourSummary labour = LoadLabourSummary(tx, household->household_id());
+      in.able_workers = labour.able_workers;
+      in.employed_members = labour.employed;
+      auto assessed = Assess(in, *policy);
+      if (!assessed.ok()) return assessed.status();
+
+      v1::Assessment a;
+      a.set_household_id(household->household_id());
+      a.set_colour(ToProto(assessed->colour));
+      a.set_policy_version(assessed->policy_version);
+      a.set_policy_year(assessed->policy_year);
+      for (const Factor& f : assessed->fired) {
+        auto* pf = a.add_factors();
+        pf->set_kind(std::string(FactorKindName(f.kind)));
+        pf->set_colour(ToProto(f.colour));
+        pf->set_value(f.value);
+        pf->set_threshold(f.threshold);
+        pf->set_detail(f.detail);
+      }
+      *a.mutable_assessed_at() = time::ToProto(absl::Now());
+      a.set_per_capita_net_income_fen(current->per_capita_net_income);
+      a.set_rigid_spending_fen(current->rigid_spending);
+      a.set_income_window_first_month(absl::FormatCivilTime(window.first));
+      a.set_income_window_last_month(absl::FormatCivilTime(window.last));
+      *a.mutable_explanation_zh() =
+          ToProto(Explain(*assessed, Language::kZh), assessed->colour);
+      *a.mutable_explanation_en() =
+          ToProto(Explain(*assessed, Language::kEn), assessed->colour);
+
+      const v1::Colour previous_colour = SaveAssessment(tx, a);
+      if (previous_colour != a.colour()) {
+        v1::HouseholdColorChanged changed;
+        changed.set_household_id(a.household_id());
+        changed.set_village_code(household->village_code());
+        changed.set_previous(previous_colour);
+        changed.set_current(a.colour());
+        *changed.mutable_assessment() = a;
+        auto event = events::Append(tx, rt_.config.instance,
+                                    {.type = "monitoring.household_color_changed",
+                                     .division_code = household->village_code(),
+                                     .aggregate_id = a.household_id(),
+                                     .payload = &changed,
+                                     .causation_id = call.request_id});
+        if (!event.ok()) return event.status();
+      }
+      *response = std::move(a);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::ExplainAssessment(
+    grpc::CallbackServerContext* ctx, const v1::ExplainAssessmentRequest* request,
+    v1::Explanation* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    if (!IsHouseholdId(request->household_id())) v.Add("household_id", "is not a household id");
+    if (!request->language().empty() && request->language() != "zh" &&
+        request->language() != "en") {
+      v.Add("language", "must be \"zh\" or \"en\"");
+    }
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household = AuthorizedHousehold(tx, call, "monitoring.assessment.explain",
+                                           request->household_id());
+      if (!household.ok()) return household.status();
+      auto latest = LatestAssessment(tx, request->household_id());
+      if (!latest) {
+        return absl::NotFoundError("household " + request->household_id() +
+                                   " has not been assessed yet (AssessHousehold)");
+      }
+      *response = request->language() == "en" ? latest->explanation_en() : latest->explanation_zh();
+      return absl::OkStatus();
+    });
+  });
+}
+
+}  // namespace zx::monitoring

@@ -1,0 +1,582 @@
+#include "services/monitoring/api/lifecycle_service.h"
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/base/strings.h"
+#include "common/events/events.h"
+#include "common/idempotency/idempotency.h"
+#include "services/monitoring/api/monitoring_service.h"
+#include "services/monitoring/domain/household.h"
+#include "services/monitoring/store/object_store.h"
+
+namespace zx::monitoring {
+namespace {
+
+namespace lc = lifecycle;
+
+constexpr int kMaxTextChars = 2000;
+
+std::atomic<time::Clock*> g_clock{nullptr};
+
+// Now, to the microsecond: what PostgreSQL keeps, so a stored time reads back
+// exactly as the domain saw it.
+absl::Time Now() {
+  time::Clock* clock = g_clock.load();
+  const absl::Time now = clock != nullptr ? clock->Now() : time::SystemClock().Now();
+  return absl::FromUnixMicros(absl::ToUnixMicros(now));
+}
+
+absl::Time TruncateToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
+
+// The policy in force for the household's village now.
+absl::StatusOr<MonitoringPolicy> EffectivePolicy(pqxx::transaction_base& /*tx*/,
+                                                 const division::Code& village, absl::Time now) {
+  // TODO(lead): resolve the published policy for the village and the current
+  // year (ResolvePolicy over the policies table) once the policy store
+  // exists; until then the national defaults, whose lifecycle limits are the
+  // RULES M7/M7a/M10 figures.
+  const int year = static_cast<int>(absl::ToCivilYear(now, absl::UTCTimeZone()).year());
+  return DefaultPolicy(village.AncestorAt(division::Level::kRegion), year);
+}
+
+// The name of the RPC that takes `kind`, for idempotency keys.
+std::string_view RpcName(lc::ActionKind kind) {
+  switch (kind) {
+    case lc::ActionKind::kRecordHomeVerification:
+      return "RecordHomeVerification";
+    case lc::ActionKind::kRecordDataComparison:
+      return "RecordDataComparison";
+    case lc::ActionKind::kVillageAssess:
+      return "VillageAssess";
+    case lc::ActionKind::kStartPublicity:
+      return "StartPublicity";
+    case lc::ActionKind::kRecordObjection:
+      return "RecordObjection";
+    case lc::ActionKind::kResolveObjection:
+      return "ResolveObjection";
+    case lc::ActionKind::kEndPublicity:
+      return "EndPublicity";
+    case lc::ActionKind::kTownshipReview:
+      return "TownshipReview";
+    case lc::ActionKind::kCountyConfirm:
+      return "CountyConfirm";
+    case lc::ActionKind::kAddPlan:
+      return "AddPlan";
+    case lc::ActionKind::kProposeElimination:
+      return "ProposeElimination";
+    case lc::ActionKind::kConfirmElimination:
+      return "ConfirmElimination";
+    case lc::ActionKind::kScheduleFollowUp:
+      return "ScheduleFollowUp";
+    case lc::ActionKind::kRecordFollowUp:
+      return "RecordFollowUp";
+    case lc::ActionKind::kReject:
+      return "RejectStep";
+    case lc::ActionKind::kCloseNoRisk:
+      return "CloseClue";
+  }
+  return "Unknown";
+}
+
+// Code points, not bytes: officials write Chinese.
+std::size_t Utf8Length(const std::string& text) {
+  std::size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+void CheckText(errors::Validator& v, const std::string& field, const std::string& text,
+               std::string_view what) {
+  if (absl::StripAsciiWhitespace(text).empty()) {
+    v.Add(field, absl::StrCat("is required: ", AsAbsl(what)));
+  } else if (Utf8Length(text) > kMaxTextChars) {
+    v.Add(field, absl::StrCat("must be at most ", kMaxTextChars, " characters"));
+  }
+}
+
+void CheckHouseholdId(errors::Validator& v, const std::string& id) {
+  if (!IsHouseholdId(id)) v.Add("household_id", "must look like hh- and 20 hex digits");
+}
+
+void CheckTimestamp(errors::Validator& v, const std::string& field,
+                    const google::protobuf::Timestamp& t) {
+  // The range a Timestamp may hold (RFC 3339 years 1–9999), valid nanos.
+  if (t.seconds() < -62135596800 || t.seconds() > 253402300799 || t.nanos() < 0 ||
+      t.nanos() > 999999999) {
+    v.Add(field, "is not a valid timestamp");
+  }
+}
+
+bool IsDecisionStep(lc::ActionKind kind) {
+  return kind == lc::ActionKind::kTownshipReview || kind == lc::ActionKind::kCountyConfirm ||
+         kind == lc::ActionKind::kConfirmElimination;
+}
+
+// Every field the RPC reads is well formed, and every field it does not read
+// is unset, so nothing a caller sends is silently ignored.
+void ValidateTransition(lc::ActionKind kind, const v1::TransitionRequest& r, absl::Time now,
+                        errors::Validator& v) {
+  const std::string rpc(RpcName(kind));
+  const auto unread = [&](const std::string& field) {
+    v.Add(field, absl::StrCat("is not read by ", rpc, "; leave it unset"));
+  };
+  v.Check("request_id", idempotency::ValidateRequestId(r.request_id()));
+  CheckHouseholdId(v, r.household_id());
+  CheckText(v, "reason", r.reason(),
+            kind == lc::ActionKind::kRecordObjection
+                ? "the objection as raised"
+                : "the basis of the step as the official states it");
+
+  if (IsDecisionStep(kind)) {
+    if (r.decision() == v1::DECISION_UNSPECIFIED) {
+      v.Add("decision", "is required: DECISION_APPROVE or DECISION_REJECT");
+    } else if (!v1::Decision_IsValid(r.decision())) {
+      v.Add("decision", "is not a known decision");
+    }
+  } else if (r.decision() != v1::DECISION_UNSPECIFIED) {
+    unread("decision");
+  }
+
+  if (kind != lc::ActionKind::kRecordHomeVerification && r.household_consent()) {
+    unread("household_consent");
+  }
+
+  const bool confirming =
+      kind == lc::ActionKind::kCountyConfirm && r.decision() == v1::DECISION_APPROVE;
+  if (confirming) {
+    if (r.object_type() == v1::MONITORING_OBJECT_TYPE_UNSPECIFIED) {
+      v.Add("object_type",
+            "is required on approval: UNSTABLE_LIFTED (脱贫不稳定户), MARGINAL_AT_RISK "
+            "(边缘易致贫户) or SUDDEN_HARDSHIP (突发严重困难户)");
+    } else if (!FromProto(r.object_type())) {
+      v.Add("object_type", "is not a known monitoring-object type");
+    }
+    if (r.risk_types().empty()) {
+      v.Add("risk_types", "needs at least one risk type (风险类型, RULES M8) on approval");
+    }
+    for (int i = 0; i < r.risk_types_size(); ++i) {
+      const auto risk = static_cast<v1::RiskType>(r.risk_types(i));
+      const std::string field = absl::StrCat("risk_types[", i, "]");
+      if (!FromProto(risk)) {
+        v.Add(field, "is not a known risk type");
+        continue;
+      }
+      for (int j = 0; j < i; ++j) {
+        if (r.risk_types(j) == r.risk_types(i)) {
+          v.Add(field, absl::StrCat("repeats risk_types[", j, "]"));
+          break;
+        }
+      }
+    }
+  } else {
+    const std::string when = kind == lc::ActionKind::kCountyConfirm ? " with DECISION_REJECT" : "";
+    if (r.object_type() != v1::MONITORING_OBJECT_TYPE_UNSPECIFIED) {
+      v.Add("object_type", absl::StrCat("is not read by ", rpc, AsAbsl(when), "; leave it unset"));
+    }
+    if (!r.risk_types().empty()) {
+      v.Add("risk_types", absl::StrCat("is not read by ", rpc, AsAbsl(when), "; leave it unset"));
+    }
+  }
+
+  if (kind == lc::ActionKind::kResolveObjection) {
+    if (r.objection_id() < 1) v.Add("objection_id", "is required: the objection's id (from 1)");
+    if (r.objection_outcome() == v1::OBJECTION_OUTCOME_UNSPECIFIED) {
+      v.Add("objection_outcome", "is required: OBJECTION_OUTCOME_UPHELD or _DISMISSED");
+    } else if (!v1::ObjectionOutcome_IsValid(r.objection_outcome())) {
+      v.Add("objection_outcome", "is not a known outcome");
+    }
+  } else {
+    if (r.objection_id() != 0) unread("objection_id");
+    if (r.objection_outcome() != v1::OBJECTION_OUTCOME_UNSPECIFIED) unread("objection_outcome");
+  }
+
+  if (kind == lc::ActionKind::kScheduleFollowUp) {
+    if (r.has_follow_up_due()) {
+      CheckTimestamp(v, "follow_up_due", r.follow_up_due());
+      if (time::FromProto(r.follow_up_due()) <= now) {
+        v.Add("follow_up_due", "must lie in the future");
+      }
+    }
+  } else if (r.has_follow_up_due()) {
+    unread("follow_up_due");
+  }
+
+  if (kind == lc::ActionKind::kRecordFollowUp) {
+    if (r.follow_up_outcome() == v1::FOLLOW_UP_OUTCOME_UNSPECIFIED) {
+      v.Add("follow_up_outcome",
+            "is required: FOLLOW_UP_OUTCOME_RISK_STILL_ELIMINATED or _RISK_RETURNED");
+    } else if (!v1::FollowUpOutcome_IsValid(r.follow_up_outcome())) {
+      v.Add("follow_up_outcome", "is not a known outcome");
+    }
+  } else if (r.follow_up_outcome() != v1::FOLLOW_UP_OUTCOME_UNSPECIFIED) {
+    unread("follow_up_outcome");
+  }
+}
+
+// The domain action of a validated request.
+lc::Action ActionOf(lc::ActionKind kind, const v1::TransitionRequest& r,
+                    const auth::Principal& principal, absl::Time now,
+                    const MonitoringPolicy& policy) {
+  lc::Action action{.kind = kind,
+                    .actor = lc::ActorOf(principal),
+                    .at = now,
+                    .reason = r.reason(),
+                    .approve = r.decision() != v1::DECISION_REJECT,
+                    .household_consent = r.household_consent()};
+  if (r.object_type() != v1::MONITORING_OBJECT_TYPE_UNSPECIFIED) {
+    action.object_type = FromProto(r.object_type());
+  }
+  for (int risk : r.risk_types()) {
+    action.risk_types.push_back(*FromProto(static_cast<v1::RiskType>(risk)));
+  }
+  action.objection_id = r.objection_id();
+  action.objection_upheld = r.objection_outcome() == v1::OBJECTION_OUTCOME_UPHELD;
+  if (kind == lc::ActionKind::kScheduleFollowUp) {
+    action.follow_up_due = r.has_follow_up_due()
+                               ? TruncateToMicros(time::FromProto(r.follow_up_due()))
+                               : now + absl::Hours(24) * policy.follow_up_days;
+  }
+  switch (r.follow_up_outcome()) {
+    case v1::FOLLOW_UP_OUTCOME_RISK_STILL_ELIMINATED:
+      action.follow_up_outcome = lc::FollowUpOutcome::kRiskStillEliminated;
+      break;
+    case v1::FOLLOW_UP_OUTCOME_RISK_RETURNED:
+      action.follow_up_outcome = lc::FollowUpOutcome::kRiskReturned;
+      break;
+    default:
+      break;
+  }
+  if (kind == lc::ActionKind::kProposeElimination || kind == lc::ActionKind::kConfirmElimination) {
+    // TODO(lead): risk::CheckElimination (M9: income stably above the
+    // current-year line for policy.stable_months_required months, the three
+    // guarantees and water, no 兜底 household without labour) goes here; its
+    // non-OK status refuses the step with the reasons named.
+    action.elimination_check = absl::OkStatus();
+  }
+  return action;
+}
+
+// The earliest pending deadline, for the scheduler's index.
+std::optional<absl::Time> NextDue(const std::vector<lc::Deadline>& deadlines) {
+  std::optional<absl::Time> next;
+  for (const lc::Deadline& d : deadlines) {
+    if (!next || d.due_at < *next) next = d.due_at;
+  }
+  return next;
+}
+
+v1::MonitoringObject View(const StoredObject& stored, const std::vector<lc::Deadline>& deadlines) {
+  v1::MonitoringObject view = ToApi(stored.object_id, stored.object);
+  for (const lc::Deadline& d : deadlines) *view.add_deadlines() = ToApi(d);
+  return view;
+}
+
+zx::common::v1::AuditStamp StampOf(const auth::Principal& principal, absl::Time at) {
+  zx::common::v1::AuditStamp s;
+  s.set_user_id(principal.user_id);
+  s.set_role(std::string(auth::RoleName(principal.role)));
+  s.set_division_code(principal.division.str());
+  *s.mutable_at() = time::ToProto(at);
+  return s;
+}
+
+// Events of a completed step: county decisions that other services and the
+// roll-ups act on.
+absl::Status AppendStepEvents(pqxx::transaction_base& tx, const server::Runtime& rt,
+                              const StoredObject& stored, lc::ActionKind kind,
+                              const server::CallContext& call, const std::string& request_id,
+                              absl::Time now) {
+  const lc::MonitoringObject& o = stored.object;
+  if (kind == lc::ActionKind::kCountyConfirm && o.state == lc::State::kCountyConfirmed) {
+    v1::ObjectConfirmed payload;
+    payload.set_household_id(o.household_id);
+    payload.set_object_id(stored.object_id);
+    payload.set_village_code(o.village.str());
+    payload.set_object_type(ToProto(*o.object_type));
+    for (lc::RiskType r : o.risk_types) payload.add_risk_types(ToProto(r));
+    *payload.mutable_confirmed_at() = time::ToProto(*o.confirmed_at);
+    *payload.mutable_confirmed_by() = StampOf(call.principal, now);
+    *payload.mutable_clue_found_at() = time::ToProto(o.clue_found_at);
+    auto event = events::Append(tx, rt.config.instance,
+                                {.type = "monitoring.object_confirmed",
+                                 .division_code = o.village.str(),
+                                 .aggregate_id = o.household_id,
+                                 .payload = &payload,
+                                 .causation_id = request_id});
+    if (!event.ok()) return event.status();
+  }
+  if (kind == lc::ActionKind::kConfirmElimination && o.state == lc::State::kRiskEliminated) {
+    v1::RiskEliminated payload;
+    payload.set_household_id(o.household_id);
+    payload.set_object_id(stored.object_id);
+    payload.set_village_code(o.village.str());
+    if (o.object_type) payload.set_object_type(ToProto(*o.object_type));
+    for (lc::RiskType r : o.risk_types) payload.add_risk_types(ToProto(r));
+    *payload.mutable_eliminated_at() = time::ToProto(*o.eliminated_at);
+    *payload.mutable_eliminated_by() = StampOf(call.principal, now);
+    auto event = events::Append(tx, rt.config.instance,
+                                {.type = "monitoring.risk_eliminated",
+                                 .division_code = o.village.str(),
+                                 .aggregate_id = o.household_id,
+                                 .payload = &payload,
+                                 .causation_id = request_id});
+    if (!event.ok()) return event.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<division::Code> VillageOf(const v1::Household& household) {
+  auto village = division::Code::Parse(household.village_code());
+  if (!village.ok()) return absl::InternalError("stored village code is invalid");
+  return village;
+}
+
+}  // namespace
+
+lc::LifecycleLimits LimitsFromPolicy(const MonitoringPolicy& p) {
+  return lc::LifecycleLimits{.publicity_min_days = p.publicity_min_days,
+                             .identification_limit_days = p.identification_limit_days,
+                             .home_verification_days = p.home_verification_days,
+                             .data_comparison_days = p.data_comparison_days,
+                             .village_assessment_days = p.village_assessment_days,
+                             .publicity_start_days = p.publicity_start_days,
+                             .publicity_end_days = p.publicity_end_days,
+                             .township_review_days = p.township_review_days,
+                             .county_decision_days = p.county_decision_days,
+                             .plan_missing_days = p.plan_missing_days};
+}
+
+void SetLifecycleClockForTesting(time::Clock* clock) { g_clock.store(clock); }
+
+std::unique_ptr<grpc::Service> MakeLifecycleService(server::Runtime& runtime) {
+  return std::make_unique<LifecycleServiceImpl>(runtime);
+}
+
+// ---- Clues -------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* LifecycleServiceImpl::RaiseClue(grpc::CallbackServerContext* ctx,
+                                                          const v1::RaiseClueRequest* request,
+                                                          v1::Clue* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    CheckHouseholdId(v, request->household_id());
+    if (request->way() == v1::CLUE_WAY_UNSPECIFIED) {
+      v.Add("way", "is required: how the clue came in (RULES M6)");
+    } else if (!v1::ClueWay_IsValid(request->way())) {
+      v.Add("way", "is not a known way in");
+    }
+    CheckText(v, "description", request->description(), "what was found");
+    if (request->has_found_at()) {
+      CheckTimestamp(v, "found_at", request->found_at());
+      if (time::FromProto(request->found_at()) > Now()) {
+        v.Add("found_at", "must not lie in the future");
+      }
+    }
+    if (!v.ok()) return v.ToStatus();
+
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.clue.raise", request->household_id());
+      if (!household.ok()) return household.status();
+      auto village = VillageOf(*household);
+      if (!village.ok()) return village.status();
+      return idempotency::Run(
+          tx, "monitoring.RaiseClue", request->request_id(), *request, *response,
+          [&]() -> absl::Status {
+            const absl::Time now = Now();
+            const absl::Time found_at = request->has_found_at()
+                                            ? TruncateToMicros(time::FromProto(request->found_at()))
+                                            : now;
+            auto open = LockOpenObject(tx, request->household_id());
+            if (!open.ok()) return open.status();
+            bool duplicate = open->has_value();
+            if (!duplicate) {
+              auto fresh = lc::NewClue(request->household_id(), *village, found_at);
+              if (!fresh.ok()) return fresh.status();
+              StoredObject created{.object_id = NewId("mo"), .object = *std::move(fresh)};
+              auto policy = EffectivePolicy(tx, *village, now);
+              if (!policy.ok()) return policy.status();
+              const auto deadlines =
+                  lc::DueDeadlines(created.object, now, LimitsFromPolicy(*policy));
+              if (InsertObjectIfNoneOpen(tx, created, NextDue(deadlines), request->request_id(),
+                                         now)) {
+                *open = std::move(created);
+              } else {
+                // A concurrent clue opened the object first: record against it.
+                duplicate = true;
+                open = LockOpenObject(tx, request->household_id());
+                if (!open.ok()) return open.status();
+                if (!open->has_value()) {
+                  return absl::AbortedError("concurrent change of the monitoring object; retry");
+                }
+              }
+            }
+            const StoredObject& object = **open;
+
+            v1::Clue clue;
+            clue.set_clue_id(NewId("cl"));
+            clue.set_household_id(request->household_id());
+            clue.set_object_id(object.object_id);
+            clue.set_way(request->way());
+            clue.set_description(request->description());
+            *clue.mutable_found_at() = time::ToProto(found_at);
+            *clue.mutable_raised_at() = time::ToProto(now);
+            *clue.mutable_raised_by() = StampOf(call.principal, now);
+            clue.set_object_state(ToProto(object.object.state));
+            clue.set_duplicate(duplicate);
+            InsertClue(tx, clue, request->request_id());
+
+            v1::ClueRaised payload;
+            *payload.mutable_clue() = clue;
+            payload.set_village_code(village->str());
+            auto event = events::Append(tx, rt_.config.instance,
+                                        {.type = "monitoring.clue_raised",
+                                         .division_code = village->str(),
+                                         .aggregate_id = request->household_id(),
+                                         .payload = &payload,
+                                         .causation_id = request->request_id()});
+            if (!event.ok()) return event.status();
+            *response = std::move(clue);
+            return absl::OkStatus();
+          });
+    });
+  });
+}
+
+// ---- Transitions -----------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* LifecycleServiceImpl::Transition(grpc::CallbackServerContext* ctx,
+                                                           lc::ActionKind kind,
+                                                           const v1::TransitionRequest* request,
+                                                           v1::MonitoringObject* response) {
+  return server::Handle(ctx, rt_, [this, kind, request, response](server::CallContext& call) {
+    errors::Validator v;
+    ValidateTransition(kind, *request, Now(), v);
+    if (!v.ok()) return v.ToStatus();
+    const std::string method = absl::StrCat("monitoring.", AsAbsl(RpcName(kind)));
+
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.object.advance", request->household_id());
+      if (!household.ok()) return household.status();
+      auto village = VillageOf(*household);
+      if (!village.ok()) return village.status();
+      return idempotency::Run(
+          tx, method, request->request_id(), *request, *response, [&]() -> absl::Status {
+            auto open = LockOpenObject(tx, request->household_id());
+            if (!open.ok()) return open.status();
+            if (!open->has_value()) {
+              return absl::FailedPreconditionError(
+                  absl::StrCat("household ", request->household_id(),
+                               " has no open monitoring object; a clue (线索) must be raised first "
+                               "(RaiseClue)"));
+            }
+            StoredObject& stored = **open;
+            const absl::Time now = Now();
+            auto policy = EffectivePolicy(tx, *village, now);
+            if (!policy.ok()) return policy.status();
+            const lc::LifecycleLimits limits = LimitsFromPolicy(*policy);
+
+            const lc::Action action = ActionOf(kind, *request, call.principal, now, *policy);
+            auto next = lc::Apply(stored.object, action, limits);
+            if (!next.ok()) return next.status();
+            const std::size_t previous_steps = stored.object.history.size();
+            stored.object = *std::move(next);
+            const auto deadlines = lc::DueDeadlines(stored.object, now, limits);
+            SaveObject(tx, stored, previous_steps, NextDue(deadlines), request->request_id(), now);
+            if (auto s = AppendStepEvents(tx, rt_, stored, kind, call, request->request_id(), now);
+                !s.ok()) {
+              return s;
+            }
+            *response = View(stored, deadlines);
+            return absl::OkStatus();
+          });
+    });
+  });
+}
+
+#define ZX_LIFECYCLE_TRANSITION(Rpc, Kind)                                                  \
+  grpc::ServerUnaryReactor* LifecycleServiceImpl::Rpc(grpc::CallbackServerContext* ctx,     \
+                                                      const v1::TransitionRequest* request, \
+                                                      v1::MonitoringObject* response) {     \
+    return Transition(ctx, lc::ActionKind::Kind, request, response);                        \
+  }
+ZX_LIFECYCLE_TRANSITION(RecordHomeVerification, kRecordHomeVerification)
+ZX_LIFECYCLE_TRANSITION(RecordDataComparison, kRecordDataComparison)
+ZX_LIFECYCLE_TRANSITION(VillageAssess, kVillageAssess)
+ZX_LIFECYCLE_TRANSITION(StartPublicity, kStartPublicity)
+ZX_LIFECYCLE_TRANSITION(RecordObjection, kRecordObjection)
+ZX_LIFECYCLE_TRANSITION(ResolveObjection, kResolveObjection)
+ZX_LIFECYCLE_TRANSITION(EndPublicity, kEndPublicity)
+ZX_LIFECYCLE_TRANSITION(TownshipReview, kTownshipReview)
+ZX_LIFECYCLE_TRANSITION(CountyConfirm, kCountyConfirm)
+ZX_LIFECYCLE_TRANSITION(ProposeElimination, kProposeElimination)
+ZX_LIFECYCLE_TRANSITION(ConfirmElimination, kConfirmElimination)
+ZX_LIFECYCLE_TRANSITION(ScheduleFollowUp, kScheduleFollowUp)
+ZX_LIFECYCLE_TRANSITION(RecordFollowUp, kRecordFollowUp)
+ZX_LIFECYCLE_TRANSITION(RejectStep, kReject)
+ZX_LIFECYCLE_TRANSITION(CloseClue, kCloseNoRisk)
+#undef ZX_LIFECYCLE_TRANSITION
+
+// ---- Reads --------------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* LifecycleServiceImpl::GetMonitoringObject(
+    grpc::CallbackServerContext* ctx, const v1::GetMonitoringObjectRequest* request,
+    v1::MonitoringObject* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    CheckHouseholdId(v, request->household_id());
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.object.get", request->household_id());
+      if (!household.ok()) return household.status();
+      auto village = VillageOf(*household);
+      if (!village.ok()) return village.status();
+      auto found = FindLatestObject(tx, request->household_id());
+      if (!found.ok()) return found.status();
+      if (!found->has_value()) {
+        return absl::NotFoundError(absl::StrCat("household ", request->household_id(),
+                                                " has no monitoring object: no clue was raised"));
+      }
+      const absl::Time now = Now();
+      auto policy = EffectivePolicy(tx, *village, now);
+      if (!policy.ok()) return policy.status();
+      const auto deadlines = lc::DueDeadlines((*found)->object, now, LimitsFromPolicy(*policy));
+      *response = View(**found, deadlines);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* LifecycleServiceImpl::GetHouseholdHistory(
+    grpc::CallbackServerContext* ctx, const v1::GetHouseholdHistoryRequest* request,
+    v1::GetHouseholdHistoryResponse* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    CheckHouseholdId(v, request->household_id());
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.history.get", request->household_id());
+      if (!household.ok()) return household.status();
+      response->Clear();
+      response->set_household_id(request->household_id());
+      for (auto& step : ListSteps(tx, request->household_id())) {
+        *response->add_steps() = std::move(step);
+      }
+      for (auto& clue : ListClues(tx, request->household_id())) {
+        *response->add_clues() = std::move(clue);
+      }
+      return absl::OkStatus();
+    });
+  });
+}
+
+}  // namespace zx::monitoring

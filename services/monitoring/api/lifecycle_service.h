@@ -1,0 +1,76 @@
+// gRPC handlers of zx.monitoring.v1.MonitoringObjectService: clues (RULES
+// M6) and the lifecycle of a monitoring object (M7–M9a). Each handler
+// validates, authorizes on the household's village, then runs one
+// transaction: lock the household's open object, lifecycle::Apply, save the
+// snapshot, append the step, append events — idempotent on request_id.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+
+#include "common/server/server.h"
+#include "common/time/time.h"
+#include "services/monitoring/domain/lifecycle.h"
+#include "services/monitoring/domain/policy.h"
+#include "zx/monitoring/v1/lifecycle.grpc.pb.h"
+
+namespace zx::monitoring {
+
+class LifecycleServiceImpl final : public v1::MonitoringObjectService::CallbackService {
+ public:
+  explicit LifecycleServiceImpl(server::Runtime& runtime) : rt_(runtime) {}
+
+  grpc::ServerUnaryReactor* RaiseClue(grpc::CallbackServerContext* ctx,
+                                      const v1::RaiseClueRequest* request,
+                                      v1::Clue* response) override;
+
+#define ZX_LIFECYCLE_TRANSITION(Rpc)                                  \
+  grpc::ServerUnaryReactor* Rpc(grpc::CallbackServerContext* ctx,     \
+                                const v1::TransitionRequest* request, \
+                                v1::MonitoringObject* response) override;
+  ZX_LIFECYCLE_TRANSITION(RecordHomeVerification)
+  ZX_LIFECYCLE_TRANSITION(RecordDataComparison)
+  ZX_LIFECYCLE_TRANSITION(VillageAssess)
+  ZX_LIFECYCLE_TRANSITION(StartPublicity)
+  ZX_LIFECYCLE_TRANSITION(RecordObjection)
+  ZX_LIFECYCLE_TRANSITION(ResolveObjection)
+  ZX_LIFECYCLE_TRANSITION(EndPublicity)
+  ZX_LIFECYCLE_TRANSITION(TownshipReview)
+  ZX_LIFECYCLE_TRANSITION(CountyConfirm)
+  ZX_LIFECYCLE_TRANSITION(ProposeElimination)
+  ZX_LIFECYCLE_TRANSITION(ConfirmElimination)
+  ZX_LIFECYCLE_TRANSITION(ScheduleFollowUp)
+  ZX_LIFECYCLE_TRANSITION(RecordFollowUp)
+  ZX_LIFECYCLE_TRANSITION(RejectStep)
+  ZX_LIFECYCLE_TRANSITION(CloseClue)
+#undef ZX_LIFECYCLE_TRANSITION
+
+  grpc::ServerUnaryReactor* GetMonitoringObject(grpc::CallbackServerContext* ctx,
+                                                const v1::GetMonitoringObjectRequest* request,
+                                                v1::MonitoringObject* response) override;
+  grpc::ServerUnaryReactor* GetHouseholdHistory(grpc::CallbackServerContext* ctx,
+                                                const v1::GetHouseholdHistoryRequest* request,
+                                                v1::GetHouseholdHistoryResponse* response) override;
+
+ private:
+  // The one implementation behind every transition RPC.
+  grpc::ServerUnaryReactor* Transition(grpc::CallbackServerContext* ctx, lifecycle::ActionKind kind,
+                                       const v1::TransitionRequest* request,
+                                       v1::MonitoringObject* response);
+
+  server::Runtime& rt_;
+};
+
+// The lifecycle service for MonitoringSpec().
+std::unique_ptr<grpc::Service> MakeLifecycleService(server::Runtime& runtime);
+
+// The clock every lifecycle RPC reads (times are kept to the microsecond).
+// Tests move time with a time::FakeClock; nullptr restores the system clock.
+// The clock must outlive the calls that use it.
+void SetLifecycleClockForTesting(time::Clock* clock);
+
+// The lifecycle limits of a policy (same field names).
+lifecycle::LifecycleLimits LimitsFromPolicy(const MonitoringPolicy& policy);
+
+}  // namespace zx::monitoring
