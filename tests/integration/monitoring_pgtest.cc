@@ -8,10 +8,13 @@
 #include <thread>
 
 #include "common/errors/errors.h"
+#include "common/events/events.h"
 #include "common/events/redis.h"
+#include "common/migrations/migrations.h"
 #include "common/server/server.h"
 #include "common/testing/stack.h"
 #include "services/monitoring/api/monitoring_service.h"
+#include "zx/employment/v1/employment.pb.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
 
 namespace zx::monitoring {
@@ -373,6 +376,100 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
                   "WHERE event_type = 'monitoring.household_color_changed'"),
             2)
       << "unassessed -> red -> green";
+}
+
+TEST_F(MonitoringTest, WageEventsAreBookedOnceAndReassess) {
+  auto call = [&](const std::string& token, auto method, const auto& req, auto* resp) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    return (stub_.get()->*method)(&ctx, req, resp);
+  };
+  const std::string county = "dev.653121.county_official.c";
+  Household household;
+  CreateHouseholdRequest create = Request("req-wages");
+  create.mutable_household()->set_member_count(1);
+  ASSERT_TRUE(Create(create, &household).ok());
+  v1::PublishPolicyRequest publish;
+  publish.set_request_id("pol-w");
+  auto* policy = publish.mutable_policy();
+  policy->set_version("county-w");
+  policy->set_owner_division_code("653121000000");
+  policy->set_year(absl::CivilYear(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())).year());
+  policy->set_effective_from(absl::StrCat(policy->year(), "-01-01"));
+  policy->set_monitoring_line_fen(600000);
+  v1::MonitoringPolicy published;
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::PublishPolicy, publish, &published).ok());
+  v1::SetGuaranteesRequest guarantees;
+  guarantees.set_request_id("g-w");
+  guarantees.set_household_id(household.household_id());
+  auto* met = guarantees.mutable_guarantees();
+  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
+  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
+  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
+  v1::Guarantees g;
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::SetGuarantees, guarantees, &g).ok());
+  v1::AssessHouseholdRequest assess;
+  assess.set_household_id(household.household_id());
+  v1::Assessment assessment;
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  ASSERT_EQ(assessment.colour(), v1::COLOUR_RED) << "no income yet";
+
+  // The employment service's outbox, in the same database, relayed to its
+  // stream in this instance's namespace: twelve months of 1,000 yuan wages.
+  {
+    pqxx::connection conn(db_);
+    ASSERT_TRUE(migrations::Apply(conn, "employment", "common", migrations::CommonMigrations())
+                    .ok());
+  }
+  pg::Pool employment({.conninfo = db_, .size = 1, .search_path = "employment"});
+  ASSERT_TRUE(pg::WithTransaction(employment, [&](pqxx::transaction_base& tx) {
+                for (const auto& month : WindowMonths()) {
+                  zx::employment::v1::WagePaid wage;
+                  wage.set_placement_id("pl-1");
+                  wage.set_household_id(household.household_id());
+                  wage.set_month(month);
+                  wage.set_amount_fen(100000);
+                  auto id = events::Append(tx, "test",
+                                           {.type = "employment.wage_paid",
+                                            .division_code = household.village_code(),
+                                            .aggregate_id = "pl-1",
+                                            .payload = &wage});
+                  if (!id.ok()) return id.status();
+                }
+                return absl::OkStatus();
+              }).ok());
+  auto& stack = zx::testing::Stack::Get();
+  events::Relay relay({.pg_conninfo = db_,
+                       .schema = "employment",
+                       .stream_key = "zx:it-monitoring:events:employment",
+                       .redis_host = stack.redis_host(),
+                       .redis_port = stack.redis_port()},
+                      nullptr);
+  ASSERT_EQ(*relay.PublishBatch(), 12);
+  for (int i = 0; i < 100 && Count("SELECT count(*) FROM monitoring.income_records") < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.income_records WHERE source = 3"), 12);
+  // Every event re-assessed: 12,000 yuan a year for one member is green.
+  for (int i = 0; i < 50 && Count("SELECT colour FROM monitoring.household_colours") != 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Count("SELECT colour FROM monitoring.household_colours"), 4) << "green";
+
+  // The same events delivered again (a relay crash before its commit) book nothing.
+  {
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec("UPDATE employment.outbox SET published_at = NULL");
+    tx.exec("DELETE FROM employment.outbox_batches");
+    tx.commit();
+  }
+  ASSERT_EQ(*relay.PublishBatch(), 12);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.income_records"), 12) << "booked once";
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.processed_events"), 12);
 }
 
 TEST_F(MonitoringTest, BadRecordsNameTheirFieldsAndChangeNothing) {

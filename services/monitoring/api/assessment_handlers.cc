@@ -38,10 +38,14 @@ void CheckAmount(const std::string& field, int64_t amount, errors::Validator& v)
 
 v1::Colour ToProto(Colour c) {
   switch (c) {
-    case Colour::kRed: return v1::COLOUR_RED;
-    case Colour::kOrange: return v1::COLOUR_ORANGE;
-    case Colour::kYellow: return v1::COLOUR_YELLOW;
-    case Colour::kGreen: return v1::COLOUR_GREEN;
+    case Colour::kRed:
+      return v1::COLOUR_RED;
+    case Colour::kOrange:
+      return v1::COLOUR_ORANGE;
+    case Colour::kYellow:
+      return v1::COLOUR_YELLOW;
+    case Colour::kGreen:
+      return v1::COLOUR_GREEN;
   }
   return v1::COLOUR_UNSPECIFIED;
 }
@@ -115,8 +119,8 @@ absl::StatusOr<MonitoringPolicy> EffectivePolicy(pqxx::transaction_base& tx,
     auto d = PolicyFromProto(p);
     if (d.ok()) published.push_back(std::move(*d));
   }
-  auto policy = ResolvePolicy(published, division,
-                              static_cast<int>(absl::CivilYear(date).year()), date);
+  auto policy =
+      ResolvePolicy(published, division, static_cast<int>(absl::CivilYear(date).year()), date);
   if (absl::IsNotFound(policy.status())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no monitoring policy is in effect for ", division.str(), " on ",
@@ -126,6 +130,89 @@ absl::StatusOr<MonitoringPolicy> EffectivePolicy(pqxx::transaction_base& tx,
 }
 
 }  // namespace
+
+absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                              const v1::Household& household,
+                                              const std::string& causation_id) {
+  const absl::CivilDay today = Today();
+  const auto village = *division::Code::Parse(household.village_code());
+  auto policy = EffectivePolicy(tx, village, today);
+  if (!policy.ok()) return policy.status();
+
+  // M4: the 12 months before this month; the window before it for the drop.
+  const time::MonthWindow window = IncomeWindow(absl::CivilMonth(today));
+  const time::MonthWindow previous = PreviousWindow(window);
+  const HouseholdRecords records =
+      LoadRecords(tx, household.household_id(), previous.first, window.last);
+  auto current = ComputeNetIncome(records.income, records.costs, records.rigid, window,
+                                  household.member_count());
+  if (!current.ok()) return current.status();
+  RiskInputs in;
+  in.per_capita_net_income = current->per_capita_net_income;
+  in.total_income = current->total_income;
+  in.rigid_spending = current->rigid_spending;
+  const bool has_previous =
+      std::any_of(records.income.begin(), records.income.end(),
+                  [&](const IncomeRecord& r) { return r.month <= previous.last; });
+  if (has_previous) {
+    auto before = ComputeNetIncome(records.income, records.costs, records.rigid, previous,
+                                   household.member_count());
+    if (!before.ok()) return before.status();
+    in.previous_window_per_capita = before->per_capita_net_income;
+  }
+  const auto g = LoadGuarantees(tx, household.household_id()).value_or(v1::Guarantees());
+  // Not yet checked counts as unmet: a forgotten check must not hide a risk.
+  in.food_clothing_ok = g.food_clothing() == v1::GUARANTEE_STATUS_MET;
+  in.education_ok = g.compulsory_education() == v1::GUARANTEE_STATUS_MET;
+  in.medical_ok = g.basic_medical() == v1::GUARANTEE_STATUS_MET;
+  in.housing_ok = g.safe_housing() == v1::GUARANTEE_STATUS_MET;
+  in.water_ok = g.safe_water() == v1::GUARANTEE_STATUS_MET;
+  in.today = today;
+  const LabourSummary labour = LoadLabourSummary(tx, household.household_id());
+  in.able_workers = labour.able_workers;
+  in.employed_members = labour.employed;
+  auto assessed = Assess(in, *policy);
+  if (!assessed.ok()) return assessed.status();
+
+  v1::Assessment a;
+  a.set_household_id(household.household_id());
+  a.set_colour(ToProto(assessed->colour));
+  a.set_policy_version(assessed->policy_version);
+  a.set_policy_year(assessed->policy_year);
+  for (const Factor& f : assessed->fired) {
+    auto* pf = a.add_factors();
+    pf->set_kind(std::string(FactorKindName(f.kind)));
+    pf->set_colour(ToProto(f.colour));
+    pf->set_value(f.value);
+    pf->set_threshold(f.threshold);
+    pf->set_detail(f.detail);
+  }
+  *a.mutable_assessed_at() = time::ToProto(absl::Now());
+  a.set_per_capita_net_income_fen(current->per_capita_net_income);
+  a.set_rigid_spending_fen(current->rigid_spending);
+  a.set_income_window_first_month(absl::FormatCivilTime(window.first));
+  a.set_income_window_last_month(absl::FormatCivilTime(window.last));
+  *a.mutable_explanation_zh() = ToProto(Explain(*assessed, Language::kZh), assessed->colour);
+  *a.mutable_explanation_en() = ToProto(Explain(*assessed, Language::kEn), assessed->colour);
+
+  const v1::Colour previous_colour = SaveAssessment(tx, a);
+  if (previous_colour != a.colour()) {
+    v1::HouseholdColorChanged changed;
+    changed.set_household_id(a.household_id());
+    changed.set_village_code(household.village_code());
+    changed.set_previous(previous_colour);
+    changed.set_current(a.colour());
+    *changed.mutable_assessment() = a;
+    auto event = events::Append(tx, rt.config.instance,
+                                {.type = "monitoring.household_color_changed",
+                                 .division_code = household.village_code(),
+                                 .aggregate_id = a.household_id(),
+                                 .payload = &changed,
+                                 .causation_id = causation_id});
+    if (!event.ok()) return event.status();
+  }
+  return a;
+}
 
 grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordIncome(
     grpc::CallbackServerContext* ctx, const v1::RecordIncomeRequest* request,
@@ -149,8 +236,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordIncome(
     CheckAmount("record.amount_fen", r.amount_fen(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      auto household =
-          AuthorizedHousehold(tx, call, "monitoring.record.write", r.household_id());
+      auto household = AuthorizedHousehold(tx, call, "monitoring.record.write", r.household_id());
       if (!household.ok()) return household.status();
       return idempotency::Run(tx, "monitoring.RecordIncome", request->request_id(), *request,
                               *response, [&] {
@@ -183,8 +269,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordExpense(
     CheckAmount("record.amount_fen", r.amount_fen(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      auto household =
-          AuthorizedHousehold(tx, call, "monitoring.record.write", r.household_id());
+      auto household = AuthorizedHousehold(tx, call, "monitoring.record.write", r.household_id());
       if (!household.ok()) return household.status();
       return idempotency::Run(tx, "monitoring.RecordExpense", request->request_id(), *request,
                               *response, [&] {
@@ -247,9 +332,9 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::PublishPolicy(
     // ancestors' (arriving from above), or those of divisions inside it.
     if (!policy->owner.IsAncestorOrSelfOf(rt_.division) &&
         !rt_.division.IsAncestorOrSelfOf(policy->owner)) {
-      return errors::InvalidField("policy.owner_division_code",
-                                  absl::StrCat("does not govern this instance (",
-                                               rt_.division.str(), ")"));
+      return errors::InvalidField(
+          "policy.owner_division_code",
+          absl::StrCat("does not govern this instance (", rt_.division.str(), ")"));
     }
     if (auto a = call.Authorize("monitoring.policy.publish", policy->owner); !a.ok()) return a;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
@@ -307,87 +392,9 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::AssessHousehold(
       auto household =
           AuthorizedHousehold(tx, call, "monitoring.assessment.run", request->household_id());
       if (!household.ok()) return household.status();
-      const absl::CivilDay today = Today();
-      const auto village = *division::Code::Parse(household->village_code());
-      auto policy = EffectivePolicy(tx, village, today);
-      if (!policy.ok()) return policy.status();
-
-      // M4: the 12 months before this month; the window before it for the drop.
-      const time::MonthWindow window = IncomeWindow(absl::CivilMonth(today));
-      const time::MonthWindow previous = PreviousWindow(window);
-      const HouseholdRecords records =
-          LoadRecords(tx, household->household_id(), previous.first, window.last);
-      auto current =
-          ComputeNetIncome(records.income, records.costs, records.rigid, window,
-                           household->member_count());
-      if (!current.ok()) return current.status();
-      RiskInputs in;
-      in.per_capita_net_income = current->per_capita_net_income;
-      in.total_income = current->total_income;
-      in.rigid_spending = current->rigid_spending;
-      const bool has_previous = std::any_of(
-          records.income.begin(), records.income.end(),
-          [&](const IncomeRecord& r) { return r.month <= previous.last; });
-      if (has_previous) {
-        auto before = ComputeNetIncome(records.income, records.costs, records.rigid, previous,
-                                       household->member_count());
-        if (!before.ok()) return before.status();
-        in.previous_window_per_capita = before->per_capita_net_income;
-      }
-      const auto g = LoadGuarantees(tx, household->household_id()).value_or(v1::Guarantees());
-      // Not yet checked counts as unmet: a forgotten check must not hide a risk.
-      in.food_clothing_ok = g.food_clothing() == v1::GUARANTEE_STATUS_MET;
-      in.education_ok = g.compulsory_education() == v1::GUARANTEE_STATUS_MET;
-      in.medical_ok = g.basic_medical() == v1::GUARANTEE_STATUS_MET;
-      in.housing_ok = g.safe_housing() == v1::GUARANTEE_STATUS_MET;
-      in.water_ok = g.safe_water() == v1::GUARANTEE_STATUS_MET;
-      in.today = today;
-      const LabourSummary labour = LoadLabourSummary(tx, household->household_id());
-      in.able_workers = labour.able_workers;
-      in.employed_members = labour.employed;
-      auto assessed = Assess(in, *policy);
+      auto assessed = AssessAndStore(tx, rt_, *household, call.request_id);
       if (!assessed.ok()) return assessed.status();
-
-      v1::Assessment a;
-      a.set_household_id(household->household_id());
-      a.set_colour(ToProto(assessed->colour));
-      a.set_policy_version(assessed->policy_version);
-      a.set_policy_year(assessed->policy_year);
-      for (const Factor& f : assessed->fired) {
-        auto* pf = a.add_factors();
-        pf->set_kind(std::string(FactorKindName(f.kind)));
-        pf->set_colour(ToProto(f.colour));
-        pf->set_value(f.value);
-        pf->set_threshold(f.threshold);
-        pf->set_detail(f.detail);
-      }
-      *a.mutable_assessed_at() = time::ToProto(absl::Now());
-      a.set_per_capita_net_income_fen(current->per_capita_net_income);
-      a.set_rigid_spending_fen(current->rigid_spending);
-      a.set_income_window_first_month(absl::FormatCivilTime(window.first));
-      a.set_income_window_last_month(absl::FormatCivilTime(window.last));
-      *a.mutable_explanation_zh() =
-          ToProto(Explain(*assessed, Language::kZh), assessed->colour);
-      *a.mutable_explanation_en() =
-          ToProto(Explain(*assessed, Language::kEn), assessed->colour);
-
-      const v1::Colour previous_colour = SaveAssessment(tx, a);
-      if (previous_colour != a.colour()) {
-        v1::HouseholdColorChanged changed;
-        changed.set_household_id(a.household_id());
-        changed.set_village_code(household->village_code());
-        changed.set_previous(previous_colour);
-        changed.set_current(a.colour());
-        *changed.mutable_assessment() = a;
-        auto event = events::Append(tx, rt_.config.instance,
-                                    {.type = "monitoring.household_color_changed",
-                                     .division_code = household->village_code(),
-                                     .aggregate_id = a.household_id(),
-                                     .payload = &changed,
-                                     .causation_id = call.request_id});
-        if (!event.ok()) return event.status();
-      }
-      *response = std::move(a);
+      *response = std::move(*assessed);
       return absl::OkStatus();
     });
   });
@@ -405,8 +412,8 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ExplainAssessment(
     }
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      auto household = AuthorizedHousehold(tx, call, "monitoring.assessment.explain",
-                                           request->household_id());
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.assessment.explain", request->household_id());
       if (!household.ok()) return household.status();
       auto latest = LatestAssessment(tx, request->household_id());
       if (!latest) {

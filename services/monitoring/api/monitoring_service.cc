@@ -228,6 +228,10 @@ server::ServiceSpec MonitoringSpec() {
                              .make_services = [](server::Runtime& rt) {
                                std::vector<std::unique_ptr<grpc::Service>> services;
                                services.push_back(std::make_unique<MonitoringServiceImpl>(rt));
+        rt.AddConsumer("employment",
+                       [&rt](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+                         return HandleEmploymentEvent(tx, rt, event);
+                       });
                                return services;
                              }};
 }

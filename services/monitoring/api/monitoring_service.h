@@ -63,6 +63,18 @@ absl::StatusOr<v1::Household> AuthorizedHousehold(pqxx::transaction_base& tx,
                                                   std::string_view action,
                                                   const std::string& household_id);
 
+// Assesses the household with the policy in effect today, stores the
+// assessment and its explanations, and emits household_color_changed when the
+// colour changed — inside the caller's transaction (RPCs and event handlers).
+absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx,
+                                              const server::Runtime& rt,
+                                              const v1::Household& household,
+                                              const std::string& causation_id);
+
+// Handles an event of the employment stream (wages booked as income).
+absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                   const zx::common::v1::Event& event);
+
 // The spec main() runs and tests start in-process.
 server::ServiceSpec MonitoringSpec();
 

@@ -1,0 +1,425 @@
+// The monitoring-object lifecycle in-process, over real gRPC, on a real
+// PostgreSQL and Redis, with a fake clock: the identification chain from a
+// clue to county confirmation (RULES M7), the 5-day publicity, skipped
+// steps, jurisdiction, idempotency, de-duplicated clues and the history.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/errors/errors.h"
+#include "common/server/server.h"
+#include "common/testing/stack.h"
+#include "common/time/time.h"
+#include "services/monitoring/api/lifecycle_service.h"
+#include "services/monitoring/api/monitoring_service.h"
+#include "zx/monitoring/v1/lifecycle.grpc.pb.h"
+#include "zx/monitoring/v1/monitoring.grpc.pb.h"
+
+namespace zx::monitoring {
+namespace {
+
+using v1::MonitoringObject;
+using v1::TransitionRequest;
+
+constexpr char kVillage[] = "653121101201";
+constexpr char kVillageCadre[] = "dev.653121101201.village_cadre.vc1";
+constexpr char kOtherVillageCadre[] = "dev.653121101202.village_cadre.vc2";
+constexpr char kTownship[] = "dev.653121101000.township_official.ts1";
+constexpr char kDepartment[] = "dev.653121000000.department.dep1";
+constexpr char kCounty[] = "dev.653121000000.county_official.co1";
+constexpr char kOtherCounty[] = "dev.653122000000.county_official.co2";
+
+// MonitoringSpec() with the lifecycle service, whether or not the spec
+// registers it already.
+server::ServiceSpec SpecWithLifecycle() {
+  server::ServiceSpec spec = MonitoringSpec();
+  auto make = spec.make_services;
+  spec.make_services = [make](server::Runtime& rt) {
+    auto services = make(rt);
+    for (const auto& s : services) {
+      if (dynamic_cast<LifecycleServiceImpl*>(s.get()) != nullptr) return services;
+    }
+    services.push_back(MakeLifecycleService(rt));
+    return services;
+  };
+  return spec;
+}
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLifecycleClockForTesting(&clock_);
+    auto& stack = zx::testing::Stack::Get();
+    db_ = stack.FreshDatabase("lifecycle_it");
+    auto config = stack.ServiceConfig("monitoring", db_);
+    config.redis_namespace = "zx:it-lifecycle";
+    auto server = server::Server::Start(SpecWithLifecycle(), config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->grpc_port()),
+                                   grpc::InsecureChannelCredentials());
+    households_ = v1::MonitoringService::NewStub(channel_);
+    objects_ = v1::MonitoringObjectService::NewStub(channel_);
+    household_id_ = CreateHousehold();
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown(absl::Seconds(1));
+    SetLifecycleClockForTesting(nullptr);
+  }
+
+  static void Prepare(grpc::ClientContext& ctx, const std::string& token) {
+    ctx.AddMetadata("authorization", std::string("Bearer ") + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  }
+
+  std::string CreateHousehold() {
+    v1::CreateHouseholdRequest req;
+    req.set_request_id("hh-create-1");
+    req.mutable_household()->set_village_code(kVillage);
+    req.mutable_household()->set_category(v1::HOUSEHOLD_CATEGORY_ORDINARY);
+    req.mutable_household()->set_member_count(4);
+    v1::Household out;
+    grpc::ClientContext ctx;
+    Prepare(ctx, kCounty);
+    const grpc::Status s = households_->CreateHousehold(&ctx, req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out.household_id();
+  }
+
+  grpc::Status Raise(const std::string& request_id, v1::Clue* out,
+                     const std::string& token = kVillageCadre) {
+    v1::RaiseClueRequest req;
+    req.set_request_id(request_id);
+    req.set_household_id(household_id_);
+    req.set_way(v1::CLUE_WAY_CADRE_VISIT);
+    req.set_description("外出务工返乡，家庭收入骤降 (wage income stopped)");
+    grpc::ClientContext ctx;
+    Prepare(ctx, token);
+    return objects_->RaiseClue(&ctx, req, out);
+  }
+
+  TransitionRequest Step(const std::string& request_id, const std::string& reason) const {
+    TransitionRequest req;
+    req.set_request_id(request_id);
+    req.set_household_id(household_id_);
+    req.set_reason(reason);
+    return req;
+  }
+
+  using Rpc = grpc::Status (v1::MonitoringObjectService::Stub::*)(grpc::ClientContext*,
+                                                                  const TransitionRequest&,
+                                                                  MonitoringObject*);
+
+  grpc::Status Call(Rpc rpc, const TransitionRequest& req, MonitoringObject* out,
+                    const std::string& token) {
+    grpc::ClientContext ctx;
+    Prepare(ctx, token);
+    return (objects_.get()->*rpc)(&ctx, req, out);
+  }
+
+  // Like Call, but the step must succeed.
+  MonitoringObject Must(Rpc rpc, const TransitionRequest& req, const std::string& token) {
+    MonitoringObject out;
+    const grpc::Status s = Call(rpc, req, &out, token);
+    EXPECT_TRUE(s.ok()) << req.request_id() << ": " << s.error_code() << " " << s.error_message();
+    return out;
+  }
+
+  v1::GetHouseholdHistoryResponse History(const std::string& token = kCounty) {
+    v1::GetHouseholdHistoryRequest req;
+    req.set_household_id(household_id_);
+    v1::GetHouseholdHistoryResponse out;
+    grpc::ClientContext ctx;
+    Prepare(ctx, token);
+    const grpc::Status s = objects_->GetHouseholdHistory(&ctx, req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  int Count(const std::string& sql) {
+    pqxx::connection conn(db_);
+    return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
+  }
+
+  // Clue -> home verification -> data comparison -> village assessment.
+  void ToVillageAssessed() {
+    v1::Clue clue;
+    ASSERT_TRUE(Raise("clue-1", &clue).ok());
+    clock_.Advance(absl::Hours(24));
+    TransitionRequest home = Step("home-1", "入户核实: 两名劳动力务工中断");
+    home.set_household_consent(true);
+    Must(&v1::MonitoringObjectService::Stub::RecordHomeVerification, home, kVillageCadre);
+    clock_.Advance(absl::Hours(24));
+    Must(&v1::MonitoringObjectService::Stub::RecordDataComparison,
+         Step("compare-1", "人社、医保数据比对无异常收入"), kDepartment);
+    clock_.Advance(absl::Hours(24));
+    Must(&v1::MonitoringObjectService::Stub::VillageAssess,
+         Step("village-1", "村民代表会议评议通过"), kVillageCadre);
+  }
+
+  time::FakeClock clock_{
+      absl::FromCivil(absl::CivilSecond(2026, 3, 2, 9, 0, 0), absl::UTCTimeZone())};
+  std::string db_;
+  std::unique_ptr<server::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::MonitoringService::Stub> households_;
+  std::unique_ptr<v1::MonitoringObjectService::Stub> objects_;
+  std::string household_id_;
+};
+
+using Stub = v1::MonitoringObjectService::Stub;
+
+TEST_F(LifecycleTest, FullIdentificationPathRecordsEveryStepWithActorAndReason) {
+  ASSERT_NO_FATAL_FAILURE(ToVillageAssessed());
+  MonitoringObject obj =
+      Must(&Stub::StartPublicity, Step("publicity-1", "村委会公示栏张贴"), kVillageCadre);
+  EXPECT_EQ(obj.state(), v1::MONITORING_OBJECT_STATE_PUBLICIZED);
+
+  // Publicity shorter than 5 days is refused, naming the publicity rule.
+  clock_.Advance(absl::Hours(24 * 4));
+  MonitoringObject refused;
+  const grpc::Status early =
+      Call(&Stub::EndPublicity, Step("publicity-end-early", "公示结束"), &refused, kVillageCadre);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(early.error_message().find("publicity"), std::string::npos) << early.error_message();
+  EXPECT_NE(early.error_message().find("5 days"), std::string::npos) << early.error_message();
+
+  clock_.Advance(absl::Hours(24));
+  obj = Must(&Stub::EndPublicity, Step("publicity-end", "公示5天无异议"), kVillageCadre);
+  EXPECT_TRUE(obj.has_publicity_ended_at());
+
+  clock_.Advance(absl::Hours(24));
+  TransitionRequest township = Step("township-1", "乡镇审核同意");
+  township.set_decision(v1::DECISION_APPROVE);
+  obj = Must(&Stub::TownshipReview, township, kTownship);
+  EXPECT_EQ(obj.state(), v1::MONITORING_OBJECT_STATE_TOWNSHIP_REVIEWED);
+
+  clock_.Advance(absl::Hours(24));
+  TransitionRequest county = Step("county-1", "县级审定: 纳入边缘易致贫户");
+  county.set_decision(v1::DECISION_APPROVE);
+  county.set_object_type(v1::MONITORING_OBJECT_TYPE_MARGINAL_AT_RISK);
+  county.add_risk_types(v1::RISK_TYPE_UNSTABLE_EMPLOYMENT);
+  obj = Must(&Stub::CountyConfirm, county, kCounty);
+  EXPECT_EQ(obj.state(), v1::MONITORING_OBJECT_STATE_COUNTY_CONFIRMED);
+  EXPECT_EQ(obj.object_type(), v1::MONITORING_OBJECT_TYPE_MARGINAL_AT_RISK);
+  ASSERT_EQ(obj.risk_types_size(), 1);
+  EXPECT_EQ(obj.risk_types(0), v1::RISK_TYPE_UNSTABLE_EMPLOYMENT);
+  EXPECT_EQ(time::FromProto(obj.confirmed_at()), clock_.Now());
+  ASSERT_EQ(obj.deadlines_size(), 1);
+  EXPECT_EQ(obj.deadlines(0).kind(), v1::DEADLINE_KIND_PLAN_MISSING);
+  EXPECT_FALSE(obj.deadlines(0).overdue());
+
+  // The stored object reads back the same.
+  v1::GetMonitoringObjectRequest get;
+  get.set_household_id(household_id_);
+  MonitoringObject read;
+  grpc::ClientContext ctx;
+  Prepare(ctx, kVillageCadre);
+  ASSERT_TRUE(objects_->GetMonitoringObject(&ctx, get, &read).ok());
+  EXPECT_EQ(read.SerializeAsString(), obj.SerializeAsString());
+
+  const auto history = History();
+  const std::vector<std::pair<v1::LifecycleAction, std::string>> expected = {
+      {v1::LIFECYCLE_ACTION_RECORD_HOME_VERIFICATION, "vc1"},
+      {v1::LIFECYCLE_ACTION_RECORD_DATA_COMPARISON, "dep1"},
+      {v1::LIFECYCLE_ACTION_VILLAGE_ASSESS, "vc1"},
+      {v1::LIFECYCLE_ACTION_START_PUBLICITY, "vc1"},
+      {v1::LIFECYCLE_ACTION_END_PUBLICITY, "vc1"},
+      {v1::LIFECYCLE_ACTION_TOWNSHIP_REVIEW, "ts1"},
+      {v1::LIFECYCLE_ACTION_COUNTY_CONFIRM, "co1"},
+  };
+  ASSERT_EQ(history.steps_size(), static_cast<int>(expected.size()));
+  for (int i = 0; i < history.steps_size(); ++i) {
+    const v1::HistoryStep& step = history.steps(i);
+    SCOPED_TRACE(i);
+    EXPECT_EQ(step.action(), expected[i].first);
+    EXPECT_EQ(step.actor().user_id(), expected[i].second);
+    EXPECT_FALSE(step.actor().role().empty());
+    EXPECT_FALSE(step.actor().division_code().empty());
+    EXPECT_TRUE(step.actor().has_at());
+    EXPECT_FALSE(step.reason().empty());
+    EXPECT_FALSE(step.rejected());
+    EXPECT_EQ(step.sequence(), i + 1);
+    EXPECT_EQ(step.object_id(), obj.object_id());
+  }
+  EXPECT_EQ(history.steps(6).actor().role(), "county_official");
+  EXPECT_EQ(history.steps(6).actor().division_code(), "653121000000");
+  EXPECT_EQ(history.steps(6).reason(), "县级审定: 纳入边缘易致贫户");
+  EXPECT_EQ(history.steps(6).from_state(), v1::MONITORING_OBJECT_STATE_TOWNSHIP_REVIEWED);
+  EXPECT_EQ(history.steps(6).to_state(), v1::MONITORING_OBJECT_STATE_COUNTY_CONFIRMED);
+  EXPECT_NE(history.steps(6).detail().find("unstable_employment"), std::string::npos);
+  EXPECT_EQ(history.steps(4).detail(), "publicity ran 5 days");
+  ASSERT_EQ(history.clues_size(), 1);
+  EXPECT_EQ(history.clues(0).object_id(), obj.object_id());
+
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox "
+                  "WHERE event_type = 'monitoring.clue_raised'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox "
+                  "WHERE event_type = 'monitoring.object_confirmed'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.object_steps"), 7);
+}
+
+TEST_F(LifecycleTest, SkippingAStepIsRefusedNamingTheMissingStep) {
+  v1::Clue clue;
+  ASSERT_TRUE(Raise("clue-1", &clue).ok());
+  MonitoringObject out;
+  const grpc::Status skipped =
+      Call(&Stub::VillageAssess, Step("village-1", "直接评议"), &out, kVillageCadre);
+  EXPECT_EQ(skipped.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(skipped.error_message().find("home verification"), std::string::npos)
+      << skipped.error_message();
+  EXPECT_NE(skipped.error_message().find("data comparison"), std::string::npos)
+      << skipped.error_message();
+
+  TransitionRequest county = Step("county-1", "直接审定");
+  county.set_decision(v1::DECISION_APPROVE);
+  county.set_object_type(v1::MONITORING_OBJECT_TYPE_MARGINAL_AT_RISK);
+  county.add_risk_types(v1::RISK_TYPE_ILLNESS);
+  const grpc::Status jumped = Call(&Stub::CountyConfirm, county, &out, kCounty);
+  EXPECT_EQ(jumped.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(jumped.error_message().find("township review"), std::string::npos)
+      << jumped.error_message();
+
+  // Nothing was recorded, and the request ids stay free for a retry.
+  EXPECT_EQ(History().steps_size(), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.idempotency "
+                  "WHERE request_id IN ('village-1', 'county-1')"),
+            0);
+}
+
+TEST_F(LifecycleTest, ActingOutOfJurisdictionIsPermissionDenied) {
+  v1::Clue clue;
+  EXPECT_EQ(Raise("clue-x", &clue, kOtherCounty).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Raise("clue-1", &clue).ok());
+
+  TransitionRequest home = Step("home-1", "入户核实");
+  home.set_household_consent(true);
+  MonitoringObject out;
+  // Another village's cadre, another county's official.
+  EXPECT_EQ(Call(&Stub::RecordHomeVerification, home, &out, kOtherVillageCadre).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(&Stub::RecordHomeVerification, home, &out, kOtherCounty).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Inside the jurisdiction but the wrong level for the step: the message
+  // names who may take it.
+  TransitionRequest township = Step("township-1", "审核");
+  township.set_decision(v1::DECISION_APPROVE);
+  const grpc::Status wrong_role = Call(&Stub::TownshipReview, township, &out, kVillageCadre);
+  EXPECT_EQ(wrong_role.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(wrong_role.error_message().find("township official"), std::string::npos)
+      << wrong_role.error_message();
+
+  v1::GetHouseholdHistoryRequest req;
+  req.set_household_id(household_id_);
+  v1::GetHouseholdHistoryResponse history;
+  grpc::ClientContext ctx;
+  Prepare(ctx, kOtherCounty);
+  EXPECT_EQ(objects_->GetHouseholdHistory(&ctx, req, &history).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.object_steps"), 0);
+}
+
+TEST_F(LifecycleTest, RepeatedRequestIdReturnsTheSameResultAndRecordsOneStep) {
+  v1::Clue clue;
+  ASSERT_TRUE(Raise("clue-1", &clue).ok());
+  TransitionRequest home = Step("home-1", "入户核实");
+  home.set_household_consent(true);
+  const MonitoringObject first = Must(&Stub::RecordHomeVerification, home, kVillageCadre);
+  clock_.Advance(absl::Hours(1));
+  const MonitoringObject second = Must(&Stub::RecordHomeVerification, home, kVillageCadre);
+  EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.object_steps"), 1);
+  EXPECT_EQ(History().steps_size(), 1);
+
+  // The same clue request too: one clue, one object.
+  v1::Clue again;
+  ASSERT_TRUE(Raise("clue-1", &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), clue.SerializeAsString());
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 1);
+
+  // The id reused for another RPC is refused on request_id.
+  MonitoringObject out;
+  const grpc::Status reused =
+      Call(&Stub::RecordDataComparison, Step("home-1", "比对"), &out, kDepartment);
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(reused))[0].field, "request_id");
+}
+
+TEST_F(LifecycleTest, ClueOnAnOpenObjectIsRecordedAgainstIt) {
+  v1::Clue first;
+  ASSERT_TRUE(Raise("clue-1", &first).ok());
+  EXPECT_FALSE(first.duplicate());
+  EXPECT_EQ(first.object_state(), v1::MONITORING_OBJECT_STATE_CLUE);
+  EXPECT_EQ(first.raised_by().user_id(), "vc1");
+
+  clock_.Advance(absl::Hours(2));
+  v1::Clue second;
+  ASSERT_TRUE(Raise("clue-2", &second, kDepartment).ok());
+  EXPECT_TRUE(second.duplicate());
+  EXPECT_EQ(second.object_id(), first.object_id());
+  EXPECT_NE(second.clue_id(), first.clue_id());
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.monitoring_objects"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 2);
+
+  // Closed without inclusion, the object ends; the next clue opens a new one.
+  MonitoringObject closed =
+      Must(&Stub::CloseClue, Step("close-1", "核实收入高于监测范围，无需纳入"), kTownship);
+  EXPECT_EQ(closed.state(), v1::MONITORING_OBJECT_STATE_CLOSED_NO_RISK);
+  MonitoringObject out;
+  EXPECT_EQ(Call(&Stub::VillageAssess, Step("village-x", "评议"), &out, kVillageCadre).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  clock_.Advance(absl::Hours(24));
+  v1::Clue third;
+  ASSERT_TRUE(Raise("clue-3", &third).ok());
+  EXPECT_FALSE(third.duplicate());
+  EXPECT_NE(third.object_id(), first.object_id());
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.monitoring_objects"), 2);
+
+  const auto history = History();
+  ASSERT_EQ(history.clues_size(), 3);
+  ASSERT_EQ(history.steps_size(), 1);
+  EXPECT_EQ(history.steps(0).action(), v1::LIFECYCLE_ACTION_CLOSE_NO_RISK);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox "
+                  "WHERE event_type = 'monitoring.clue_raised'"),
+            3);
+}
+
+TEST_F(LifecycleTest, InvalidRequestsNameTheirFields) {
+  v1::Clue clue;
+  ASSERT_TRUE(Raise("clue-1", &clue).ok());
+  TransitionRequest req = Step("", "  ");
+  req.set_object_type(v1::MONITORING_OBJECT_TYPE_SUDDEN_HARDSHIP);
+  MonitoringObject out;
+  const grpc::Status s = Call(&Stub::TownshipReview, req, &out, kTownship);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  std::vector<std::string> fields;
+  for (const auto& v : errors::FieldViolationsOf(errors::FromGrpcStatus(s))) {
+    fields.push_back(v.field);
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"request_id", "reason", "decision", "object_type"}));
+
+  TransitionRequest county = Step("county-1", "审定");
+  county.set_decision(v1::DECISION_APPROVE);
+  county.add_risk_types(v1::RISK_TYPE_ILLNESS);
+  county.add_risk_types(v1::RISK_TYPE_ILLNESS);
+  const grpc::Status c = Call(&Stub::CountyConfirm, county, &out, kCounty);
+  ASSERT_EQ(c.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  fields.clear();
+  for (const auto& v : errors::FieldViolationsOf(errors::FromGrpcStatus(c))) {
+    fields.push_back(v.field);
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"object_type", "risk_types[1]"}));
+
+  // Home verification without the household's consent is refused.
+  TransitionRequest home = Step("home-1", "入户核实");
+  const grpc::Status no_consent = Call(&Stub::RecordHomeVerification, home, &out, kVillageCadre);
+  EXPECT_EQ(no_consent.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(no_consent.error_message().find("consent"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zx::monitoring
