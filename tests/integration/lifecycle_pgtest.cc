@@ -388,6 +388,62 @@ TEST_F(LifecycleTest, ClueOnAnOpenObjectIsRecordedAgainstIt) {
             3);
 }
 
+TEST_F(LifecycleTest, ObjectionsAndRejectionsAreKeptInTheObjectAndHistory) {
+  ASSERT_NO_FATAL_FAILURE(ToVillageAssessed());
+  Must(&Stub::StartPublicity, Step("publicity-1", "公示"), kVillageCadre);
+  clock_.Advance(absl::Hours(24));
+  MonitoringObject obj =
+      Must(&Stub::RecordObjection, Step("objection-1", "邻居反映该户有经营收入"), kVillageCadre);
+  ASSERT_EQ(obj.objections_size(), 1);
+  EXPECT_EQ(obj.objections(0).objection_id(), 1);
+  EXPECT_EQ(obj.objections(0).outcome(), v1::OBJECTION_OUTCOME_UNSPECIFIED);
+  EXPECT_FALSE(obj.objections(0).has_resolved_at());
+
+  // Five days have passed, but the objection is open.
+  clock_.Advance(absl::Hours(24 * 4));
+  MonitoringObject out;
+  const grpc::Status open =
+      Call(&Stub::EndPublicity, Step("publicity-end-1", "公示结束"), &out, kVillageCadre);
+  EXPECT_EQ(open.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(open.error_message().find("objection 1"), std::string::npos) << open.error_message();
+
+  TransitionRequest resolve = Step("resolve-1", "核实为临时摊位，收入不稳定，异议不成立");
+  resolve.set_objection_id(1);
+  resolve.set_objection_outcome(v1::OBJECTION_OUTCOME_DISMISSED);
+  obj = Must(&Stub::ResolveObjection, resolve, kVillageCadre);
+  EXPECT_EQ(obj.objections(0).outcome(), v1::OBJECTION_OUTCOME_DISMISSED);
+  EXPECT_TRUE(obj.objections(0).has_resolved_at());
+  Must(&Stub::EndPublicity, Step("publicity-end-2", "公示结束"), kVillageCadre);
+
+  // The township sends it back to the village assessment.
+  TransitionRequest township = Step("township-1", "评议记录不全，退回重新评议");
+  township.set_decision(v1::DECISION_REJECT);
+  obj = Must(&Stub::TownshipReview, township, kTownship);
+  EXPECT_EQ(obj.state(), v1::MONITORING_OBJECT_STATE_VILLAGE_ASSESSED);
+  EXPECT_FALSE(obj.has_publicity_started_at());
+
+  // The stored object reads back exactly as returned.
+  v1::GetMonitoringObjectRequest get;
+  get.set_household_id(household_id_);
+  MonitoringObject read;
+  grpc::ClientContext ctx;
+  Prepare(ctx, kCounty);
+  ASSERT_TRUE(objects_->GetMonitoringObject(&ctx, get, &read).ok());
+  EXPECT_EQ(read.SerializeAsString(), obj.SerializeAsString());
+
+  const auto history = History();
+  ASSERT_EQ(history.steps_size(), 8);
+  EXPECT_EQ(history.steps(4).action(), v1::LIFECYCLE_ACTION_RECORD_OBJECTION);
+  EXPECT_EQ(history.steps(4).reason(), "邻居反映该户有经营收入");
+  EXPECT_EQ(history.steps(5).detail(), "objection 1 dismissed");
+  const v1::HistoryStep& back = history.steps(7);
+  EXPECT_EQ(back.action(), v1::LIFECYCLE_ACTION_TOWNSHIP_REVIEW);
+  EXPECT_TRUE(back.rejected());
+  EXPECT_EQ(back.from_state(), v1::MONITORING_OBJECT_STATE_PUBLICIZED);
+  EXPECT_EQ(back.to_state(), v1::MONITORING_OBJECT_STATE_VILLAGE_ASSESSED);
+  EXPECT_EQ(back.actor().user_id(), "ts1");
+}
+
 TEST_F(LifecycleTest, InvalidRequestsNameTheirFields) {
   v1::Clue clue;
   ASSERT_TRUE(Raise("clue-1", &clue).ok());

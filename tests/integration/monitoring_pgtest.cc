@@ -49,6 +49,40 @@ class MonitoringTest : public ::testing::Test {
     return stub_->CreateHousehold(&ctx, req, out);
   }
 
+  // Publishes a 6,000-yuan line for `owner` this year (as `token`).
+  grpc::Status PublishLine(const std::string& token, const std::string& owner,
+                           const std::string& version) {
+    v1::PublishPolicyRequest publish;
+    publish.set_request_id("pol-" + version);
+    auto* policy = publish.mutable_policy();
+    policy->set_version(version);
+    policy->set_owner_division_code(owner);
+    policy->set_year(absl::CivilYear(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())).year());
+    policy->set_effective_from(absl::StrCat(policy->year(), "-01-01"));
+    policy->set_monitoring_line_fen(600000);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    v1::MonitoringPolicy published;
+    return stub_->PublishPolicy(&ctx, publish, &published);
+  }
+
+  // Food and clothing, education, medical care, housing and water all met.
+  grpc::Status AllGuaranteesMet(const std::string& household_id) {
+    v1::SetGuaranteesRequest req;
+    req.set_request_id("g-" + household_id);
+    req.set_household_id(household_id);
+    auto* met = req.mutable_guarantees();
+    met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
+    met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
+    met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
+    met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
+    met->set_safe_water(v1::GUARANTEE_STATUS_MET);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer dev.653121.county_official.c");
+    v1::Guarantees g;
+    return stub_->SetGuarantees(&ctx, req, &g);
+  }
+
   int Count(const std::string& sql) {
     pqxx::connection conn(db_);
     return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
@@ -297,38 +331,17 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
   EXPECT_NE(no_policy.error_message().find("PublishPolicy"), std::string::npos);
 
   // The region publishes the line; a county official may not publish for it.
-  v1::PublishPolicyRequest publish;
-  publish.set_request_id("pol-1");
-  auto* policy = publish.mutable_policy();
-  policy->set_version("xj-2026-1");
-  policy->set_owner_division_code("650000000000");
-  policy->set_year(absl::CivilYear(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())).year());
-  policy->set_effective_from(absl::StrCat(policy->year(), "-01-01"));
-  policy->set_monitoring_line_fen(600000);
-  v1::MonitoringPolicy published;
-  EXPECT_EQ(call(county, &v1::MonitoringService::Stub::PublishPolicy, publish, &published)
-                .error_code(),
+  EXPECT_EQ(PublishLine(county, "650000000000", "xj-2026-1").error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(call(region, &v1::MonitoringService::Stub::PublishPolicy, publish, &published).ok());
-  EXPECT_EQ(published.orange_line_permille(), 1200) << "defaults filled in";
+  ASSERT_TRUE(PublishLine(region, "650000000000", "xj-2026-1").ok());
   v1::GetEffectivePolicyRequest effective;
   effective.set_division_code(household.village_code());
   v1::MonitoringPolicy in_force;
   ASSERT_TRUE(
       call(county, &v1::MonitoringService::Stub::GetEffectivePolicy, effective, &in_force).ok());
   EXPECT_EQ(in_force.version(), "xj-2026-1") << "the village inherits the region's policy";
-
-  v1::SetGuaranteesRequest guarantees;
-  guarantees.set_request_id("g-1");
-  guarantees.set_household_id(household.household_id());
-  auto* met = guarantees.mutable_guarantees();
-  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
-  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
-  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
-  v1::Guarantees g;
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::SetGuarantees, guarantees, &g).ok());
+  EXPECT_EQ(in_force.orange_line_permille(), 1200) << "defaults filled in";
+  ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
 
   // 12 x 1,500 yuan wages for 4 members: 4,500 yuan each, below the 6,000 line.
   int n = 0;
@@ -347,7 +360,8 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
     }
   };
   record(v1::INCOME_KIND_WAGE, 150000);
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  ASSERT_TRUE(
+      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
   EXPECT_EQ(assessment.colour(), v1::COLOUR_RED);
   EXPECT_EQ(assessment.per_capita_net_income_fen(), 450000);
   ASSERT_GE(assessment.factors_size(), 1);
@@ -368,7 +382,8 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
 
   // Dividends lift the household above 1.5x the line: green.
   record(v1::INCOME_KIND_PROPERTY, 200000);
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  ASSERT_TRUE(
+      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
   EXPECT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
   EXPECT_EQ(assessment.per_capita_net_income_fen(), 1050000);
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 2);
@@ -389,39 +404,21 @@ TEST_F(MonitoringTest, WageEventsAreBookedOnceAndReassess) {
   CreateHouseholdRequest create = Request("req-wages");
   create.mutable_household()->set_member_count(1);
   ASSERT_TRUE(Create(create, &household).ok());
-  v1::PublishPolicyRequest publish;
-  publish.set_request_id("pol-w");
-  auto* policy = publish.mutable_policy();
-  policy->set_version("county-w");
-  policy->set_owner_division_code("653121000000");
-  policy->set_year(absl::CivilYear(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())).year());
-  policy->set_effective_from(absl::StrCat(policy->year(), "-01-01"));
-  policy->set_monitoring_line_fen(600000);
-  v1::MonitoringPolicy published;
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::PublishPolicy, publish, &published).ok());
-  v1::SetGuaranteesRequest guarantees;
-  guarantees.set_request_id("g-w");
-  guarantees.set_household_id(household.household_id());
-  auto* met = guarantees.mutable_guarantees();
-  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
-  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
-  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
-  v1::Guarantees g;
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::SetGuarantees, guarantees, &g).ok());
+  ASSERT_TRUE(PublishLine(county, "653121000000", "county-w").ok());
+  ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
   v1::AssessHouseholdRequest assess;
   assess.set_household_id(household.household_id());
   v1::Assessment assessment;
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  ASSERT_TRUE(
+      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
   ASSERT_EQ(assessment.colour(), v1::COLOUR_RED) << "no income yet";
 
   // The employment service's outbox, in the same database, relayed to its
   // stream in this instance's namespace: twelve months of 1,000 yuan wages.
   {
     pqxx::connection conn(db_);
-    ASSERT_TRUE(migrations::Apply(conn, "employment", "common", migrations::CommonMigrations())
-                    .ok());
+    ASSERT_TRUE(
+        migrations::Apply(conn, "employment", "common", migrations::CommonMigrations()).ok());
   }
   pg::Pool employment({.conninfo = db_, .size = 1, .search_path = "employment"});
   ASSERT_TRUE(pg::WithTransaction(employment, [&](pqxx::transaction_base& tx) {

@@ -1,6 +1,8 @@
 // Records (income, expenses), guarantees, policy and the four-colour
 // assessment: validation and authorization here, rules in domain/, SQL in
 // store/record_store.
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
@@ -214,38 +216,54 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
   return a;
 }
 
+namespace {
+
+// What RecordIncome and RecordExpense share: the checks of a record from a
+// caller (the kind is checked by each), then one transaction that
+// authorizes, de-duplicates by request_id and inserts.
+template <typename Request, typename Record>
+absl::Status RecordFromCaller(
+    server::Runtime& rt, const server::CallContext& call, const Request& request, Record& response,
+    errors::Validator& v, std::string_view method, std::string_view id_prefix,
+    const std::function<void(pqxx::transaction_base&, const Record&)>& insert) {
+  const Record& r = request.record();
+  v.Check("request_id", idempotency::ValidateRequestId(request.request_id()));
+  if (!r.record_id().empty()) v.Add("record.record_id", "is assigned by the server");
+  if (!IsHouseholdId(r.household_id())) v.Add("record.household_id", "is not a household id");
+  if (r.source() == v1::RECORD_SOURCE_EVENT) {
+    v.Add("record.source", "EVENT records come only from other services' events");
+  } else if (!v1::RecordSource_IsValid(r.source()) || r.source() == v1::RECORD_SOURCE_UNSPECIFIED) {
+    v.Add("record.source", "must be DECLARATION, SURVEY or DEPARTMENT");
+  }
+  CheckMonth("record.month", r.month(), v);
+  CheckAmount("record.amount_fen", r.amount_fen(), v);
+  if (!v.ok()) return v.ToStatus();
+  return pg::WithTransaction(*rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+    auto household = AuthorizedHousehold(tx, call, "monitoring.record.write", r.household_id());
+    if (!household.ok()) return household.status();
+    return idempotency::Run(tx, method, request.request_id(), request, response, [&] {
+      response = r;
+      response.set_record_id(NewId(id_prefix));
+      insert(tx, response);
+      return absl::OkStatus();
+    });
+  });
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordIncome(
     grpc::CallbackServerContext* ctx, const v1::RecordIncomeRequest* request,
     v1::IncomeRecord* response) {
   return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
-    const v1::IncomeRecord& r = request->record();
     errors::Validator v;
-    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
-    if (!r.record_id().empty()) v.Add("record.record_id", "is assigned by the server");
-    if (!IsHouseholdId(r.household_id())) v.Add("record.household_id", "is not a household id");
-    if (!v1::IncomeKind_IsValid(r.kind()) || r.kind() == v1::INCOME_KIND_UNSPECIFIED) {
+    const v1::IncomeKind kind = request->record().kind();
+    if (!v1::IncomeKind_IsValid(kind) || kind == v1::INCOME_KIND_UNSPECIFIED) {
       v.Add("record.kind", "must be WAGE, OPERATING, PROPERTY or TRANSFER");
     }
-    if (r.source() == v1::RECORD_SOURCE_EVENT) {
-      v.Add("record.source", "EVENT records come only from other services' events");
-    } else if (!v1::RecordSource_IsValid(r.source()) ||
-               r.source() == v1::RECORD_SOURCE_UNSPECIFIED) {
-      v.Add("record.source", "must be DECLARATION, SURVEY or DEPARTMENT");
-    }
-    CheckMonth("record.month", r.month(), v);
-    CheckAmount("record.amount_fen", r.amount_fen(), v);
-    if (!v.ok()) return v.ToStatus();
-    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      auto household = AuthorizedHousehold(tx, call, "monitoring.record.write", r.household_id());
-      if (!household.ok()) return household.status();
-      return idempotency::Run(tx, "monitoring.RecordIncome", request->request_id(), *request,
-                              *response, [&] {
-                                *response = r;
-                                response->set_record_id(NewId("in"));
-                                InsertIncome(tx, *response);
-                                return absl::OkStatus();
-                              });
-    });
+    return RecordFromCaller<v1::RecordIncomeRequest, v1::IncomeRecord>(
+        rt_, call, *request, *response, v, "monitoring.RecordIncome", "in",
+        [](pqxx::transaction_base& tx, const v1::IncomeRecord& r) { InsertIncome(tx, r); });
   });
 }
 
@@ -253,32 +271,13 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordExpense(
     grpc::CallbackServerContext* ctx, const v1::RecordExpenseRequest* request,
     v1::ExpenseRecord* response) {
   return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
-    const v1::ExpenseRecord& r = request->record();
     errors::Validator v;
-    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
-    if (!r.record_id().empty()) v.Add("record.record_id", "is assigned by the server");
-    if (!IsHouseholdId(r.household_id())) v.Add("record.household_id", "is not a household id");
-    if (!v1::ExpenseKind_IsValid(r.kind()) || r.kind() == v1::EXPENSE_KIND_UNSPECIFIED) {
+    const v1::ExpenseKind kind = request->record().kind();
+    if (!v1::ExpenseKind_IsValid(kind) || kind == v1::EXPENSE_KIND_UNSPECIFIED) {
       v.Add("record.kind", "must be PRODUCTION_COST, MEDICAL, EDUCATION or DISASTER");
     }
-    if (r.source() == v1::RECORD_SOURCE_EVENT || !v1::RecordSource_IsValid(r.source()) ||
-        r.source() == v1::RECORD_SOURCE_UNSPECIFIED) {
-      v.Add("record.source", "must be DECLARATION, SURVEY or DEPARTMENT");
-    }
-    CheckMonth("record.month", r.month(), v);
-    CheckAmount("record.amount_fen", r.amount_fen(), v);
-    if (!v.ok()) return v.ToStatus();
-    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      auto household = AuthorizedHousehold(tx, call, "monitoring.record.write", r.household_id());
-      if (!household.ok()) return household.status();
-      return idempotency::Run(tx, "monitoring.RecordExpense", request->request_id(), *request,
-                              *response, [&] {
-                                *response = r;
-                                response->set_record_id(NewId("ex"));
-                                InsertExpense(tx, *response);
-                                return absl::OkStatus();
-                              });
-    });
+    return RecordFromCaller<v1::RecordExpenseRequest, v1::ExpenseRecord>(
+        rt_, call, *request, *response, v, "monitoring.RecordExpense", "ex", InsertExpense);
   });
 }
 

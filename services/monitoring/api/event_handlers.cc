@@ -28,8 +28,8 @@ absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Run
   if (!household) {
     // Retried, then dead-lettered where operators see it: a wage for a
     // household this instance does not know is a data error to look at.
-    return absl::NotFoundError(absl::StrCat("wage event ", event.id(), " names unknown household ",
-                                            wage.household_id()));
+    return absl::NotFoundError(
+        absl::StrCat("wage event ", event.id(), " names unknown household ", wage.household_id()));
   }
   v1::IncomeRecord record;
   record.set_record_id(NewId("in"));

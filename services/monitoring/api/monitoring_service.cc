@@ -222,18 +222,19 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListPersons(grpc::CallbackServe
 }
 
 server::ServiceSpec MonitoringSpec() {
-  return server::ServiceSpec{.name = "monitoring",
-                             .grpc_service_name = "zx.monitoring.v1.MonitoringService",
-                             .migrations = &migrations::MonitoringMigrations(),
-                             .make_services = [](server::Runtime& rt) {
-                               std::vector<std::unique_ptr<grpc::Service>> services;
-                               services.push_back(std::make_unique<MonitoringServiceImpl>(rt));
+  return server::ServiceSpec{
+      .name = "monitoring",
+      .grpc_service_name = "zx.monitoring.v1.MonitoringService",
+      .migrations = &migrations::MonitoringMigrations(),
+      .make_services = [](server::Runtime& rt) {
+        std::vector<std::unique_ptr<grpc::Service>> services;
+        services.push_back(std::make_unique<MonitoringServiceImpl>(rt));
         rt.AddConsumer("employment",
                        [&rt](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
                          return HandleEmploymentEvent(tx, rt, event);
                        });
-                               return services;
-                             }};
+        return services;
+      }};
 }
 
 }  // namespace zx::monitoring

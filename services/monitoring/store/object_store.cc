@@ -45,8 +45,12 @@ std::string SelectMicros(std::string_view column) {
 
 pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
 
-void SetTime(google::protobuf::Timestamp* out, const std::optional<absl::Time>& t) {
-  if (t) *out = time::ToProto(*t);
+// Sets a message field only when the time is known: calling mutable_x()
+// alone would mark the field present.
+template <typename Msg>
+void SetTime(Msg& msg, google::protobuf::Timestamp* (Msg::*mutable_field)(),
+             const std::optional<absl::Time>& t) {
+  if (t) *(msg.*mutable_field)() = time::ToProto(*t);
 }
 
 std::optional<absl::Time> OptionalTime(bool has, const google::protobuf::Timestamp& t) {
@@ -182,12 +186,12 @@ v1::MonitoringObject ToApi(const std::string& object_id, const lc::MonitoringObj
 
   const lc::ReviewRound& r = o.round;
   *p.mutable_round_started_at() = time::ToProto(r.started_at);
-  SetTime(p.mutable_home_verified_at(), r.home_verified_at);
+  SetTime(p, &v1::MonitoringObject::mutable_home_verified_at, r.home_verified_at);
   p.set_household_consented(r.household_consented);
-  SetTime(p.mutable_data_compared_at(), r.data_compared_at);
-  SetTime(p.mutable_village_assessed_at(), r.village_assessed_at);
-  SetTime(p.mutable_publicity_started_at(), r.publicity_started_at);
-  SetTime(p.mutable_publicity_ended_at(), r.publicity_ended_at);
+  SetTime(p, &v1::MonitoringObject::mutable_data_compared_at, r.data_compared_at);
+  SetTime(p, &v1::MonitoringObject::mutable_village_assessed_at, r.village_assessed_at);
+  SetTime(p, &v1::MonitoringObject::mutable_publicity_started_at, r.publicity_started_at);
+  SetTime(p, &v1::MonitoringObject::mutable_publicity_ended_at, r.publicity_ended_at);
   for (const lc::Objection& obj : r.objections) {
     v1::Objection* out = p.add_objections();
     out->set_objection_id(obj.id);
@@ -198,17 +202,17 @@ v1::MonitoringObject ToApi(const std::string& object_id, const lc::MonitoringObj
       out->set_outcome(obj.upheld ? v1::OBJECTION_OUTCOME_UPHELD : v1::OBJECTION_OUTCOME_DISMISSED);
     }
     out->set_resolution(obj.resolution);
-    SetTime(out->mutable_resolved_at(), obj.resolved_at);
+    SetTime(*out, &v1::Objection::mutable_resolved_at, obj.resolved_at);
   }
-  SetTime(p.mutable_township_reviewed_at(), r.township_reviewed_at);
+  SetTime(p, &v1::MonitoringObject::mutable_township_reviewed_at, r.township_reviewed_at);
 
   if (o.object_type) p.set_object_type(ToProto(*o.object_type));
   for (lc::RiskType risk : o.risk_types) p.add_risk_types(ToProto(risk));
-  SetTime(p.mutable_confirmed_at(), o.confirmed_at);
+  SetTime(p, &v1::MonitoringObject::mutable_confirmed_at, o.confirmed_at);
   for (const std::string& plan : o.plan_ids) p.add_plan_ids(plan);
-  SetTime(p.mutable_eliminated_at(), o.eliminated_at);
-  SetTime(p.mutable_follow_up_due_at(), o.follow_up_due_at);
-  SetTime(p.mutable_last_follow_up_at(), o.last_follow_up_at);
+  SetTime(p, &v1::MonitoringObject::mutable_eliminated_at, o.eliminated_at);
+  SetTime(p, &v1::MonitoringObject::mutable_follow_up_due_at, o.follow_up_due_at);
+  SetTime(p, &v1::MonitoringObject::mutable_last_follow_up_at, o.last_follow_up_at);
   p.set_step_count(static_cast<int>(o.history.size()));
   return p;
 }
