@@ -113,9 +113,11 @@ v1::MonitoringPolicy PolicyToProto(const MonitoringPolicy& d) {
   return p;
 }
 
-absl::StatusOr<MonitoringPolicy> EffectivePolicy(pqxx::transaction_base& tx,
-                                                 const division::Code& division,
-                                                 absl::CivilDay date) {
+}  // namespace
+
+absl::StatusOr<MonitoringPolicy> ResolvePublishedPolicy(pqxx::transaction_base& tx,
+                                                        const division::Code& division,
+                                                        absl::CivilDay date) {
   std::vector<MonitoringPolicy> published;
   for (const auto& p : LoadPolicies(tx)) {
     auto d = PolicyFromProto(p);
@@ -131,16 +133,9 @@ absl::StatusOr<MonitoringPolicy> EffectivePolicy(pqxx::transaction_base& tx,
   return policy;
 }
 
-}  // namespace
-
-absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                              const v1::Household& household,
-                                              const std::string& causation_id) {
-  const absl::CivilDay today = Today();
-  const auto village = *division::Code::Parse(household.village_code());
-  auto policy = EffectivePolicy(tx, village, today);
-  if (!policy.ok()) return policy.status();
-
+absl::StatusOr<RiskInputs> CurrentRiskInputs(pqxx::transaction_base& tx,
+                                             const v1::Household& household, absl::CivilDay today,
+                                             NetIncome* net) {
   // M4: the 12 months before this month; the window before it for the drop.
   const time::MonthWindow window = IncomeWindow(absl::CivilMonth(today));
   const time::MonthWindow previous = PreviousWindow(window);
@@ -173,6 +168,23 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
   const LabourSummary labour = LoadLabourSummary(tx, household.household_id());
   in.able_workers = labour.able_workers;
   in.employed_members = labour.employed;
+  *net = *current;
+  return in;
+}
+
+absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                              const v1::Household& household,
+                                              const std::string& causation_id) {
+  const absl::CivilDay today = Today();
+  const auto village = *division::Code::Parse(household.village_code());
+  auto policy = ResolvePublishedPolicy(tx, village, today);
+  if (!policy.ok()) return policy.status();
+
+  NetIncome current;
+  auto inputs = CurrentRiskInputs(tx, household, today, &current);
+  if (!inputs.ok()) return inputs.status();
+  const RiskInputs& in = *inputs;
+  const time::MonthWindow window = current.window;
   auto assessed = Assess(in, *policy);
   if (!assessed.ok()) return assessed.status();
 
@@ -190,8 +202,8 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
     pf->set_detail(f.detail);
   }
   *a.mutable_assessed_at() = time::ToProto(absl::Now());
-  a.set_per_capita_net_income_fen(current->per_capita_net_income);
-  a.set_rigid_spending_fen(current->rigid_spending);
+  a.set_per_capita_net_income_fen(current.per_capita_net_income);
+  a.set_rigid_spending_fen(current.rigid_spending);
   a.set_income_window_first_month(absl::FormatCivilTime(window.first));
   a.set_income_window_last_month(absl::FormatCivilTime(window.last));
   *a.mutable_explanation_zh() = ToProto(Explain(*assessed, Language::kZh), assessed->colour);
@@ -214,6 +226,32 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
     if (!event.ok()) return event.status();
   }
   return a;
+}
+
+absl::Status EliminationCheck(pqxx::transaction_base& tx, const v1::Household& household,
+                              absl::CivilDay today) {
+  const auto village = *division::Code::Parse(household.village_code());
+  auto policy = ResolvePublishedPolicy(tx, village, today);
+  if (!policy.ok()) return policy.status();
+  EliminationInputs inputs;
+  inputs.proposal_month = absl::CivilMonth(today);
+  NetIncome ignored;
+  auto current = CurrentRiskInputs(tx, household, today, &ignored);
+  if (!current.ok()) return current.status();
+  inputs.current = *current;
+  // M9: each of the last `stable_months_required` complete months, judged by
+  // its own 12-month window.
+  const absl::CivilMonth last = inputs.proposal_month - 1;
+  const absl::CivilMonth first = last - (policy->stable_months_required - 1);
+  const HouseholdRecords records =
+      LoadRecords(tx, household.household_id(), WindowEndingWith(first).first, last);
+  for (absl::CivilMonth m = first; m <= last; ++m) {
+    auto net = ComputeNetIncome(records.income, records.costs, records.rigid, WindowEndingWith(m),
+                                household.member_count());
+    if (!net.ok()) return net.status();
+    inputs.per_capita_by_month.push_back({m, net->per_capita_net_income});
+  }
+  return CheckElimination(inputs, *policy);
 }
 
 namespace {
@@ -372,7 +410,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::GetEffectivePolicy(
     if (!v.ok()) return v.ToStatus();
     if (auto a = call.Authorize("monitoring.policy.get", *division); !a.ok()) return a;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      auto policy = EffectivePolicy(tx, *division, date);
+      auto policy = ResolvePublishedPolicy(tx, *division, date);
       if (!policy.ok()) return policy.status();
       *response = PolicyToProto(*policy);
       return absl::OkStatus();

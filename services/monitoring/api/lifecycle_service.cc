@@ -1,5 +1,7 @@
 #include "services/monitoring/api/lifecycle_service.h"
 
+#include "services/monitoring/api/monitoring_service.h"
+
 #include <atomic>
 #include <optional>
 #include <string>
@@ -33,15 +35,17 @@ absl::Time Now() {
 
 absl::Time TruncateToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
 
-// The policy in force for the household's village now.
-absl::StatusOr<MonitoringPolicy> EffectivePolicy(pqxx::transaction_base& /*tx*/,
+// The policy in force for the household's village now: the published one, or
+// — so that no household stays outside the system for want of a policy —
+// the national defaults, whose lifecycle limits are the RULES M7/M7a/M10
+// figures. (Elimination needs a published line: EliminationCheck.)
+absl::StatusOr<MonitoringPolicy> EffectivePolicy(pqxx::transaction_base& tx,
                                                  const division::Code& village, absl::Time now) {
-  // TODO(lead): resolve the published policy for the village and the current
-  // year (ResolvePolicy over the policies table) once the policy store
-  // exists; until then the national defaults, whose lifecycle limits are the
-  // RULES M7/M7a/M10 figures.
-  const int year = static_cast<int>(absl::ToCivilYear(now, absl::UTCTimeZone()).year());
-  return DefaultPolicy(village.AncestorAt(division::Level::kRegion), year);
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::LocalTimeZone());
+  auto published = ResolvePublishedPolicy(tx, village, today);
+  if (!absl::IsFailedPrecondition(published.status())) return published;
+  return DefaultPolicy(village.AncestorAt(division::Level::kRegion),
+                       static_cast<int>(absl::CivilYear(today).year()));
 }
 
 // The name of the RPC that takes `kind`, for idempotency keys.
@@ -250,13 +254,6 @@ lc::Action ActionOf(lc::ActionKind kind, const v1::TransitionRequest& r,
       break;
     default:
       break;
-  }
-  if (kind == lc::ActionKind::kProposeElimination || kind == lc::ActionKind::kConfirmElimination) {
-    // TODO(lead): risk::CheckElimination (M9: income stably above the
-    // current-year line for policy.stable_months_required months, the three
-    // guarantees and water, no 兜底 household without labour) goes here; its
-    // non-OK status refuses the step with the reasons named.
-    action.elimination_check = absl::OkStatus();
   }
   return action;
 }
@@ -483,7 +480,14 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::Transition(grpc::CallbackServerC
             if (!policy.ok()) return policy.status();
             const lc::LifecycleLimits limits = LimitsFromPolicy(*policy);
 
-            const lc::Action action = ActionOf(kind, *request, call.principal, now, *policy);
+            lc::Action action = ActionOf(kind, *request, call.principal, now, *policy);
+            if (kind == lc::ActionKind::kProposeElimination ||
+                kind == lc::ActionKind::kConfirmElimination) {
+              // RULES M9: income stably above the current line, guarantees,
+              // no 兜底 household without labour; every reason named.
+              action.elimination_check =
+                  EliminationCheck(tx, *household, absl::ToCivilDay(now, absl::LocalTimeZone()));
+            }
             auto next = lc::Apply(stored.object, action, limits);
             if (!next.ok()) return next.status();
             const std::size_t previous_steps = stored.object.history.size();

@@ -233,6 +233,7 @@ server::ServiceSpec MonitoringSpec() {
                        [&rt](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
                          return HandleEmploymentEvent(tx, rt, event);
                        });
+        services.push_back(MakeLifecycleService(rt));
         return services;
       }};
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/server/server.h"
+#include "services/monitoring/domain/policy.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
 
 namespace zx::monitoring {
@@ -66,10 +67,20 @@ absl::StatusOr<v1::Household> AuthorizedHousehold(pqxx::transaction_base& tx,
 // Assesses the household with the policy in effect today, stores the
 // assessment and its explanations, and emits household_color_changed when the
 // colour changed — inside the caller's transaction (RPCs and event handlers).
-absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx,
-                                              const server::Runtime& rt,
+absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,
                                               const v1::Household& household,
                                               const std::string& causation_id);
+
+// The published policy in effect for `division` on `date` (the most specific
+// owner wins); FAILED_PRECONDITION naming PublishPolicy when there is none.
+absl::StatusOr<MonitoringPolicy> ResolvePublishedPolicy(pqxx::transaction_base& tx,
+                                                        const division::Code& division,
+                                                        absl::CivilDay date);
+
+// RULES M9 for the household today: OK, or FAILED_PRECONDITION naming every
+// reason elimination is refused.
+absl::Status EliminationCheck(pqxx::transaction_base& tx, const v1::Household& household,
+                              absl::CivilDay today);
 
 // Handles an event of the employment stream (wages booked as income).
 absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
