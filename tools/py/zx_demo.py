@@ -19,8 +19,12 @@ Everything loaded is synthetic. For every county instance:
               county's 6-digit region code, a birth date fitting the relation, the
               sequence <household index in county> x 8 + <slot> (unique in the
               county; odd slots men, even slots women, as GB 11643 reads the 17th
-              digit) and the GB 11643 check digit; labour capacity, health,
-              schooling and employment drawn per person;
+              digit) and the GB 11643 check digit. Mostly healthy, some chronic
+              illness or disability (grade 1-4). No labour capacity under 18, for
+              pupils and students, parents, anyone 65 or over, and the seriously
+              ill or disabled (grades 1-2); partial from 55 or with a health
+              condition; about 60% of those able to work are employed (the main
+              earner far more often than the others);
   guarantees  两不愁三保障 and safe water: all met for about 92% of households,
               otherwise safe housing (about 5%) or safe water (about 3%) unmet;
   income      survey records (RECORD_SOURCE_SURVEY), one per kind and month, for the
@@ -194,7 +198,7 @@ def person_for(pb, rng, relation, birth):
     grade = rng.randint(1, 4) if health == "DISABILITY" else 0
     in_school = (6 <= age <= 15) or (16 <= age <= 18 and rng.random() < 0.8) or (
         19 <= age <= 22 and relation == "CHILD" and rng.random() < 0.35)
-    if age < 16 or elderly or in_school or health == "SERIOUS_ILLNESS" or 1 <= grade <= 2:
+    if age < 18 or elderly or in_school or health == "SERIOUS_ILLNESS" or 1 <= grade <= 2:
         labour = "NONE"
     elif health != "HEALTHY" or age >= 55:
         labour = "PARTIAL"
