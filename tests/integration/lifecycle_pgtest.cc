@@ -8,12 +8,17 @@
 #include <string>
 #include <vector>
 
+#include <iostream>
+#include <thread>
 #include "common/errors/errors.h"
+#include "common/events/events.h"
+#include "common/migrations/migrations.h"
 #include "common/server/server.h"
 #include "common/testing/stack.h"
 #include "common/time/time.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
+#include "zx/employment/v1/employment.pb.h"
 #include "zx/monitoring/v1/lifecycle.grpc.pb.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
 
@@ -261,6 +266,189 @@ TEST_F(LifecycleTest, FullIdentificationPathRecordsEveryStepWithActorAndReason) 
                   "WHERE event_type = 'monitoring.object_confirmed'"),
             1);
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.object_steps"), 7);
+}
+
+// Acceptance criterion 1 of the monitoring issue, end to end: income falls
+// below the line -> RED -> clue -> identification (publicity 5 days) ->
+// 边缘易致贫户 / 因务工就业不稳 -> an employment measure -> wages arrive as
+// events -> elimination refused while income is not yet stable, accepted
+// once it is -> the history names every step's actor and reason.
+TEST_F(LifecycleTest, ScenarioFromFallingIncomeToEliminatedRisk) {
+  clock_.Set(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
+  auto unary = [&](auto* stub, auto method, const auto& req, auto* resp, const char* token) {
+    grpc::ClientContext ctx;
+    Prepare(ctx, token);
+    return (stub->*method)(&ctx, req, resp);
+  };
+  const absl::CivilMonth this_month(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+
+  // The county's line (6,000 yuan), guarantees met, one able member out of work.
+  v1::PublishPolicyRequest publish;
+  publish.set_request_id("s-policy");
+  auto* policy = publish.mutable_policy();
+  policy->set_version("shufu-scenario");
+  policy->set_owner_division_code("653121000000");
+  policy->set_year(static_cast<int>(this_month.year()));
+  policy->set_effective_from(absl::StrCat(this_month.year(), "-01-01"));
+  policy->set_monitoring_line_fen(600000);
+  v1::MonitoringPolicy published;
+  ASSERT_TRUE(unary(households_.get(), &v1::MonitoringService::Stub::PublishPolicy, publish,
+                    &published, kCounty)
+                  .ok());
+  v1::SetGuaranteesRequest guarantees;
+  guarantees.set_request_id("s-guarantees");
+  guarantees.set_household_id(household_id_);
+  auto* met = guarantees.mutable_guarantees();
+  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
+  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
+  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
+  v1::Guarantees g;
+  ASSERT_TRUE(
+      unary(households_.get(), &v1::MonitoringService::Stub::SetGuarantees, guarantees, &g, kCounty)
+          .ok());
+
+  // Eighteen months of 1,600 yuan a month for 4 members: 4,800 yuan a head
+  // a year, below the line.
+  int n = 0;
+  for (int back = 18; back >= 1; --back) {
+    v1::RecordIncomeRequest income;
+    income.set_request_id("s-income-" + std::to_string(n++));
+    auto* r = income.mutable_record();
+    r->set_household_id(household_id_);
+    r->set_kind(v1::INCOME_KIND_WAGE);
+    r->set_source(v1::RECORD_SOURCE_SURVEY);
+    r->set_month(absl::FormatCivilTime(this_month - back));
+    r->set_amount_fen(160000);
+    v1::IncomeRecord out;
+    ASSERT_TRUE(
+        unary(households_.get(), &v1::MonitoringService::Stub::RecordIncome, income, &out, kCounty)
+            .ok());
+  }
+  v1::AssessHouseholdRequest assess;
+  assess.set_household_id(household_id_);
+  v1::Assessment assessment;
+  ASSERT_TRUE(unary(households_.get(), &v1::MonitoringService::Stub::AssessHousehold, assess,
+                    &assessment, kCounty)
+                  .ok());
+  ASSERT_EQ(assessment.colour(), v1::COLOUR_RED);
+
+  // Identification (M7) with 5 days of publicity; county confirms the type and risk.
+  ASSERT_NO_FATAL_FAILURE(ToVillageAssessed());
+  Must(&Stub::StartPublicity, Step("s-pub", "村委会公示栏张贴"), kVillageCadre);
+  clock_.Advance(absl::Hours(24 * 5));
+  Must(&Stub::EndPublicity, Step("s-pub-end", "公示5天无异议"), kVillageCadre);
+  TransitionRequest township = Step("s-township", "乡镇审核同意");
+  township.set_decision(v1::DECISION_APPROVE);
+  Must(&Stub::TownshipReview, township, kTownship);
+  TransitionRequest county = Step("s-county", "县级审定: 边缘易致贫户, 因务工就业不稳");
+  county.set_decision(v1::DECISION_APPROVE);
+  county.set_object_type(v1::MONITORING_OBJECT_TYPE_MARGINAL_AT_RISK);
+  county.add_risk_types(v1::RISK_TYPE_UNSTABLE_EMPLOYMENT);
+  MonitoringObject obj = Must(&Stub::CountyConfirm, county, kCounty);
+  ASSERT_EQ(obj.object_type(), v1::MONITORING_OBJECT_TYPE_MARGINAL_AT_RISK);
+
+  // 一户一策: an employment measure.
+  v1::AddAssistanceMeasureRequest measure;
+  measure.set_request_id("s-measure");
+  measure.mutable_measure()->set_household_id(household_id_);
+  measure.mutable_measure()->set_kind(v1::MEASURE_KIND_EMPLOYMENT);
+  measure.mutable_measure()->set_description("转移就业: 县内帮扶车间岗位");
+  measure.mutable_measure()->set_linked_record_id("placement-1");
+  v1::AssistanceMeasure added;
+  ASSERT_TRUE(unary(objects_.get(), &Stub::AddAssistanceMeasure, measure, &added, kCounty).ok());
+  v1::GetMonitoringObjectRequest get;
+  get.set_household_id(household_id_);
+  ASSERT_TRUE(unary(objects_.get(), &Stub::GetMonitoringObject, get, &obj, kCounty).ok());
+  EXPECT_EQ(obj.state(), v1::MONITORING_OBJECT_STATE_ASSISTED);
+
+  // Wages arrive from the employment service as events.
+  {
+    pqxx::connection conn(db_);
+    ASSERT_TRUE(
+        migrations::Apply(conn, "employment", "common", migrations::CommonMigrations()).ok());
+  }
+  pg::Pool employment({.conninfo = db_, .size = 1, .search_path = "employment"});
+  auto& stack = zx::testing::Stack::Get();
+  events::Relay relay({.pg_conninfo = db_,
+                       .schema = "employment",
+                       .stream_key = "zx:it-lifecycle:events:employment",
+                       .redis_host = stack.redis_host(),
+                       .redis_port = stack.redis_port()},
+                      nullptr);
+  int wage_events = 0;
+  auto pay = [&](int first_back, int last_back, int64_t fen) {
+    ASSERT_TRUE(pg::WithTransaction(employment, [&](pqxx::transaction_base& tx) {
+                  for (int back = first_back; back >= last_back; --back) {
+                    zx::employment::v1::WagePaid wage;
+                    wage.set_placement_id("placement-1");
+                    wage.set_household_id(household_id_);
+                    wage.set_month(absl::FormatCivilTime(this_month - back));
+                    wage.set_amount_fen(fen);
+                    auto id = events::Append(tx, "test",
+                                             {.type = "employment.wage_paid",
+                                              .division_code = kVillage,
+                                              .aggregate_id = "placement-1",
+                                              .payload = &wage});
+                    if (!id.ok()) return id.status();
+                    ++wage_events;
+                  }
+                  return absl::OkStatus();
+                }).ok());
+    while (*relay.PublishBatch() > 0) {
+    }
+    for (int i = 0; i < 100 && Count("SELECT count(*) FROM monitoring.income_records "
+                                     "WHERE source = 3") < wage_events;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(Count("SELECT count(*) FROM monitoring.income_records WHERE source = 3"),
+              wage_events);
+  };
+  // Two months of good wages: above 1.5x the line over the window...
+  ASSERT_NO_FATAL_FAILURE(pay(2, 1, 1000000));
+  EXPECT_EQ(Count("SELECT colour FROM monitoring.household_colours"), v1::COLOUR_GREEN);
+
+  // ...but not yet stable for 6 months (M9): elimination is refused, naming it.
+  MonitoringObject refused;
+  const grpc::Status early =
+      Call(&Stub::ProposeElimination, Step("s-propose-early", "务工收入已达标"), &refused,
+           kVillageCadre);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(early.error_message().find("6"), std::string::npos) << early.error_message();
+  std::cout << "elimination refused: " << early.error_message() << "\n";
+
+  // Back wages for the earlier months (两不拖欠) make the income stable.
+  ASSERT_NO_FATAL_FAILURE(pay(18, 3, 100000));
+  clock_.Advance(absl::Hours(24));
+  Must(&Stub::ProposeElimination, Step("s-propose", "收入稳定超过监测线"), kVillageCadre);
+  clock_.Advance(absl::Hours(24));
+  Must(&Stub::VillageAssess, Step("s-e-village", "村民代表会议评议同意消除"), kVillageCadre);
+  Must(&Stub::StartPublicity, Step("s-e-pub", "风险消除公示"), kVillageCadre);
+  clock_.Advance(absl::Hours(24 * 5));
+  Must(&Stub::EndPublicity, Step("s-e-pub-end", "公示5天无异议"), kVillageCadre);
+  TransitionRequest e_township = Step("s-e-township", "乡镇审核同意消除");
+  e_township.set_decision(v1::DECISION_APPROVE);
+  Must(&Stub::TownshipReview, e_township, kTownship);
+  TransitionRequest e_county = Step("s-e-county", "县级确认风险消除");
+  e_county.set_decision(v1::DECISION_APPROVE);
+  obj = Must(&Stub::ConfirmElimination, e_county, kCounty);
+  EXPECT_EQ(obj.state(), v1::MONITORING_OBJECT_STATE_RISK_ELIMINATED);
+
+  // The history: every step, with actor and reason, nothing deleted.
+  const auto history = History();
+  ASSERT_EQ(history.steps_size(), 14);
+  for (const auto& step : history.steps()) {
+    EXPECT_FALSE(step.actor().user_id().empty());
+    EXPECT_FALSE(step.reason().empty());
+  }
+  EXPECT_EQ(history.steps(7).action(), v1::LIFECYCLE_ACTION_ADD_PLAN);
+  EXPECT_EQ(history.steps(13).action(), v1::LIFECYCLE_ACTION_CONFIRM_ELIMINATION);
+  EXPECT_EQ(history.steps(13).actor().role(), "county_official");
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox "
+                  "WHERE event_type = 'monitoring.risk_eliminated'"),
+            1);
 }
 
 TEST_F(LifecycleTest, SkippingAStepIsRefusedNamingTheMissingStep) {

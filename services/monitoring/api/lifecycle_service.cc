@@ -505,6 +505,74 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::Transition(grpc::CallbackServerC
   });
 }
 
+grpc::ServerUnaryReactor* LifecycleServiceImpl::AddAssistanceMeasure(
+    grpc::CallbackServerContext* ctx, const v1::AddAssistanceMeasureRequest* request,
+    v1::AssistanceMeasure* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    const v1::AssistanceMeasure& m = request->measure();
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    if (!m.measure_id().empty()) v.Add("measure.measure_id", "is assigned by the server");
+    if (!m.object_id().empty()) v.Add("measure.object_id", "is the household's open object");
+    CheckHouseholdId(v, m.household_id());
+    if (!v1::MeasureKind_IsValid(m.kind()) || m.kind() == v1::MEASURE_KIND_UNSPECIFIED) {
+      v.Add("measure.kind",
+            "must be one of INDUSTRY, EMPLOYMENT, PUBLIC_WELFARE_POST, MEDICAL, "
+            "EDUCATION, SOCIAL_SECURITY_FLOOR, INSURANCE, CREDIT, OTHER");
+    }
+    CheckText(v, "measure.description", m.description(), "what the measure does");
+    if (m.linked_record_id().size() > 100) {
+      v.Add("measure.linked_record_id", "must be at most 100 characters");
+    }
+    if (m.has_added()) v.Add("measure.added", "is set by the server");
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household = AuthorizedHousehold(tx, call, "monitoring.object.advance", m.household_id());
+      if (!household.ok()) return household.status();
+      auto village = VillageOf(*household);
+      if (!village.ok()) return village.status();
+      return idempotency::Run(
+          tx, "monitoring.AddAssistanceMeasure", request->request_id(), *request, *response,
+          [&]() -> absl::Status {
+            auto open = LockOpenObject(tx, m.household_id());
+            if (!open.ok()) return open.status();
+            if (!open->has_value()) {
+              return absl::FailedPreconditionError(absl::StrCat(
+                  "household ", m.household_id(),
+                  " has no monitoring object; measures follow county confirmation (县级审定)"));
+            }
+            StoredObject& stored = **open;
+            const absl::Time now = Now();
+            auto policy = EffectivePolicy(tx, *village, now);
+            if (!policy.ok()) return policy.status();
+            const lc::LifecycleLimits limits = LimitsFromPolicy(*policy);
+            *response = m;
+            response->set_measure_id(NewId("am"));
+            response->set_object_id(stored.object_id);
+            *response->mutable_added() = StampOf(call.principal, now);
+            const lc::Action action{.kind = lc::ActionKind::kAddPlan,
+                                    .actor = lc::ActorOf(call.principal),
+                                    .at = now,
+                                    .reason = m.description(),
+                                    .plan_id = response->measure_id()};
+            auto next = lc::Apply(stored.object, action, limits);
+            if (!next.ok()) return next.status();
+            const std::size_t previous_steps = stored.object.history.size();
+            stored.object = *std::move(next);
+            const auto deadlines = lc::DueDeadlines(stored.object, now, limits);
+            SaveObject(tx, stored, previous_steps, NextDue(deadlines), request->request_id(), now);
+            tx.exec_params(
+                "INSERT INTO assistance_measures (measure_id, household_id, object_id, kind, "
+                "description, linked_record_id, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                response->measure_id(), m.household_id(), stored.object_id,
+                static_cast<int>(m.kind()), m.description(), m.linked_record_id(),
+                call.principal.ToString());
+            return absl::OkStatus();
+          });
+    });
+  });
+}
+
 #define ZX_LIFECYCLE_TRANSITION(Rpc, Kind)                                                  \
   grpc::ServerUnaryReactor* LifecycleServiceImpl::Rpc(grpc::CallbackServerContext* ctx,     \
                                                       const v1::TransitionRequest* request, \

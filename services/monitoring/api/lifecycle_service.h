@@ -52,6 +52,9 @@ class LifecycleServiceImpl final : public v1::MonitoringObjectService::CallbackS
   grpc::ServerUnaryReactor* GetHouseholdHistory(grpc::CallbackServerContext* ctx,
                                                 const v1::GetHouseholdHistoryRequest* request,
                                                 v1::GetHouseholdHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* AddAssistanceMeasure(grpc::CallbackServerContext* ctx,
+                                                 const v1::AddAssistanceMeasureRequest* request,
+                                                 v1::AssistanceMeasure* response) override;
 
  private:
   // The one implementation behind every transition RPC.
