@@ -451,6 +451,84 @@ TEST_F(LifecycleTest, ScenarioFromFallingIncomeToEliminatedRisk) {
             1);
 }
 
+// RULES M9: a household under 兜底 with nobody able to work stays monitored,
+// whatever its income.
+TEST_F(LifecycleTest, FloorHouseholdWithoutLabourIsNeverEliminated) {
+  clock_.Set(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
+  const absl::CivilMonth this_month(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+  auto unary = [&](auto* stub, auto method, const auto& req, auto* resp, const char* token) {
+    grpc::ClientContext ctx;
+    Prepare(ctx, token);
+    return (stub->*method)(&ctx, req, resp);
+  };
+  v1::PublishPolicyRequest publish;
+  publish.set_request_id("f-policy");
+  auto* policy = publish.mutable_policy();
+  policy->set_version("shufu-floor");
+  policy->set_owner_division_code("653121000000");
+  policy->set_year(static_cast<int>(this_month.year()));
+  policy->set_effective_from(absl::StrCat(this_month.year(), "-01-01"));
+  policy->set_monitoring_line_fen(600000);
+  v1::MonitoringPolicy published;
+  ASSERT_TRUE(unary(households_.get(), &v1::MonitoringService::Stub::PublishPolicy, publish,
+                    &published, kCounty)
+                  .ok());
+  v1::SetGuaranteesRequest guarantees;
+  guarantees.set_request_id("f-guarantees");
+  guarantees.set_household_id(household_id_);
+  auto* met = guarantees.mutable_guarantees();
+  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
+  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
+  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
+  v1::Guarantees g;
+  ASSERT_TRUE(
+      unary(households_.get(), &v1::MonitoringService::Stub::SetGuarantees, guarantees, &g, kCounty)
+          .ok());
+  // Ample transfer income for 18 months (pensions, 低保): well above the line.
+  for (int back = 18; back >= 1; --back) {
+    v1::RecordIncomeRequest income;
+    income.set_request_id("f-income-" + std::to_string(back));
+    auto* r = income.mutable_record();
+    r->set_household_id(household_id_);
+    r->set_kind(v1::INCOME_KIND_TRANSFER);
+    r->set_source(v1::RECORD_SOURCE_DEPARTMENT);
+    r->set_month(absl::FormatCivilTime(this_month - back));
+    r->set_amount_fen(500000);
+    v1::IncomeRecord out;
+    ASSERT_TRUE(
+        unary(households_.get(), &v1::MonitoringService::Stub::RecordIncome, income, &out, kCounty)
+            .ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(ToVillageAssessed());
+  Must(&Stub::StartPublicity, Step("f-pub", "公示"), kVillageCadre);
+  clock_.Advance(absl::Hours(24 * 5));
+  Must(&Stub::EndPublicity, Step("f-pub-end", "公示5天无异议"), kVillageCadre);
+  TransitionRequest township = Step("f-township", "乡镇审核同意");
+  township.set_decision(v1::DECISION_APPROVE);
+  Must(&Stub::TownshipReview, township, kTownship);
+  TransitionRequest county = Step("f-county", "县级审定: 缺劳动力");
+  county.set_decision(v1::DECISION_APPROVE);
+  county.set_object_type(v1::MONITORING_OBJECT_TYPE_SUDDEN_HARDSHIP);
+  county.add_risk_types(v1::RISK_TYPE_LACK_OF_LABOUR);
+  Must(&Stub::CountyConfirm, county, kCounty);
+  v1::AddAssistanceMeasureRequest measure;
+  measure.set_request_id("f-measure");
+  measure.mutable_measure()->set_household_id(household_id_);
+  measure.mutable_measure()->set_kind(v1::MEASURE_KIND_SOCIAL_SECURITY_FLOOR);
+  measure.mutable_measure()->set_description("纳入农村低保");
+  v1::AssistanceMeasure added;
+  ASSERT_TRUE(unary(objects_.get(), &Stub::AddAssistanceMeasure, measure, &added, kCounty).ok());
+
+  // Nobody in the household is able to work (no registered able person).
+  MonitoringObject refused;
+  const grpc::Status s =
+      Call(&Stub::ProposeElimination, Step("f-propose", "收入达标"), &refused, kVillageCadre);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(s.error_message().find("兜底"), std::string::npos) << s.error_message();
+}
+
 TEST_F(LifecycleTest, SkippingAStepIsRefusedNamingTheMissingStep) {
   v1::Clue clue;
   ASSERT_TRUE(Raise("clue-1", &clue).ok());

@@ -14,6 +14,7 @@
 #include "services/monitoring/domain/risk.h"
 #include "services/monitoring/store/household_store.h"
 #include "services/monitoring/store/record_store.h"
+#include "zx/monitoring/v1/lifecycle.pb.h"
 
 namespace zx::monitoring {
 namespace {
@@ -239,6 +240,13 @@ absl::Status EliminationCheck(pqxx::transaction_base& tx, const v1::Household& h
   auto current = CurrentRiskInputs(tx, household, today, &ignored);
   if (!current.ok()) return current.status();
   inputs.current = *current;
+  // 兜底: a social-security-floor measure (低保/特困) in the household's plan.
+  inputs.current.social_assistance_floor =
+      tx.exec_params1(
+            "SELECT EXISTS (SELECT 1 FROM assistance_measures "
+            "WHERE household_id = $1 AND kind = $2)",
+            household.household_id(), static_cast<int>(v1::MEASURE_KIND_SOCIAL_SECURITY_FLOOR))[0]
+          .as<bool>();
   // M9: each of the last `stable_months_required` complete months, judged by
   // its own 12-month window.
   const absl::CivilMonth last = inputs.proposal_month - 1;
