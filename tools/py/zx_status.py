@@ -97,6 +97,8 @@ def main():
             print("  ".join(pad(c, w) for c, w in zip(line, widths)).rstrip())
         if scrape is None:
             print(f"\nPrometheus {args.prometheus_url}: not reachable")
+        elif not scrape:
+            print(f"\nPrometheus {args.prometheus_url}: no scrape targets yet (just started?)")
         else:
             up = sum(1 for t in scrape if t["health"] == "up")
             print(f"\nPrometheus {args.prometheus_url}: {up}/{len(scrape)} scrape targets up")
