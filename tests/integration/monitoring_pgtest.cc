@@ -368,6 +368,10 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
   EXPECT_EQ(assessment.factors(0).kind(), "income_below_line");
   EXPECT_EQ(assessment.factors(0).threshold(), 600000);
 
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues WHERE way = 5"), 1)
+      << "turning red raised a platform-analysis clue (RULES M6)";
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.monitoring_objects"), 1);
+
   v1::ExplainAssessmentRequest explain;
   explain.set_household_id(household.household_id());
   v1::Explanation zh;
@@ -387,6 +391,7 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
   EXPECT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
   EXPECT_EQ(assessment.per_capita_net_income_fen(), 1050000);
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 1) << "green raises nothing";
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox "
                   "WHERE event_type = 'monitoring.household_color_changed'"),
             2)

@@ -7,6 +7,7 @@
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
 #include "common/time/time.h"
+#include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/domain/income.h"
@@ -211,6 +212,19 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
   *a.mutable_explanation_en() = ToProto(Explain(*assessed, Language::kEn), assessed->colour);
 
   const v1::Colour previous_colour = SaveAssessment(tx, a);
+  // 监测平台分析 (RULES M6): turning RED or ORANGE raises a clue by itself.
+  auto alarming = [](v1::Colour c) { return c == v1::COLOUR_RED || c == v1::COLOUR_ORANGE; };
+  if (alarming(a.colour()) && !alarming(previous_colour)) {
+    zx::common::v1::AuditStamp platform;
+    platform.set_user_id("monitoring-platform");
+    platform.set_role("system");
+    platform.set_division_code(rt.division.str());
+    *platform.mutable_at() = a.assessed_at();
+    auto clue = RecordClue(tx, rt, village, household.household_id(),
+                           v1::CLUE_WAY_PLATFORM_ANALYSIS, a.explanation_zh().summary(),
+                           time::FromProto(a.assessed_at()), platform, causation_id);
+    if (!clue.ok()) return clue.status();
+  }
   if (previous_colour != a.colour()) {
     v1::HouseholdColorChanged changed;
     changed.set_household_id(a.household_id());

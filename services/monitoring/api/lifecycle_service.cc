@@ -350,6 +350,63 @@ lc::LifecycleLimits LimitsFromPolicy(const MonitoringPolicy& p) {
 
 void SetLifecycleClockForTesting(time::Clock* clock) { g_clock.store(clock); }
 
+absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                    const division::Code& village, const std::string& household_id,
+                                    v1::ClueWay way, const std::string& description,
+                                    absl::Time found_at,
+                                    const zx::common::v1::AuditStamp& raised_by,
+                                    const std::string& request_id) {
+  const absl::Time now = Now();
+  auto open = LockOpenObject(tx, household_id);
+  if (!open.ok()) return open.status();
+  bool duplicate = open->has_value();
+  if (!duplicate) {
+    auto fresh = lc::NewClue(household_id, village, found_at);
+    if (!fresh.ok()) return fresh.status();
+    StoredObject created{.object_id = NewId("mo"), .object = *std::move(fresh)};
+    auto policy = EffectivePolicy(tx, village, now);
+    if (!policy.ok()) return policy.status();
+    const auto deadlines = lc::DueDeadlines(created.object, now, LimitsFromPolicy(*policy));
+    if (InsertObjectIfNoneOpen(tx, created, NextDue(deadlines), request_id, now)) {
+      *open = std::move(created);
+    } else {
+      // A concurrent clue opened the object first: record against it.
+      duplicate = true;
+      open = LockOpenObject(tx, household_id);
+      if (!open.ok()) return open.status();
+      if (!open->has_value()) {
+        return absl::AbortedError("concurrent change of the monitoring object; retry");
+      }
+    }
+  }
+  const StoredObject& object = **open;
+
+  v1::Clue clue;
+  clue.set_clue_id(NewId("cl"));
+  clue.set_household_id(household_id);
+  clue.set_object_id(object.object_id);
+  clue.set_way(way);
+  clue.set_description(description);
+  *clue.mutable_found_at() = time::ToProto(found_at);
+  *clue.mutable_raised_at() = time::ToProto(now);
+  *clue.mutable_raised_by() = raised_by;
+  clue.set_object_state(ToProto(object.object.state));
+  clue.set_duplicate(duplicate);
+  InsertClue(tx, clue, request_id);
+
+  v1::ClueRaised payload;
+  *payload.mutable_clue() = clue;
+  payload.set_village_code(village.str());
+  auto event = events::Append(tx, rt.config.instance,
+                              {.type = "monitoring.clue_raised",
+                               .division_code = village.str(),
+                               .aggregate_id = household_id,
+                               .payload = &payload,
+                               .causation_id = request_id});
+  if (!event.ok()) return event.status();
+  return clue;
+}
+
 std::unique_ptr<grpc::Service> MakeLifecycleService(server::Runtime& runtime) {
   return std::make_unique<LifecycleServiceImpl>(runtime);
 }
@@ -390,56 +447,11 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::RaiseClue(grpc::CallbackServerCo
             const absl::Time found_at = request->has_found_at()
                                             ? TruncateToMicros(time::FromProto(request->found_at()))
                                             : now;
-            auto open = LockOpenObject(tx, request->household_id());
-            if (!open.ok()) return open.status();
-            bool duplicate = open->has_value();
-            if (!duplicate) {
-              auto fresh = lc::NewClue(request->household_id(), *village, found_at);
-              if (!fresh.ok()) return fresh.status();
-              StoredObject created{.object_id = NewId("mo"), .object = *std::move(fresh)};
-              auto policy = EffectivePolicy(tx, *village, now);
-              if (!policy.ok()) return policy.status();
-              const auto deadlines =
-                  lc::DueDeadlines(created.object, now, LimitsFromPolicy(*policy));
-              if (InsertObjectIfNoneOpen(tx, created, NextDue(deadlines), request->request_id(),
-                                         now)) {
-                *open = std::move(created);
-              } else {
-                // A concurrent clue opened the object first: record against it.
-                duplicate = true;
-                open = LockOpenObject(tx, request->household_id());
-                if (!open.ok()) return open.status();
-                if (!open->has_value()) {
-                  return absl::AbortedError("concurrent change of the monitoring object; retry");
-                }
-              }
-            }
-            const StoredObject& object = **open;
-
-            v1::Clue clue;
-            clue.set_clue_id(NewId("cl"));
-            clue.set_household_id(request->household_id());
-            clue.set_object_id(object.object_id);
-            clue.set_way(request->way());
-            clue.set_description(request->description());
-            *clue.mutable_found_at() = time::ToProto(found_at);
-            *clue.mutable_raised_at() = time::ToProto(now);
-            *clue.mutable_raised_by() = StampOf(call.principal, now);
-            clue.set_object_state(ToProto(object.object.state));
-            clue.set_duplicate(duplicate);
-            InsertClue(tx, clue, request->request_id());
-
-            v1::ClueRaised payload;
-            *payload.mutable_clue() = clue;
-            payload.set_village_code(village->str());
-            auto event = events::Append(tx, rt_.config.instance,
-                                        {.type = "monitoring.clue_raised",
-                                         .division_code = village->str(),
-                                         .aggregate_id = request->household_id(),
-                                         .payload = &payload,
-                                         .causation_id = request->request_id()});
-            if (!event.ok()) return event.status();
-            *response = std::move(clue);
+            auto clue = RecordClue(tx, rt_, *village, request->household_id(), request->way(),
+                                   request->description(), found_at, StampOf(call.principal, now),
+                                   request->request_id());
+            if (!clue.ok()) return clue.status();
+            *response = *std::move(clue);
             return absl::OkStatus();
           });
     });

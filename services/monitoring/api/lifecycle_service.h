@@ -65,6 +65,18 @@ class LifecycleServiceImpl final : public v1::MonitoringObjectService::CallbackS
   server::Runtime& rt_;
 };
 
+// Records a clue for the household: a new monitoring object in state clue, or
+// — when one is open — a duplicate recorded against it (RULES M6: clues are
+// de-duplicated per household). Emits monitoring.clue_raised. Inside the
+// caller's transaction; used by RaiseClue and by the assessment (a RED or
+// ORANGE colour raises a clue by itself).
+absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                    const division::Code& village, const std::string& household_id,
+                                    v1::ClueWay way, const std::string& description,
+                                    absl::Time found_at,
+                                    const zx::common::v1::AuditStamp& raised_by,
+                                    const std::string& request_id);
+
 // The lifecycle service for MonitoringSpec().
 std::unique_ptr<grpc::Service> MakeLifecycleService(server::Runtime& runtime);
 
