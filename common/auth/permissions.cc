@@ -21,6 +21,8 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.assessment.run", Access::kWrite},
       {"monitoring.assessment.explain", Access::kRead},
       {"monitoring.clue.raise", Access::kWrite},
+      {"monitoring.reassess.run", Access::kWrite},
+      {"monitoring.reassess.get", Access::kRead},
       {"monitoring.object.get", Access::kRead},
       {"monitoring.object.advance", Access::kWrite},
       {"monitoring.history.get", Access::kRead},

@@ -261,6 +261,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   }
   server->relay_->Start();
   for (auto& consumer : runtime.consumers) consumer->Start();
+  for (auto& task : runtime.background_tasks) {
+    server->background_threads_.emplace_back(
+        [task, stop = &server->stop_background_] { task(*stop); });
+  }
 
   auto* health = server->grpc_server_->GetHealthCheckService();
   health->SetServingStatus("", true);
@@ -281,6 +285,8 @@ void Server::Shutdown(absl::Duration grace) {
   // Stop accepting; in-flight calls get until the deadline, then are cancelled.
   grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   runtime_->workers->Drain();
+  stop_background_ = true;
+  for (auto& t : background_threads_) t.join();
   for (auto& consumer : runtime_->consumers) consumer->Stop();
   relay_->Stop(absl::Seconds(5));  // flush what committed before we stopped
   logging::Info("stopped");

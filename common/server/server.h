@@ -9,10 +9,12 @@
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,6 +45,11 @@ struct Runtime {
   std::unique_ptr<WorkerPool> workers;
   std::optional<auth::TokenVerifier> token_verifier;
   std::optional<personal_data::Vault> vault;
+
+  // Long-running work of the service (job workers, schedulers): started
+  // after the server, asked to stop (the flag) and joined on shutdown.
+  using BackgroundTask = std::function<void(const std::atomic<bool>& stop)>;
+  std::vector<BackgroundTask> background_tasks;
 
   // Consumes another service's stream (group = this service).
   void AddConsumer(std::string_view source_service, events::Handler handler);
@@ -105,6 +112,8 @@ class Server {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<events::Relay> relay_;
+  std::atomic<bool> stop_background_{false};
+  std::vector<std::thread> background_threads_;
   int grpc_port_ = 0;
   int metrics_port_ = 0;
   bool shut_down_ = false;

@@ -406,6 +406,12 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::PublishPolicy(
                   "policy version ", policy->version, " of ", policy->owner.str(),
                   " is already published; policies are never edited, publish a new version"));
             }
+            // Every household the policy governs here is re-assessed (M11).
+            const division::Code scope =
+                rt_.division.IsAncestorOrSelfOf(policy->owner) ? policy->owner : rt_.division;
+            auto job = CreateReassessmentJob(
+                tx, scope, absl::StrCat("policy ", policy->owner.str(), "/", policy->version));
+            if (!job.ok()) return job.status();
             auto event = events::Append(tx, rt_.config.instance,
                                         {.type = "monitoring.policy_published",
                                          .division_code = policy->owner.str(),

@@ -234,6 +234,8 @@ server::ServiceSpec MonitoringSpec() {
                          return HandleEmploymentEvent(tx, rt, event);
                        });
         services.push_back(MakeLifecycleService(rt));
+        rt.background_tasks.push_back(
+            [&rt](const std::atomic<bool>& stop) { RunReassessmentWorker(rt, stop); });
         return services;
       }};
 }

@@ -51,6 +51,14 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
                                               const v1::ExplainAssessmentRequest* request,
                                               v1::Explanation* response) override;
 
+  // Bulk re-assessment: api/reassessment.cc.
+  grpc::ServerUnaryReactor* ReassessAll(grpc::CallbackServerContext* ctx,
+                                        const v1::ReassessAllRequest* request,
+                                        v1::ReassessmentJob* response) override;
+  grpc::ServerUnaryReactor* GetReassessmentJob(grpc::CallbackServerContext* ctx,
+                                               const v1::GetReassessmentJobRequest* request,
+                                               v1::ReassessmentJob* response) override;
+
  private:
   server::Runtime& rt_;
 };
@@ -81,6 +89,13 @@ absl::StatusOr<MonitoringPolicy> ResolvePublishedPolicy(pqxx::transaction_base& 
 // reason elimination is refused.
 absl::Status EliminationCheck(pqxx::transaction_base& tx, const v1::Household& household,
                               absl::CivilDay today);
+
+// Queues a re-assessment of every household in `division` (inside the
+// caller's transaction); the background worker below carries it out.
+absl::StatusOr<v1::ReassessmentJob> CreateReassessmentJob(pqxx::transaction_base& tx,
+                                                          const division::Code& division,
+                                                          const std::string& cause);
+void RunReassessmentWorker(server::Runtime& rt, const std::atomic<bool>& stop);
 
 // Handles an event of the employment stream (wages booked as income).
 absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,

@@ -1,0 +1,171 @@
+// Bulk re-assessment: a job per request (or per published policy), worked
+// through in batches by a background worker with a cursor, so it resumes
+// after a restart and replicas share the work (SKIP LOCKED on the job row).
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/idempotency/idempotency.h"
+#include "common/logging/logging.h"
+#include "common/time/time.h"
+#include "services/monitoring/api/monitoring_service.h"
+#include "services/monitoring/domain/household.h"
+#include "services/monitoring/store/household_store.h"
+
+namespace zx::monitoring {
+namespace {
+
+constexpr int kBatch = 200;
+
+v1::ReassessmentJob JobFromRow(const pqxx::row& row) {
+  v1::ReassessmentJob job;
+  job.set_job_id(row[0].as<std::string>());
+  job.set_division_code(row[1].as<std::string>());
+  job.set_state(static_cast<v1::JobState>(row[2].as<int>()));
+  job.set_households_total(row[3].as<int64_t>());
+  job.set_households_done(row[4].as<int64_t>());
+  job.set_cause(row[5].as<std::string>());
+  job.set_error(row[6].as<std::string>());
+  *job.mutable_created_at() = time::ToProto(absl::FromUnixMicros(row[7].as<int64_t>()));
+  if (!row[8].is_null()) {
+    *job.mutable_finished_at() = time::ToProto(absl::FromUnixMicros(row[8].as<int64_t>()));
+  }
+  return job;
+}
+
+constexpr char kJobColumns[] =
+    "job_id, division_code, state, households_total, households_done, cause, error, "
+    "(EXTRACT(EPOCH FROM created_at) * 1000000)::bigint, "
+    "(EXTRACT(EPOCH FROM finished_at) * 1000000)::bigint";
+
+// One batch of the oldest running job; false when there was nothing to do.
+bool WorkOneBatch(server::Runtime& rt) {
+  bool worked = false;
+  const absl::Status status = pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
+    auto jobs = tx.exec_params(
+        "SELECT job_id, village_prefix, cursor_household FROM reassessment_jobs "
+        "WHERE state = $1 ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+        static_cast<int>(v1::JOB_STATE_RUNNING));
+    if (jobs.empty()) return absl::OkStatus();
+    worked = true;
+    const std::string job_id = jobs[0][0].as<std::string>();
+    const std::string prefix = jobs[0][1].as<std::string>();
+    auto households = tx.exec_params(
+        "SELECT household_id FROM households WHERE household_id > $1 "
+        "AND village_code LIKE $2 || '%' ORDER BY household_id LIMIT $3",
+        jobs[0][2].as<std::string>(), prefix, kBatch);
+    std::string last;
+    for (const auto& row : households) {
+      last = row[0].as<std::string>();
+      auto household = FindHousehold(tx, last);
+      if (!household) continue;
+      auto assessed = AssessAndStore(tx, rt, *household, job_id);
+      if (!assessed.ok()) {
+        // The batch rolls back; the job records why it stopped.
+        return assessed.status();
+      }
+    }
+    const bool finished = static_cast<int>(households.size()) < kBatch;
+    tx.exec_params(
+        "UPDATE reassessment_jobs SET households_done = households_done + $2, "
+        "cursor_household = CASE WHEN $3 = '' THEN cursor_household ELSE $3 END, "
+        "state = $4, finished_at = CASE WHEN $5 THEN now() END WHERE job_id = $1",
+        job_id, static_cast<int64_t>(households.size()), last,
+        static_cast<int>(finished ? v1::JOB_STATE_DONE : v1::JOB_STATE_RUNNING), finished);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    logging::Error("reassessment_failed", {{"error", status.ToString()}});
+    // Mark the oldest running job failed so the worker does not spin on it.
+    (void)pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
+      tx.exec_params(
+          "UPDATE reassessment_jobs SET state = $1, error = $2, finished_at = now() "
+          "WHERE job_id = (SELECT job_id FROM reassessment_jobs WHERE state = $3 "
+          "ORDER BY created_at LIMIT 1)",
+          static_cast<int>(v1::JOB_STATE_FAILED), std::string(status.message()),
+          static_cast<int>(v1::JOB_STATE_RUNNING));
+      return absl::OkStatus();
+    });
+  }
+  return worked;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ReassessmentJob> CreateReassessmentJob(pqxx::transaction_base& tx,
+                                                          const division::Code& division,
+                                                          const std::string& cause) {
+  const std::string prefix = VillagePrefix(division);
+  const int64_t total =
+      tx.exec_params1("SELECT count(*) FROM households WHERE village_code LIKE $1 || '%'",
+                      prefix)[0]
+          .as<int64_t>();
+  auto row = tx.exec_params1(
+      absl::StrCat("INSERT INTO reassessment_jobs (job_id, division_code, village_prefix, state, "
+                   "households_total, cause) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+                   kJobColumns),
+      NewId("rj"), division.str(), prefix, static_cast<int>(v1::JOB_STATE_RUNNING), total, cause);
+  return JobFromRow(row);
+}
+
+void RunReassessmentWorker(server::Runtime& rt, const std::atomic<bool>& stop) {
+  while (!stop) {
+    // Drain what is queued, then look again every second.
+    if (!WorkOneBatch(rt)) {
+      for (int i = 0; i < 10 && !stop; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::ReassessAll(grpc::CallbackServerContext* ctx,
+                                                             const v1::ReassessAllRequest* request,
+                                                             v1::ReassessmentJob* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    auto division = division::Code::Parse(request->division_code());
+    v.Check("division_code", division.status());
+    if (division.ok() && !rt_.division.IsAncestorOrSelfOf(*division)) {
+      v.Add("division_code",
+            absl::StrCat("is not kept by this instance (", rt_.division.str(), ")"));
+    }
+    if (!v.ok()) return v.ToStatus();
+    if (auto a = call.Authorize("monitoring.reassess.run", *division); !a.ok()) return a;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      return idempotency::Run(tx, "monitoring.ReassessAll", request->request_id(), *request,
+                              *response, [&]() -> absl::Status {
+                                auto job = CreateReassessmentJob(
+                                    tx, *division,
+                                    absl::StrCat("requested by ", call.principal.ToString()));
+                                if (!job.ok()) return job.status();
+                                *response = *std::move(job);
+                                return absl::OkStatus();
+                              });
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::GetReassessmentJob(
+    grpc::CallbackServerContext* ctx, const v1::GetReassessmentJobRequest* request,
+    v1::ReassessmentJob* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    if (request->job_id().empty() || request->job_id().size() > 64) {
+      return errors::InvalidField("job_id", "must be a job id returned by ReassessAll");
+    }
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto rows = tx.exec_params(
+          absl::StrCat("SELECT ", kJobColumns, " FROM reassessment_jobs WHERE job_id = $1"),
+          request->job_id());
+      if (rows.empty()) return absl::NotFoundError("job " + request->job_id() + " not found");
+      v1::ReassessmentJob job = JobFromRow(rows[0]);
+      auto division = division::Code::Parse(job.division_code());
+      if (!division.ok()) return absl::InternalError("stored division code is invalid");
+      if (auto a = call.Authorize("monitoring.reassess.get", *division); !a.ok()) return a;
+      *response = std::move(job);
+      return absl::OkStatus();
+    });
+  });
+}
+
+}  // namespace zx::monitoring
