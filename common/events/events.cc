@@ -173,9 +173,8 @@ absl::Status Relay::EnsureConnected() {
   state_->listener.reset();
   state_->conn.reset();
   try {
-    state_->conn = std::make_unique<pqxx::connection>(options_.pg_conninfo);
-    pqxx::nontransaction tx(*state_->conn);
-    tx.exec(absl::StrCat("SET search_path TO ", tx.quote_name(options_.schema)));
+    state_->conn = std::make_unique<pqxx::connection>(
+        pg::WithSearchPath(options_.pg_conninfo, options_.schema));
     state_->listener =
         std::make_unique<State::Listener>(*state_->conn, "zx_outbox_" + options_.schema);
     return absl::OkStatus();
@@ -297,7 +296,9 @@ absl::StatusOr<int> Relay::PublishBatch() {
                    absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
     tx.exec_params(
         "INSERT INTO outbox_batches (last_id, first_id, stream_ms, stream_seq) "
-        "VALUES ($1, $2, $3, $4)",
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (last_id) DO UPDATE SET first_id = "
+        "LEAST(outbox_batches.first_id, EXCLUDED.first_id), stream_ms = EXCLUDED.stream_ms, "
+        "stream_seq = EXCLUDED.stream_seq, published_at = now()",
         ids.back(), ids.front(), last->ms, last->seq);
     tx.commit();
     if (state_->relayed) state_->relayed->Increment(static_cast<double>(rows.size()));

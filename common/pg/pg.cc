@@ -48,12 +48,9 @@ void Pool::PrepareAll(pqxx::connection& conn) {
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() {
   try {
-    auto conn = std::make_unique<pqxx::connection>(options_.conninfo);
-    if (!options_.search_path.empty()) {
-      pqxx::nontransaction tx(*conn);
-      tx.exec(absl::StrCat("SET search_path TO ", tx.quote_name(options_.search_path), ", public"));
-    }
-    return conn;
+    return std::make_unique<pqxx::connection>(
+        options_.search_path.empty() ? options_.conninfo
+                                     : WithSearchPath(options_.conninfo, options_.search_path));
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", e.what()));
   }
@@ -152,6 +149,15 @@ bool IsRetryable(const std::exception& e) {
   if (IsRollback(e)) return true;
   const auto state = SqlState(e);
   return state == "40001" || state == "40P01";
+}
+
+std::string WithSearchPath(const std::string& conninfo, const std::string& schema) {
+  // Schemas are service names (plain identifiers), so no quoting is needed.
+  if (conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://")) {
+    const char* sep = conninfo.find('?') == std::string::npos ? "?" : "&";
+    return absl::StrCat(conninfo, sep, "options=-csearch_path%3D", schema, "%2Cpublic");
+  }
+  return absl::StrCat(conninfo, " options='-csearch_path=", schema, ",public'");
 }
 
 bool IsPlainIdentifier(std::string_view name) {

@@ -117,6 +117,11 @@ inline absl::Status WithTransaction(Pool& pool, const TxFn& fn) {
 // connection UNAVAILABLE, anything else INTERNAL.
 absl::Status StatusFromException(const std::exception& e);
 
+// `conninfo` with the schema as the session's search_path, set by the server
+// at connect time. A plain SET would be lost when libpqxx 6 silently
+// reconnects a dropped connection at BEGIN.
+std::string WithSearchPath(const std::string& conninfo, const std::string& schema);
+
 // True for errors worth retrying the whole transaction for.
 bool IsRetryable(const std::exception& e);
 

@@ -257,7 +257,7 @@ TEST_F(MonitoringTest, PersonalDataIsSealedAtRestAndMaskedByDefault) {
   ASSERT_TRUE(add("req-p1", "11010519491231002X", &added).ok());
   EXPECT_EQ(added.id_number(), "110105********002X");
   EXPECT_EQ(added.name(), "阿*******");
-  EXPECT_EQ(added.birth_date(), "1949-12-31");
+  EXPECT_EQ(added.birth_date(), "1949") << "masked: the year only";
   EXPECT_EQ(added.sex(), v1::SEX_FEMALE);
   EXPECT_TRUE(added.personal_data_masked());
 
@@ -294,6 +294,7 @@ TEST_F(MonitoringTest, PersonalDataIsSealedAtRestAndMaskedByDefault) {
   const v1::Person clear = list("dev.653121.county_official.c", "home verification");
   EXPECT_EQ(clear.id_number(), "11010519491231002X");
   EXPECT_EQ(clear.name(), "阿依古丽·吐尔逊");
+  EXPECT_EQ(clear.birth_date(), "1949-12-31");
   EXPECT_FALSE(clear.personal_data_masked());
   EXPECT_EQ(list("dev.653121.county_official.c", "").id_number(), "110105********002X")
       << "no purpose, no clear data";
@@ -532,6 +533,42 @@ TEST_F(MonitoringTest, PublishingAPolicyReassessesEveryHouseholdInAResumableJob)
     EXPECT_EQ(stub_->ReassessAll(&ctx, again, &job).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
   }
+}
+
+TEST_F(MonitoringTest, LowerLevelPoliciesInheritAndNeverLowerTheLine) {
+  const int year = absl::CivilYear(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())).year();
+  auto publish = [&](const std::string& token, const std::string& owner, const std::string& version,
+                     const std::string& from, int64_t line, int publicity_days,
+                     v1::MonitoringPolicy* out) {
+    v1::PublishPolicyRequest req;
+    req.set_request_id("pol-" + version);
+    auto* p = req.mutable_policy();
+    p->set_version(version);
+    p->set_owner_division_code(owner);
+    p->set_year(year);
+    p->set_effective_from(absl::StrCat(year, from));
+    p->set_monitoring_line_fen(line);
+    p->set_publicity_min_days(publicity_days);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    return stub_->PublishPolicy(&ctx, req, out);
+  };
+  const std::string region = "dev.650000.region_official.r";
+  const std::string county = "dev.653121.county_official.c";
+  v1::MonitoringPolicy out;
+  ASSERT_TRUE(publish(region, "650000000000", "xj-1", "-01-01", 750000, 0, &out).ok());
+  // The county changes only the publicity period: the line stays the region's.
+  ASSERT_TRUE(publish(county, "653121000000", "shufu-1", "-01-02", 0, 7, &out).ok());
+  EXPECT_EQ(out.monitoring_line_fen(), 750000);
+  EXPECT_EQ(out.publicity_min_days(), 7);
+  // Lowering the line below the region's is refused, naming the field.
+  const grpc::Status lower = publish(county, "653121000000", "shufu-2", "-01-03", 600000, 0, &out);
+  ASSERT_EQ(lower.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(lower))[0].field,
+            "policy.monitoring_line_fen");
+  // A second version taking effect the same day cannot be ordered: refused.
+  EXPECT_EQ(publish(county, "653121000000", "shufu-3", "-01-02", 800000, 0, &out).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
 }
 
 TEST_F(MonitoringTest, BadRecordsNameTheirFieldsAndChangeNothing) {

@@ -169,6 +169,34 @@ TEST(PgTest, PreparedStatementsWorkOnEveryConnectionAndAfterReconnect) {
   EXPECT_EQ(doubled, 42) << "a reopened connection knows the statement too";
 }
 
+TEST(PgTest, SchemaSurvivesALostConnection) {
+  const std::string db = Stack::Get().FreshDatabase("pg_schema_reconnect");
+  {
+    pqxx::connection conn(db);
+    pqxx::work tx(conn);
+    tx.exec("CREATE SCHEMA svc; CREATE TABLE svc.t (id int); INSERT INTO svc.t VALUES (7)");
+    tx.commit();
+  }
+  Pool pool({.conninfo = db, .size = 1, .search_path = "svc"});
+  auto read = [&] {
+    int v = 0;
+    const absl::Status s = WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+      v = tx.exec1("SELECT id FROM t")[0].as<int>();
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return v;
+  };
+  ASSERT_EQ(read(), 7);
+  {
+    pqxx::connection admin(db);
+    pqxx::nontransaction(admin).exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  }
+  EXPECT_EQ(read(), 7) << "the unqualified table is still found after reconnecting";
+}
+
 TEST(PgTest, CopyRowsIsTheBulkPath) {
   const std::string db = Stack::Get().FreshDatabase("pg_copy");
   Pool pool({.conninfo = db, .size = 1});

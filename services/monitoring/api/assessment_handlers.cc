@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
+#include "common/money/money.h"
 #include "common/time/time.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
@@ -62,8 +63,10 @@ v1::Explanation ToProto(const Explanation& e, Colour colour) {
   return out;
 }
 
-// Proto policy -> domain policy; unset (0) figures keep the defaults.
-absl::StatusOr<MonitoringPolicy> PolicyFromProto(const v1::MonitoringPolicy& p) {
+// Proto policy -> domain policy; unset (0) figures keep those of `base`
+// (the policy the publisher inherits), or the national defaults.
+absl::StatusOr<MonitoringPolicy> PolicyFromProto(const v1::MonitoringPolicy& p,
+                                                 const MonitoringPolicy* base = nullptr) {
   errors::Validator v;
   auto owner = division::Code::Parse(p.owner_division_code());
   v.Check("policy.owner_division_code", owner.status());
@@ -77,6 +80,12 @@ absl::StatusOr<MonitoringPolicy> PolicyFromProto(const v1::MonitoringPolicy& p) 
   if (p.year() < 2020 || p.year() > 2100) v.Add("policy.year", "must be between 2020 and 2100");
   if (!v.ok()) return v.ToStatus();
   MonitoringPolicy d = DefaultPolicy(*owner, p.year());
+  if (base != nullptr) {
+    const MonitoringPolicy defaults = d;
+    d = *base;
+    d.owner = defaults.owner;
+    d.year = defaults.year;
+  }
   d.version = p.version();
   d.effective_from = from;
   auto set = [](auto& target, auto value) {
@@ -177,6 +186,10 @@ absl::StatusOr<RiskInputs> CurrentRiskInputs(pqxx::transaction_base& tx,
 absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,
                                               const v1::Household& household,
                                               const std::string& causation_id) {
+  // One assessment of a household at a time: inputs, colour and events stay
+  // consistent when an RPC and a wage event assess it together.
+  tx.exec_params("SELECT 1 FROM households WHERE household_id = $1 FOR UPDATE",
+                 household.household_id());
   const absl::CivilDay today = Today();
   const auto village = *division::Code::Parse(household.village_code());
   auto policy = ResolvePublishedPolicy(tx, village, today);
@@ -400,11 +413,32 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::PublishPolicy(
       return idempotency::Run(
           tx, "monitoring.PublishPolicy", request->request_id(), *request, *response,
           [&]() -> absl::Status {
+            // Figures the publisher leaves unset are inherited from the policy
+            // above it (in effect on the same day), not reset to defaults; and
+            // a lower level may raise the line but never lower it.
+            if (auto parent = policy->owner.Parent()) {
+              auto inherited = ResolvePublishedPolicy(tx, *parent, policy->effective_from);
+              if (inherited.ok()) {
+                auto merged = PolicyFromProto(request->policy(), &*inherited);
+                if (!merged.ok()) return merged.status();
+                *policy = *std::move(merged);
+                if (policy->monitoring_line_fen < inherited->monitoring_line_fen) {
+                  return errors::InvalidField(
+                      "policy.monitoring_line_fen",
+                      absl::StrCat("must not be below the line of ", inherited->owner.str(), " (",
+                                   money::FormatYuan(inherited->monitoring_line_fen), " yuan)"));
+                }
+              } else if (!absl::IsFailedPrecondition(inherited.status())) {
+                return inherited.status();
+              }
+            }
             *response = PolicyToProto(*policy);
             if (!InsertPolicy(tx, *response)) {
               return absl::AlreadyExistsError(absl::StrCat(
-                  "policy version ", policy->version, " of ", policy->owner.str(),
-                  " is already published; policies are never edited, publish a new version"));
+                  "a policy of ", policy->owner.str(), " with version ", policy->version,
+                  " or taking effect on ", absl::FormatCivilTime(policy->effective_from),
+                  " is already published; policies are never edited, publish a new version "
+                  "with a later effective date"));
             }
             // Every household the policy governs here is re-assessed (M11).
             const division::Code scope =

@@ -169,6 +169,9 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::AddPerson(grpc::CallbackServerC
             *response = n.person;
             response->set_id_number(n.id_masked);
             response->set_name(n.name_masked);
+            // Masked views carry the birth year only: with the full date the
+            // masked ID number would be the ID number.
+            response->set_birth_date(n.person.birth_date().substr(0, 4));
             response->set_personal_data_masked(true);
             return absl::OkStatus();
           });
@@ -203,6 +206,8 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListPersons(grpc::CallbackServe
         auto name = rt_.vault->Open(stored.name);
         if (!id_number.ok()) return id_number.status();
         if (!name.ok()) return name.status();
+        auto info = id_card::Parse(*id_number, absl::CivilDay(9999, 12, 31));
+        if (info.ok()) stored.person.set_birth_date(absl::FormatCivilTime(info->birth_date));
         stored.person.set_id_number(*id_number);
         stored.person.set_name(*name);
         stored.person.set_personal_data_masked(false);

@@ -41,6 +41,7 @@ constexpr char kJobColumns[] =
 // One batch of the oldest running job; false when there was nothing to do.
 bool WorkOneBatch(server::Runtime& rt) {
   bool worked = false;
+  std::string job_id;  // the job this batch worked on, for the failure path
   const absl::Status status = pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
     auto jobs = tx.exec_params(
         "SELECT job_id, village_prefix, cursor_household FROM reassessment_jobs "
@@ -48,7 +49,7 @@ bool WorkOneBatch(server::Runtime& rt) {
         static_cast<int>(v1::JOB_STATE_RUNNING));
     if (jobs.empty()) return absl::OkStatus();
     worked = true;
-    const std::string job_id = jobs[0][0].as<std::string>();
+    job_id = jobs[0][0].as<std::string>();
     const std::string prefix = jobs[0][1].as<std::string>();
     auto households = tx.exec_params(
         "SELECT household_id FROM households WHERE household_id > $1 "
@@ -75,14 +76,17 @@ bool WorkOneBatch(server::Runtime& rt) {
     return absl::OkStatus();
   });
   if (!status.ok()) {
-    logging::Error("reassessment_failed", {{"error", status.ToString()}});
-    // Mark the oldest running job failed so the worker does not spin on it.
+    logging::Error("reassessment_failed", {{"job_id", job_id}, {"error", status.ToString()}});
+    const bool transient = absl::IsUnavailable(status) || absl::IsAborted(status) ||
+                           absl::IsResourceExhausted(status) || absl::IsDeadlineExceeded(status);
+    if (transient || job_id.empty()) return false;  // the job stays running: retried later
+    // A household that cannot be assessed (e.g. no policy in effect for it)
+    // stops this job, with the reason, rather than looping on it.
     (void)pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
       tx.exec_params(
           "UPDATE reassessment_jobs SET state = $1, error = $2, finished_at = now() "
-          "WHERE job_id = (SELECT job_id FROM reassessment_jobs WHERE state = $3 "
-          "ORDER BY created_at LIMIT 1)",
-          static_cast<int>(v1::JOB_STATE_FAILED), std::string(status.message()),
+          "WHERE job_id = $3 AND state = $4",
+          static_cast<int>(v1::JOB_STATE_FAILED), std::string(status.message()), job_id,
           static_cast<int>(v1::JOB_STATE_RUNNING));
       return absl::OkStatus();
     });

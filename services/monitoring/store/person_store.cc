@@ -12,9 +12,9 @@ bool InsertPerson(pqxx::transaction_base& tx, const NewPerson& n) {
   const v1::Person& p = n.person;
   auto r = tx.exec_params(
       "INSERT INTO persons (person_id, household_id, id_key_id, id_sealed, id_lookup, id_masked, "
-      "name_key_id, name_sealed, name_masked, sex, birth_date, relation, labour_capacity, health, "
+      "name_key_id, name_sealed, name_masked, sex, birth_year, relation, labour_capacity, health, "
       "disability_grade, in_school, medical_insured, employed) VALUES ($1, $2, $3, $4, $5, $6, "
-      "$7, $8, $9, $10, $11::date, $12, $13, $14, $15, $16, $17, $18) "
+      "$7, $8, $9, $10, left($11, 4)::smallint, $12, $13, $14, $15, $16, $17, $18) "
       "ON CONFLICT (id_lookup) DO NOTHING",
       p.person_id(), p.household_id(), n.id_number.key_id, Bytes(n.id_number.ciphertext),
       Bytes(n.id_lookup), n.id_masked, n.name.key_id, Bytes(n.name.ciphertext), n.name_masked,
@@ -27,9 +27,9 @@ bool InsertPerson(pqxx::transaction_base& tx, const NewPerson& n) {
 std::vector<StoredPerson> ListPersons(pqxx::transaction_base& tx, const std::string& household_id) {
   auto rows = tx.exec_params(
       "SELECT person_id, household_id, id_key_id, id_sealed, id_masked, name_key_id, "
-      "name_sealed, name_masked, sex, to_char(birth_date, 'YYYY-MM-DD'), relation, "
+      "name_sealed, name_masked, sex, birth_year::text, relation, "
       "labour_capacity, health, disability_grade, in_school, medical_insured, employed "
-      "FROM persons WHERE household_id = $1 ORDER BY relation, birth_date, person_id",
+      "FROM persons WHERE household_id = $1 ORDER BY relation, birth_year, person_id",
       household_id);
   std::vector<StoredPerson> out;
   out.reserve(rows.size());

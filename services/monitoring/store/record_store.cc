@@ -54,15 +54,17 @@ HouseholdRecords LoadRecords(pqxx::transaction_base& tx, const std::string& hous
     r.amount = row[3].as<int64_t>();
     out.income.push_back(r);
   }
-  for (const auto& row : tx.exec_params(
-           "SELECT kind, to_char(month, 'YYYY-MM'), amount_fen FROM expense_records "
-           "WHERE household_id = $1 AND month BETWEEN $2::date AND $3::date",
-           household_id, from, to)) {
+  for (const auto& row :
+       tx.exec_params("SELECT kind, to_char(month, 'YYYY-MM'), amount_fen FROM expense_records "
+                      "WHERE household_id = $1 AND month BETWEEN $2::date AND $3::date",
+                      household_id, from, to)) {
     const auto kind = static_cast<v1::ExpenseKind>(row[0].as<int>());
     const absl::CivilMonth month = MonthOf(row[1].as<std::string>());
     const int64_t amount = row[2].as<int64_t>();
     switch (kind) {
-      case v1::EXPENSE_KIND_PRODUCTION_COST: out.costs.push_back({month, amount}); break;
+      case v1::EXPENSE_KIND_PRODUCTION_COST:
+        out.costs.push_back({month, amount});
+        break;
       case v1::EXPENSE_KIND_MEDICAL:
         out.rigid.push_back({RigidSpendingKind::kMedical, month, amount});
         break;
@@ -72,7 +74,8 @@ HouseholdRecords LoadRecords(pqxx::transaction_base& tx, const std::string& hous
       case v1::EXPENSE_KIND_DISASTER:
         out.rigid.push_back({RigidSpendingKind::kDisaster, month, amount});
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return out;
@@ -85,9 +88,9 @@ void UpsertGuarantees(pqxx::transaction_base& tx, const std::string& household_i
       "safe_housing, safe_water) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (household_id) DO "
       "UPDATE SET food_clothing = $2, compulsory_education = $3, basic_medical = $4, "
       "safe_housing = $5, safe_water = $6, updated_at = now()",
-      household_id, static_cast<int>(g.food_clothing()),
-      static_cast<int>(g.compulsory_education()), static_cast<int>(g.basic_medical()),
-      static_cast<int>(g.safe_housing()), static_cast<int>(g.safe_water()));
+      household_id, static_cast<int>(g.food_clothing()), static_cast<int>(g.compulsory_education()),
+      static_cast<int>(g.basic_medical()), static_cast<int>(g.safe_housing()),
+      static_cast<int>(g.safe_water()));
 }
 
 std::optional<v1::Guarantees> LoadGuarantees(pqxx::transaction_base& tx,
@@ -154,8 +157,10 @@ v1::Colour SaveAssessment(pqxx::transaction_base& tx, const v1::Assessment& a) {
 
 std::optional<v1::Assessment> LatestAssessment(pqxx::transaction_base& tx,
                                                const std::string& household_id) {
+  // The assessment behind the household's current colour.
   auto rows = tx.exec_params(
-      "SELECT body FROM assessments WHERE household_id = $1 ORDER BY assessment_id DESC LIMIT 1",
+      "SELECT a.body FROM household_colours c JOIN assessments a USING (assessment_id) "
+      "WHERE c.household_id = $1",
       household_id);
   if (rows.empty()) return std::nullopt;
   v1::Assessment a;
