@@ -585,7 +585,7 @@ absl::StatusOr<int> Consumer::RunOnce() {
     state_->applied->Increment(applied);
     state_->duplicate->Increment(duplicates);
   }
-  std::vector<std::vector<std::string>> cmds;
+  std::vector<std::vector<std::string>> dead_letters;
   state_->failed_last_round = !failed_entries.empty();
   for (Entry* entry : unreadable) {
     logging::Error("event_unreadable", {{"group", options_.group}, {"entry", entry->id}});
@@ -603,22 +603,31 @@ absl::StatusOr<int> Consumer::RunOnce() {
       xadd.push_back(k);
       xadd.push_back(v);
     }
-    cmds.push_back(std::move(xadd));
+    dead_letters.push_back(std::move(xadd));
     done.push_back(entry->id);
-    state_->attempts.erase(entry->id);
     if (state_->dead) state_->dead->Increment();
     logging::Error("event_dead_lettered", {{"group", options_.group}, {"entry", entry->id}});
   }
   if (!failed_entries.empty()) state_->read_own_pending = true;
-  if (!done.empty()) {
-    std::vector<std::string> xack = {"XACK", options_.stream_key, options_.group};
-    xack.insert(xack.end(), done.begin(), done.end());
-    cmds.push_back(std::move(xack));
+  if (!dead_letters.empty()) {
+    // Parked first, acknowledged only once parked: a failed XADD must not
+    // let the XACK below drop the entry.
+    auto r = redis.Pipeline(dead_letters);
+    if (!r.ok()) return r.status();
+    for (const auto& reply : *r) {
+      if (reply->type != REDIS_REPLY_STRING) {
+        return absl::UnavailableError(
+            absl::StrCat("dead-letter XADD failed: ", ErrorText(reply.get())));
+      }
+    }
   }
-  if (!cmds.empty()) {
+  for (const auto& id : done) state_->attempts.erase(id);
+  if (!done.empty()) {
     // If the ack is lost the entries are delivered again and skipped as
     // duplicates: the effect already committed with its event id.
-    auto r = redis.Pipeline(cmds);
+    std::vector<std::string> xack = {"XACK", options_.stream_key, options_.group};
+    xack.insert(xack.end(), done.begin(), done.end());
+    auto r = redis.Command(xack);
     if (!r.ok()) return r.status();
   }
   return static_cast<int>(entries.size());

@@ -41,14 +41,19 @@ absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Run
   record.set_source_ref(event.id());
   record.set_note(absl::StrCat("placement ", wage.placement_id()));
   if (!InsertIncome(tx, record)) return absl::OkStatus();  // booked before
-  auto assessed = AssessAndStore(tx, rt, *household, event.id());
-  if (absl::IsFailedPrecondition(assessed.status())) {
-    // No policy yet: the income is booked; assessment waits for the policy.
+  const auto village = *division::Code::Parse(household->village_code());
+  auto policy =
+      ResolvePublishedPolicy(tx, village, absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+  if (absl::IsFailedPrecondition(policy.status())) {
+    // No policy yet: the income is booked; the job that publishing a policy
+    // starts will assess the household.
     logging::Warn("assessment_skipped", {{"household_id", wage.household_id()},
-                                         {"reason", std::string(assessed.status().message())}});
+                                         {"reason", std::string(policy.status().message())}});
     return absl::OkStatus();
   }
-  return assessed.status();
+  if (!policy.ok()) return policy.status();
+  // Any failure now rolls the whole event back, to be retried.
+  return AssessAndStore(tx, rt, *household, event.id()).status();
 }
 
 }  // namespace zx::monitoring
