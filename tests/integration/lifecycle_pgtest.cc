@@ -148,6 +148,72 @@ class LifecycleTest : public ::testing::Test {
     return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
   }
 
+  // The county's 6,000-yuan line this year, and every guarantee met.
+  void CountyLineAndGuarantees(const std::string& version) {
+    const absl::CivilYear year(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+    v1::PublishPolicyRequest publish;
+    publish.set_request_id(version + "-policy");
+    auto* policy = publish.mutable_policy();
+    policy->set_version(version);
+    policy->set_owner_division_code("653121000000");
+    policy->set_year(static_cast<int>(year.year()));
+    policy->set_effective_from(absl::StrCat(year.year(), "-01-01"));
+    policy->set_monitoring_line_fen(600000);
+    v1::MonitoringPolicy published;
+    grpc::ClientContext ctx1;
+    Prepare(ctx1, kCounty);
+    ASSERT_TRUE(households_->PublishPolicy(&ctx1, publish, &published).ok());
+    v1::SetGuaranteesRequest guarantees;
+    guarantees.set_request_id(version + "-guarantees");
+    guarantees.set_household_id(household_id_);
+    auto* met = guarantees.mutable_guarantees();
+    met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
+    met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
+    met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
+    met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
+    met->set_safe_water(v1::GUARANTEE_STATUS_MET);
+    v1::Guarantees g;
+    grpc::ClientContext ctx2;
+    Prepare(ctx2, kCounty);
+    ASSERT_TRUE(households_->SetGuarantees(&ctx2, guarantees, &g).ok());
+  }
+
+  // `fen` of `kind` in each of the 18 months before this one.
+  void EighteenMonthsOf(v1::IncomeKind kind, v1::RecordSource source, int64_t fen) {
+    const absl::CivilMonth this_month(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+    for (int back = 18; back >= 1; --back) {
+      v1::RecordIncomeRequest income;
+      income.set_request_id(absl::StrCat("income-", kind, "-", back));
+      auto* r = income.mutable_record();
+      r->set_household_id(household_id_);
+      r->set_kind(kind);
+      r->set_source(source);
+      r->set_month(absl::FormatCivilTime(this_month - back));
+      r->set_amount_fen(fen);
+      v1::IncomeRecord out;
+      grpc::ClientContext ctx;
+      Prepare(ctx, kCounty);
+      ASSERT_TRUE(households_->RecordIncome(&ctx, income, &out).ok());
+    }
+  }
+
+  // Identification from publicity on, ending in county confirmation.
+  void PublicityToConfirmation(v1::MonitoringObjectType type, v1::RiskType risk) {
+    Must(&v1::MonitoringObjectService::Stub::StartPublicity, Step("c-pub", "村委会公示栏张贴"),
+         kVillageCadre);
+    clock_.Advance(absl::Hours(24 * 5));
+    Must(&v1::MonitoringObjectService::Stub::EndPublicity, Step("c-pub-end", "公示5天无异议"),
+         kVillageCadre);
+    TransitionRequest township = Step("c-township", "乡镇审核同意");
+    township.set_decision(v1::DECISION_APPROVE);
+    Must(&v1::MonitoringObjectService::Stub::TownshipReview, township, kTownship);
+    TransitionRequest county = Step("c-county", "县级审定");
+    county.set_decision(v1::DECISION_APPROVE);
+    county.set_object_type(type);
+    county.add_risk_types(risk);
+    Must(&v1::MonitoringObjectService::Stub::CountyConfirm, county, kCounty);
+  }
+
   // Clue -> home verification -> data comparison -> village assessment.
   void ToVillageAssessed() {
     v1::Clue clue;
@@ -282,50 +348,10 @@ TEST_F(LifecycleTest, ScenarioFromFallingIncomeToEliminatedRisk) {
   };
   const absl::CivilMonth this_month(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
 
-  // The county's line (6,000 yuan), guarantees met, one able member out of work.
-  v1::PublishPolicyRequest publish;
-  publish.set_request_id("s-policy");
-  auto* policy = publish.mutable_policy();
-  policy->set_version("shufu-scenario");
-  policy->set_owner_division_code("653121000000");
-  policy->set_year(static_cast<int>(this_month.year()));
-  policy->set_effective_from(absl::StrCat(this_month.year(), "-01-01"));
-  policy->set_monitoring_line_fen(600000);
-  v1::MonitoringPolicy published;
-  ASSERT_TRUE(unary(households_.get(), &v1::MonitoringService::Stub::PublishPolicy, publish,
-                    &published, kCounty)
-                  .ok());
-  v1::SetGuaranteesRequest guarantees;
-  guarantees.set_request_id("s-guarantees");
-  guarantees.set_household_id(household_id_);
-  auto* met = guarantees.mutable_guarantees();
-  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
-  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
-  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
-  v1::Guarantees g;
-  ASSERT_TRUE(
-      unary(households_.get(), &v1::MonitoringService::Stub::SetGuarantees, guarantees, &g, kCounty)
-          .ok());
-
-  // Eighteen months of 1,600 yuan a month for 4 members: 4,800 yuan a head
-  // a year, below the line.
-  int n = 0;
-  for (int back = 18; back >= 1; --back) {
-    v1::RecordIncomeRequest income;
-    income.set_request_id("s-income-" + std::to_string(n++));
-    auto* r = income.mutable_record();
-    r->set_household_id(household_id_);
-    r->set_kind(v1::INCOME_KIND_WAGE);
-    r->set_source(v1::RECORD_SOURCE_SURVEY);
-    r->set_month(absl::FormatCivilTime(this_month - back));
-    r->set_amount_fen(160000);
-    v1::IncomeRecord out;
-    ASSERT_TRUE(
-        unary(households_.get(), &v1::MonitoringService::Stub::RecordIncome, income, &out, kCounty)
-            .ok());
-  }
+  // The county's line (6,000 yuan), guarantees met; eighteen months of 1,600
+  // yuan a month for 4 members: 4,800 yuan a head a year, below the line.
+  ASSERT_NO_FATAL_FAILURE(CountyLineAndGuarantees("shufu-scenario"));
+  ASSERT_NO_FATAL_FAILURE(EighteenMonthsOf(v1::INCOME_KIND_WAGE, v1::RECORD_SOURCE_SURVEY, 160000));
   v1::AssessHouseholdRequest assess;
   assess.set_household_id(household_id_);
   v1::Assessment assessment;
@@ -336,17 +362,12 @@ TEST_F(LifecycleTest, ScenarioFromFallingIncomeToEliminatedRisk) {
 
   // Identification (M7) with 5 days of publicity; county confirms the type and risk.
   ASSERT_NO_FATAL_FAILURE(ToVillageAssessed());
-  Must(&Stub::StartPublicity, Step("s-pub", "村委会公示栏张贴"), kVillageCadre);
-  clock_.Advance(absl::Hours(24 * 5));
-  Must(&Stub::EndPublicity, Step("s-pub-end", "公示5天无异议"), kVillageCadre);
-  TransitionRequest township = Step("s-township", "乡镇审核同意");
-  township.set_decision(v1::DECISION_APPROVE);
-  Must(&Stub::TownshipReview, township, kTownship);
-  TransitionRequest county = Step("s-county", "县级审定: 边缘易致贫户, 因务工就业不稳");
-  county.set_decision(v1::DECISION_APPROVE);
-  county.set_object_type(v1::MONITORING_OBJECT_TYPE_MARGINAL_AT_RISK);
-  county.add_risk_types(v1::RISK_TYPE_UNSTABLE_EMPLOYMENT);
-  MonitoringObject obj = Must(&Stub::CountyConfirm, county, kCounty);
+  ASSERT_NO_FATAL_FAILURE(PublicityToConfirmation(v1::MONITORING_OBJECT_TYPE_MARGINAL_AT_RISK,
+                                                  v1::RISK_TYPE_UNSTABLE_EMPLOYMENT));
+  v1::GetMonitoringObjectRequest confirmed;
+  confirmed.set_household_id(household_id_);
+  MonitoringObject obj;
+  ASSERT_TRUE(unary(objects_.get(), &Stub::GetMonitoringObject, confirmed, &obj, kCounty).ok());
   ASSERT_EQ(obj.object_type(), v1::MONITORING_OBJECT_TYPE_MARGINAL_AT_RISK);
 
   // 一户一策: an employment measure.
@@ -455,64 +476,18 @@ TEST_F(LifecycleTest, ScenarioFromFallingIncomeToEliminatedRisk) {
 // whatever its income.
 TEST_F(LifecycleTest, FloorHouseholdWithoutLabourIsNeverEliminated) {
   clock_.Set(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
-  const absl::CivilMonth this_month(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
   auto unary = [&](auto* stub, auto method, const auto& req, auto* resp, const char* token) {
     grpc::ClientContext ctx;
     Prepare(ctx, token);
     return (stub->*method)(&ctx, req, resp);
   };
-  v1::PublishPolicyRequest publish;
-  publish.set_request_id("f-policy");
-  auto* policy = publish.mutable_policy();
-  policy->set_version("shufu-floor");
-  policy->set_owner_division_code("653121000000");
-  policy->set_year(static_cast<int>(this_month.year()));
-  policy->set_effective_from(absl::StrCat(this_month.year(), "-01-01"));
-  policy->set_monitoring_line_fen(600000);
-  v1::MonitoringPolicy published;
-  ASSERT_TRUE(unary(households_.get(), &v1::MonitoringService::Stub::PublishPolicy, publish,
-                    &published, kCounty)
-                  .ok());
-  v1::SetGuaranteesRequest guarantees;
-  guarantees.set_request_id("f-guarantees");
-  guarantees.set_household_id(household_id_);
-  auto* met = guarantees.mutable_guarantees();
-  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
-  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
-  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
-  v1::Guarantees g;
-  ASSERT_TRUE(
-      unary(households_.get(), &v1::MonitoringService::Stub::SetGuarantees, guarantees, &g, kCounty)
-          .ok());
+  ASSERT_NO_FATAL_FAILURE(CountyLineAndGuarantees("shufu-floor"));
   // Ample transfer income for 18 months (pensions, 低保): well above the line.
-  for (int back = 18; back >= 1; --back) {
-    v1::RecordIncomeRequest income;
-    income.set_request_id("f-income-" + std::to_string(back));
-    auto* r = income.mutable_record();
-    r->set_household_id(household_id_);
-    r->set_kind(v1::INCOME_KIND_TRANSFER);
-    r->set_source(v1::RECORD_SOURCE_DEPARTMENT);
-    r->set_month(absl::FormatCivilTime(this_month - back));
-    r->set_amount_fen(500000);
-    v1::IncomeRecord out;
-    ASSERT_TRUE(
-        unary(households_.get(), &v1::MonitoringService::Stub::RecordIncome, income, &out, kCounty)
-            .ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      EighteenMonthsOf(v1::INCOME_KIND_TRANSFER, v1::RECORD_SOURCE_DEPARTMENT, 500000));
   ASSERT_NO_FATAL_FAILURE(ToVillageAssessed());
-  Must(&Stub::StartPublicity, Step("f-pub", "公示"), kVillageCadre);
-  clock_.Advance(absl::Hours(24 * 5));
-  Must(&Stub::EndPublicity, Step("f-pub-end", "公示5天无异议"), kVillageCadre);
-  TransitionRequest township = Step("f-township", "乡镇审核同意");
-  township.set_decision(v1::DECISION_APPROVE);
-  Must(&Stub::TownshipReview, township, kTownship);
-  TransitionRequest county = Step("f-county", "县级审定: 缺劳动力");
-  county.set_decision(v1::DECISION_APPROVE);
-  county.set_object_type(v1::MONITORING_OBJECT_TYPE_SUDDEN_HARDSHIP);
-  county.add_risk_types(v1::RISK_TYPE_LACK_OF_LABOUR);
-  Must(&Stub::CountyConfirm, county, kCounty);
+  ASSERT_NO_FATAL_FAILURE(PublicityToConfirmation(v1::MONITORING_OBJECT_TYPE_SUDDEN_HARDSHIP,
+                                                  v1::RISK_TYPE_LACK_OF_LABOUR));
   v1::AddAssistanceMeasureRequest measure;
   measure.set_request_id("f-measure");
   measure.mutable_measure()->set_household_id(household_id_);
