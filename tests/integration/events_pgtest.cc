@@ -116,6 +116,27 @@ Effects WaitForEffects(const std::string& conninfo, int64_t want, std::chrono::s
   return e;
 }
 
+// The relay of the probe producer's outbox to `stream`.
+RelayOptions RelayFor(const std::string& db, const std::string& stream) {
+  Stack& stack = Stack::Get();
+  return {.pg_conninfo = db,
+          .schema = "probe_producer",
+          .stream_key = stream,
+          .redis_host = stack.redis_host(),
+          .redis_port = stack.redis_port()};
+}
+
+// A test consumer "c1" of `group`, reading with a short BLOCK.
+ConsumerOptions ConsumerFor(const std::string& stream, const std::string& group) {
+  Stack& stack = Stack::Get();
+  return {.stream_key = stream,
+          .group = group,
+          .consumer_name = "c1",
+          .redis_host = stack.redis_host(),
+          .redis_port = stack.redis_port(),
+          .block = absl::Milliseconds(50)};
+}
+
 TEST(EventsExactlyOnceTest, TenThousandEventsSurviveKilledProcessesAndRedisRestart) {
   Stack& stack = Stack::Get();
   const std::string db = stack.FreshDatabase("events_exactly_once");
@@ -199,13 +220,9 @@ TEST(EventsRedisLossTest, RelayRepublishesWhatRedisLost) {
   const std::string stream = "zx:test:events:loss";
   pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
   pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
-  Relay relay({.pg_conninfo = db,
-               .schema = "probe_producer",
-               .stream_key = stream,
-               .redis_host = stack.redis_host(),
-               .redis_port = stack.redis_port(),
-               .stream_check_interval = absl::ZeroDuration()},
-              nullptr);
+  RelayOptions relay_options = RelayFor(db, stream);
+  relay_options.stream_check_interval = absl::ZeroDuration();
+  Relay relay(relay_options, nullptr);
   auto handler = [](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
     tx.exec_params(
         "INSERT INTO effects (event_id, applied) VALUES ($1, 1) "
@@ -213,13 +230,7 @@ TEST(EventsRedisLossTest, RelayRepublishesWhatRedisLost) {
         event.id());
     return absl::OkStatus();
   };
-  ConsumerOptions options{.stream_key = stream,
-                          .group = "loss",
-                          .consumer_name = "c1",
-                          .redis_host = stack.redis_host(),
-                          .redis_port = stack.redis_port(),
-                          .block = absl::Milliseconds(50)};
-  Consumer consumer(options, consumer_pool, handler, nullptr);
+  Consumer consumer(ConsumerFor(stream, "loss"), consumer_pool, handler, nullptr);
 
   // 300 events published and consumed; 200 more published but not consumed.
   Produce(producer, 300, 50, 100000);
@@ -254,20 +265,9 @@ TEST(EventsRedisLossTest, FlushOnALiveConnectionIsNoticed) {
   const std::string stream = "zx:test:events:flush";
   pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
   pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
-  Relay relay({.pg_conninfo = db,
-               .schema = "probe_producer",
-               .stream_key = stream,
-               .redis_host = stack.redis_host(),
-               .redis_port = stack.redis_port()},
-              nullptr);
+  Relay relay(RelayFor(db, stream), nullptr);
   Consumer consumer(
-      {.stream_key = stream,
-       .group = "flush",
-       .consumer_name = "c1",
-       .redis_host = stack.redis_host(),
-       .redis_port = stack.redis_port(),
-       .block = absl::Milliseconds(50)},
-      consumer_pool,
+      ConsumerFor(stream, "flush"), consumer_pool,
       [](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
         tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
         return absl::OkStatus();
@@ -298,24 +298,14 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   const std::string stream = "zx:test:events:poison";
   pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
   pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
-  Relay relay({.pg_conninfo = db,
-               .schema = "probe_producer",
-               .stream_key = stream,
-               .redis_host = stack.redis_host(),
-               .redis_port = stack.redis_port()},
-              nullptr);
+  Relay relay(RelayFor(db, stream), nullptr);
   const auto ids = Produce(producer, 3, 3, 1000);
   ASSERT_EQ(*relay.PublishBatch(), 3);
   int calls_for_poison = 0;
+  ConsumerOptions options = ConsumerFor(stream, "poison");
+  options.max_attempts = 3;
   Consumer consumer(
-      {.stream_key = stream,
-       .group = "poison",
-       .consumer_name = "c1",
-       .redis_host = stack.redis_host(),
-       .redis_port = stack.redis_port(),
-       .block = absl::Milliseconds(50),
-       .max_attempts = 3},
-      consumer_pool,
+      options, consumer_pool,
       [&](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
         if (event.id() == ids[1]) {
           ++calls_for_poison;
