@@ -214,6 +214,15 @@ absl::Status Relay::CheckStream() {
     }
   }
   pqxx::work tx(*state_->conn);
+  // Under the relay lock, so a replica's batch committed meanwhile is not
+  // marked unpublished; without the lock another relay is active and checks
+  // the stream itself.
+  if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock(hashtext($1))",
+                       "zx.relay." + options_.schema)[0]
+           .as<bool>()) {
+    tx.commit();
+    return absl::OkStatus();
+  }
   auto r = tx.exec_params(
       "UPDATE outbox o SET published_at = NULL FROM outbox_batches b "
       "WHERE (b.stream_ms, b.stream_seq) > ($1, $2) AND o.id BETWEEN b.first_id AND b.last_id "
