@@ -26,6 +26,7 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.object.get", Access::kRead},
       {"monitoring.object.advance", Access::kWrite},
       {"monitoring.history.get", Access::kRead},
+      {"monitoring.publicity.export", Access::kRead},
   };
   return *actions;
 }

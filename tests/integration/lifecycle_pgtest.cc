@@ -504,6 +504,43 @@ TEST_F(LifecycleTest, FloorHouseholdWithoutLabourIsNeverEliminated) {
   EXPECT_NE(s.error_message().find("兜底"), std::string::npos) << s.error_message();
 }
 
+// RULES M7b: the posted list has no ID number, phone, bank account or health.
+TEST_F(LifecycleTest, PublicityExportListsOnlyWhatMayBePosted) {
+  ASSERT_NO_FATAL_FAILURE(ToVillageAssessed());
+  auto exported = [&](const char* token, v1::ExportPublicityResponse* out) {
+    v1::ExportPublicityRequest req;
+    req.set_village_code(kVillage);
+    grpc::ClientContext ctx;
+    Prepare(ctx, token);
+    return objects_->ExportPublicity(&ctx, req, out);
+  };
+  v1::ExportPublicityResponse list;
+  ASSERT_TRUE(exported(kVillageCadre, &list).ok());
+  EXPECT_EQ(list.entries_size(), 0) << "nothing is in publicity yet";
+
+  Must(&Stub::StartPublicity, Step("x-pub", "村委会公示栏张贴"), kVillageCadre);
+  ASSERT_TRUE(exported(kVillageCadre, &list).ok());
+  ASSERT_EQ(list.entries_size(), 1);
+  EXPECT_EQ(list.entries(0).household_id(), household_id_);
+  EXPECT_EQ(list.entries(0).stage(), "identification");
+  EXPECT_EQ(list.entries(0).member_count(), 4);
+  // The message type itself has nowhere to put an ID number, phone, bank
+  // account or health condition; check the field set stays that way.
+  const auto* descriptor = v1::PublicityEntry::descriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const std::string name = descriptor->field(i)->name();
+    for (const char* banned : {"id_number", "phone", "bank", "health", "risk"}) {
+      EXPECT_EQ(name.find(banned), std::string::npos) << name;
+    }
+  }
+  EXPECT_EQ(exported(kOtherVillageCadre, &list).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  clock_.Advance(absl::Hours(24 * 5));
+  Must(&Stub::EndPublicity, Step("x-pub-end", "公示5天无异议"), kVillageCadre);
+  ASSERT_TRUE(exported(kVillageCadre, &list).ok());
+  EXPECT_EQ(list.entries_size(), 0) << "ended publicity is no longer posted";
+}
+
 TEST_F(LifecycleTest, SkippingAStepIsRefusedNamingTheMissingStep) {
   v1::Clue clue;
   ASSERT_TRUE(Raise("clue-1", &clue).ok());

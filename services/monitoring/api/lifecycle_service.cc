@@ -585,6 +585,50 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::AddAssistanceMeasure(
   });
 }
 
+grpc::ServerUnaryReactor* LifecycleServiceImpl::ExportPublicity(
+    grpc::CallbackServerContext* ctx, const v1::ExportPublicityRequest* request,
+    v1::ExportPublicityResponse* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    auto village = division::Code::Parse(request->village_code());
+    if (!village.ok())
+      return errors::InvalidField("village_code", std::string(village.status().message()));
+    if (village->level() != division::Level::kVillage) {
+      return errors::InvalidField("village_code",
+                                  "must be a village (村) code: publicity is per village");
+    }
+    if (auto a = call.Authorize("monitoring.publicity.export", *village); !a.ok()) return a;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      response->Clear();
+      response->set_village_code(village->str());
+      auto rows = tx.exec_params(
+          "SELECT o.household_id, h.member_count, "
+          "(SELECT p.name_masked FROM persons p WHERE p.household_id = o.household_id "
+          " ORDER BY p.relation, p.person_id LIMIT 1) "
+          "FROM monitoring_objects o JOIN households h USING (household_id) "
+          "WHERE o.village_code = $1 AND o.state IN ($2, $3) ORDER BY o.household_id",
+          village->str(), std::string(lc::StateName(lc::State::kPublicized)),
+          std::string(lc::StateName(lc::State::kEliminationPublicized)));
+      for (const auto& row : rows) {
+        auto stored = FindLatestObject(tx, row[0].as<std::string>());
+        if (!stored.ok()) return stored.status();
+        if (!stored->has_value()) continue;
+        const lc::MonitoringObject& o = (*stored)->object;
+        // Publicity that has ended is awaiting review, not posted any more.
+        if (!o.round.publicity_started_at || o.round.publicity_ended_at) continue;
+        v1::PublicityEntry* e = response->add_entries();
+        e->set_household_id(o.household_id);
+        e->set_member_count(row[1].as<int>());
+        e->set_head_name(row[2].is_null() ? "" : row[2].as<std::string>());
+        const bool elimination = o.state == lc::State::kEliminationPublicized;
+        e->set_stage(elimination ? "elimination" : "identification");
+        if (elimination && o.object_type) e->set_object_type(ToProto(*o.object_type));
+        *e->mutable_publicity_started_at() = time::ToProto(*o.round.publicity_started_at);
+      }
+      return absl::OkStatus();
+    });
+  });
+}
+
 #define ZX_LIFECYCLE_TRANSITION(Rpc, Kind)                                                  \
   grpc::ServerUnaryReactor* LifecycleServiceImpl::Rpc(grpc::CallbackServerContext* ctx,     \
                                                       const v1::TransitionRequest* request, \

@@ -55,6 +55,9 @@ class LifecycleServiceImpl final : public v1::MonitoringObjectService::CallbackS
   grpc::ServerUnaryReactor* AddAssistanceMeasure(grpc::CallbackServerContext* ctx,
                                                  const v1::AddAssistanceMeasureRequest* request,
                                                  v1::AssistanceMeasure* response) override;
+  grpc::ServerUnaryReactor* ExportPublicity(grpc::CallbackServerContext* ctx,
+                                            const v1::ExportPublicityRequest* request,
+                                            v1::ExportPublicityResponse* response) override;
 
  private:
   // The one implementation behind every transition RPC.
