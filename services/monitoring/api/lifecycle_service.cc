@@ -289,40 +289,37 @@ absl::Status AppendStepEvents(pqxx::transaction_base& tx, const server::Runtime&
                               const server::CallContext& call, const std::string& request_id,
                               absl::Time now) {
   const lc::MonitoringObject& o = stored.object;
-  if (kind == lc::ActionKind::kCountyConfirm && o.state == lc::State::kCountyConfirmed) {
-    v1::ObjectConfirmed payload;
-    payload.set_household_id(o.household_id);
-    payload.set_object_id(stored.object_id);
-    payload.set_village_code(o.village.str());
-    payload.set_object_type(ToProto(*o.object_type));
-    for (lc::RiskType r : o.risk_types) payload.add_risk_types(ToProto(r));
-    *payload.mutable_confirmed_at() = time::ToProto(*o.confirmed_at);
-    *payload.mutable_confirmed_by() = StampOf(call.principal, now);
-    *payload.mutable_clue_found_at() = time::ToProto(o.clue_found_at);
-    auto event = events::Append(tx, rt.config.instance,
-                                {.type = "monitoring.object_confirmed",
-                                 .division_code = o.village.str(),
-                                 .aggregate_id = o.household_id,
-                                 .payload = &payload,
-                                 .causation_id = request_id});
-    if (!event.ok()) return event.status();
-  }
-  if (kind == lc::ActionKind::kConfirmElimination && o.state == lc::State::kRiskEliminated) {
-    v1::RiskEliminated payload;
+  // What both decision events say about the object, and how they leave.
+  auto describe = [&](auto& payload) {
     payload.set_household_id(o.household_id);
     payload.set_object_id(stored.object_id);
     payload.set_village_code(o.village.str());
     if (o.object_type) payload.set_object_type(ToProto(*o.object_type));
     for (lc::RiskType r : o.risk_types) payload.add_risk_types(ToProto(r));
+  };
+  auto append = [&](const char* type, const google::protobuf::Message& payload) {
+    return events::Append(tx, rt.config.instance,
+                          {.type = type,
+                           .division_code = o.village.str(),
+                           .aggregate_id = o.household_id,
+                           .payload = &payload,
+                           .causation_id = request_id})
+        .status();
+  };
+  if (kind == lc::ActionKind::kCountyConfirm && o.state == lc::State::kCountyConfirmed) {
+    v1::ObjectConfirmed payload;
+    describe(payload);
+    *payload.mutable_confirmed_at() = time::ToProto(*o.confirmed_at);
+    *payload.mutable_confirmed_by() = StampOf(call.principal, now);
+    *payload.mutable_clue_found_at() = time::ToProto(o.clue_found_at);
+    if (auto s = append("monitoring.object_confirmed", payload); !s.ok()) return s;
+  }
+  if (kind == lc::ActionKind::kConfirmElimination && o.state == lc::State::kRiskEliminated) {
+    v1::RiskEliminated payload;
+    describe(payload);
     *payload.mutable_eliminated_at() = time::ToProto(*o.eliminated_at);
     *payload.mutable_eliminated_by() = StampOf(call.principal, now);
-    auto event = events::Append(tx, rt.config.instance,
-                                {.type = "monitoring.risk_eliminated",
-                                 .division_code = o.village.str(),
-                                 .aggregate_id = o.household_id,
-                                 .payload = &payload,
-                                 .causation_id = request_id});
-    if (!event.ok()) return event.status();
+    if (auto s = append("monitoring.risk_eliminated", payload); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
