@@ -27,6 +27,8 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.object.advance", Access::kWrite},
       {"monitoring.history.get", Access::kRead},
       {"monitoring.publicity.export", Access::kRead},
+      {"monitoring.rollup.get", Access::kRead},
+      {"monitoring.rollup.verify", Access::kRead},
   };
   return *actions;
 }

@@ -160,6 +160,21 @@ std::string WithSearchPath(const std::string& conninfo, const std::string& schem
   return absl::StrCat(conninfo, " options='-csearch_path=", schema, ",public'");
 }
 
+std::string ArrayLiteral(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const std::string& v : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 bool IsPlainIdentifier(std::string_view name) {
   if (name.empty() || name.size() > 127) return false;
   bool start = true;

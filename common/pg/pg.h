@@ -125,6 +125,10 @@ std::string WithSearchPath(const std::string& conninfo, const std::string& schem
 // True for errors worth retrying the whole transaction for.
 bool IsRetryable(const std::exception& e);
 
+// A PostgreSQL array literal ('{"a","b"}') of `values`, each quoted, for
+// `= ANY($1::text[])` with one parameter instead of one per value.
+std::string ArrayLiteral(const std::vector<std::string>& values);
+
 // True for a plain lower-case SQL identifier, optionally schema-qualified
 // ("households", "monitoring.households"): what COPY may be pointed at.
 bool IsPlainIdentifier(std::string_view name);

@@ -16,6 +16,7 @@
 #include "services/monitoring/domain/risk.h"
 #include "services/monitoring/store/household_store.h"
 #include "services/monitoring/store/record_store.h"
+#include "services/monitoring/store/rollup_store.h"
 #include "zx/monitoring/v1/lifecycle.pb.h"
 
 namespace zx::monitoring {
@@ -219,12 +220,16 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
   *a.mutable_assessed_at() = time::ToProto(absl::Now());
   a.set_per_capita_net_income_fen(current.per_capita_net_income);
   a.set_rigid_spending_fen(current.rigid_spending);
+  if (in.previous_window_per_capita) {
+    a.set_previous_per_capita_net_income_fen(*in.previous_window_per_capita);
+  }
   a.set_income_window_first_month(absl::FormatCivilTime(window.first));
   a.set_income_window_last_month(absl::FormatCivilTime(window.last));
   *a.mutable_explanation_zh() = ToProto(Explain(*assessed, Language::kZh), assessed->colour);
   *a.mutable_explanation_en() = ToProto(Explain(*assessed, Language::kEn), assessed->colour);
 
   const v1::Colour previous_colour = SaveAssessment(tx, a);
+  if (auto s = RefreshRollup(tx, household.household_id()); !s.ok()) return s;
   // 监测平台分析 (RULES M6): turning RED or ORANGE raises a clue by itself.
   auto alarming = [](v1::Colour c) { return c == v1::COLOUR_RED || c == v1::COLOUR_ORANGE; };
   if (alarming(a.colour()) && !alarming(previous_colour)) {

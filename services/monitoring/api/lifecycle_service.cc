@@ -15,6 +15,7 @@
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/store/object_store.h"
+#include "services/monitoring/store/rollup_store.h"
 
 namespace zx::monitoring {
 namespace {
@@ -365,6 +366,7 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
     if (!policy.ok()) return policy.status();
     const auto deadlines = lc::DueDeadlines(created.object, now, LimitsFromPolicy(*policy));
     if (InsertObjectIfNoneOpen(tx, created, NextDue(deadlines), request_id, now)) {
+      if (auto s = RefreshRollup(tx, household_id); !s.ok()) return s;
       *open = std::move(created);
     } else {
       // A concurrent clue opened the object first: record against it.
@@ -503,6 +505,7 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::Transition(grpc::CallbackServerC
             stored.object = *std::move(next);
             const auto deadlines = lc::DueDeadlines(stored.object, now, limits);
             SaveObject(tx, stored, previous_steps, NextDue(deadlines), request->request_id(), now);
+            if (auto s = RefreshRollup(tx, stored.object.household_id); !s.ok()) return s;
             if (auto s = AppendStepEvents(tx, rt_, stored, kind, call, request->request_id(), now);
                 !s.ok()) {
               return s;
@@ -570,6 +573,7 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::AddAssistanceMeasure(
             stored.object = *std::move(next);
             const auto deadlines = lc::DueDeadlines(stored.object, now, limits);
             SaveObject(tx, stored, previous_steps, NextDue(deadlines), request->request_id(), now);
+            if (auto s = RefreshRollup(tx, stored.object.household_id); !s.ok()) return s;
             tx.exec_params(
                 "INSERT INTO assistance_measures (measure_id, household_id, object_id, kind, "
                 "description, linked_record_id, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -11,6 +11,7 @@
 #include "services/monitoring/domain/person.h"
 #include "services/monitoring/store/household_store.h"
 #include "services/monitoring/store/person_store.h"
+#include "services/monitoring/store/rollup_store.h"
 
 namespace zx::migrations {
 const std::vector<MigrationFile>& MonitoringMigrations();
@@ -62,6 +63,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::CreateHousehold(
             *h.mutable_created_at() =
                 time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
             InsertHousehold(tx, h);
+            if (auto s = RefreshRollup(tx, h.household_id()); !s.ok()) return s;
             v1::HouseholdRegistered payload;
             *payload.mutable_household() = h;
             auto event = events::Append(tx, rt_.config.instance,
@@ -241,6 +243,8 @@ server::ServiceSpec MonitoringSpec() {
         services.push_back(MakeLifecycleService(rt));
         rt.background_tasks.push_back(
             [&rt](const std::atomic<bool>& stop) { RunReassessmentWorker(rt, stop); });
+        rt.background_tasks.push_back(
+            [&rt](const std::atomic<bool>& stop) { RunRollupCompactor(rt, stop); });
         return services;
       }};
 }

@@ -59,6 +59,14 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
                                                const v1::GetReassessmentJobRequest* request,
                                                v1::ReassessmentJob* response) override;
 
+  // Roll-ups: api/rollup_handlers.cc.
+  grpc::ServerUnaryReactor* GetRollup(grpc::CallbackServerContext* ctx,
+                                      const v1::GetRollupRequest* request,
+                                      v1::Rollup* response) override;
+  grpc::ServerUnaryReactor* VerifyRollup(grpc::CallbackServerContext* ctx,
+                                         const v1::VerifyRollupRequest* request,
+                                         v1::VerifyRollupResponse* response) override;
+
  private:
   server::Runtime& rt_;
 };
@@ -96,6 +104,11 @@ absl::StatusOr<v1::ReassessmentJob> CreateReassessmentJob(pqxx::transaction_base
                                                           const division::Code& division,
                                                           const std::string& cause);
 void RunReassessmentWorker(server::Runtime& rt, const std::atomic<bool>& stop);
+
+// Folds roll-up deltas into counters every second, closes each day's
+// roll-up once the day is over, and at start gives households registered
+// before roll-ups existed their contribution.
+void RunRollupCompactor(server::Runtime& rt, const std::atomic<bool>& stop);
 
 // Handles an event of the employment stream (wages booked as income).
 absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,

@@ -147,10 +147,14 @@ v1::Colour SaveAssessment(pqxx::transaction_base& tx, const v1::Assessment& a) {
   auto previous = tx.exec_params(
       "SELECT colour FROM household_colours WHERE household_id = $1 FOR UPDATE", a.household_id());
   tx.exec_params(
-      "INSERT INTO household_colours (household_id, colour, assessment_id) VALUES ($1, $2, $3) "
-      "ON CONFLICT (household_id) DO UPDATE SET colour = $2, assessment_id = $3, updated_at = "
-      "now()",
-      a.household_id(), static_cast<int>(a.colour()), id);
+      "INSERT INTO household_colours (household_id, colour, assessment_id, per_capita_fen, "
+      "previous_per_capita_fen) VALUES ($1, $2, $3, $4, $5) "
+      "ON CONFLICT (household_id) DO UPDATE SET colour = $2, assessment_id = $3, "
+      "per_capita_fen = $4, previous_per_capita_fen = $5, updated_at = now()",
+      a.household_id(), static_cast<int>(a.colour()), id, a.per_capita_net_income_fen(),
+      a.has_previous_per_capita_net_income_fen()
+          ? std::optional<int64_t>(a.previous_per_capita_net_income_fen())
+          : std::nullopt);
   return previous.empty() ? v1::COLOUR_UNSPECIFIED
                           : static_cast<v1::Colour>(previous[0][0].as<int>());
 }
