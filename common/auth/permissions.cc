@@ -29,6 +29,7 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.publicity.export", Access::kRead},
       {"monitoring.rollup.get", Access::kRead},
       {"monitoring.rollup.verify", Access::kRead},
+      {"monitoring.survey.ingest", Access::kWrite},
   };
   return *actions;
 }

@@ -67,6 +67,10 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
                                          const v1::VerifyRollupRequest* request,
                                          v1::VerifyRollupResponse* response) override;
 
+  // Bulk survey rows: api/survey_ingest.cc.
+  grpc::ServerBidiReactor<v1::IngestSurveyRequest, v1::IngestSurveyResponse>* IngestSurvey(
+      grpc::CallbackServerContext* ctx) override;
+
  private:
   server::Runtime& rt_;
 };
