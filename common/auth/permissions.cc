@@ -30,6 +30,8 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.rollup.get", Access::kRead},
       {"monitoring.rollup.verify", Access::kRead},
       {"monitoring.survey.ingest", Access::kWrite},
+      {"monitoring.alert.list", Access::kRead},
+      {"monitoring.alert.watch", Access::kRead},
   };
   return *actions;
 }

@@ -56,7 +56,8 @@ GrpcMetrics::GrpcMetrics(prometheus::Registry& registry)
                    .Help("Response latency of RPCs handled by the server")
                    .Register(registry)) {}
 
-void GrpcMetrics::Record(const char* full_method, grpc::StatusCode code, double seconds) {
+void GrpcMetrics::Record(const char* full_method, grpc::StatusCode code, double seconds,
+                         std::string_view type) {
   std::lock_guard lock(mu_);
   auto it = methods_.find(std::string_view(full_method));
   if (it == methods_.end()) {
@@ -66,10 +67,11 @@ void GrpcMetrics::Record(const char* full_method, grpc::StatusCode code, double 
     const auto slash = m.rfind('/');
     pm.service = std::string(m.substr(1, slash - 1));
     pm.method = std::string(m.substr(slash + 1));
+    pm.type = std::string(type);
     static const prometheus::Histogram::BucketBoundaries kBuckets = {
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     pm.seconds = &seconds_.Add(
-        {{"grpc_service", pm.service}, {"grpc_method", pm.method}, {"grpc_type", "unary"}},
+        {{"grpc_service", pm.service}, {"grpc_method", pm.method}, {"grpc_type", pm.type}},
         kBuckets);
     it = methods_.emplace(std::string(m), std::move(pm)).first;
   }
@@ -80,7 +82,7 @@ void GrpcMetrics::Record(const char* full_method, grpc::StatusCode code, double 
         pm.handled
             .emplace(static_cast<int>(code), &handled_.Add({{"grpc_service", pm.service},
                                                             {"grpc_method", pm.method},
-                                                            {"grpc_type", "unary"},
+                                                            {"grpc_type", pm.type},
                                                             {"grpc_code", StatusCodeName(code)}}))
             .first;
   }
@@ -89,6 +91,20 @@ void GrpcMetrics::Record(const char* full_method, grpc::StatusCode code, double 
 }
 
 namespace {
+
+std::string_view TypeName(grpc::experimental::ServerRpcInfo::Type type) {
+  using Type = grpc::experimental::ServerRpcInfo::Type;
+  switch (type) {
+    case Type::CLIENT_STREAMING:
+      return "client_stream";
+    case Type::SERVER_STREAMING:
+      return "server_stream";
+    case Type::BIDI_STREAMING:
+      return "bidi_stream";
+    default:
+      return "unary";
+  }
+}
 
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
@@ -102,7 +118,8 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS)) {
       const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
-      metrics_->Record(info_->method(), methods->GetSendStatus().error_code(), elapsed.count());
+      metrics_->Record(info_->method(), methods->GetSendStatus().error_code(), elapsed.count(),
+                       TypeName(info_->type()));
     }
     methods->Proceed();
   }

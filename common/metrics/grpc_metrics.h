@@ -19,11 +19,14 @@ namespace zx::metrics {
 class GrpcMetrics {
  public:
   explicit GrpcMetrics(prometheus::Registry& registry);
-  void Record(const char* full_method, grpc::StatusCode code, double seconds);
+  // `type`: "unary", "client_stream", "server_stream" or "bidi_stream"
+  // (go-grpc-prometheus names); fixed per method.
+  void Record(const char* full_method, grpc::StatusCode code, double seconds,
+              std::string_view type = "unary");
 
  private:
   struct PerMethod {
-    std::string service, method;
+    std::string service, method, type;
     prometheus::Histogram* seconds = nullptr;
     std::map<int, prometheus::Counter*> handled;  // by code
   };

@@ -282,6 +282,7 @@ void Server::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   logging::Info("shutting_down", {{"grace_s", absl::StrCat(absl::ToInt64Seconds(grace))}});
   grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  runtime_->stopping = true;  // server streams end themselves (UNAVAILABLE)
   // Stop accepting; in-flight calls get until the deadline, then are cancelled.
   grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   runtime_->workers->Drain();

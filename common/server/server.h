@@ -51,6 +51,11 @@ struct Runtime {
   using BackgroundTask = std::function<void(const std::atomic<bool>& stop)>;
   std::vector<BackgroundTask> background_tasks;
 
+  // Set first thing in Server::Shutdown, before gRPC stops accepting and
+  // drains calls: long-lived calls (server streams) end themselves when they
+  // see it, so the drain does not wait for the grace period.
+  std::atomic<bool> stopping{false};
+
   // Consumes another service's stream (group = this service).
   void AddConsumer(std::string_view source_service, events::Handler handler);
   std::vector<std::unique_ptr<events::Consumer>> consumers;

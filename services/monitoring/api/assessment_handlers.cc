@@ -8,6 +8,7 @@
 #include "common/idempotency/idempotency.h"
 #include "common/money/money.h"
 #include "common/time/time.h"
+#include "services/monitoring/api/alerts.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/household.h"
@@ -102,6 +103,11 @@ absl::StatusOr<MonitoringPolicy> PolicyFromProto(const v1::MonitoringPolicy& p,
   set(d.stable_months_required, p.stable_months_for_elimination());
   set(d.publicity_min_days, p.publicity_min_days());
   set(d.identification_limit_days, p.identification_limit_days());
+  set(d.scale_window_days, p.scale_window_days());
+  set(d.scale_township_new_red, p.scale_township_new_red());
+  set(d.scale_county_new_red, p.scale_county_new_red());
+  set(d.scale_township_new_objects, p.scale_township_new_objects());
+  set(d.scale_county_new_objects, p.scale_county_new_objects());
   if (auto s = Validate(d); !s.ok()) return errors::Annotate(s, "policy");
   return d;
 }
@@ -122,6 +128,11 @@ v1::MonitoringPolicy PolicyToProto(const MonitoringPolicy& d) {
   p.set_stable_months_for_elimination(d.stable_months_required);
   p.set_publicity_min_days(d.publicity_min_days);
   p.set_identification_limit_days(d.identification_limit_days);
+  p.set_scale_window_days(d.scale_window_days);
+  p.set_scale_township_new_red(d.scale_township_new_red);
+  p.set_scale_county_new_red(d.scale_county_new_red);
+  p.set_scale_township_new_objects(d.scale_township_new_objects);
+  p.set_scale_county_new_objects(d.scale_county_new_objects);
   return p;
 }
 
@@ -242,6 +253,11 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
                            v1::CLUE_WAY_PLATFORM_ANALYSIS, a.explanation_zh().summary(),
                            time::FromProto(a.assessed_at()), platform, causation_id);
     if (!clue.ok()) return clue.status();
+  }
+  if (a.colour() == v1::COLOUR_RED && previous_colour != v1::COLOUR_RED) {
+    // NEW_RED and the M12 check; after the clue, so the alerts lock comes
+    // after the object's row lock, as everywhere.
+    if (auto s = RaiseNewRed(tx, rt, household, a, causation_id); !s.ok()) return s;
   }
   if (previous_colour != a.colour()) {
     v1::HouseholdColorChanged changed;

@@ -1,7 +1,5 @@
 #include "services/monitoring/api/lifecycle_service.h"
 
-#include "services/monitoring/api/monitoring_service.h"
-
 #include <atomic>
 #include <optional>
 #include <string>
@@ -12,6 +10,7 @@
 #include "common/base/strings.h"
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
+#include "services/monitoring/api/alerts.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/store/object_store.h"
@@ -348,6 +347,14 @@ lc::LifecycleLimits LimitsFromPolicy(const MonitoringPolicy& p) {
 
 void SetLifecycleClockForTesting(time::Clock* clock) { g_clock.store(clock); }
 
+absl::Time LifecycleNow() { return Now(); }
+
+absl::StatusOr<MonitoringPolicy> EffectiveLifecyclePolicy(pqxx::transaction_base& tx,
+                                                          const division::Code& village,
+                                                          absl::Time now) {
+  return EffectivePolicy(tx, village, now);
+}
+
 absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Runtime& rt,
                                     const division::Code& village, const std::string& household_id,
                                     v1::ClueWay way, const std::string& description,
@@ -403,6 +410,13 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
                                .payload = &payload,
                                .causation_id = request_id});
   if (!event.ok()) return event.status();
+  if (!duplicate) {
+    // RULES M12: new monitoring objects per township and county. Last, so
+    // the alerts lock is taken after every row lock of this transaction.
+    if (auto s = CheckNewObjectScale(tx, rt, village, object.object_id, request_id); !s.ok()) {
+      return s;
+    }
+  }
   return clue;
 }
 

@@ -88,6 +88,17 @@ std::unique_ptr<grpc::Service> MakeLifecycleService(server::Runtime& runtime);
 // The clock must outlive the calls that use it.
 void SetLifecycleClockForTesting(time::Clock* clock);
 
+// Now on that clock, to the microsecond: the deadline scheduler and the
+// alerts read the same time as the lifecycle RPCs.
+absl::Time LifecycleNow();
+
+// The policy in force for `village` at `now`: the published one, or the
+// national defaults when none is published (so deadlines and alerts never
+// wait for a policy).
+absl::StatusOr<MonitoringPolicy> EffectiveLifecyclePolicy(pqxx::transaction_base& tx,
+                                                          const division::Code& village,
+                                                          absl::Time now);
+
 // The lifecycle limits of a policy (same field names).
 lifecycle::LifecycleLimits LimitsFromPolicy(const MonitoringPolicy& policy);
 

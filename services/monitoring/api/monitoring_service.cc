@@ -6,6 +6,7 @@
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
 #include "common/time/time.h"
+#include "services/monitoring/api/alerts.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/domain/person.h"
@@ -241,10 +242,13 @@ server::ServiceSpec MonitoringSpec() {
                          return HandleEmploymentEvent(tx, rt, event);
                        });
         services.push_back(MakeLifecycleService(rt));
+        services.push_back(MakeAlertService(rt));
         rt.background_tasks.push_back(
             [&rt](const std::atomic<bool>& stop) { RunReassessmentWorker(rt, stop); });
         rt.background_tasks.push_back(
             [&rt](const std::atomic<bool>& stop) { RunRollupCompactor(rt, stop); });
+        rt.background_tasks.push_back(
+            [&rt](const std::atomic<bool>& stop) { RunDeadlineScheduler(rt, stop); });
         return services;
       }};
 }

@@ -103,9 +103,11 @@ absl::Status Validate(const MonitoringPolicy& p) {
   RequirePositive("township_review_days", p.township_review_days, v);
   RequirePositive("county_decision_days", p.county_decision_days, v);
   RequirePositive("plan_missing_days", p.plan_missing_days, v);
-  RequirePositive("scale_warning_township_count", p.scale_warning_township_count, v);
-  RequirePositive("scale_warning_county_count", p.scale_warning_county_count, v);
-  RequirePositive("scale_warning_window_days", p.scale_warning_window_days, v);
+  RequirePositive("scale_window_days", p.scale_window_days, v);
+  RequirePositive("scale_township_new_red", p.scale_township_new_red, v);
+  RequirePositive("scale_county_new_red", p.scale_county_new_red, v);
+  RequirePositive("scale_township_new_objects", p.scale_township_new_objects, v);
+  RequirePositive("scale_county_new_objects", p.scale_county_new_objects, v);
   return v.ToStatus();
 }
 

@@ -80,11 +80,13 @@ struct MonitoringPolicy {
 
   // --- Scale return to poverty (规模性返贫, M12). ---
   // Escalate when new RED households, or new monitoring objects, in one
-  // township (or one county) within the rolling window reach the count.
-  // Project defaults: no public figure was found.
-  int scale_warning_township_count = 10;
-  int scale_warning_county_count = 30;
-  int scale_warning_window_days = 30;
+  // township (or one county) within the rolling window reach the count
+  // (domain/alerts.h). Project defaults: no public figure was found.
+  int scale_window_days = 30;
+  int scale_township_new_red = 10;
+  int scale_county_new_red = 50;
+  int scale_township_new_objects = 10;
+  int scale_county_new_objects = 50;
 };
 
 // The national defaults above, published by `owner` (normally a region) for

@@ -141,15 +141,17 @@ INSTANTIATE_TEST_SUITE_P(
                     {"county_decision_days"}},
         InvalidCase{
             "PlanMissingZero", [](auto& p) { p.plan_missing_days = 0; }, {"plan_missing_days"}},
-        InvalidCase{"ScaleWindowZero",
-                    [](auto& p) { p.scale_warning_window_days = 0; },
-                    {"scale_warning_window_days"}},
+        InvalidCase{
+            "ScaleWindowZero", [](auto& p) { p.scale_window_days = 0; }, {"scale_window_days"}},
+        InvalidCase{"ScaleCountyNewObjectsZero",
+                    [](auto& p) { p.scale_county_new_objects = 0; },
+                    {"scale_county_new_objects"}},
         InvalidCase{"SeveralAtOnce",
                     [](auto& p) {
                       p.monitoring_line_fen = 0;
-                      p.scale_warning_township_count = -3;
+                      p.scale_township_new_red = -3;
                     },
-                    {"monitoring_line_fen", "scale_warning_township_count"}}),
+                    {"monitoring_line_fen", "scale_township_new_red"}}),
     [](const auto& info) { return info.param.name; });
 
 TEST(ValidateTest, PolicyPublishedAheadOfItsYearIsValid) {

@@ -1,0 +1,60 @@
+// Alerts of the monitoring service (zx.monitoring.v1.AlertService): raising
+// them inside the caller's transaction (assessment, new monitoring object,
+// deadline scheduler), listing them, and streaming them (WatchAlerts). The
+// rules are in domain/alerts.h, the SQL in store/alert_store.h.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/server/server.h"
+#include "zx/monitoring/v1/alerts.grpc.pb.h"
+#include "zx/monitoring/v1/monitoring.pb.h"
+
+namespace zx::monitoring {
+
+// Raises `alert` (alert_id unset) inside the caller's transaction: inserted
+// unless an alert with `dedupe_key` exists, and only then emitted as
+// monitoring.alert_raised (payload: the Alert) through the outbox. Returns
+// the alert with its id when newly raised, nullopt when it existed already.
+// Takes the alerts lock until commit (see store/alert_store.h): call it after
+// the transaction's other row locks, to keep lock order the same everywhere.
+absl::StatusOr<std::optional<v1::Alert>> RaiseAlert(pqxx::transaction_base& tx,
+                                                    const server::Runtime& rt, v1::Alert alert,
+                                                    const std::string& dedupe_key,
+                                                    const std::string& causation_id);
+
+// The household turned RED (AssessAndStore): NEW_RED, then the M12 check of
+// new RED households in its township and county.
+absl::Status RaiseNewRed(pqxx::transaction_base& tx, const server::Runtime& rt,
+                         const v1::Household& household, const v1::Assessment& assessment,
+                         const std::string& causation_id);
+
+// A monitoring object was created in `village` (RecordClue): the M12 check of
+// new monitoring objects in its township and county.
+absl::Status CheckNewObjectScale(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                 const division::Code& village, const std::string& object_id,
+                                 const std::string& causation_id);
+
+// One round of the deadline scheduler at `now`: locks up to `batch` objects
+// with next_due_at < now (SKIP LOCKED, so replicas share the work), raises
+// OVERDUE_STEP / PLAN_MISSING for each passed deadline (de-duplicated per
+// object, deadline kind and due time) and moves next_due_at to the earliest
+// deadline not yet passed (NULL when none), so an alerted deadline is not
+// scanned again. Returns how many objects it looked at.
+absl::StatusOr<int> ScanDeadlines(server::Runtime& rt, absl::Time now, int batch);
+
+// The scheduler: ScanDeadlines on the lifecycle clock about every second
+// (at once again while batches come back full), until `stop`.
+void RunDeadlineScheduler(server::Runtime& rt, const std::atomic<bool>& stop);
+
+// The AlertService for MonitoringSpec(). It owns the thread that wakes
+// watchers (WatchAlerts) about every 200 ms.
+std::unique_ptr<grpc::Service> MakeAlertService(server::Runtime& runtime);
+
+}  // namespace zx::monitoring

@@ -1,0 +1,45 @@
+// Storage of alerts (0008_alerts.sql). Store functions run inside the
+// caller's transaction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/time/time.h"
+#include "zx/monitoring/v1/alerts.pb.h"
+
+namespace zx::monitoring {
+
+// Inserts `alert` (alert_id unset) unless an alert with `dedupe_key` exists.
+// Takes the alerts lock first (a transaction-level advisory lock held until
+// commit), so alert ids become visible in id order. Returns the alert with
+// its id when it was inserted, nullopt when the key existed.
+std::optional<v1::Alert> InsertAlert(pqxx::transaction_base& tx, v1::Alert alert,
+                                     const std::string& dedupe_key);
+
+// Takes the alerts lock (see InsertAlert) without inserting: counts read
+// after it see every alert and object of transactions that held it before.
+void LockAlerts(pqxx::transaction_base& tx);
+
+// Alerts whose division_code starts with `prefix`, with alert_id > after_id,
+// of `kinds` (every kind when empty), ascending, at most `limit`.
+std::vector<v1::Alert> ListAlerts(pqxx::transaction_base& tx, const std::string& prefix,
+                                  const std::vector<int>& kinds, int64_t after_id, int limit);
+
+// The largest alert_id (0 when there is none).
+int64_t MaxAlertId(pqxx::transaction_base& tx);
+
+// NEW_RED alerts of villages under `prefix` raised at or after `since`.
+int64_t CountNewRed(pqxx::transaction_base& tx, const std::string& prefix, absl::Time since);
+// Monitoring objects of villages under `prefix` created at or after `since`.
+int64_t CountNewObjects(pqxx::transaction_base& tx, const std::string& prefix, absl::Time since);
+// When the last scale warning of `division_code` for `metric` was raised.
+std::optional<absl::Time> LastScaleWarning(pqxx::transaction_base& tx,
+                                           const std::string& division_code,
+                                           v1::ScaleMetric metric);
+
+}  // namespace zx::monitoring
