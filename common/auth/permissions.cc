@@ -27,6 +27,8 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.object.advance", Access::kWrite},
       {"monitoring.history.get", Access::kRead},
       {"monitoring.publicity.export", Access::kRead},
+      {"monitoring.credit.write", Access::kWrite},
+      {"monitoring.credit.get", Access::kRead},
   };
   return *actions;
 }
