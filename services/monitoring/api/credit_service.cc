@@ -81,9 +81,10 @@ std::optional<credit::LoanTerms> TermsFromProto(const v1::LoanTerms& p,
           "INTEREST_QUARTERLY_PRINCIPAL_AT_MATURITY or EQUAL_PRINCIPAL_MONTHLY");
     ok = false;
   }
+  const bool parsed = ok;
   for (const auto& f : credit::ValidateTerms(t, limits)) {
-    // Date rules are only meaningful once both dates parsed.
-    if (!ok && f.field == "first_due_on") continue;
+    // Date rules are only meaningful once every field parsed.
+    if (!parsed && f.field == "first_due_on") continue;
     v.Add(absl::StrCat("terms.", f.field), f.description);
     ok = false;
   }
