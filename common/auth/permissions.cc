@@ -32,6 +32,8 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.survey.ingest", Access::kWrite},
       {"monitoring.alert.list", Access::kRead},
       {"monitoring.alert.watch", Access::kRead},
+      {"monitoring.credit.write", Access::kWrite},
+      {"monitoring.credit.get", Access::kRead},
   };
   return *actions;
 }

@@ -15,6 +15,7 @@
 #include "services/monitoring/domain/income.h"
 #include "services/monitoring/domain/policy.h"
 #include "services/monitoring/domain/risk.h"
+#include "services/monitoring/store/credit_store.h"
 #include "services/monitoring/store/household_store.h"
 #include "services/monitoring/store/record_store.h"
 #include "services/monitoring/store/rollup_store.h"
@@ -191,6 +192,11 @@ absl::StatusOr<RiskInputs> CurrentRiskInputs(pqxx::transaction_base& tx,
   const LabourSummary labour = LoadLabourSummary(tx, household.household_id());
   in.able_workers = labour.able_workers;
   in.employed_members = labour.employed;
+  // 扶贫小额信贷: overdue instalments of the household's active loan today.
+  auto credit = HouseholdCreditOverdue(tx, household.household_id(), today);
+  if (!credit.ok()) return credit.status();
+  in.overdue_credit_instalments = credit->instalments;
+  in.overdue_credit_fen = credit->unpaid_fen;
   *net = *current;
   return in;
 }

@@ -7,9 +7,91 @@
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/store/household_store.h"
 #include "services/monitoring/store/record_store.h"
+#include "zx/assets/v1/assets.pb.h"
+#include "zx/consumption/v1/consumption.pb.h"
 #include "zx/employment/v1/employment.pb.h"
 
 namespace zx::monitoring {
+namespace {
+
+constexpr int64_t kMaxEventAmountFen = int64_t{1'000'000'000'000};  // as for declared records
+
+// One income figure carried by an event, as its handler read it.
+struct EventIncome {
+  std::string household_id;
+  std::string village_code;  // empty when the payload carries none (wages)
+  std::string month;         // "YYYY-MM"
+  int64_t amount_fen = 0;
+  bool may_be_negative = false;  // refunds
+  v1::IncomeKind kind = v1::INCOME_KIND_UNSPECIFIED;
+  std::string note;
+};
+
+// What every income event shares: check the figure, book it once (keyed by
+// the event id) and re-assess the household. An error is retried by the
+// consumer and then dead-lettered: a payload this instance cannot book is a
+// data error for operators to look at, never silently dropped.
+absl::Status BookEventIncome(pqxx::transaction_base& tx, const server::Runtime& rt,
+                             const zx::common::v1::Event& event, const EventIncome& in) {
+  absl::CivilMonth month;
+  const bool amount_ok = in.may_be_negative
+                             ? in.amount_fen >= -kMaxEventAmountFen && in.amount_fen != 0 &&
+                                   in.amount_fen <= kMaxEventAmountFen
+                             : in.amount_fen >= 0 && in.amount_fen <= kMaxEventAmountFen;
+  if (!IsHouseholdId(in.household_id) || in.month.size() != 7 ||
+      !absl::ParseCivilTime(in.month, &month) || !amount_ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(event.type(), " event ", event.id(), " has a bad household, month or amount"));
+  }
+  auto household = FindHousehold(tx, in.household_id);
+  if (!household) {
+    // Retried, then dead-lettered where operators see it: income for a
+    // household this instance does not know is a data error to look at.
+    return absl::NotFoundError(absl::StrCat(event.type(), " event ", event.id(),
+                                            " names unknown household ", in.household_id));
+  }
+  if (!in.village_code.empty() && in.village_code != household->village_code()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        event.type(), " event ", event.id(), " places household ", in.household_id, " in village ",
+        in.village_code, ", but it is registered in ", household->village_code()));
+  }
+  const auto village = division::Code::Parse(household->village_code());
+  if (!village.ok() || !rt.division.IsAncestorOrSelfOf(*village)) {
+    return absl::InvalidArgumentError(absl::StrCat(event.type(), " event ", event.id(),
+                                                   " is for a household outside this instance"));
+  }
+  v1::IncomeRecord record;
+  record.set_record_id(NewId("in"));
+  record.set_household_id(in.household_id);
+  record.set_kind(in.kind);
+  record.set_source(v1::RECORD_SOURCE_EVENT);
+  record.set_month(in.month);
+  record.set_amount_fen(in.amount_fen);
+  record.set_source_ref(event.id());
+  record.set_note(in.note);
+  if (!InsertIncome(tx, record)) return absl::OkStatus();  // booked before
+  // Any failure now rolls the whole event back, to be retried.
+  return ReassessIfPolicyPublished(tx, rt, *household, event.id());
+}
+
+}  // namespace
+
+absl::Status ReassessIfPolicyPublished(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                       const v1::Household& household,
+                                       const std::string& causation_id) {
+  const auto village = *division::Code::Parse(household.village_code());
+  auto policy =
+      ResolvePublishedPolicy(tx, village, absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+  if (absl::IsFailedPrecondition(policy.status())) {
+    // No policy yet: the change is recorded; the job that publishing a policy
+    // starts will assess the household.
+    logging::Warn("assessment_skipped", {{"household_id", household.household_id()},
+                                         {"reason", std::string(policy.status().message())}});
+    return absl::OkStatus();
+  }
+  if (!policy.ok()) return policy.status();
+  return AssessAndStore(tx, rt, household, causation_id).status();
+}
 
 absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
                                    const zx::common::v1::Event& event) {
@@ -18,42 +100,66 @@ absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Run
   if (!event.payload().UnpackTo(&wage)) {
     return absl::InvalidArgumentError("employment.wage_paid payload is not a WagePaid");
   }
-  absl::CivilMonth month;
-  if (!IsHouseholdId(wage.household_id()) || !absl::ParseCivilTime(wage.month(), &month) ||
-      wage.amount_fen() < 0) {
+  return BookEventIncome(tx, rt, event,
+                         {.household_id = wage.household_id(),
+                          .month = wage.month(),
+                          .amount_fen = wage.amount_fen(),
+                          .kind = v1::INCOME_KIND_WAGE,
+                          .note = absl::StrCat("placement ", wage.placement_id())});
+}
+
+absl::Status HandleAssetsEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
+                               const zx::common::v1::Event& event) {
+  if (event.type() != "assets.dividend_paid") return absl::OkStatus();  // not ours to book
+  zx::assets::v1::DividendPaid dividend;
+  if (!event.payload().UnpackTo(&dividend)) {
+    return absl::InvalidArgumentError("assets.dividend_paid payload is not a DividendPaid");
+  }
+  return BookEventIncome(tx, rt, event,
+                         {.household_id = dividend.household_id(),
+                          .village_code = dividend.village_code(),
+                          .month = dividend.month(),
+                          .amount_fen = dividend.amount_fen(),
+                          .kind = v1::INCOME_KIND_PROPERTY,
+                          .note = absl::StrCat("dividend ", dividend.distribution_id(),
+                                               " of asset ", dividend.asset_id())});
+}
+
+absl::Status HandleConsumptionEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                    const zx::common::v1::Event& event) {
+  if (event.type() != "consumption.income_attributed") return absl::OkStatus();
+  zx::consumption::v1::IncomeAttributed attributed;
+  if (!event.payload().UnpackTo(&attributed)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("wage event ", event.id(), " has a bad household, month or amount"));
+        "consumption.income_attributed payload is not an IncomeAttributed");
   }
-  auto household = FindHousehold(tx, wage.household_id());
-  if (!household) {
-    // Retried, then dead-lettered where operators see it: a wage for a
-    // household this instance does not know is a data error to look at.
-    return absl::NotFoundError(
-        absl::StrCat("wage event ", event.id(), " names unknown household ", wage.household_id()));
+  v1::IncomeKind kind = v1::INCOME_KIND_UNSPECIFIED;
+  switch (attributed.binding_kind()) {
+    case zx::consumption::v1::BINDING_KIND_WAGE:
+      kind = v1::INCOME_KIND_WAGE;
+      break;
+    case zx::consumption::v1::BINDING_KIND_OPERATING:
+      kind = v1::INCOME_KIND_OPERATING;
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("consumption.income_attributed event ",
+                                                     event.id(), " has no known binding kind (",
+                                                     attributed.binding_kind(), ")"));
   }
-  v1::IncomeRecord record;
-  record.set_record_id(NewId("in"));
-  record.set_household_id(wage.household_id());
-  record.set_kind(v1::INCOME_KIND_WAGE);
-  record.set_source(v1::RECORD_SOURCE_EVENT);
-  record.set_month(wage.month());
-  record.set_amount_fen(wage.amount_fen());
-  record.set_source_ref(event.id());
-  record.set_note(absl::StrCat("placement ", wage.placement_id()));
-  if (!InsertIncome(tx, record)) return absl::OkStatus();  // booked before
-  const auto village = *division::Code::Parse(household->village_code());
-  auto policy =
-      ResolvePublishedPolicy(tx, village, absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
-  if (absl::IsFailedPrecondition(policy.status())) {
-    // No policy yet: the income is booked; the job that publishing a policy
-    // starts will assess the household.
-    logging::Warn("assessment_skipped", {{"household_id", wage.household_id()},
-                                         {"reason", std::string(policy.status().message())}});
-    return absl::OkStatus();
-  }
-  if (!policy.ok()) return policy.status();
-  // Any failure now rolls the whole event back, to be retried.
-  return AssessAndStore(tx, rt, *household, event.id()).status();
+  const bool refund = attributed.amount_fen() < 0;
+  return BookEventIncome(
+      tx, rt, event,
+      {.household_id = attributed.household_id(),
+       .village_code = attributed.village_code(),
+       .month = attributed.month(),
+       .amount_fen = attributed.amount_fen(),
+       .may_be_negative = true,
+       .kind = kind,
+       .note = refund ? absl::StrCat("refund ", attributed.order_line_id(), " of order line ",
+                                     attributed.refunded_order_line_id(), ", binding ",
+                                     attributed.binding_id())
+                      : absl::StrCat("order line ", attributed.order_line_id(), ", binding ",
+                                     attributed.binding_id())});
 }
 
 }  // namespace zx::monitoring

@@ -531,6 +531,47 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::Transition(grpc::CallbackServerC
   });
 }
 
+absl::StatusOr<v1::AssistanceMeasure> AddMeasureToPlan(pqxx::transaction_base& tx,
+                                                       const auth::Principal& principal,
+                                                       const division::Code& village,
+                                                       const v1::AssistanceMeasure& m,
+                                                       const std::string& request_id) {
+  auto open = LockOpenObject(tx, m.household_id());
+  if (!open.ok()) return open.status();
+  if (!open->has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("household ", m.household_id(),
+                     " has no monitoring object; measures follow county confirmation (县级审定)"));
+  }
+  StoredObject& stored = **open;
+  const absl::Time now = Now();
+  auto policy = EffectivePolicy(tx, village, now);
+  if (!policy.ok()) return policy.status();
+  const lc::LifecycleLimits limits = LimitsFromPolicy(*policy);
+  v1::AssistanceMeasure added = m;
+  added.set_measure_id(NewId("am"));
+  added.set_object_id(stored.object_id);
+  *added.mutable_added() = StampOf(principal, now);
+  const lc::Action action{.kind = lc::ActionKind::kAddPlan,
+                          .actor = lc::ActorOf(principal),
+                          .at = now,
+                          .reason = m.description(),
+                          .plan_id = added.measure_id()};
+  auto next = lc::Apply(stored.object, action, limits);
+  if (!next.ok()) return next.status();
+  const std::size_t previous_steps = stored.object.history.size();
+  stored.object = *std::move(next);
+  const auto deadlines = lc::DueDeadlines(stored.object, now, limits);
+  SaveObject(tx, stored, previous_steps, NextDue(deadlines), request_id, now);
+  if (auto s = RefreshRollup(tx, stored.object.household_id); !s.ok()) return s;
+  tx.exec_params(
+      "INSERT INTO assistance_measures (measure_id, household_id, object_id, kind, "
+      "description, linked_record_id, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      added.measure_id(), m.household_id(), stored.object_id, static_cast<int>(m.kind()),
+      m.description(), m.linked_record_id(), principal.ToString());
+  return added;
+}
+
 grpc::ServerUnaryReactor* LifecycleServiceImpl::AddAssistanceMeasure(
     grpc::CallbackServerContext* ctx, const v1::AddAssistanceMeasureRequest* request,
     v1::AssistanceMeasure* response) {
@@ -557,45 +598,14 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::AddAssistanceMeasure(
       if (!household.ok()) return household.status();
       auto village = VillageOf(*household);
       if (!village.ok()) return village.status();
-      return idempotency::Run(
-          tx, "monitoring.AddAssistanceMeasure", request->request_id(), *request, *response,
-          [&]() -> absl::Status {
-            auto open = LockOpenObject(tx, m.household_id());
-            if (!open.ok()) return open.status();
-            if (!open->has_value()) {
-              return absl::FailedPreconditionError(absl::StrCat(
-                  "household ", m.household_id(),
-                  " has no monitoring object; measures follow county confirmation (县级审定)"));
-            }
-            StoredObject& stored = **open;
-            const absl::Time now = Now();
-            auto policy = EffectivePolicy(tx, *village, now);
-            if (!policy.ok()) return policy.status();
-            const lc::LifecycleLimits limits = LimitsFromPolicy(*policy);
-            *response = m;
-            response->set_measure_id(NewId("am"));
-            response->set_object_id(stored.object_id);
-            *response->mutable_added() = StampOf(call.principal, now);
-            const lc::Action action{.kind = lc::ActionKind::kAddPlan,
-                                    .actor = lc::ActorOf(call.principal),
-                                    .at = now,
-                                    .reason = m.description(),
-                                    .plan_id = response->measure_id()};
-            auto next = lc::Apply(stored.object, action, limits);
-            if (!next.ok()) return next.status();
-            const std::size_t previous_steps = stored.object.history.size();
-            stored.object = *std::move(next);
-            const auto deadlines = lc::DueDeadlines(stored.object, now, limits);
-            SaveObject(tx, stored, previous_steps, NextDue(deadlines), request->request_id(), now);
-            if (auto s = RefreshRollup(tx, stored.object.household_id); !s.ok()) return s;
-            tx.exec_params(
-                "INSERT INTO assistance_measures (measure_id, household_id, object_id, kind, "
-                "description, linked_record_id, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                response->measure_id(), m.household_id(), stored.object_id,
-                static_cast<int>(m.kind()), m.description(), m.linked_record_id(),
-                call.principal.ToString());
-            return absl::OkStatus();
-          });
+      return idempotency::Run(tx, "monitoring.AddAssistanceMeasure", request->request_id(),
+                              *request, *response, [&]() -> absl::Status {
+                                auto added = AddMeasureToPlan(tx, call.principal, *village, m,
+                                                              request->request_id());
+                                if (!added.ok()) return added.status();
+                                *response = *std::move(added);
+                                return absl::OkStatus();
+                              });
     });
   });
 }

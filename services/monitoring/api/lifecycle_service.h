@@ -80,6 +80,19 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
                                     const zx::common::v1::AuditStamp& raised_by,
                                     const std::string& request_id);
 
+// 一户一策: adds `measure` (kind, description, linked record; household_id
+// set) to the plan of the household's open monitoring object, inside the
+// caller's transaction, and returns it with id, object and stamp filled. The
+// object must be county-confirmed or assisted (lifecycle kAddPlan; the first
+// measure makes it ASSISTED); FAILED_PRECONDITION otherwise, or when the
+// household has no monitoring object. Used by AddAssistanceMeasure and by
+// the credit service (a loan is a MEASURE_KIND_CREDIT measure).
+absl::StatusOr<v1::AssistanceMeasure> AddMeasureToPlan(pqxx::transaction_base& tx,
+                                                       const auth::Principal& principal,
+                                                       const division::Code& village,
+                                                       const v1::AssistanceMeasure& measure,
+                                                       const std::string& request_id);
+
 // The lifecycle service for MonitoringSpec().
 std::unique_ptr<grpc::Service> MakeLifecycleService(server::Runtime& runtime);
 

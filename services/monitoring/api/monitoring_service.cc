@@ -241,8 +241,17 @@ server::ServiceSpec MonitoringSpec() {
                        [&rt](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
                          return HandleEmploymentEvent(tx, rt, event);
                        });
+        rt.AddConsumer("assets",
+                       [&rt](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+                         return HandleAssetsEvent(tx, rt, event);
+                       });
+        rt.AddConsumer("consumption",
+                       [&rt](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+                         return HandleConsumptionEvent(tx, rt, event);
+                       });
         services.push_back(MakeLifecycleService(rt));
         services.push_back(MakeAlertService(rt));
+        services.push_back(MakeCreditService(rt));
         rt.background_tasks.push_back(
             [&rt](const std::atomic<bool>& stop) { RunReassessmentWorker(rt, stop); });
         rt.background_tasks.push_back(

@@ -114,9 +114,33 @@ void RunReassessmentWorker(server::Runtime& rt, const std::atomic<bool>& stop);
 // before roll-ups existed their contribution.
 void RunRollupCompactor(server::Runtime& rt, const std::atomic<bool>& stop);
 
-// Handles an event of the employment stream (wages booked as income).
+// AssessAndStore when a policy is in effect for the household today; when
+// none is published yet, logs and returns OK (the job that publishing a
+// policy starts will assess the household). Inside the caller's transaction.
+absl::Status ReassessIfPolicyPublished(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                       const v1::Household& household,
+                                       const std::string& causation_id);
+
+// Handlers of the streams of the other services of this instance: each books
+// income (source EVENT, source_ref = event id, so a redelivered event books
+// once) and re-assesses the household. Events of other types are ignored. A
+// payload that cannot be booked (not the expected message, bad household id,
+// month or amount, unknown household, a village that differs from the
+// household's or lies outside this instance) is an error: the consumer
+// retries it, then moves it to the dead-letter stream where operators see it.
+//   employment.wage_paid          -> wage income
+//   assets.dividend_paid          -> property income
+//   consumption.income_attributed -> wage or operating income by binding
+//                                    kind; a refund books a negative record
 absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
                                    const zx::common::v1::Event& event);
+absl::Status HandleAssetsEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
+                               const zx::common::v1::Event& event);
+absl::Status HandleConsumptionEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                    const zx::common::v1::Event& event);
+
+// zx.monitoring.v1.CreditService (api/credit_service.cc).
+std::unique_ptr<grpc::Service> MakeCreditService(server::Runtime& runtime);
 
 // The spec main() runs and tests start in-process.
 server::ServiceSpec MonitoringSpec();

@@ -1,5 +1,6 @@
 #include "services/monitoring/domain/income.h"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -96,7 +97,10 @@ absl::StatusOr<NetIncome> ComputeNetIncome(std::span<const IncomeRecord> income,
   NetIncome result{.window = window, .members = members};
   for (std::size_t i = 0; i < income.size(); ++i) {
     const IncomeRecord& record = income[i];
-    if (absl::Status s = CheckAmount("income", i, record.amount); !s.ok()) return s;
+    // Event records may be negative: a refund of a sale attributed earlier.
+    if (record.source != IncomeSource::kEvent) {
+      if (absl::Status s = CheckAmount("income", i, record.amount); !s.ok()) return s;
+    }
     if (!InWindow(record.month, window)) continue;
     const int kind = static_cast<int>(record.kind);
     if (kind < 0 || kind >= kIncomeKindCount) {
@@ -107,7 +111,11 @@ absl::StatusOr<NetIncome> ComputeNetIncome(std::span<const IncomeRecord> income,
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = AddTo(result.total_income, record.amount, "income"); !s.ok()) return s;
+  }
+  // A refund whose sale lies before the window takes a kind to zero at most.
+  for (Fen& kind_total : result.by_kind) {
+    kind_total = std::max<Fen>(kind_total, 0);
+    if (absl::Status s = AddTo(result.total_income, kind_total, "income"); !s.ok()) return s;
   }
   for (std::size_t i = 0; i < costs.size(); ++i) {
     if (absl::Status s = CheckAmount("production_costs", i, costs[i].amount); !s.ok()) return s;

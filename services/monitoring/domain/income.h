@@ -115,9 +115,15 @@ struct NetIncome {
 // holds exactly when "true figure < line": rounding can never lift a
 // household over the line (应纳尽纳).
 //
+// Negative income: only EVENT records may be negative — a refund booked by
+// another service (consumption.income_attributed) lowers the income of its
+// kind. A kind's total in the window is floored at zero, so a refund of a
+// sale from before the window cannot push income below nothing.
+//
 // INVALID_ARGUMENT: members ≤ 0, a window whose first month is after its
-// last, a negative amount (corrections replace records, they are not negative
-// records). OUT_OF_RANGE: a sum does not fit in int64 fen.
+// last, a negative amount on a record that is not an EVENT (corrections
+// replace declared records, they are not negative records). OUT_OF_RANGE: a
+// sum does not fit in int64 fen.
 absl::StatusOr<NetIncome> ComputeNetIncome(std::span<const IncomeRecord> income,
                                            std::span<const ProductionCost> costs,
                                            std::span<const RigidSpending> rigid,

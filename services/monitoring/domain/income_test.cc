@@ -147,6 +147,30 @@ TEST(ComputeNetIncomeTest, RejectsNegativeAmountsAndInvertedWindows) {
   EXPECT_EQ(inverted.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ComputeNetIncomeTest, EventRefundsLowerTheirKindToZeroAtMost) {
+  const time::MonthWindow window = Window(Month(2025, 1), Month(2025, 12));
+  IncomeRecord sale = Income(IncomeKind::kOperating, Month(2025, 5), 10000);
+  IncomeRecord refund = Income(IncomeKind::kOperating, Month(2025, 6), -4000);
+  sale.source = refund.source = IncomeSource::kEvent;
+  const IncomeRecord wage = Income(IncomeKind::kWage, Month(2025, 6), 3000);
+  auto result = ComputeNetIncome(std::vector<IncomeRecord>{sale, refund, wage}, {}, {}, window, 1);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->income(IncomeKind::kOperating), 6000);
+  EXPECT_EQ(result->total_income, 9000);
+  // The sale before the window, its refund inside: operating income is zero,
+  // not negative, and the wage stays.
+  sale.month = Month(2024, 12);
+  result = ComputeNetIncome(std::vector<IncomeRecord>{sale, refund, wage}, {}, {}, window, 1);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->income(IncomeKind::kOperating), 0);
+  EXPECT_EQ(result->total_income, 3000);
+}
+
+TEST(ComputeNetIncomeTest, InvertedWindowIsInvalid) {
+  auto inverted = ComputeNetIncome({}, {}, {}, Window(Month(2025, 12), Month(2025, 1)), 2);
+  EXPECT_EQ(inverted.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ComputeNetIncomeTest, OverflowIsOutOfRange) {
   const time::MonthWindow window = Window(Month(2025, 1), Month(2025, 12));
   const std::vector<IncomeRecord> same_kind = {Income(IncomeKind::kWage, Month(2025, 1), kMaxFen),

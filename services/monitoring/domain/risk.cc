@@ -88,6 +88,11 @@ absl::Status CheckInputs(const RiskInputs& in) {
   if (in.overdue_credit_instalments < 0) {
     problems.push_back("overdue_credit_instalments cannot be negative");
   }
+  if (in.overdue_credit_fen < 0) problems.push_back("overdue_credit_fen cannot be negative");
+  if ((in.overdue_credit_instalments > 0) != (in.overdue_credit_fen > 0)) {
+    problems.push_back(
+        "overdue_credit_instalments and overdue_credit_fen must be both zero or both positive");
+  }
   if (in.last_sudden_event.has_value() && *in.last_sudden_event > in.today) {
     problems.push_back(
         absl::StrCat("last_sudden_event ", absl::FormatCivilTime(*in.last_sudden_event),
@@ -134,8 +139,9 @@ std::string ExplainZh(const Factor& f) {
                           " 天内计入）");
     case FactorKind::kNoEmployedMember:
       return absl::StrCat("家庭有 ", f.value, " 名有劳动能力的成员，但无人就业");
-    case FactorKind::kOverdueCredit:
-      return absl::StrCat("小额信贷有 ", f.value, " 期还款逾期（本项目自定的预警因素）");
+    case FactorKind::kCreditOverdue:
+      return absl::StrCat("扶贫小额信贷有 ", f.value, " 期还款逾期，逾期金额 ",
+                          FormatYuan(f.amount), " 元（本项目自定的预警因素）");
   }
   return std::string(FactorKindName(f.kind));
 }
@@ -181,10 +187,9 @@ std::string ExplainEn(const Factor& f) {
                           f.threshold, " days)");
     case FactorKind::kNoEmployedMember:
       return absl::StrCat(f.value, " household member(s) able to work, but none is employed");
-    case FactorKind::kOverdueCredit:
-      return absl::StrCat(f.value,
-                          " micro-credit instalment(s) overdue (a warning factor defined by "
-                          "this project)");
+    case FactorKind::kCreditOverdue:
+      return absl::StrCat(f.value, " micro-credit instalment(s) overdue, ", FormatYuan(f.amount),
+                          " yuan unpaid (a warning factor defined by this project)");
   }
   return std::string(FactorKindName(f.kind));
 }
@@ -214,7 +219,7 @@ std::string BlockerText(const Factor& f) {
                           " days");
     case FactorKind::kNoEmployedMember:
       return absl::StrCat("no member employed although ", f.value, " can work");
-    case FactorKind::kOverdueCredit:
+    case FactorKind::kCreditOverdue:
       return absl::StrCat(f.value, " micro-credit instalment(s) overdue");
     case FactorKind::kIncomeBelowLine:
     case FactorKind::kIncomeBelowOrangeLine:
@@ -274,8 +279,8 @@ std::string_view FactorKindName(FactorKind kind) {
       return "sudden_event";
     case FactorKind::kNoEmployedMember:
       return "no_employed_member";
-    case FactorKind::kOverdueCredit:
-      return "overdue_credit";
+    case FactorKind::kCreditOverdue:
+      return "credit_overdue";
   }
   return "unknown";
 }
@@ -406,10 +411,11 @@ absl::StatusOr<Assessment> Assess(const RiskInputs& in, const MonitoringPolicy& 
                      .threshold = 1});
   }
   if (in.overdue_credit_instalments > 0) {
-    fired.push_back({.kind = FactorKind::kOverdueCredit,
-                     .colour = Colour::kYellow,
+    fired.push_back({.kind = FactorKind::kCreditOverdue,
+                     .colour = Colour::kOrange,
                      .value = in.overdue_credit_instalments,
-                     .threshold = 1});
+                     .threshold = 1,
+                     .amount = in.overdue_credit_fen});
   }
 
   std::stable_sort(fired.begin(), fired.end(), [](const Factor& a, const Factor& b) {

@@ -12,12 +12,14 @@
 //   ORANGE  income below the orange band [1.2× line]; income fell by at least
 //           [30%] against the previous 12-month window; compliant rigid
 //           spending at least [50%] of total income; a sudden event in the
-//           last [90] days.
+//           last [90] days; a micro-credit instalment overdue (扶贫小额信贷,
+//           overdue past the grace days of domain/credit.h; a project
+//           decision: issue 3 makes overdue credit a risk factor without a
+//           colour, and ORANGE — "收得回" at risk — marks it above the yellow
+//           attention factors but below income under the line or an unmet
+//           guarantee).
 //   YELLOW  income below the yellow band [1.5× line]; income fell by at least
-//           [15%]; nobody employed although someone is able to work; an
-//           overdue micro-credit instalment (a project decision: issue 3 makes
-//           overdue credit a risk factor but gives it no colour; YELLOW marks
-//           it for attention without outranking income or guarantees).
+//           [15%]; nobody employed although someone is able to work.
 //   GREEN   nothing fired.
 // Boundaries: a figure exactly at a line or band is NOT below it (income equal
 // to the line is not RED); a fall or a rigid-spending share exactly at its
@@ -76,8 +78,9 @@ enum class FactorKind {
   // value: members able to work; threshold: 1 (fires when at least one can
   // work and none is employed).
   kNoEmployedMember,
-  // value: overdue instalments; threshold: 1.
-  kOverdueCredit,
+  // value: overdue instalments; threshold: 1; amount: the unpaid part of
+  // the overdue instalments.
+  kCreditOverdue,
 };
 // "income_below_line", "income_below_orange_line", ... (the identifiers above
 // in snake case), for storage and events.
@@ -105,7 +108,10 @@ struct RiskInputs {
   // Under social-assistance floors (兜底: 低保 / 特困). Not a colour factor;
   // it matters for elimination (M9).
   bool social_assistance_floor = false;
+  // The household's micro-credit plan (domain/credit.h) on `today`: overdue
+  // instalments and their unpaid amount. Both zero, or both positive.
   int overdue_credit_instalments = 0;
+  money::Fen overdue_credit_fen = 0;
 };
 
 struct Factor {

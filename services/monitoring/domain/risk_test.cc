@@ -207,10 +207,28 @@ INSTANTIATE_TEST_SUITE_P(
                    },
                    Colour::kGreen,
                    {}},
-        ColourCase{"OverdueCreditInstalment",
-                   [](auto& in) { in.overdue_credit_instalments = 1; },
-                   Colour::kYellow,
-                   {K::kOverdueCredit}},
+        ColourCase{"NoCreditOverdue",
+                   [](auto& in) {
+                     in.overdue_credit_instalments = 0;
+                     in.overdue_credit_fen = 0;
+                   },
+                   Colour::kGreen,
+                   {}},
+        ColourCase{"OneFenOfOneInstalmentOverdue",
+                   [](auto& in) {
+                     in.overdue_credit_instalments = 1;
+                     in.overdue_credit_fen = 1;
+                   },
+                   Colour::kOrange,
+                   {K::kCreditOverdue}},
+        ColourCase{"CreditOverdueDoesNotOutrankIncomeBelowTheLine",
+                   [](auto& in) {
+                     in.per_capita_net_income = 599999;
+                     in.overdue_credit_instalments = 2;
+                     in.overdue_credit_fen = 36250;
+                   },
+                   Colour::kRed,
+                   {K::kIncomeBelowLine, K::kCreditOverdue}},
         // Every fired factor is listed, worst colour first.
         ColourCase{"AllFactorsListedWorstFirst",
                    [](auto& in) {
@@ -219,10 +237,11 @@ INSTANTIATE_TEST_SUITE_P(
                      in.rigid_spending = 5000000;
                      in.employed_members = 0;
                      in.overdue_credit_instalments = 2;
+                     in.overdue_credit_fen = 100;
                    },
                    Colour::kRed,
                    {K::kIncomeBelowLine, K::kGuaranteeUnmet, K::kHeavyRigidSpending,
-                    K::kNoEmployedMember, K::kOverdueCredit}},
+                    K::kCreditOverdue, K::kNoEmployedMember}},
         ColourCase{"OrangeOutranksYellow",
                    [](auto& in) {
                      in.per_capita_net_income = 800000;  // yellow band
@@ -319,6 +338,12 @@ TEST(AssessTest, RejectsInvalidPolicyAndInputs) {
            Case{"able_workers", [](auto& in) { in.able_workers = -1; }},
            Case{"employed_members", [](auto& in) { in.employed_members = -1; }},
            Case{"overdue_credit_instalments", [](auto& in) { in.overdue_credit_instalments = -1; }},
+           Case{"overdue_credit_fen",
+                [](auto& in) {
+                  in.overdue_credit_instalments = 1;
+                  in.overdue_credit_fen = -1;
+                }},
+           Case{"both zero or both positive", [](auto& in) { in.overdue_credit_fen = 10; }},
            Case{"rigid_spending", [](auto& in) { in.rigid_spending = -1; }},
            Case{"total_income", [](auto& in) { in.total_income = -1; }},
            Case{"last_sudden_event", [](auto& in) { in.last_sudden_event = in.today + 1; }},
@@ -437,9 +462,13 @@ INSTANTIATE_TEST_SUITE_P(
                     {"2 名", "无人就业"},
                     {"2 household member(s) able to work", "none"}},
         ExplainCase{"OverdueCredit",
-                    [](auto& in) { in.overdue_credit_instalments = 3; },
-                    {"3 期", "逾期", "本项目自定"},
-                    {"3 micro-credit instalment(s) overdue", "defined by this project"}}),
+                    [](auto& in) {
+                      in.overdue_credit_instalments = 3;
+                      in.overdue_credit_fen = 5437500;
+                    },
+                    {"扶贫小额信贷", "3 期", "逾期金额 54,375.00 元", "本项目自定"},
+                    {"3 micro-credit instalment(s) overdue", "54,375.00 yuan unpaid",
+                     "defined by this project"}}),
     [](const auto& info) { return info.param.name; });
 
 TEST(ExplainTest, GreenSaysNothingFired) {
@@ -632,6 +661,7 @@ INSTANTIATE_TEST_SUITE_P(
                     in.current.housing_ok = false;
                     in.current.rigid_spending = 5000000;
                     in.current.overdue_credit_instalments = 1;
+                    in.current.overdue_credit_fen = 1;
                     in.current.social_assistance_floor = true;
                     in.current.able_workers = 0;
                     in.current.employed_members = 0;
