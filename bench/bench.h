@@ -79,6 +79,7 @@ void RawGrpcEchoSuite(BenchContext& ctx);  // raw_grpc_echo.cc
 void RawPgSuite(BenchContext& ctx);        // raw_pg.cc
 void RawRedisSuite(BenchContext& ctx);     // raw_redis.cc
 void EventsSuite(BenchContext& ctx);       // events_bench.cc (common/events)
+void MonitoringSuite(BenchContext& ctx);   // monitoring_bench.cc (zx-monitoring process)
 
 // ---- Helpers for suites -------------------------------------------------
 

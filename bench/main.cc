@@ -50,6 +50,7 @@ constexpr SuiteEntry kSuites[] = {
     {"raw.pg", RawPgSuite, true, false},
     {"raw.redis", RawRedisSuite, false, true},
     {"events", EventsSuite, true, true},
+    {"monitoring", MonitoringSuite, true, true},
 };
 
 struct SuiteError {

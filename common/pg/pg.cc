@@ -224,6 +224,10 @@ absl::Status WithTransaction(Pool& pool, const TxOptions& options, const TxFn& f
       if (!absl::IsUnavailable(last)) return last;
     } else {
       try {
+        if (options.single_read) {
+          pqxx::nontransaction read(**lease);
+          return fn(read);
+        }
         // One transaction type for every isolation level: the level is set by
         // the first statement, which PostgreSQL requires.
         pqxx::work tx(**lease);

@@ -525,6 +525,8 @@ TEST_F(MonitoringTest, PublishingAPolicyReassessesEveryHouseholdInAResumableJob)
   }
   EXPECT_EQ(job.job_id(), repeat.job_id());
   EXPECT_EQ(wait_done(job.job_id()).households_done(), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 5)
+      << "re-assessing to the same result records nothing new";
   {
     // Another township's official may not start it for this one.
     grpc::ClientContext ctx;
@@ -533,6 +535,99 @@ TEST_F(MonitoringTest, PublishingAPolicyReassessesEveryHouseholdInAResumableJob)
     EXPECT_EQ(stub_->ReassessAll(&ctx, again, &job).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
   }
+}
+
+TEST_F(MonitoringTest, ReassessmentRecordsChangedResultsAndSignalsOnlyChangedColours) {
+  // Three households of 5 with yearly incomes of 20,000 / 40,000 / 70,000
+  // yuan: per capita 4,000 / 8,000 / 14,000 against a 6,000-yuan line.
+  const int64_t yearly_fen[] = {2'000'000, 4'000'000, 7'000'000};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    Household out;
+    ASSERT_TRUE(Create(Request("req-batch-" + std::to_string(i)), &out).ok());
+    ids.push_back(out.household_id());
+    ASSERT_TRUE(AllGuaranteesMet(out.household_id()).ok());
+    v1::RecordIncomeRequest income;
+    income.set_request_id("income-batch-" + std::to_string(i));
+    auto* r = income.mutable_record();
+    r->set_household_id(out.household_id());
+    r->set_kind(v1::INCOME_KIND_WAGE);
+    r->set_source(v1::RECORD_SOURCE_SURVEY);
+    r->set_month(absl::FormatCivilTime(
+        absl::CivilMonth(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())) - 2));
+    r->set_amount_fen(yearly_fen[i]);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer dev.653121.county_official.c");
+    v1::IncomeRecord recorded;
+    ASSERT_TRUE(stub_->RecordIncome(&ctx, income, &recorded).ok());
+  }
+  auto run_job = [&](const std::string& request_id) {
+    v1::ReassessAllRequest req;
+    req.set_request_id(request_id);
+    req.set_division_code("653121000000");
+    v1::ReassessmentJob job;
+    {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer dev.653121.county_official.c");
+      EXPECT_TRUE(stub_->ReassessAll(&ctx, req, &job).ok());
+    }
+    for (int i = 0; i < 100 && job.state() == v1::JOB_STATE_RUNNING; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer dev.653121.county_official.c");
+      v1::GetReassessmentJobRequest get;
+      get.set_job_id(job.job_id());
+      EXPECT_TRUE(stub_->GetReassessmentJob(&ctx, get, &job).ok());
+    }
+    EXPECT_EQ(job.state(), v1::JOB_STATE_DONE) << job.error();
+  };
+  auto colour_of = [&](int i) {
+    return Count("SELECT colour FROM monitoring.household_colours WHERE household_id = '" + ids[i] +
+                 "'");
+  };
+  const std::string changed_events =
+      "SELECT count(*) FROM monitoring.outbox WHERE event_type = "
+      "'monitoring.household_color_changed'";
+  ASSERT_TRUE(PublishLine("dev.653121.county_official.c", "653121000000", "shufu-1").ok());
+  run_job("batch-1");
+  EXPECT_EQ(colour_of(0), v1::COLOUR_RED);
+  EXPECT_EQ(colour_of(1), v1::COLOUR_YELLOW);  // 8,000 < 1.5 x 6,000
+  EXPECT_EQ(colour_of(2), v1::COLOUR_GREEN);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 3);
+  EXPECT_EQ(Count(changed_events), 3) << "first colours";
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 1) << "the RED one";
+
+  // Nothing changed: nothing recorded, nothing signalled.
+  run_job("batch-2");
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 3);
+  EXPECT_EQ(Count(changed_events), 3);
+
+  // The county raises its line to 8,500 yuan from today: every result
+  // changes (the policy is part of it), only the middle household's colour.
+  v1::PublishPolicyRequest raise;
+  raise.set_request_id("pol-raise");
+  auto* p = raise.mutable_policy();
+  p->set_version("shufu-2");
+  p->set_owner_division_code("653121000000");
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
+  p->set_year(static_cast<int>(absl::CivilYear(today).year()));
+  p->set_effective_from(absl::FormatCivilTime(today));
+  p->set_monitoring_line_fen(850'000);
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer dev.653121.county_official.c");
+    v1::MonitoringPolicy published;
+    const grpc::Status s = stub_->PublishPolicy(&ctx, raise, &published);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  run_job("batch-3");
+  EXPECT_EQ(colour_of(1), v1::COLOUR_RED);
+  EXPECT_EQ(colour_of(2), v1::COLOUR_GREEN);  // 14,000 >= 1.5 x 8,500
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 6);
+  EXPECT_EQ(Count(changed_events), 4) << "one colour changed";
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments WHERE policy_version = 'shufu-2'"),
+            3);
 }
 
 TEST_F(MonitoringTest, LowerLevelPoliciesInheritAndNeverLowerTheLine) {

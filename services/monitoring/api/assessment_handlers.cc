@@ -9,6 +9,7 @@
 #include "common/money/money.h"
 #include "common/time/time.h"
 #include "services/monitoring/api/alerts.h"
+#include "services/monitoring/api/assessment.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/household.h"
@@ -139,14 +140,18 @@ v1::MonitoringPolicy PolicyToProto(const MonitoringPolicy& d) {
 
 }  // namespace
 
-absl::StatusOr<MonitoringPolicy> ResolvePublishedPolicy(pqxx::transaction_base& tx,
-                                                        const division::Code& division,
-                                                        absl::CivilDay date) {
+std::vector<MonitoringPolicy> LoadPublishedPolicies(pqxx::transaction_base& tx) {
   std::vector<MonitoringPolicy> published;
   for (const auto& p : LoadPolicies(tx)) {
     auto d = PolicyFromProto(p);
     if (d.ok()) published.push_back(std::move(*d));
   }
+  return published;
+}
+
+absl::StatusOr<MonitoringPolicy> ResolveFromPublished(
+    const std::vector<MonitoringPolicy>& published, const division::Code& division,
+    absl::CivilDay date) {
   auto policy =
       ResolvePolicy(published, division, static_cast<int>(absl::CivilYear(date).year()), date);
   if (absl::IsNotFound(policy.status())) {
@@ -157,14 +162,19 @@ absl::StatusOr<MonitoringPolicy> ResolvePublishedPolicy(pqxx::transaction_base& 
   return policy;
 }
 
-absl::StatusOr<RiskInputs> CurrentRiskInputs(pqxx::transaction_base& tx,
-                                             const v1::Household& household, absl::CivilDay today,
-                                             NetIncome* net) {
+absl::StatusOr<MonitoringPolicy> ResolvePublishedPolicy(pqxx::transaction_base& tx,
+                                                        const division::Code& division,
+                                                        absl::CivilDay date) {
+  return ResolveFromPublished(LoadPublishedPolicies(tx), division, date);
+}
+
+absl::StatusOr<RiskInputs> RiskInputsFrom(const v1::Household& household,
+                                          const HouseholdInputs& loaded, absl::CivilDay today,
+                                          NetIncome* net) {
   // M4: the 12 months before this month; the window before it for the drop.
   const time::MonthWindow window = IncomeWindow(absl::CivilMonth(today));
   const time::MonthWindow previous = PreviousWindow(window);
-  const HouseholdRecords records =
-      LoadRecords(tx, household.household_id(), previous.first, window.last);
+  const HouseholdRecords& records = loaded.records;
   auto current = ComputeNetIncome(records.income, records.costs, records.rigid, window,
                                   household.member_count());
   if (!current.ok()) return current.status();
@@ -181,7 +191,7 @@ absl::StatusOr<RiskInputs> CurrentRiskInputs(pqxx::transaction_base& tx,
     if (!before.ok()) return before.status();
     in.previous_window_per_capita = before->per_capita_net_income;
   }
-  const auto g = LoadGuarantees(tx, household.household_id()).value_or(v1::Guarantees());
+  const v1::Guarantees g = loaded.guarantees.value_or(v1::Guarantees());
   // Not yet checked counts as unmet: a forgotten check must not hide a risk.
   in.food_clothing_ok = g.food_clothing() == v1::GUARANTEE_STATUS_MET;
   in.education_ok = g.compulsory_education() == v1::GUARANTEE_STATUS_MET;
@@ -189,44 +199,38 @@ absl::StatusOr<RiskInputs> CurrentRiskInputs(pqxx::transaction_base& tx,
   in.housing_ok = g.safe_housing() == v1::GUARANTEE_STATUS_MET;
   in.water_ok = g.safe_water() == v1::GUARANTEE_STATUS_MET;
   in.today = today;
-  const LabourSummary labour = LoadLabourSummary(tx, household.household_id());
-  in.able_workers = labour.able_workers;
-  in.employed_members = labour.employed;
+  in.able_workers = loaded.labour.able_workers;
+  in.employed_members = loaded.labour.employed;
   // 扶贫小额信贷: overdue instalments of the household's active loan today.
-  auto credit = HouseholdCreditOverdue(tx, household.household_id(), today);
-  if (!credit.ok()) return credit.status();
-  in.overdue_credit_instalments = credit->instalments;
-  in.overdue_credit_fen = credit->unpaid_fen;
+  in.overdue_credit_instalments = loaded.credit.instalments;
+  in.overdue_credit_fen = loaded.credit.unpaid_fen;
   *net = *current;
   return in;
 }
 
-absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                              const v1::Household& household,
-                                              const std::string& causation_id) {
-  // One assessment of a household at a time: inputs, colour and events stay
-  // consistent when an RPC and a wage event assess it together.
-  tx.exec_params("SELECT 1 FROM households WHERE household_id = $1 FOR UPDATE",
-                 household.household_id());
-  const absl::CivilDay today = Today();
-  const auto village = *division::Code::Parse(household.village_code());
-  auto policy = ResolvePublishedPolicy(tx, village, today);
-  if (!policy.ok()) return policy.status();
+absl::StatusOr<RiskInputs> CurrentRiskInputs(pqxx::transaction_base& tx,
+                                             const v1::Household& household, absl::CivilDay today,
+                                             NetIncome* net) {
+  const time::MonthWindow window = IncomeWindow(absl::CivilMonth(today));
+  HouseholdInputs loaded;
+  loaded.records =
+      LoadRecords(tx, household.household_id(), PreviousWindow(window).first, window.last);
+  loaded.guarantees = LoadGuarantees(tx, household.household_id());
+  loaded.labour = LoadLabourSummary(tx, household.household_id());
+  auto credit = HouseholdCreditOverdue(tx, household.household_id(), today);
+  if (!credit.ok()) return credit.status();
+  loaded.credit = *credit;
+  return RiskInputsFrom(household, loaded, today, net);
+}
 
-  NetIncome current;
-  auto inputs = CurrentRiskInputs(tx, household, today, &current);
-  if (!inputs.ok()) return inputs.status();
-  const RiskInputs& in = *inputs;
-  const time::MonthWindow window = current.window;
-  auto assessed = Assess(in, *policy);
-  if (!assessed.ok()) return assessed.status();
-
+v1::Assessment MakeAssessment(const v1::Household& household, const RiskInputs& in,
+                              const NetIncome& net, const Assessment& assessed) {
   v1::Assessment a;
   a.set_household_id(household.household_id());
-  a.set_colour(ToProto(assessed->colour));
-  a.set_policy_version(assessed->policy_version);
-  a.set_policy_year(assessed->policy_year);
-  for (const Factor& f : assessed->fired) {
+  a.set_colour(ToProto(assessed.colour));
+  a.set_policy_version(assessed.policy_version);
+  a.set_policy_year(assessed.policy_year);
+  for (const Factor& f : assessed.fired) {
     auto* pf = a.add_factors();
     pf->set_kind(std::string(FactorKindName(f.kind)));
     pf->set_colour(ToProto(f.colour));
@@ -235,18 +239,22 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
     pf->set_detail(f.detail);
   }
   *a.mutable_assessed_at() = time::ToProto(absl::Now());
-  a.set_per_capita_net_income_fen(current.per_capita_net_income);
-  a.set_rigid_spending_fen(current.rigid_spending);
+  a.set_per_capita_net_income_fen(net.per_capita_net_income);
+  a.set_rigid_spending_fen(net.rigid_spending);
   if (in.previous_window_per_capita) {
     a.set_previous_per_capita_net_income_fen(*in.previous_window_per_capita);
   }
-  a.set_income_window_first_month(absl::FormatCivilTime(window.first));
-  a.set_income_window_last_month(absl::FormatCivilTime(window.last));
-  *a.mutable_explanation_zh() = ToProto(Explain(*assessed, Language::kZh), assessed->colour);
-  *a.mutable_explanation_en() = ToProto(Explain(*assessed, Language::kEn), assessed->colour);
+  a.set_income_window_first_month(absl::FormatCivilTime(net.window.first));
+  a.set_income_window_last_month(absl::FormatCivilTime(net.window.last));
+  *a.mutable_explanation_zh() = ToProto(Explain(assessed, Language::kZh), assessed.colour);
+  *a.mutable_explanation_en() = ToProto(Explain(assessed, Language::kEn), assessed.colour);
+  return a;
+}
 
-  const v1::Colour previous_colour = SaveAssessment(tx, a);
-  if (auto s = RefreshRollup(tx, household.household_id()); !s.ok()) return s;
+absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime& rt,
+                               const v1::Household& household, const v1::Assessment& a,
+                               v1::Colour previous_colour, const std::string& causation_id) {
+  const auto village = *division::Code::Parse(household.village_code());
   // 监测平台分析 (RULES M6): turning RED or ORANGE raises a clue by itself.
   auto alarming = [](v1::Colour c) { return c == v1::COLOUR_RED || c == v1::COLOUR_ORANGE; };
   if (alarming(a.colour()) && !alarming(previous_colour)) {
@@ -279,6 +287,32 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
                                  .payload = &changed,
                                  .causation_id = causation_id});
     if (!event.ok()) return event.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                              const v1::Household& household,
+                                              const std::string& causation_id) {
+  // One assessment of a household at a time: inputs, colour and events stay
+  // consistent when an RPC and a wage event assess it together.
+  tx.exec_params("SELECT 1 FROM households WHERE household_id = $1 FOR UPDATE",
+                 household.household_id());
+  const absl::CivilDay today = Today();
+  const auto village = *division::Code::Parse(household.village_code());
+  auto policy = ResolvePublishedPolicy(tx, village, today);
+  if (!policy.ok()) return policy.status();
+
+  NetIncome net;
+  auto inputs = CurrentRiskInputs(tx, household, today, &net);
+  if (!inputs.ok()) return inputs.status();
+  auto assessed = Assess(*inputs, *policy);
+  if (!assessed.ok()) return assessed.status();
+  const v1::Assessment a = MakeAssessment(household, *inputs, net, *assessed);
+  const v1::Colour previous_colour = SaveAssessment(tx, a);
+  if (auto s = RefreshRollup(tx, household.household_id()); !s.ok()) return s;
+  if (auto s = AssessmentEffects(tx, rt, household, a, previous_colour, causation_id); !s.ok()) {
+    return s;
   }
   return a;
 }

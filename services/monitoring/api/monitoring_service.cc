@@ -89,7 +89,9 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::GetHousehold(
       return errors::InvalidField("household_id", "must look like hh- and 20 hex digits");
     }
     std::optional<v1::Household> found;
-    auto s = pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+    pg::TxOptions read = call.tx();
+    read.single_read = true;
+    auto s = pg::WithTransaction(*rt_.pool, read, [&](pqxx::transaction_base& tx) {
       found = FindHousehold(tx, request->household_id());
       return absl::OkStatus();
     });

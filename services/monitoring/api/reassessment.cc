@@ -8,14 +8,16 @@
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
 #include "common/time/time.h"
+#include "services/monitoring/api/assessment.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/store/household_store.h"
+#include "services/monitoring/store/rollup_store.h"
 
 namespace zx::monitoring {
 namespace {
 
-constexpr int kBatch = 200;
+constexpr int kBatch = 1000;
 
 v1::ReassessmentJob JobFromRow(const pqxx::row& row) {
   v1::ReassessmentJob job;
@@ -38,6 +40,84 @@ constexpr char kJobColumns[] =
     "(EXTRACT(EPOCH FROM created_at) * 1000000)::bigint, "
     "(EXTRACT(EPOCH FROM finished_at) * 1000000)::bigint";
 
+absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
+
+// Re-assesses `households` (locked by the caller) in bulk: one query per kind
+// of input for the whole batch, the rules in memory, and writes only for
+// households whose result differs from their stored one. The side effects
+// of a change of colour (clue, alert, event) run per household, as in
+// AssessAndStore.
+absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt,
+                           const std::vector<v1::Household>& households,
+                           const std::string& causation_id) {
+  std::vector<std::string> ids;
+  for (const auto& h : households) ids.push_back(h.household_id());
+  const absl::CivilDay today = Today();
+  const time::MonthWindow window = IncomeWindow(absl::CivilMonth(today));
+  auto records = LoadRecordsBatch(tx, ids, PreviousWindow(window).first, window.last);
+  auto guarantees = LoadGuaranteesBatch(tx, ids);
+  auto labour = LoadLabourBatch(tx, ids);
+  auto current = LoadColoursBatch(tx, ids);
+  std::map<std::string, CreditOverdue> credit;
+  for (const auto& row : tx.exec_params("SELECT household_id FROM loans WHERE settled_on IS NULL "
+                                        "AND household_id = ANY($1::text[])",
+                                        pg::ArrayLiteral(ids))) {
+    const std::string id = row[0].as<std::string>();
+    auto overdue = HouseholdCreditOverdue(tx, id, today);
+    if (!overdue.ok()) return overdue.status();
+    credit[id] = *overdue;
+  }
+  const std::vector<MonitoringPolicy> published = LoadPublishedPolicies(tx);
+  std::map<std::string, absl::StatusOr<MonitoringPolicy>> policy_of_village;
+
+  std::vector<v1::Assessment> changed;
+  std::vector<std::pair<const v1::Household*, v1::Colour>> recoloured;
+  for (const v1::Household& h : households) {
+    auto it = policy_of_village.find(h.village_code());
+    if (it == policy_of_village.end()) {
+      it = policy_of_village
+               .emplace(
+                   h.village_code(),
+                   ResolveFromPublished(published, *division::Code::Parse(h.village_code()), today))
+               .first;
+    }
+    if (!it->second.ok()) return it->second.status();
+    HouseholdInputs loaded;
+    loaded.records = std::move(records[h.household_id()]);
+    if (auto g = guarantees.find(h.household_id()); g != guarantees.end()) {
+      loaded.guarantees = g->second;
+    }
+    loaded.labour = labour[h.household_id()];
+    loaded.credit = credit[h.household_id()];
+    NetIncome net;
+    auto in = RiskInputsFrom(h, loaded, today, &net);
+    if (!in.ok()) return in.status();
+    auto assessed = Assess(*in, *it->second);
+    if (!assessed.ok()) return assessed.status();
+    v1::Assessment a = MakeAssessment(h, *in, net, *assessed);
+    const CurrentColour& before = current[h.household_id()];
+    if (before.fingerprint == AssessmentFingerprint(a)) continue;  // the same result
+    if (before.colour != a.colour()) recoloured.emplace_back(&h, before.colour);
+    changed.push_back(std::move(a));
+  }
+  SaveAssessments(tx, changed);
+  std::vector<std::string> changed_ids;
+  std::map<std::string, const v1::Assessment*> by_id;
+  for (const auto& a : changed) {
+    changed_ids.push_back(a.household_id());
+    by_id[a.household_id()] = &a;
+  }
+  if (auto s = RefreshRollup(tx, changed_ids); !s.ok()) return s;
+  for (const auto& [household, previous] : recoloured) {
+    if (auto s = AssessmentEffects(tx, rt, *household, *by_id[household->household_id()], previous,
+                                   causation_id);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 // One batch of the oldest running job; false when there was nothing to do.
 bool WorkOneBatch(server::Runtime& rt) {
   bool worked = false;
@@ -51,21 +131,14 @@ bool WorkOneBatch(server::Runtime& rt) {
     worked = true;
     job_id = jobs[0][0].as<std::string>();
     const std::string prefix = jobs[0][1].as<std::string>();
-    auto households = tx.exec_params(
-        "SELECT household_id FROM households WHERE household_id > $1 "
-        "AND village_code LIKE $2 || '%' ORDER BY household_id LIMIT $3",
-        jobs[0][2].as<std::string>(), prefix, kBatch);
-    std::string last;
-    for (const auto& row : households) {
-      last = row[0].as<std::string>();
-      auto household = FindHousehold(tx, last);
-      if (!household) continue;
-      auto assessed = AssessAndStore(tx, rt, *household, job_id);
-      if (!assessed.ok()) {
-        // The batch rolls back; the job records why it stopped.
-        return assessed.status();
-      }
+    // Locked like AssessAndStore locks one household, in id order.
+    std::vector<v1::Household> households =
+        LockHouseholdsAfter(tx, prefix, jobs[0][2].as<std::string>(), kBatch);
+    if (auto s = ReassessBatch(tx, rt, households, job_id); !s.ok()) {
+      // The batch rolls back; the job records why it stopped.
+      return s;
     }
+    const std::string last = households.empty() ? "" : households.back().household_id();
     const bool finished = static_cast<int>(households.size()) < kBatch;
     tx.exec_params(
         "UPDATE reassessment_jobs SET households_done = households_done + $2, "

@@ -93,7 +93,10 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::GetRollup(grpc::CallbackServerC
       if (as_of > today) return errors::InvalidField("as_of", "must not be in the future");
     }
     if (auto a = call.Authorize("monitoring.rollup.get", *division); !a.ok()) return a;
-    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+    // Live: one statement (counters plus pending deltas) in autocommit.
+    pg::TxOptions options = call.tx();
+    options.single_read = as_of == today;
+    return pg::WithTransaction(*rt_.pool, options, [&](pqxx::transaction_base& tx) {
       RollupCounters counters;
       if (as_of == today) {
         counters = ReadRollup(tx, *division);

@@ -54,4 +54,19 @@ std::vector<zx::monitoring::v1::Household> ListHouseholds(pqxx::transaction_base
   return out;
 }
 
+std::vector<zx::monitoring::v1::Household> LockHouseholdsAfter(pqxx::transaction_base& tx,
+                                                               const std::string& village_prefix,
+                                                               const std::string& after_id,
+                                                               int limit) {
+  std::vector<zx::monitoring::v1::Household> out;
+  for (const auto& row : tx.exec_params(
+           std::string("SELECT ") + kColumns +
+               " FROM households WHERE household_id > $1 AND village_code LIKE $2 || '%' "
+               "ORDER BY household_id LIMIT $3 FOR UPDATE",
+           after_id, village_prefix, limit)) {
+    out.push_back(FromRow(row));
+  }
+  return out;
+}
+
 }  // namespace zx::monitoring

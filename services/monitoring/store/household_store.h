@@ -21,4 +21,11 @@ std::vector<zx::monitoring::v1::Household> ListHouseholds(pqxx::transaction_base
                                                           const std::string& village_prefix,
                                                           const PageCursor& after, int limit);
 
+// Up to `limit` households of the village prefix after `after_id` in id
+// order, locked FOR UPDATE (the batch path of re-assessment).
+std::vector<zx::monitoring::v1::Household> LockHouseholdsAfter(pqxx::transaction_base& tx,
+                                                               const std::string& village_prefix,
+                                                               const std::string& after_id,
+                                                               int limit);
+
 }  // namespace zx::monitoring

@@ -1,6 +1,11 @@
 #include "services/monitoring/store/record_store.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <sodium.h>
+
 #include "absl/strings/str_cat.h"
+#include "common/pg/pg.h"
 
 namespace zx::monitoring {
 
@@ -20,6 +25,25 @@ absl::CivilMonth MonthOf(const std::string& yyyy_mm) {
 
 }  // namespace
 
+std::string AssessmentFingerprint(const v1::Assessment& a) {
+  v1::Assessment key = a;
+  key.clear_assessed_at();
+  key.clear_explanation_zh();  // derived from the factors
+  key.clear_explanation_en();
+  std::string bytes;
+  google::protobuf::io::StringOutputStream out(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&out);
+  coded.SetSerializationDeterministic(true);
+  key.SerializeToCodedStream(&coded);
+  coded.Trim();
+  unsigned char hash[16];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(bytes.data()),
+                     bytes.size(), nullptr, 0);
+  char hex[sizeof hash * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+  return hex;
+}
+
 bool InsertIncome(pqxx::transaction_base& tx, const v1::IncomeRecord& r) {
   auto result = tx.exec_params(
       "INSERT INTO income_records (record_id, household_id, kind, source, month, amount_fen, "
@@ -37,48 +61,175 @@ void InsertExpense(pqxx::transaction_base& tx, const v1::ExpenseRecord& r) {
       FirstDay(r.month()), r.amount_fen(), r.note());
 }
 
+namespace {
+
+IncomeRecord IncomeFromRow(const pqxx::row& row, int first) {
+  IncomeRecord r;
+  // Proto enums are the domain enums + 1 (0 is UNSPECIFIED in protos).
+  r.kind = static_cast<IncomeKind>(row[first].as<int>() - 1);
+  r.source = static_cast<IncomeSource>(row[first + 1].as<int>() - 1);
+  r.month = MonthOf(row[first + 2].as<std::string>());
+  r.amount = row[first + 3].as<int64_t>();
+  return r;
+}
+
+void AddExpense(HouseholdRecords& out, const pqxx::row& row, int first) {
+  const auto kind = static_cast<v1::ExpenseKind>(row[first].as<int>());
+  const absl::CivilMonth month = MonthOf(row[first + 1].as<std::string>());
+  const int64_t amount = row[first + 2].as<int64_t>();
+  switch (kind) {
+    case v1::EXPENSE_KIND_PRODUCTION_COST:
+      out.costs.push_back({month, amount});
+      break;
+    case v1::EXPENSE_KIND_MEDICAL:
+      out.rigid.push_back({RigidSpendingKind::kMedical, month, amount});
+      break;
+    case v1::EXPENSE_KIND_EDUCATION:
+      out.rigid.push_back({RigidSpendingKind::kEducation, month, amount});
+      break;
+    case v1::EXPENSE_KIND_DISASTER:
+      out.rigid.push_back({RigidSpendingKind::kDisaster, month, amount});
+      break;
+    default:
+      break;
+  }
+}
+
+std::string FirstOf(absl::CivilMonth m) { return absl::StrCat(absl::FormatCivilTime(m), "-01"); }
+
+v1::Guarantees GuaranteesFromRow(const pqxx::row& row, int first) {
+  v1::Guarantees g;
+  g.set_food_clothing(static_cast<v1::GuaranteeStatus>(row[first].as<int>()));
+  g.set_compulsory_education(static_cast<v1::GuaranteeStatus>(row[first + 1].as<int>()));
+  g.set_basic_medical(static_cast<v1::GuaranteeStatus>(row[first + 2].as<int>()));
+  g.set_safe_housing(static_cast<v1::GuaranteeStatus>(row[first + 3].as<int>()));
+  g.set_safe_water(static_cast<v1::GuaranteeStatus>(row[first + 4].as<int>()));
+  return g;
+}
+
+constexpr char kLabourColumns[] =
+    "count(*) FILTER (WHERE labour_capacity IN (1, 2)), count(*) FILTER (WHERE employed)";
+
+}  // namespace
+
 HouseholdRecords LoadRecords(pqxx::transaction_base& tx, const std::string& household_id,
                              absl::CivilMonth first, absl::CivilMonth last) {
   HouseholdRecords out;
-  const std::string from = absl::StrCat(absl::FormatCivilTime(first), "-01");
-  const std::string to = absl::StrCat(absl::FormatCivilTime(last), "-01");
   for (const auto& row : tx.exec_params(
            "SELECT kind, source, to_char(month, 'YYYY-MM'), amount_fen FROM income_records "
            "WHERE household_id = $1 AND month BETWEEN $2::date AND $3::date",
-           household_id, from, to)) {
-    IncomeRecord r;
-    // Proto enums are the domain enums + 1 (0 is UNSPECIFIED in protos).
-    r.kind = static_cast<IncomeKind>(row[0].as<int>() - 1);
-    r.source = static_cast<IncomeSource>(row[1].as<int>() - 1);
-    r.month = MonthOf(row[2].as<std::string>());
-    r.amount = row[3].as<int64_t>();
-    out.income.push_back(r);
+           household_id, FirstOf(first), FirstOf(last))) {
+    out.income.push_back(IncomeFromRow(row, 0));
   }
   for (const auto& row :
        tx.exec_params("SELECT kind, to_char(month, 'YYYY-MM'), amount_fen FROM expense_records "
                       "WHERE household_id = $1 AND month BETWEEN $2::date AND $3::date",
-                      household_id, from, to)) {
-    const auto kind = static_cast<v1::ExpenseKind>(row[0].as<int>());
-    const absl::CivilMonth month = MonthOf(row[1].as<std::string>());
-    const int64_t amount = row[2].as<int64_t>();
-    switch (kind) {
-      case v1::EXPENSE_KIND_PRODUCTION_COST:
-        out.costs.push_back({month, amount});
-        break;
-      case v1::EXPENSE_KIND_MEDICAL:
-        out.rigid.push_back({RigidSpendingKind::kMedical, month, amount});
-        break;
-      case v1::EXPENSE_KIND_EDUCATION:
-        out.rigid.push_back({RigidSpendingKind::kEducation, month, amount});
-        break;
-      case v1::EXPENSE_KIND_DISASTER:
-        out.rigid.push_back({RigidSpendingKind::kDisaster, month, amount});
-        break;
-      default:
-        break;
-    }
+                      household_id, FirstOf(first), FirstOf(last))) {
+    AddExpense(out, row, 0);
   }
   return out;
+}
+
+std::map<std::string, HouseholdRecords> LoadRecordsBatch(pqxx::transaction_base& tx,
+                                                         const std::vector<std::string>& ids,
+                                                         absl::CivilMonth first,
+                                                         absl::CivilMonth last) {
+  std::map<std::string, HouseholdRecords> out;
+  const std::string array = pg::ArrayLiteral(ids);
+  for (const auto& row :
+       tx.exec_params("SELECT household_id, kind, source, to_char(month, 'YYYY-MM'), amount_fen "
+                      "FROM income_records WHERE household_id = ANY($1::text[]) "
+                      "AND month BETWEEN $2::date AND $3::date",
+                      array, FirstOf(first), FirstOf(last))) {
+    out[row[0].as<std::string>()].income.push_back(IncomeFromRow(row, 1));
+  }
+  for (const auto& row : tx.exec_params(
+           "SELECT household_id, kind, to_char(month, 'YYYY-MM'), amount_fen FROM expense_records "
+           "WHERE household_id = ANY($1::text[]) AND month BETWEEN $2::date AND $3::date",
+           array, FirstOf(first), FirstOf(last))) {
+    AddExpense(out[row[0].as<std::string>()], row, 1);
+  }
+  return out;
+}
+
+std::map<std::string, v1::Guarantees> LoadGuaranteesBatch(pqxx::transaction_base& tx,
+                                                          const std::vector<std::string>& ids) {
+  std::map<std::string, v1::Guarantees> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT household_id, food_clothing, compulsory_education, basic_medical, "
+           "safe_housing, safe_water FROM guarantees WHERE household_id = ANY($1::text[])",
+           pg::ArrayLiteral(ids))) {
+    out[row[0].as<std::string>()] = GuaranteesFromRow(row, 1);
+  }
+  return out;
+}
+
+std::map<std::string, LabourSummary> LoadLabourBatch(pqxx::transaction_base& tx,
+                                                     const std::vector<std::string>& ids) {
+  std::map<std::string, LabourSummary> out;
+  for (const auto& row : tx.exec_params(
+           absl::StrCat("SELECT household_id, ", kLabourColumns,
+                        " FROM persons WHERE household_id = ANY($1::text[]) GROUP BY household_id"),
+           pg::ArrayLiteral(ids))) {
+    out[row[0].as<std::string>()] = {row[1].as<int>(), row[2].as<int>()};
+  }
+  return out;
+}
+
+std::map<std::string, CurrentColour> LoadColoursBatch(pqxx::transaction_base& tx,
+                                                      const std::vector<std::string>& ids) {
+  std::map<std::string, CurrentColour> out;
+  for (const auto& row :
+       tx.exec_params("SELECT household_id, colour, fingerprint FROM household_colours "
+                      "WHERE household_id = ANY($1::text[])",
+                      pg::ArrayLiteral(ids))) {
+    out[row[0].as<std::string>()] = {static_cast<v1::Colour>(row[1].as<int>()),
+                                     row[2].as<std::string>()};
+  }
+  return out;
+}
+
+void SaveAssessments(pqxx::transaction_base& tx, const std::vector<v1::Assessment>& assessments) {
+  if (assessments.empty()) return;
+  std::vector<int64_t> ids;
+  for (const auto& row :
+       tx.exec_params("SELECT nextval(pg_get_serial_sequence('assessments', 'assessment_id')) "
+                      "FROM generate_series(1, $1)",
+                      static_cast<int64_t>(assessments.size()))) {
+    ids.push_back(row[0].as<int64_t>());
+  }
+  std::vector<std::string> households, colours, assessment_ids, per_capita, previous, prints;
+  {
+    pqxx::stream_to copy(tx, "assessments",
+                         std::vector<std::string>{"assessment_id", "household_id", "colour",
+                                                  "policy_version", "body"});
+    for (size_t i = 0; i < assessments.size(); ++i) {
+      const v1::Assessment& a = assessments[i];
+      copy << std::make_tuple(ids[i], a.household_id(), static_cast<int>(a.colour()),
+                              a.policy_version(), tx.esc_raw(a.SerializeAsString()));
+      households.push_back(a.household_id());
+      colours.push_back(std::to_string(static_cast<int>(a.colour())));
+      assessment_ids.push_back(std::to_string(ids[i]));
+      per_capita.push_back(std::to_string(a.per_capita_net_income_fen()));
+      previous.push_back(a.has_previous_per_capita_net_income_fen()
+                             ? std::to_string(a.previous_per_capita_net_income_fen())
+                             : "");
+      prints.push_back(AssessmentFingerprint(a));
+    }
+    copy.complete();
+  }
+  tx.exec_params(
+      "INSERT INTO household_colours (household_id, colour, assessment_id, per_capita_fen, "
+      "previous_per_capita_fen, fingerprint) "
+      "SELECT h, c::smallint, a::bigint, p::bigint, NULLIF(q, '')::bigint, f "
+      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+      "AS u(h, c, a, p, q, f) ORDER BY h "
+      "ON CONFLICT (household_id) DO UPDATE SET colour = EXCLUDED.colour, "
+      "assessment_id = EXCLUDED.assessment_id, per_capita_fen = EXCLUDED.per_capita_fen, "
+      "previous_per_capita_fen = EXCLUDED.previous_per_capita_fen, "
+      "fingerprint = EXCLUDED.fingerprint, updated_at = now()",
+      pg::ArrayLiteral(households), pg::ArrayLiteral(colours), pg::ArrayLiteral(assessment_ids),
+      pg::ArrayLiteral(per_capita), pg::ArrayLiteral(previous), pg::ArrayLiteral(prints));
 }
 
 void UpsertGuarantees(pqxx::transaction_base& tx, const std::string& household_id,
@@ -100,21 +251,13 @@ std::optional<v1::Guarantees> LoadGuarantees(pqxx::transaction_base& tx,
       "FROM guarantees WHERE household_id = $1",
       household_id);
   if (rows.empty()) return std::nullopt;
-  v1::Guarantees g;
-  g.set_food_clothing(static_cast<v1::GuaranteeStatus>(rows[0][0].as<int>()));
-  g.set_compulsory_education(static_cast<v1::GuaranteeStatus>(rows[0][1].as<int>()));
-  g.set_basic_medical(static_cast<v1::GuaranteeStatus>(rows[0][2].as<int>()));
-  g.set_safe_housing(static_cast<v1::GuaranteeStatus>(rows[0][3].as<int>()));
-  g.set_safe_water(static_cast<v1::GuaranteeStatus>(rows[0][4].as<int>()));
-  return g;
+  return GuaranteesFromRow(rows[0], 0);
 }
 
 LabourSummary LoadLabourSummary(pqxx::transaction_base& tx, const std::string& household_id) {
   auto row = tx.exec_params1(
-      "SELECT count(*) FILTER (WHERE labour_capacity IN ($2, $3)), "
-      "count(*) FILTER (WHERE employed) FROM persons WHERE household_id = $1",
-      household_id, static_cast<int>(v1::LABOUR_CAPACITY_FULL),
-      static_cast<int>(v1::LABOUR_CAPACITY_PARTIAL));
+      absl::StrCat("SELECT ", kLabourColumns, " FROM persons WHERE household_id = $1"),
+      household_id);
   return {row[0].as<int>(), row[1].as<int>()};
 }
 
@@ -148,13 +291,14 @@ v1::Colour SaveAssessment(pqxx::transaction_base& tx, const v1::Assessment& a) {
       "SELECT colour FROM household_colours WHERE household_id = $1 FOR UPDATE", a.household_id());
   tx.exec_params(
       "INSERT INTO household_colours (household_id, colour, assessment_id, per_capita_fen, "
-      "previous_per_capita_fen) VALUES ($1, $2, $3, $4, $5) "
+      "previous_per_capita_fen, fingerprint) VALUES ($1, $2, $3, $4, $5, $6) "
       "ON CONFLICT (household_id) DO UPDATE SET colour = $2, assessment_id = $3, "
-      "per_capita_fen = $4, previous_per_capita_fen = $5, updated_at = now()",
+      "per_capita_fen = $4, previous_per_capita_fen = $5, fingerprint = $6, updated_at = now()",
       a.household_id(), static_cast<int>(a.colour()), id, a.per_capita_net_income_fen(),
       a.has_previous_per_capita_net_income_fen()
           ? std::optional<int64_t>(a.previous_per_capita_net_income_fen())
-          : std::nullopt);
+          : std::nullopt,
+      AssessmentFingerprint(a));
   return previous.empty() ? v1::COLOUR_UNSPECIFIED
                           : static_cast<v1::Colour>(previous[0][0].as<int>());
 }

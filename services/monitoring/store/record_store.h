@@ -2,6 +2,7 @@
 // assessments; all inside the caller's transaction.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,29 @@ LabourSummary LoadLabourSummary(pqxx::transaction_base& tx, const std::string& h
 // False when (owner, version) was already published.
 bool InsertPolicy(pqxx::transaction_base& tx, const zx::monitoring::v1::MonitoringPolicy& policy);
 std::vector<zx::monitoring::v1::MonitoringPolicy> LoadPolicies(pqxx::transaction_base& tx);
+
+// What makes two assessments the same result (colour, policy, figures,
+// factors; not the time or the wording), as a short hex digest.
+std::string AssessmentFingerprint(const zx::monitoring::v1::Assessment& a);
+
+// ---- The batch path of re-assessment: one query per kind for many households.
+std::map<std::string, HouseholdRecords> LoadRecordsBatch(pqxx::transaction_base& tx,
+                                                         const std::vector<std::string>& ids,
+                                                         absl::CivilMonth first,
+                                                         absl::CivilMonth last);
+std::map<std::string, zx::monitoring::v1::Guarantees> LoadGuaranteesBatch(
+    pqxx::transaction_base& tx, const std::vector<std::string>& ids);
+std::map<std::string, LabourSummary> LoadLabourBatch(pqxx::transaction_base& tx,
+                                                     const std::vector<std::string>& ids);
+struct CurrentColour {
+  zx::monitoring::v1::Colour colour = zx::monitoring::v1::COLOUR_UNSPECIFIED;
+  std::string fingerprint;
+};
+std::map<std::string, CurrentColour> LoadColoursBatch(pqxx::transaction_base& tx,
+                                                      const std::vector<std::string>& ids);
+// SaveAssessment for many households at once (COPY and one upsert).
+void SaveAssessments(pqxx::transaction_base& tx,
+                     const std::vector<zx::monitoring::v1::Assessment>& assessments);
 
 // Stores the assessment and makes it the household's current colour;
 // returns the previous colour (COLOUR_UNSPECIFIED when first assessed).

@@ -1,0 +1,660 @@
+// Figures of the monitoring service (issue 3, criterion 5), against the real
+// zx-monitoring binary started as its own process on loopback, over a
+// synthetic prefecture of 1,000,000 x scale households (4 members each):
+//   monitoring.ingest.rows_per_s            IngestSurvey, >= 0.35 x raw COPY rows/s
+//   monitoring.reassess.households_per_s    ReassessAll progress, >= 100,000/s
+//   monitoring.get_household.qps_c64        >= 0.4 x raw echo QPS at 64 in flight
+//   monitoring.get_household.p99_ms_c64     <= 3 x raw echo p99
+//   monitoring.rollup.p99_ms                GetRollup(prefecture), <= 20 ms
+//   monitoring.event_to_color.p99_ms        wage event -> colour visible, 1,000/s, <= 100 ms
+//   monitoring.rss_mib.max                  the service's peak RSS, <= 512 MiB
+// The registry itself (households, persons with sealed ID numbers, two
+// income records each, guarantees) is seeded by COPY before the service
+// starts: seeding is set-up, not a figure.
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "bench/bench.h"
+#include "common/events/events.h"
+#include "common/events/redis.h"
+#include "common/id_card/id_card.h"
+#include "common/personal_data/personal_data.h"
+#include "common/pg/pg.h"
+#include "services/monitoring/domain/rollup.h"
+#include "zx/employment/v1/employment.pb.h"
+#include "zx/monitoring/v1/monitoring.grpc.pb.h"
+
+namespace zx::bench {
+namespace {
+
+namespace v1 = zx::monitoring::v1;
+
+constexpr char kPrefecture[] = "653100000000";
+constexpr char kToken[] = "dev.653100000000.prefecture_official.bench";
+constexpr char kSchema[] = "monitoring";
+constexpr int kMembers = 4;
+constexpr int kVillagesPerTownship = 20;
+constexpr int kTownshipsPerCounty = 10;
+const char* const kCounties[] = {"653121", "653122", "653123", "653124", "653125"};
+
+void Check(bool ok, const std::string& what) {
+  if (!ok) throw std::runtime_error(what);
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  Check(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind");
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// The synthetic prefecture: household i lives in village VillageOf(i).
+std::string VillageOf(int64_t i) {
+  const int64_t village = i % (std::size(kCounties) * kTownshipsPerCounty * kVillagesPerTownship);
+  const int county = static_cast<int>(village / (kTownshipsPerCounty * kVillagesPerTownship));
+  const int township = static_cast<int>(village / kVillagesPerTownship % kTownshipsPerCounty);
+  return absl::StrFormat("%s%03d%03d", kCounties[county], 100 + township,
+                         200 + village % kVillagesPerTownship);
+}
+std::string HouseholdId(int64_t i) { return absl::StrFormat("hh-%020x", i + 1); }
+// The head's ID number: unique per household, valid check digit.
+std::string HeadId(int64_t i, int member = 0) {
+  const absl::CivilDay birth = absl::CivilDay(1950, 1, 1) + (i * kMembers + member) / 1000 % 20000;
+  const std::string first17 = absl::StrFormat("653121%04d%02d%02d%03d", birth.year(), birth.month(),
+                                              birth.day(), (i * kMembers + member) % 1000);
+  return first17 + id_card::CheckDigit(first17);
+}
+// Yearly per-capita income: ~5% of households below the 8,000-yuan line.
+int64_t YearlyIncomeFen(int64_t i) { return i % 20 == 0 ? 500'000 : 1'000'000 + (i % 97) * 20'000; }
+
+class Service {
+ public:
+  Service(const BenchContext& ctx, const std::string& keys) {
+    port_ = FreePort();
+    const std::string bin =
+        (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "zx-monitoring").string();
+    log_ = (std::filesystem::temp_directory_path() / "zx-bench-monitoring.log").string();
+    const std::vector<std::string> args = {bin,
+                                           "--instance",
+                                           "bench",
+                                           "--division",
+                                           kPrefecture,
+                                           "--host",
+                                           "127.0.0.1",
+                                           "--grpc-port",
+                                           std::to_string(port_),
+                                           "--metrics-port",
+                                           std::to_string(FreePort()),
+                                           "--pg",
+                                           ctx.pg_conninfo,
+                                           "--redis",
+                                           absl::StrCat(ctx.redis_host, ":", ctx.redis_port),
+                                           "--redis-namespace",
+                                           "zx:bench-monitoring",
+                                           "--allow-dev-tokens",
+                                           "--personal-data-keys",
+                                           keys,
+                                           "--log-level",
+                                           "warn"};
+    pid_ = fork();
+    Check(pid_ >= 0, "fork");
+    if (pid_ == 0) {
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> argv;
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    channel_ =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
+    stub_ = v1::MonitoringService::NewStub(channel_);
+    sampler_ = std::thread([this] { SampleRss(); });
+  }
+  ~Service() {
+    stop_ = true;
+    if (sampler_.joinable()) sampler_.join();
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+
+  v1::MonitoringService::Stub& stub() { return *stub_; }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+  double max_rss_mib() const { return max_rss_kib_.load() / 1024.0; }
+  const std::string& log() const { return log_; }
+
+  void WaitServing() {
+    for (int i = 0; i < 600; ++i) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+      v1::GetRollupRequest req;
+      req.set_division_code(kPrefecture);
+      v1::Rollup out;
+      if (stub_->GetRollup(&ctx, req, &out).ok()) return;
+      int status = 0;
+      Check(waitpid(pid_, &status, WNOHANG) == 0, "zx-monitoring exited; see " + log_);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    throw std::runtime_error("zx-monitoring did not serve within 60 s; see " + log_);
+  }
+
+ private:
+  void SampleRss() {
+    while (!stop_) {
+      std::ifstream status(absl::StrCat("/proc/", pid_, "/status"));
+      std::string line;
+      while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0 || line.rfind("VmRSS:", 0) == 0) {
+          const long kib = std::atol(line.c_str() + 6);
+          if (kib > max_rss_kib_) max_rss_kib_ = kib;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  int port_ = 0;
+  pid_t pid_ = -1;
+  std::string log_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::MonitoringService::Stub> stub_;
+  std::thread sampler_;
+  std::atomic<bool> stop_{false};
+  std::atomic<long> max_rss_kib_{0};
+};
+
+void Prepare(grpc::ClientContext& ctx, int seconds = 30) {
+  ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+}
+
+absl::CivilMonth ThisMonth() {
+  return absl::CivilMonth(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+}
+
+// Households, persons (sealed like the service seals them), two wage
+// records each (this window and the one before), guarantees, and their
+// roll-up contribution — all by COPY.
+void Seed(const std::string& conninfo, const personal_data::Vault& vault, int64_t households) {
+  pqxx::connection conn(conninfo);
+  pqxx::work tx(conn);
+  tx.exec(absl::StrCat("SET search_path TO ", kSchema));
+  const std::string month = absl::FormatCivilTime(ThisMonth() - 3) + "-01";
+  const std::string before = absl::FormatCivilTime(ThisMonth() - 15) + "-01";
+  {
+    pqxx::stream_to copy(tx, "households",
+                         std::vector<std::string>{"household_id", "village_code", "category",
+                                                  "member_count", "synthetic"});
+    for (int64_t i = 0; i < households; ++i) {
+      copy << std::make_tuple(HouseholdId(i), VillageOf(i), i % 4 == 0 ? 1 : 2, kMembers, true);
+    }
+    copy.complete();
+  }
+  {
+    pqxx::stream_to copy(tx, "persons",
+                         std::vector<std::string>{
+                             "person_id", "household_id", "id_key_id", "id_sealed", "id_lookup",
+                             "id_masked", "name_key_id", "name_sealed", "name_masked", "sex",
+                             "birth_year", "relation", "labour_capacity", "health", "employed"});
+    for (int64_t i = 0; i < households; ++i) {
+      for (int m = 0; m < kMembers; ++m) {
+        const std::string id = HeadId(i, m);
+        const auto sealed_id = vault.Seal(id);
+        const auto sealed_name = vault.Seal("吐尔逊·买买提");
+        copy << std::make_tuple(absl::StrFormat("ps-%020x", i * kMembers + m + 1), HouseholdId(i),
+                                sealed_id.key_id, tx.esc_raw(sealed_id.ciphertext),
+                                tx.esc_raw(vault.LookupHash(id)), personal_data::MaskIdNumber(id),
+                                sealed_name.key_id, tx.esc_raw(sealed_name.ciphertext), "吐*****",
+                                1 + m % 2, std::stoi(id.substr(6, 4)), m == 0 ? 1 : 3,
+                                m < 2 ? 1 : 3, 1, m == 0);
+      }
+    }
+    copy.complete();
+  }
+  {
+    pqxx::stream_to copy(tx, "income_records",
+                         std::vector<std::string>{"record_id", "household_id", "kind", "source",
+                                                  "month", "amount_fen"});
+    for (int64_t i = 0; i < households; ++i) {
+      const int64_t yearly = YearlyIncomeFen(i) * kMembers;
+      copy << std::make_tuple(absl::StrFormat("ir-s%019x", 2 * i), HouseholdId(i), 1, 2, month,
+                              yearly * 11 / 12);
+      copy << std::make_tuple(absl::StrFormat("ir-s%019x", 2 * i + 1), HouseholdId(i), 1, 2, before,
+                              yearly);
+    }
+    copy.complete();
+  }
+  {
+    pqxx::stream_to copy(
+        tx, "guarantees",
+        std::vector<std::string>{"household_id", "food_clothing", "compulsory_education",
+                                 "basic_medical", "safe_housing", "safe_water"});
+    for (int64_t i = 0; i < households; ++i) copy << std::make_tuple(HouseholdId(i), 1, 1, 1, 1, 1);
+    copy.complete();
+  }
+  // Roll-up: each household's contribution and the counters at every level,
+  // exactly what the service would have recorded registering them.
+  {
+    std::map<std::pair<std::string, std::string>, int64_t> counters;
+    pqxx::stream_to copy(tx, "household_rollup",
+                         std::vector<std::string>{"household_id", "village_code", "contribution"});
+    for (int64_t i = 0; i < households; ++i) {
+      monitoring::HouseholdFacts facts;
+      facts.lifted = i % 4 == 0;
+      facts.members = kMembers;
+      const monitoring::RollupCounters c = monitoring::Contribution(facts);
+      const std::string village = VillageOf(i);
+      copy << std::make_tuple(HouseholdId(i), village, monitoring::EncodeCounters(c));
+      for (const std::string& code :
+           {village, village.substr(0, 9) + "000", village.substr(0, 6) + "000000",
+            village.substr(0, 4) + "00000000", village.substr(0, 2) + "0000000000"}) {
+        for (const auto& [key, value] : c) counters[{code, key}] += value;
+      }
+    }
+    copy.complete();
+    pqxx::stream_to counts(tx, "rollup_counters",
+                           std::vector<std::string>{"division_code", "key", "value"});
+    for (const auto& [where, value] : counters) {
+      counts << std::make_tuple(where.first, where.second, value);
+    }
+    counts.complete();
+  }
+  tx.commit();
+  pqxx::nontransaction(conn).exec(absl::StrCat("VACUUM ANALYZE ", kSchema, ".persons"));
+}
+
+void PublishLine(Service& service) {
+  v1::PublishPolicyRequest req;
+  req.set_request_id("bench-policy");
+  auto* p = req.mutable_policy();
+  p->set_version("bench-1");
+  p->set_owner_division_code(kPrefecture);
+  p->set_year(static_cast<int>(absl::CivilYear(ThisMonth()).year()));
+  p->set_effective_from(absl::StrCat(p->year(), "-01-01"));
+  p->set_monitoring_line_fen(800'000);
+  v1::MonitoringPolicy out;
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  const grpc::Status s = service.stub().PublishPolicy(&ctx, req, &out);
+  Check(s.ok(), "PublishPolicy: " + s.error_message());
+}
+
+// Every household's survey row for last month over two concurrent streams.
+void Ingest(BenchContext& ctx, Service& service, int64_t households) {
+  constexpr int kRowsPerMessage = 2'000;
+  constexpr int kStreams = 2;
+  const std::string month = absl::FormatCivilTime(ThisMonth() - 1);
+  std::atomic<int64_t> accepted{0};
+  std::mutex mu;
+  std::string error;
+  const double started = NowSeconds();
+  std::vector<std::thread> streams;
+  for (int s = 0; s < kStreams; ++s) {
+    streams.emplace_back([&, s] {
+      grpc::ClientContext cctx;
+      Prepare(cctx, 3600);
+      auto stream = service.stub().IngestSurvey(&cctx);
+      for (int64_t first = s * kRowsPerMessage; first < households;
+           first += kStreams * kRowsPerMessage) {
+        v1::IngestSurveyRequest req;
+        req.set_batch_id(absl::StrCat("bench-", s));
+        req.set_defer_reassessment(true);
+        for (int64_t i = first; i < std::min(households, first + kRowsPerMessage); ++i) {
+          v1::SurveyRow* row = req.add_rows();
+          row->set_row_number(i + 1);
+          row->set_id_number(HeadId(i));
+          row->set_month(month);
+          row->set_source(v1::RECORD_SOURCE_SURVEY);
+          row->set_wage_fen(YearlyIncomeFen(i) * kMembers / 12);
+          row->set_transfer_fen(10'000);
+        }
+        v1::IngestSurveyResponse resp;
+        if (!stream->Write(req) || !stream->Read(&resp)) break;
+        for (const auto& r : resp.results()) {
+          if (r.outcome() == v1::ROW_OUTCOME_ACCEPTED) ++accepted;
+        }
+      }
+      stream->WritesDone();
+      v1::IngestSurveyResponse last;
+      while (stream->Read(&last)) {
+      }
+      const grpc::Status st = stream->Finish();
+      if (!st.ok()) {
+        std::lock_guard lock(mu);
+        error = st.error_message();
+      }
+    });
+  }
+  for (auto& t : streams) t.join();
+  const double seconds = NowSeconds() - started;
+  Check(error.empty(), "IngestSurvey: " + error);
+  Check(accepted == households,
+        absl::StrCat("IngestSurvey accepted ", accepted.load(), " of ", households, " rows"));
+  ctx.Add({.id = "monitoring.ingest.rows_per_s",
+           .value = static_cast<double>(households) / seconds,
+           .unit = "rows/s",
+           .baseline_id = "raw.pg_copy.rows_per_s",
+           .target = 0.35});
+}
+
+// ReassessAll of the prefecture; the rate of its progress over at most
+// 60 s (a slow job is measured, not waited out).
+void Reassess(BenchContext& ctx, Service& service, int64_t households) {
+  v1::ReassessAllRequest req;
+  req.set_request_id("bench-reassess");
+  req.set_division_code(kPrefecture);
+  v1::ReassessmentJob job;
+  {
+    grpc::ClientContext c;
+    Prepare(c);
+    const grpc::Status s = service.stub().ReassessAll(&c, req, &job);
+    Check(s.ok(), "ReassessAll: " + s.error_message());
+  }
+  const double started = NowSeconds();
+  double seconds = 0;
+  int64_t done = 0;
+  while (true) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    v1::GetReassessmentJobRequest get;
+    get.set_job_id(job.job_id());
+    grpc::ClientContext c;
+    Prepare(c);
+    v1::ReassessmentJob now;
+    const grpc::Status s = service.stub().GetReassessmentJob(&c, get, &now);
+    Check(s.ok(), "GetReassessmentJob: " + s.error_message());
+    seconds = NowSeconds() - started;
+    done = now.households_done();
+    Check(now.state() != v1::JOB_STATE_FAILED, "re-assessment failed: " + now.error());
+    if (now.state() == v1::JOB_STATE_DONE || seconds > 60) break;
+  }
+  spdlog::info("monitoring: re-assessed {} of {} households in {:.1f} s", done, households,
+               seconds);
+  ctx.Add({.id = "monitoring.reassess.households_per_s",
+           .value = static_cast<double>(done) / seconds,
+           .unit = "households/s",
+           .target = 100'000});
+}
+
+// GetHousehold with 64 calls in flight over 4 connections, driven by the
+// callback client API exactly as the raw echo baseline is.
+class GetHouseholdLoad {
+ public:
+  GetHouseholdLoad(const std::vector<std::unique_ptr<v1::MonitoringService::Stub>>& stubs,
+                   int in_flight, int64_t households, double measure_from, double measure_to)
+      : households_(households), from_(measure_from), to_(measure_to) {
+    for (int i = 0; i < in_flight; ++i) {
+      auto slot = std::make_unique<Slot>();
+      slot->stub = stubs[i % stubs.size()].get();
+      slot->rng.seed(i);
+      slots_.push_back(std::move(slot));
+    }
+    active_ = in_flight;
+    for (auto& slot : slots_) Issue(slot.get());
+  }
+
+  // Blocks until every slot stopped (each stops at its first completion
+  // after the window), then returns the calls measured and their latencies.
+  void Wait(uint64_t& calls, uint64_t& errors, std::vector<double>& latencies_ms) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return active_ == 0; });
+    for (auto& slot : slots_) {
+      calls += slot->latencies_ms.size();
+      errors += slot->errors;
+      latencies_ms.insert(latencies_ms.end(), slot->latencies_ms.begin(), slot->latencies_ms.end());
+    }
+  }
+
+ private:
+  struct Slot {
+    v1::MonitoringService::Stub* stub = nullptr;
+    std::unique_ptr<grpc::ClientContext> context, previous;
+    v1::GetHouseholdRequest request;
+    v1::Household response;
+    std::mt19937_64 rng;
+    double started = 0;
+    uint64_t errors = 0;
+    std::vector<double> latencies_ms;
+  };
+
+  void Issue(Slot* slot) {
+    slot->previous = std::move(slot->context);
+    slot->context = std::make_unique<grpc::ClientContext>();
+    Prepare(*slot->context, 5);
+    slot->request.set_household_id(HouseholdId(static_cast<int64_t>(slot->rng() % households_)));
+    slot->started = NowSeconds();
+    slot->stub->async()->GetHousehold(slot->context.get(), &slot->request, &slot->response,
+                                      [this, slot](grpc::Status status) { OnDone(slot, status); });
+  }
+
+  void OnDone(Slot* slot, const grpc::Status& status) {
+    const double now = NowSeconds();
+    if (!status.ok()) {
+      ++slot->errors;
+    } else if (slot->started >= from_ && now <= to_) {
+      slot->latencies_ms.push_back((now - slot->started) * 1000);
+    }
+    if (now > to_) {
+      std::lock_guard lock(mu_);
+      if (--active_ == 0) cv_.notify_all();
+      return;
+    }
+    Issue(slot);
+  }
+
+  const int64_t households_;
+  const double from_, to_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int active_ = 0;
+};
+
+void GetHousehold(BenchContext& ctx, Service& service, int64_t households) {
+  std::vector<std::unique_ptr<v1::MonitoringService::Stub>> stubs;
+  for (int c = 0; c < 4; ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt("zx.bench.channel", c);  // distinct arguments: distinct connections
+    stubs.push_back(v1::MonitoringService::NewStub(
+        grpc::CreateCustomChannel(service.address(), grpc::InsecureChannelCredentials(), args)));
+  }
+  const double from = NowSeconds() + ctx.warmup.count();
+  const double to = from + ctx.duration.count();
+  uint64_t calls = 0, errors = 0;
+  std::vector<double> latencies;
+  {
+    GetHouseholdLoad load(stubs, 64, households, from, to);
+    load.Wait(calls, errors, latencies);
+  }
+  Check(errors == 0, absl::StrCat("GetHousehold: ", errors, " errors"));
+  ctx.Add({.id = "monitoring.get_household.qps_c64",
+           .value = static_cast<double>(calls) / (to - from),
+           .unit = "req/s",
+           .baseline_id = "raw.grpc_echo.qps_c64",
+           .target = 0.4});
+  ctx.Add({.id = "monitoring.get_household.p99_ms_c64",
+           .value = Percentile(latencies, 0.99),
+           .unit = "ms",
+           .baseline_id = "raw.grpc_echo.p99_ms_c64",
+           .target = 3.0,
+           .better = Figure::Better::kLower});
+}
+
+void Rollup(BenchContext& ctx, Service& service) {
+  std::vector<double> latencies;
+  const double end = NowSeconds() + ctx.duration.count();
+  while (NowSeconds() < end && latencies.size() < 100'000) {
+    v1::GetRollupRequest req;
+    req.set_division_code(kPrefecture);
+    v1::Rollup out;
+    grpc::ClientContext c;
+    Prepare(c, 5);
+    const double t0 = NowSeconds();
+    const grpc::Status s = service.stub().GetRollup(&c, req, &out);
+    Check(s.ok(), "GetRollup: " + s.error_message());
+    latencies.push_back((NowSeconds() - t0) * 1000);
+  }
+  ctx.Add({.id = "monitoring.rollup.p99_ms",
+           .value = Percentile(latencies, 0.99),
+           .unit = "ms",
+           .target = 20,
+           .better = Figure::Better::kLower});
+}
+
+// Wage events (as the employment service's relay would publish them) for
+// RED households at 1,000/s; a poller sees each household's colour change.
+void EventToColour(BenchContext& ctx, Service& service, const std::string& conninfo,
+                   int64_t households) {
+  std::vector<int64_t> red;
+  for (int64_t i = 0; i < households && red.size() < 5'000; i += 20) red.push_back(i);
+  const int n = static_cast<int>(
+      std::min<size_t>(red.size(), static_cast<size_t>(ctx.duration.count() * 1000)));
+  events::RedisClient redis(ctx.redis_host, ctx.redis_port);
+  const std::string stream = events::StreamKey("zx:bench-monitoring", "employment");
+  const std::string month = absl::FormatCivilTime(ThisMonth() - 1);
+  // Written by this thread, read by the poller: atomics.
+  std::vector<std::atomic<double>> sent(n), seen(n);
+  std::atomic<bool> done{false};
+  std::thread poller([&] {
+    pqxx::connection conn(conninfo);
+    pqxx::nontransaction tx(conn);
+    std::vector<bool> found(n, false);
+    int remaining = n;
+    const double give_up = NowSeconds() + ctx.duration.count() + 30;
+    while (remaining > 0 && NowSeconds() < give_up) {
+      std::vector<std::string> pending;
+      for (int k = 0; k < n; ++k) {
+        if (!found[k] && sent[k] > 0) pending.push_back(HouseholdId(red[k]));
+      }
+      if (pending.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
+      auto rows = tx.exec_params(absl::StrCat("SELECT household_id FROM ", kSchema,
+                                              ".household_colours WHERE household_id = "
+                                              "ANY($1::text[]) AND colour <> 1"),
+                                 pg::ArrayLiteral(pending));
+      const double now = NowSeconds();
+      for (const auto& row : rows) {
+        const std::string id = row[0].as<std::string>();
+        for (int k = 0; k < n; ++k) {
+          if (!found[k] && HouseholdId(red[k]) == id) {
+            found[k] = true;
+            seen[k] = now;
+            --remaining;
+            break;
+          }
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    done = true;
+  });
+  const double start = NowSeconds();
+  for (int k = 0; k < n; ++k) {
+    const double due = start + k / 1000.0;
+    while (NowSeconds() < due) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    zx::employment::v1::WagePaid wage;
+    wage.set_household_id(HouseholdId(red[k]));
+    wage.set_placement_id(absl::StrCat("bench-", k));
+    wage.set_month(month);
+    wage.set_amount_fen(5'000'000);
+    zx::common::v1::Event event;
+    event.set_id(events::NewEventId());
+    event.set_type("employment.wage_paid");
+    event.set_version(1);
+    event.set_division_code(VillageOf(red[k]));
+    event.set_aggregate_id(wage.household_id());
+    event.mutable_payload()->PackFrom(wage);
+    sent[k] = NowSeconds();
+    auto reply = redis.Command({"XADD", stream, "*", "id", event.id(), "type", event.type(),
+                                "event", event.SerializeAsString()});
+    Check(reply.ok(), "XADD: " + reply.status().ToString());
+  }
+  poller.join();
+  std::vector<double> latencies;
+  for (int k = 0; k < n; ++k) {
+    if (seen[k] > 0) latencies.push_back((seen[k] - sent[k]) * 1000);
+  }
+  spdlog::info("monitoring: {} of {} wage events turned a colour", latencies.size(), n);
+  Check(!latencies.empty(), "no wage event changed a colour; see " + service.log());
+  // Events whose colour never changed count as the worst observed.
+  const double worst = *std::max_element(latencies.begin(), latencies.end());
+  while (static_cast<int>(latencies.size()) < n) latencies.push_back(worst);
+  ctx.Add({.id = "monitoring.event_to_color.p99_ms",
+           .value = Percentile(latencies, 0.99),
+           .unit = "ms",
+           .target = 100,
+           .better = Figure::Better::kLower});
+}
+
+}  // namespace
+
+void MonitoringSuite(BenchContext& ctx) {
+  const int64_t households = std::max<int64_t>(2'000, static_cast<int64_t>(1'000'000 * ctx.scale));
+  {
+    pqxx::connection conn(ctx.pg_conninfo);
+    pqxx::nontransaction(conn).exec(absl::StrCat("DROP SCHEMA IF EXISTS ", kSchema, " CASCADE"));
+  }
+  const std::string keys =
+      (std::filesystem::temp_directory_path() / "zx-bench-monitoring.keys").string();
+  std::filesystem::remove(keys);
+  Check(personal_data::Vault::WriteNewKeyFile(keys, "bench-1").ok(), "personal-data key file");
+  auto vault = personal_data::Vault::FromFile(keys);
+  Check(vault.ok(), "personal-data key file");
+
+  // First start migrates the schema and takes the policy (its re-assessment
+  // job finds no household yet); then seed with the service stopped.
+  {
+    Service first(ctx, keys);
+    first.WaitServing();
+    PublishLine(first);
+  }
+  double t0 = NowSeconds();
+  Seed(ctx.pg_conninfo, *vault, households);
+  spdlog::info("monitoring: seeded {} households, {} persons in {:.1f} s", households,
+               households * kMembers, NowSeconds() - t0);
+
+  Service service(ctx, keys);
+  service.WaitServing();
+  Ingest(ctx, service, households);
+  Reassess(ctx, service, households);
+  GetHousehold(ctx, service, households);
+  Rollup(ctx, service);
+  EventToColour(ctx, service, ctx.pg_conninfo, households);
+  ctx.Add({.id = "monitoring.rss_mib.max",
+           .value = service.max_rss_mib(),
+           .unit = "MiB",
+           .target = 512,
+           .better = Figure::Better::kLower});
+}
+
+}  // namespace zx::bench

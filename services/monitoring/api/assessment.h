@@ -1,0 +1,54 @@
+// The assessment in parts, shared by the one-household path (AssessAndStore:
+// RPCs and events) and the batch path of re-assessment jobs: what is loaded,
+// how it becomes risk inputs, the stored assessment, and what a change of
+// colour sets off.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/statusor.h"
+#include "common/server/server.h"
+#include "services/monitoring/domain/income.h"
+#include "services/monitoring/domain/policy.h"
+#include "services/monitoring/domain/risk.h"
+#include "services/monitoring/store/credit_store.h"
+#include "services/monitoring/store/record_store.h"
+#include "zx/monitoring/v1/monitoring.pb.h"
+
+namespace zx::monitoring {
+
+// Everything the risk inputs of one household are computed from.
+struct HouseholdInputs {
+  HouseholdRecords records;  // the current and the previous 12-month window
+  std::optional<v1::Guarantees> guarantees;
+  LabourSummary labour;
+  CreditOverdue credit;
+};
+
+// Every published policy, parsed; and the one in effect for `division` on
+// `date` among them (FAILED_PRECONDITION naming PublishPolicy when none).
+std::vector<MonitoringPolicy> LoadPublishedPolicies(pqxx::transaction_base& tx);
+absl::StatusOr<MonitoringPolicy> ResolveFromPublished(
+    const std::vector<MonitoringPolicy>& published, const division::Code& division,
+    absl::CivilDay date);
+
+// Pure: the risk inputs (and the net income of the current window).
+absl::StatusOr<RiskInputs> RiskInputsFrom(const v1::Household& household,
+                                          const HouseholdInputs& loaded, absl::CivilDay today,
+                                          NetIncome* net);
+
+// Pure but for the clock: the assessment as stored, explanations included.
+v1::Assessment MakeAssessment(const v1::Household& household, const RiskInputs& in,
+                              const NetIncome& net, const Assessment& assessed);
+
+// After the assessment is saved: the platform clue (turning RED/ORANGE), the
+// NEW_RED alert, and monitoring.household_color_changed — each only when the
+// colour changed. Inside the caller's transaction.
+absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime& rt,
+                               const v1::Household& household, const v1::Assessment& a,
+                               v1::Colour previous_colour, const std::string& causation_id);
+
+}  // namespace zx::monitoring
