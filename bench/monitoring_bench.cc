@@ -120,7 +120,9 @@ class Service {
                                            "--personal-data-keys",
                                            keys,
                                            "--log-level",
-                                           "warn"};
+                                           std::getenv("ZX_BENCH_SERVICE_LOG_LEVEL")
+                                               ? std::getenv("ZX_BENCH_SERVICE_LOG_LEVEL")
+                                               : "warn"};
     pid_ = fork();
     Check(pid_ >= 0, "fork");
     if (pid_ == 0) {

@@ -42,8 +42,9 @@ std::string DefaultConsumerName() {
   return absl::StrCat(host, "-", getpid());
 }
 
-absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view instance,
-                                   const NewEvent& event) {
+namespace {
+
+absl::StatusOr<zx::common::v1::Event> Envelope(std::string_view instance, const NewEvent& event) {
   if (event.type.empty() || event.payload == nullptr) {
     return absl::InternalError("an event needs a type and a payload");
   }
@@ -60,13 +61,43 @@ absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view 
   e.mutable_payload()->PackFrom(*event.payload);
   e.set_instance(std::string(instance));
   e.set_causation_id(event.causation_id);
-  const std::string bytes = e.SerializeAsString();
+  return e;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view instance,
+                                   const NewEvent& event) {
+  auto e = Envelope(instance, event);
+  if (!e.ok()) return e.status();
+  const std::string bytes = e->SerializeAsString();
   tx.exec_params(
       "INSERT INTO outbox (event_id, event_type, aggregate_id, division_code, event) "
       "VALUES ($1, $2, $3, $4, $5)",
-      e.id(), e.type(), e.aggregate_id(), e.division_code(),
+      e->id(), e->type(), e->aggregate_id(), e->division_code(),
       pqxx::binarystring(bytes.data(), bytes.size()));
-  return e.id();
+  return e->id();
+}
+
+absl::Status AppendMany(pqxx::transaction_base& tx, std::string_view instance,
+                        const std::vector<NewEvent>& events) {
+  if (events.empty()) return absl::OkStatus();
+  std::vector<zx::common::v1::Event> envelopes;
+  for (const NewEvent& event : events) {
+    auto e = Envelope(instance, event);
+    if (!e.ok()) return e.status();
+    envelopes.push_back(*std::move(e));
+  }
+  // The outbox id (bigserial) follows COPY order, as it follows INSERT order.
+  pqxx::stream_to copy(
+      tx, "outbox",
+      std::vector<std::string>{"event_id", "event_type", "aggregate_id", "division_code", "event"});
+  for (const auto& e : envelopes) {
+    copy << std::make_tuple(e.id(), e.type(), e.aggregate_id(), e.division_code(),
+                            tx.esc_raw(e.SerializeAsString()));
+  }
+  copy.complete();
+  return absl::OkStatus();
 }
 
 namespace {

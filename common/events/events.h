@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <google/protobuf/message.h>
 #include <pqxx/pqxx>
@@ -40,6 +41,10 @@ struct NewEvent {
 // if the transaction commits. Returns the event id.
 absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view instance,
                                    const NewEvent& event);
+// Append for many events in one COPY (bulk paths); the same order and
+// guarantees as appending them one by one.
+absl::Status AppendMany(pqxx::transaction_base& tx, std::string_view instance,
+                        const std::vector<NewEvent>& events);
 
 struct RelayOptions {
   std::string pg_conninfo;

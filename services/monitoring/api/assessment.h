@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -46,9 +47,16 @@ v1::Assessment MakeAssessment(const v1::Household& household, const RiskInputs& 
 
 // After the assessment is saved: the platform clue (turning RED/ORANGE), the
 // NEW_RED alert, and monitoring.household_color_changed — each only when the
-// colour changed. Inside the caller's transaction.
+// colour changed. Inside the caller's transaction. With `deferred_events`
+// the event is added there instead, for the caller to append in bulk.
 absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime& rt,
                                const v1::Household& household, const v1::Assessment& a,
-                               v1::Colour previous_colour, const std::string& causation_id);
+                               v1::Colour previous_colour, const std::string& causation_id,
+                               std::vector<v1::HouseholdColorChanged>* deferred_events = nullptr);
+
+// Appends monitoring.household_color_changed for each, in one COPY.
+absl::Status AppendColourChanges(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                 const std::vector<v1::HouseholdColorChanged>& changes,
+                                 const std::string& causation_id);
 
 }  // namespace zx::monitoring

@@ -253,7 +253,8 @@ v1::Assessment MakeAssessment(const v1::Household& household, const RiskInputs& 
 
 absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime& rt,
                                const v1::Household& household, const v1::Assessment& a,
-                               v1::Colour previous_colour, const std::string& causation_id) {
+                               v1::Colour previous_colour, const std::string& causation_id,
+                               std::vector<v1::HouseholdColorChanged>* deferred_events) {
   const auto village = *division::Code::Parse(household.village_code());
   // 监测平台分析 (RULES M6): turning RED or ORANGE raises a clue by itself.
   auto alarming = [](v1::Colour c) { return c == v1::COLOUR_RED || c == v1::COLOUR_ORANGE; };
@@ -280,6 +281,10 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
     changed.set_previous(previous_colour);
     changed.set_current(a.colour());
     *changed.mutable_assessment() = a;
+    if (deferred_events != nullptr) {
+      deferred_events->push_back(std::move(changed));
+      return absl::OkStatus();
+    }
     auto event = events::Append(tx, rt.config.instance,
                                 {.type = "monitoring.household_color_changed",
                                  .division_code = household.village_code(),
@@ -289,6 +294,21 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
     if (!event.ok()) return event.status();
   }
   return absl::OkStatus();
+}
+
+absl::Status AppendColourChanges(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                 const std::vector<v1::HouseholdColorChanged>& changes,
+                                 const std::string& causation_id) {
+  std::vector<events::NewEvent> batch;
+  batch.reserve(changes.size());
+  for (const auto& changed : changes) {
+    batch.push_back({.type = "monitoring.household_color_changed",
+                     .division_code = changed.village_code(),
+                     .aggregate_id = changed.household_id(),
+                     .payload = &changed,
+                     .causation_id = causation_id});
+  }
+  return events::AppendMany(tx, rt.config.instance, batch);
 }
 
 absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,

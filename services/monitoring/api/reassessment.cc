@@ -50,6 +50,7 @@ absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZon
 absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt,
                            const std::vector<v1::Household>& households,
                            const std::string& causation_id) {
+  const absl::Time t0 = absl::Now();
   std::vector<std::string> ids;
   for (const auto& h : households) ids.push_back(h.household_id());
   const absl::CivilDay today = Today();
@@ -70,6 +71,7 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
   const std::vector<MonitoringPolicy> published = LoadPublishedPolicies(tx);
   std::map<std::string, absl::StatusOr<MonitoringPolicy>> policy_of_village;
 
+  const absl::Time t1 = absl::Now();
   std::vector<v1::Assessment> changed;
   std::vector<std::pair<const v1::Household*, v1::Colour>> recoloured;
   for (const v1::Household& h : households) {
@@ -100,7 +102,9 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
     if (before.colour != a.colour()) recoloured.emplace_back(&h, before.colour);
     changed.push_back(std::move(a));
   }
+  const absl::Time t2 = absl::Now();
   SaveAssessments(tx, changed);
+  const absl::Time t3 = absl::Now();
   std::vector<std::string> changed_ids;
   std::map<std::string, const v1::Assessment*> by_id;
   for (const auto& a : changed) {
@@ -108,13 +112,25 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
     by_id[a.household_id()] = &a;
   }
   if (auto s = RefreshRollup(tx, changed_ids); !s.ok()) return s;
+  const absl::Time t4 = absl::Now();
+  std::vector<v1::HouseholdColorChanged> colour_changes;
   for (const auto& [household, previous] : recoloured) {
     if (auto s = AssessmentEffects(tx, rt, *household, *by_id[household->household_id()], previous,
-                                   causation_id);
+                                   causation_id, &colour_changes);
         !s.ok()) {
       return s;
     }
   }
+  if (auto s = AppendColourChanges(tx, rt, colour_changes, causation_id); !s.ok()) return s;
+  auto ms = [](absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d)); };
+  logging::Debug("reassessment_batch", {{"households", std::to_string(households.size())},
+                                        {"changed", std::to_string(changed.size())},
+                                        {"recoloured", std::to_string(recoloured.size())},
+                                        {"load_ms", ms(t1 - t0)},
+                                        {"assess_ms", ms(t2 - t1)},
+                                        {"save_ms", ms(t3 - t2)},
+                                        {"rollup_ms", ms(t4 - t3)},
+                                        {"effects_ms", ms(absl::Now() - t4)}});
   return absl::OkStatus();
 }
 

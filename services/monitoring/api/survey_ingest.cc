@@ -35,6 +35,7 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
                        const auth::Principal& principal, const v1::IngestSurveyRequest& request,
                        v1::IngestSurveyResponse& response, int64_t& accepted) {
   response.Clear();
+  const absl::Time t0 = absl::Now();
   const absl::CivilDay today = Today();
   const int n = request.rows_size();
   std::vector<v1::SurveyRowResult*> results(n);
@@ -53,6 +54,7 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
     hashes.push_back(Hex(rt.vault->LookupHash(id_card::Normalize(row.id_number()))));
     hashed_rows.push_back(i);
   }
+  const absl::Time t1 = absl::Now();
   // Match by keyed hash, then check each household's village against the
   // caller: a row outside it reads exactly like an unknown number.
   std::vector<std::string> households(n), villages(n);
@@ -71,6 +73,7 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
       villages[i] = m[2].as<std::string>();
     }
   }
+  const absl::Time t2 = absl::Now();
   std::vector<int> candidates;
   std::vector<std::string> numbers, ids, months, sources;
   for (int i : hashed_rows) {
@@ -99,6 +102,7 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
            pg::ArrayLiteral(months), pg::ArrayLiteral(sources))) {
     inserted[r[0].as<int64_t>()] = true;
   }
+  const absl::Time t3 = absl::Now();
   std::map<int64_t, std::pair<std::string, std::string>> earlier;  // row -> (household, month)
   if (inserted.size() < candidates.size()) {
     for (const auto& r : tx.exec_params(
@@ -165,6 +169,12 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
         {"record_id", "household_id", "kind", "source", "month", "amount_fen", "note"}, expenses);
     if (!written.ok()) return written.status();
   }
+  auto ms = [](absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d)); };
+  logging::Debug("survey_message", {{"rows", std::to_string(n)},
+                                    {"validate_ms", ms(t1 - t0)},
+                                    {"match_ms", ms(t2 - t1)},
+                                    {"ledger_ms", ms(t3 - t2)},
+                                    {"records_ms", ms(absl::Now() - t3)}});
   return absl::OkStatus();
 }
 
