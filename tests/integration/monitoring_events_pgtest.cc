@@ -19,6 +19,7 @@
 #include "common/server/server.h"
 #include "common/testing/stack.h"
 #include "common/time/time.h"
+#include "services/monitoring/api/alerts.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/store/credit_store.h"
@@ -490,6 +491,17 @@ TEST_F(MonitoringEventsTest, OverdueInterestRaisesCreditOverdueUntilRepaid) {
     EXPECT_EQ((*overdue)[0].unpaid_fen, 3625);
     EXPECT_EQ((*overdue)[0].village_code, kVillage);
   }
+  // ... and raises one CREDIT_OVERDUE alert per overdue instalment, once.
+  auto raised = ScanOverdueCredit(server_->runtime(), absl::Now());
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  EXPECT_EQ(*raised, plan.overdue_instalments());
+  auto rescanned = ScanOverdueCredit(server_->runtime(), absl::Now());
+  ASSERT_TRUE(rescanned.ok()) << rescanned.status();
+  EXPECT_EQ(*rescanned, 0) << "an instalment is alerted once";
+  EXPECT_EQ(Query(absl::StrCat("SELECT count(*) FROM monitoring.alerts WHERE kind = ",
+                               static_cast<int>(v1::ALERT_KIND_CREDIT_OVERDUE),
+                               " AND household_id = '", hh, "'")),
+            plan.overdue_instalments());
 
   // Paying what is overdue, twice with the same request_id: booked once,
   // and the re-assessment drops the factor.

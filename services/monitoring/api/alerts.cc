@@ -13,11 +13,13 @@
 #include "common/base/strings.h"
 #include "common/events/events.h"
 #include "common/logging/logging.h"
+#include "common/money/money.h"
 #include "common/time/time.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/domain/alerts.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/store/alert_store.h"
+#include "services/monitoring/store/credit_store.h"
 #include "services/monitoring/store/object_store.h"
 
 namespace zx::monitoring {
@@ -29,7 +31,8 @@ constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 500;
 constexpr int kWatchBatch = 100;                                 // alerts per poll
 constexpr auto kWatchInterval = std::chrono::milliseconds(200);  // hub wake-up
-constexpr int kSchedulerBatch = 100;                             // objects per transaction
+constexpr absl::Duration kCreditScanInterval = absl::Minutes(1);
+constexpr int kSchedulerBatch = 100;  // objects per transaction
 
 v1::AlertKind ToProto(alerts::AlertKind kind) {
   return static_cast<v1::AlertKind>(static_cast<int>(kind) + 1);
@@ -558,8 +561,55 @@ absl::StatusOr<int> ScanDeadlines(server::Runtime& rt, absl::Time now, int batch
   return seen;
 }
 
+absl::StatusOr<int> ScanOverdueCredit(server::Runtime& rt, absl::Time now) {
+  int raised_count = 0;
+  auto status = pg::WithTransaction(
+      *rt.pool, pg::TxOptions{.deadline = absl::Now() + absl::Seconds(30)},
+      [&](pqxx::transaction_base& tx) -> absl::Status {
+        raised_count = 0;
+        const absl::CivilDay today = absl::ToCivilDay(now, absl::LocalTimeZone());
+        auto overdue = FindOverdueInstalments(tx, today, 1000);
+        if (!overdue.ok()) return overdue.status();
+        for (const OverdueInstalment& o : *overdue) {
+          v1::Alert alert;
+          alert.set_kind(v1::ALERT_KIND_CREDIT_OVERDUE);
+          alert.set_division_code(o.village_code);
+          alert.set_household_id(o.household_id);
+          *alert.mutable_due_at() = time::ToProto(absl::FromCivil(o.due_on, absl::LocalTimeZone()));
+          alert.set_detail_zh(absl::StrCat("扶贫小额信贷 ", o.loan_id, " 第", o.number, "期逾期 ",
+                                           o.days_overdue, " 天，未还 ",
+                                           money::FormatYuan(o.unpaid_fen), " 元"));
+          alert.set_detail_en(absl::StrCat("micro-credit ", o.loan_id, " instalment ", o.number,
+                                           " is ", o.days_overdue, " days overdue, ",
+                                           money::FormatYuan(o.unpaid_fen), " yuan unpaid"));
+          *alert.mutable_raised_at() = time::ToProto(now);
+          // Once per instalment, however long it stays overdue.
+          auto raised = RaiseAlert(tx, rt, alert, absl::StrCat("credit:", o.loan_id, ":", o.number),
+                                   absl::StrCat("credit-scheduler-", o.loan_id));
+          if (!raised.ok()) return raised.status();
+          if (raised->has_value()) ++raised_count;
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return raised_count;
+}
+
 void RunDeadlineScheduler(server::Runtime& rt, const std::atomic<bool>& stop) {
+  // Overdue micro-credit is looked for once a minute: it changes by the day.
+  absl::Time next_credit_scan = absl::InfinitePast();
   while (!stop) {
+    if (absl::Now() >= next_credit_scan) {
+      next_credit_scan = absl::Now() + kCreditScanInterval;
+      try {
+        auto raised = ScanOverdueCredit(rt, LifecycleNow());
+        if (!raised.ok()) {
+          logging::Warn("credit_scan_failed", {{"error", AsStd(raised.status().message())}});
+        }
+      } catch (const std::exception& e) {
+        logging::Warn("credit_scan_failed", {{"error", e.what()}});
+      }
+    }
     int seen = 0;
     try {
       auto scanned = ScanDeadlines(rt, LifecycleNow(), kSchedulerBatch);

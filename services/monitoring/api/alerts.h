@@ -57,4 +57,9 @@ void RunDeadlineScheduler(server::Runtime& rt, const std::atomic<bool>& stop);
 // watchers (WatchAlerts) about every 200 ms.
 std::unique_ptr<grpc::Service> MakeAlertService(server::Runtime& runtime);
 
+// Raises CREDIT_OVERDUE once per overdue micro-credit instalment (as of the
+// day of `now`); returns how many were new. The deadline scheduler runs it
+// once a minute.
+absl::StatusOr<int> ScanOverdueCredit(server::Runtime& rt, absl::Time now);
+
 }  // namespace zx::monitoring
