@@ -630,6 +630,42 @@ TEST_F(MonitoringTest, ReassessmentRecordsChangedResultsAndSignalsOnlyChangedCol
             3);
 }
 
+TEST_F(MonitoringTest, PolicyPublishedAheadReassessesWhenItTakesEffect) {
+  Household out;
+  ASSERT_TRUE(Create(Request("req-ahead"), &out).ok());
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
+  const absl::CivilDay tomorrow = today + 1;
+  v1::PublishPolicyRequest publish;
+  publish.set_request_id("pol-ahead");
+  auto* p = publish.mutable_policy();
+  p->set_version("shufu-next");
+  p->set_owner_division_code("653121000000");
+  p->set_year(static_cast<int>(absl::CivilYear(tomorrow).year()));
+  p->set_effective_from(absl::FormatCivilTime(tomorrow));
+  p->set_monitoring_line_fen(700'000);
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer dev.653121.county_official.c");
+    v1::MonitoringPolicy published;
+    const grpc::Status s = stub_->PublishPolicy(&ctx, publish, &published);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.reassessment_jobs"), 0)
+      << "not in effect yet: nothing to re-assess";
+  auto applied = ApplyPoliciesTakingEffect(server_->runtime(), today);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied, 0);
+  applied = ApplyPoliciesTakingEffect(server_->runtime(), tomorrow);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.reassessment_jobs WHERE cause = "
+                  "'policy 653121000000/shufu-next took effect' AND households_total = 1"),
+            1);
+  applied = ApplyPoliciesTakingEffect(server_->runtime(), tomorrow);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(*applied, 0) << "applied once";
+}
+
 TEST_F(MonitoringTest, LowerLevelPoliciesInheritAndNeverLowerTheLine) {
   const int year = absl::CivilYear(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())).year();
   auto publish = [&](const std::string& token, const std::string& owner, const std::string& version,

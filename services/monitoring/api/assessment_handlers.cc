@@ -521,12 +521,17 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::PublishPolicy(
                   " is already published; policies are never edited, publish a new version "
                   "with a later effective date"));
             }
-            // Every household the policy governs here is re-assessed (M11).
-            const division::Code scope =
-                rt_.division.IsAncestorOrSelfOf(policy->owner) ? policy->owner : rt_.division;
-            auto job = CreateReassessmentJob(
-                tx, scope, absl::StrCat("policy ", policy->owner.str(), "/", policy->version));
-            if (!job.ok()) return job.status();
+            // Every household the policy governs here is re-assessed (M11):
+            // now when it is already in effect, else when its day comes.
+            if (policy->effective_from <= Today()) {
+              auto job = ApplyPolicy(tx, rt_, policy->owner, policy->version, "");
+              if (!job.ok()) return job.status();
+            } else {
+              tx.exec_params(
+                  "UPDATE policies SET applied = false WHERE owner_division_code = $1 "
+                  "AND version = $2",
+                  policy->owner.str(), policy->version);
+            }
             auto event = events::Append(tx, rt_.config.instance,
                                         {.type = "monitoring.policy_published",
                                          .division_code = policy->owner.str(),
@@ -537,6 +542,39 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::PublishPolicy(
           });
     });
   });
+}
+
+absl::StatusOr<v1::ReassessmentJob> ApplyPolicy(pqxx::transaction_base& tx,
+                                                const server::Runtime& rt,
+                                                const division::Code& owner,
+                                                const std::string& version,
+                                                const std::string& why) {
+  const division::Code scope = rt.division.IsAncestorOrSelfOf(owner) ? owner : rt.division;
+  tx.exec_params(
+      "UPDATE policies SET applied = true WHERE owner_division_code = $1 AND version = $2",
+      owner.str(), version);
+  return CreateReassessmentJob(tx, scope, absl::StrCat("policy ", owner.str(), "/", version, why));
+}
+
+absl::StatusOr<int> ApplyPoliciesTakingEffect(server::Runtime& rt, absl::CivilDay today) {
+  int applied = 0;
+  const absl::Status status = pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
+    applied = 0;
+    for (const auto& row :
+         tx.exec_params("SELECT owner_division_code, version FROM policies "
+                        "WHERE NOT applied AND effective_from <= $1::date ORDER BY effective_from "
+                        "FOR UPDATE SKIP LOCKED",
+                        absl::FormatCivilTime(today))) {
+      auto owner = division::Code::Parse(row[0].as<std::string>());
+      if (!owner.ok()) return owner.status();
+      auto job = ApplyPolicy(tx, rt, *owner, row[1].as<std::string>(), " took effect");
+      if (!job.ok()) return job.status();
+      ++applied;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return applied;
 }
 
 grpc::ServerUnaryReactor* MonitoringServiceImpl::GetEffectivePolicy(

@@ -109,6 +109,16 @@ absl::StatusOr<v1::ReassessmentJob> CreateReassessmentJob(pqxx::transaction_base
                                                           const std::string& cause);
 void RunReassessmentWorker(server::Runtime& rt, const std::atomic<bool>& stop);
 
+// Marks the policy applied and queues the re-assessment of the households
+// it governs in this instance (RULES M11); `why` ends the job's cause.
+absl::StatusOr<v1::ReassessmentJob> ApplyPolicy(pqxx::transaction_base& tx,
+                                                const server::Runtime& rt,
+                                                const division::Code& owner,
+                                                const std::string& version, const std::string& why);
+// Applies every policy published ahead of its effective date whose day has
+// come by `today`; returns how many. The re-assessment worker calls it.
+absl::StatusOr<int> ApplyPoliciesTakingEffect(server::Runtime& rt, absl::CivilDay today);
+
 // Folds roll-up deltas into counters every second, closes each day's
 // roll-up once the day is over, and at start gives households registered
 // before roll-ups existed their contribution.

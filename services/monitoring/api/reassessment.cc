@@ -202,7 +202,16 @@ absl::StatusOr<v1::ReassessmentJob> CreateReassessmentJob(pqxx::transaction_base
 }
 
 void RunReassessmentWorker(server::Runtime& rt, const std::atomic<bool>& stop) {
+  absl::Time next_policy_check = absl::InfinitePast();
   while (!stop) {
+    // Policies published ahead of their day: looked for once a minute.
+    if (absl::Now() >= next_policy_check) {
+      next_policy_check = absl::Now() + absl::Minutes(1);
+      auto applied = ApplyPoliciesTakingEffect(rt, Today());
+      if (!applied.ok()) {
+        logging::Error("policy_activation_failed", {{"error", applied.status().ToString()}});
+      }
+    }
     // Drain what is queued, then look again every second.
     if (!WorkOneBatch(rt)) {
       for (int i = 0; i < 10 && !stop; ++i)
