@@ -294,6 +294,24 @@ void Seed(const std::string& conninfo, const personal_data::Vault& vault, int64_
   pqxx::nontransaction(conn).exec(absl::StrCat("VACUUM ANALYZE ", kSchema, ".persons"));
 }
 
+// Waits (at most 120 s) until the service has caught up with what the last
+// phase left behind — roll-up deltas to fold, events to publish — so each
+// figure measures its own work, not the previous phase's.
+void WaitQuiet(const std::string& conninfo) {
+  pqxx::connection conn(conninfo);
+  pqxx::nontransaction tx(conn);
+  const double give_up = NowSeconds() + 120;
+  int64_t backlog = 0;
+  do {
+    backlog = tx.exec1(absl::StrCat("SELECT (SELECT count(*) FROM ", kSchema,
+                                    ".rollup_deltas) + (SELECT count(*) FROM ", kSchema,
+                                    ".outbox WHERE published_at IS NULL)"))[0]
+                  .as<int64_t>();
+    if (backlog > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (backlog > 0 && NowSeconds() < give_up);
+  spdlog::info("monitoring: backlog {} after waiting", backlog);
+}
+
 void PublishLine(Service& service) {
   v1::PublishPolicyRequest req;
   req.set_request_id("bench-policy");
@@ -532,9 +550,9 @@ void Rollup(BenchContext& ctx, Service& service) {
 }
 
 // Wage events (as the employment service's relay would publish them) for
-// RED households at 1,000/s; a poller sees each household's colour change.
-void EventToColour(BenchContext& ctx, Service& service, const std::string& conninfo,
-                   int64_t households) {
+// RED households at 1,000/s; a reader of the service's own stream sees each
+// household's colour change.
+void EventToColour(BenchContext& ctx, Service& service, int64_t households) {
   std::vector<int64_t> red;
   for (int64_t i = 0; i < households && red.size() < 5'000; i += 20) red.push_back(i);
   const int n = static_cast<int>(
@@ -544,41 +562,48 @@ void EventToColour(BenchContext& ctx, Service& service, const std::string& conni
   const std::string month = absl::FormatCivilTime(ThisMonth() - 1);
   // Written by this thread, read by the poller: atomics.
   std::vector<std::atomic<double>> sent(n), seen(n);
-  std::atomic<bool> done{false};
+  // The colour is visible when the service's household_color_changed event
+  // is on its stream: committed, relayed, readable by any other service.
+  std::map<std::string, int> index_of;
+  for (int k = 0; k < n; ++k) index_of[HouseholdId(red[k])] = k;
+  const std::string colour_stream = events::StreamKey("zx:bench-monitoring", "monitoring");
+  std::string last_id;
+  {
+    auto tip = redis.Command({"XREVRANGE", colour_stream, "+", "-", "COUNT", "1"});
+    Check(tip.ok(), "XREVRANGE: " + tip.status().ToString());
+    last_id = (*tip)->elements > 0 ? std::string((*tip)->element[0]->element[0]->str) : "0-0";
+  }
   std::thread poller([&] {
-    pqxx::connection conn(conninfo);
-    pqxx::nontransaction tx(conn);
-    std::vector<bool> found(n, false);
+    events::RedisClient reader(ctx.redis_host, ctx.redis_port);
     int remaining = n;
     const double give_up = NowSeconds() + ctx.duration.count() + 30;
     while (remaining > 0 && NowSeconds() < give_up) {
-      std::vector<std::string> pending;
-      for (int k = 0; k < n; ++k) {
-        if (!found[k] && sent[k] > 0) pending.push_back(HouseholdId(red[k]));
-      }
-      if (pending.empty()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        continue;
-      }
-      auto rows = tx.exec_params(absl::StrCat("SELECT household_id FROM ", kSchema,
-                                              ".household_colours WHERE household_id = "
-                                              "ANY($1::text[]) AND colour <> 1"),
-                                 pg::ArrayLiteral(pending));
+      auto reply = reader.Command({"XREAD", "COUNT", "1000", "BLOCK", "100", "STREAMS",
+                                   colour_stream, last_id});
+      if (!reply.ok() || (*reply)->type != REDIS_REPLY_ARRAY) continue;
       const double now = NowSeconds();
-      for (const auto& row : rows) {
-        const std::string id = row[0].as<std::string>();
-        for (int k = 0; k < n; ++k) {
-          if (!found[k] && HouseholdId(red[k]) == id) {
-            found[k] = true;
-            seen[k] = now;
-            --remaining;
-            break;
+      const redisReply* entries = (*reply)->element[0]->element[1];
+      for (size_t e = 0; e < entries->elements; ++e) {
+        const redisReply* entry = entries->element[e];
+        last_id = entry->element[0]->str;
+        const redisReply* fields = entry->element[1];
+        for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+          if (std::string_view(fields->element[f]->str) != "event") continue;
+          zx::common::v1::Event event;
+          v1::HouseholdColorChanged changed;
+          if (!event.ParseFromArray(fields->element[f + 1]->str,
+                                    static_cast<int>(fields->element[f + 1]->len)) ||
+              event.type() != "monitoring.household_color_changed" ||
+              !event.payload().UnpackTo(&changed)) {
+            continue;
           }
+          auto it = index_of.find(changed.household_id());
+          if (it == index_of.end() || seen[it->second] > 0 || sent[it->second] == 0) continue;
+          seen[it->second] = now;
+          --remaining;
         }
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    done = true;
   });
   const double start = NowSeconds();
   for (int k = 0; k < n; ++k) {
@@ -649,9 +674,11 @@ void MonitoringSuite(BenchContext& ctx) {
   service.WaitServing();
   Ingest(ctx, service, households);
   Reassess(ctx, service, households);
+  WaitQuiet(ctx.pg_conninfo);
   GetHousehold(ctx, service, households);
   Rollup(ctx, service);
-  EventToColour(ctx, service, ctx.pg_conninfo, households);
+  WaitQuiet(ctx.pg_conninfo);
+  EventToColour(ctx, service, households);
   ctx.Add({.id = "monitoring.rss_mib.max",
            .value = service.max_rss_mib(),
            .unit = "MiB",

@@ -33,6 +33,9 @@ absl::StatusOr<ServiceConfig> ParseServiceConfig(std::string service, int argc,
   app.add_option("--redis-namespace", c.redis_namespace, "Prefix of this instance's Redis keys")
       ->envname("ZX_REDIS_NAMESPACE");
   app.add_option("--pg-pool", c.pg_pool_size, "PostgreSQL connections")->envname("ZX_PG_POOL");
+  app.add_option("--consumer-workers", c.consumer_workers,
+                 "Consumers per source event stream (handled concurrently)")
+      ->envname("ZX_CONSUMER_WORKERS");
   app.add_option("--workers", c.worker_threads, "Threads running blocking handler work")
       ->envname("ZX_WORKERS");
   app.add_flag("--allow-dev-tokens", c.allow_dev_tokens,
@@ -100,6 +103,9 @@ absl::Status Validate(ServiceConfig& c) {
   }
   if (c.pg_pool_size < 1 || c.pg_pool_size > 256) v.Add("--pg-pool", "must be in 1..256");
   if (c.worker_threads < 1 || c.worker_threads > 1024) v.Add("--workers", "must be in 1..1024");
+  if (c.consumer_workers < 1 || c.consumer_workers > 64) {
+    v.Add("--consumer-workers", "must be in 1..64");
+  }
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
     v.Add("--log-level", "must be one of trace, debug, info, warn, error");

@@ -23,6 +23,10 @@ struct ServiceConfig {
   std::string redis_namespace;  // default "zx:<first 6 digits of division>"
   int pg_pool_size = 8;
   int worker_threads = 16;
+  // Consumers per source stream (same group): events of one stream are
+  // handled this many at a time. Order across households is not kept, and
+  // need not be: each event is applied once, under the household's lock.
+  int consumer_workers = 2;
   bool allow_dev_tokens = false;
   std::string token_keys_file;
   // Keys sealing personal data at rest (common/personal_data). Without it a

@@ -130,6 +130,16 @@ std::string WithSearchPath(const std::string& conninfo, const std::string& schem
 // True for errors worth retrying the whole transaction for.
 bool IsRetryable(const std::exception& e);
 
+// Runs `sql` as a named prepared statement of the transaction's connection,
+// declaring it there on first use: hot point reads skip PostgreSQL's parse
+// and plan. `name` must be unique per distinct `sql`.
+template <typename... Args>
+pqxx::result ExecPrepared(pqxx::transaction_base& tx, const std::string& name,
+                          const std::string& sql, Args&&... args) {
+  tx.conn().prepare(name, sql);  // libpqxx: a no-op when already declared alike
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
 // A PostgreSQL array literal ('{"a","b"}') of `values`, each quoted, for
 // `= ANY($1::text[])` with one parameter instead of one per value.
 std::string ArrayLiteral(const std::vector<std::string>& values);

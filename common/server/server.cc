@@ -73,14 +73,17 @@ class ServiceInfoImpl final : public zx::common::v1::ServiceInfo::CallbackServic
 }  // namespace
 
 void Runtime::AddConsumer(std::string_view source_service, events::Handler handler) {
-  events::ConsumerOptions options;
-  options.stream_key = events::StreamKey(config.redis_namespace, source_service);
-  options.group = config.service;
-  options.consumer_name = events::DefaultConsumerName();
-  options.redis_host = config.redis_host;
-  options.redis_port = config.redis_port;
-  consumers.push_back(std::make_unique<events::Consumer>(std::move(options), *pool,
-                                                         std::move(handler), registry.get()));
+  for (int i = 0; i < config.consumer_workers; ++i) {
+    events::ConsumerOptions options;
+    options.stream_key = events::StreamKey(config.redis_namespace, source_service);
+    options.group = config.service;
+    // Distinct names: Redis hands each consumer its own entries.
+    options.consumer_name = absl::StrCat(events::DefaultConsumerName(), "-", i);
+    options.redis_host = config.redis_host;
+    options.redis_port = config.redis_port;
+    consumers.push_back(
+        std::make_unique<events::Consumer>(std::move(options), *pool, handler, registry.get()));
+  }
 }
 
 absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& ctx,

@@ -1,5 +1,7 @@
 #include "services/monitoring/store/household_store.h"
 
+#include "common/pg/pg.h"
+
 #include "common/time/time.h"
 
 namespace zx::monitoring {
@@ -34,8 +36,9 @@ void InsertHousehold(pqxx::transaction_base& tx, const zx::monitoring::v1::House
 
 std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_base& tx,
                                                            const std::string& household_id) {
-  auto rows = tx.exec_params(
-      std::string("SELECT ") + kColumns + " FROM households WHERE household_id = $1", household_id);
+  static const std::string sql =
+      std::string("SELECT ") + kColumns + " FROM households WHERE household_id = $1";
+  auto rows = pg::ExecPrepared(tx, "monitoring_find_household", sql, household_id);
   if (rows.empty()) return std::nullopt;
   return FromRow(rows[0]);
 }
