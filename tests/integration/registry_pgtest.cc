@@ -272,6 +272,14 @@ TEST_F(RegistryTest, MemberCountReachesGetTheRollupAndTheAssessment) {
   EXPECT_TRUE(updated.relocated());
   EXPECT_EQ(Counters("653121")["relocated"], 1);
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), assessments + 1);
+
+  // Turning red raised a clue: with a monitoring object open, the household
+  // stays in the village that reviews it.
+  ASSERT_EQ(Count("SELECT count(*) FROM monitoring.monitoring_objects"), 1);
+  patch.set_village_code(kVillage202);
+  const grpc::Status move = UpdateHousehold(kCounty, "upd-3", patch, {"village_code"}, &updated);
+  EXPECT_EQ(move.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << move.error_message();
+  EXPECT_EQ(Get(created.household_id()).village_code(), kVillage201);
 }
 
 TEST_F(RegistryTest, MovingVillageMovesTheRollupsAndNeedsBothVillages) {
