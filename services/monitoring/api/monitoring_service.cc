@@ -2,9 +2,12 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
+#include "common/personal_data/personal_data.h"
 #include "common/time/time.h"
 #include "services/monitoring/api/alerts.h"
 #include "services/monitoring/api/lifecycle_service.h"
@@ -133,6 +136,77 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListHouseholds(
   });
 }
 
+grpc::ServerUnaryReactor* MonitoringServiceImpl::UpdateHousehold(
+    grpc::CallbackServerContext* ctx, const v1::UpdateHouseholdRequest* request,
+    v1::Household* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    const std::string& id = request->household().household_id();
+    if (!IsHouseholdId(id)) {
+      v.Add("household.household_id",
+            "names the household to update; must look like hh- and 20 hex digits");
+    }
+    const std::vector<std::string> paths = ValidateHouseholdMask(request->update_mask(), v);
+    if (!v.ok()) return v.ToStatus();
+
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      // Locked before it is read for the merge, so concurrent updates of one
+      // household apply in turn and none is lost.
+      auto before = LockHousehold(tx, id);
+      if (!before) return absl::NotFoundError("household " + id + " not found");
+      const auto village = division::Code::Parse(before->village_code());
+      if (!village.ok()) return absl::InternalError("stored village code is invalid");
+      if (auto s = call.Authorize("monitoring.household.update", *village); !s.ok()) return s;
+      return idempotency::Run(
+          tx, "monitoring.UpdateHousehold", request->request_id(), *request, *response,
+          [&]() -> absl::Status {
+            v1::Household after = MergeHousehold(*before, request->household(), paths);
+            // The merged household keeps the rules of a new one.
+            errors::Validator merged;
+            ValidateHouseholdFacts(after, rt_.division, "household.", merged);
+            if (!merged.ok()) return merged.ToStatus();
+            const bool moved = after.village_code() != before->village_code();
+            if (moved) {
+              // The caller must hold the new village as well as the old one.
+              const auto to = *division::Code::Parse(after.village_code());
+              if (auto s = call.Authorize("monitoring.household.update", to); !s.ok()) return s;
+              // A monitoring object is reviewed by its village (assessment,
+              // publicity); moving it mid-way is not defined by the rules.
+              if (auto state = OpenObjectState(tx, id)) {
+                return absl::FailedPreconditionError(
+                    absl::StrCat("household ", id, " has a monitoring object in state ", *state,
+                                 "; it can move to another village only without an open object"));
+              }
+            }
+            SaveHouseholdFacts(tx, after);
+            if (auto s = RefreshRollup(tx, id); !s.ok()) return s;
+            v1::HouseholdUpdated payload;
+            *payload.mutable_before() = *before;
+            *payload.mutable_after() = after;
+            for (const auto& path : paths) payload.add_changed_paths(path);
+            auto event = events::Append(tx, rt_.config.instance,
+                                        {.type = "monitoring.household_updated",
+                                         .division_code = after.village_code(),
+                                         .aggregate_id = id,
+                                         .payload = &payload,
+                                         .causation_id = request->request_id()});
+            if (!event.ok()) return event.status();
+            // Members divide the income; the village decides the policy.
+            if (moved || after.member_count() != before->member_count() ||
+                after.category() != before->category()) {
+              if (auto s = ReassessIfPolicyPublished(tx, rt_, after, request->request_id());
+                  !s.ok()) {
+                return s;
+              }
+            }
+            *response = std::move(after);
+            return absl::OkStatus();
+          });
+    });
+  });
+}
+
 grpc::ServerUnaryReactor* MonitoringServiceImpl::AddPerson(grpc::CallbackServerContext* ctx,
                                                            const v1::AddPersonRequest* request,
                                                            v1::Person* response) {
@@ -224,6 +298,110 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListPersons(grpc::CallbackServe
       logging::Info("personal_data_read", {{"principal", call.principal.ToString()},
                                            {"household_id", request->household_id()},
                                            {"persons", std::to_string(persons.size())},
+                                           {"purpose", request->purpose()},
+                                           {"request_id", call.request_id}});
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::UpdatePerson(
+    grpc::CallbackServerContext* ctx, const v1::UpdatePersonRequest* request,
+    v1::Person* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    const std::string& id = request->person().person_id();
+    if (!IsPersonId(id)) {
+      v.Add("person.person_id", "names the person to update; must look like ps- and 20 hex digits");
+    }
+    const std::vector<std::string> paths = ValidatePersonMask(request->update_mask(), v);
+    if (request->purpose().size() > 200) v.Add("purpose", "must be at most 200 bytes");
+    if (!v.ok()) return v.ToStatus();
+    const bool name_changed = std::find(paths.begin(), paths.end(), "name") != paths.end();
+
+    const personal_data::Vault& vault = *rt_.vault;
+    std::optional<StoredPerson> current;
+    auto s = pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto stored = LockPerson(tx, id);
+      if (!stored) return absl::NotFoundError("person " + id + " not found");
+      auto household =
+          AuthorizedHousehold(tx, call, "monitoring.person.update", stored->person.household_id());
+      if (!household.ok()) return household.status();
+      auto done = idempotency::Run(
+          tx, "monitoring.UpdatePerson", request->request_id(), *request, *response,
+          [&]() -> absl::Status {
+            StoredPerson updated = *stored;
+            updated.person = MergePerson(stored->person, request->person(), paths);
+            // The merged person keeps the rules of AddPerson.
+            errors::Validator merged;
+            ValidatePersonFacts(updated.person, "person.", merged);
+            if (!merged.ok()) return merged.ToStatus();
+            if (name_changed) {
+              updated.name = vault.Seal(request->person().name());
+              updated.person.set_name(personal_data::MaskName(request->person().name()));
+            }
+            SavePersonFacts(tx, updated);
+            // As AddPerson answers: masked, birth year only. This is also
+            // what the idempotency record keeps, so nothing clear is stored.
+            v1::Person masked = updated.person;
+            masked.set_birth_date(masked.birth_date().substr(0, 4));
+            masked.set_personal_data_masked(true);
+            v1::PersonUpdated payload;
+            *payload.mutable_person() = masked;
+            for (const auto& path : paths) payload.add_changed_paths(path);
+            auto event = events::Append(tx, rt_.config.instance,
+                                        {.type = "monitoring.person_updated",
+                                         .division_code = household->village_code(),
+                                         .aggregate_id = id,
+                                         .payload = &payload,
+                                         .causation_id = request->request_id()});
+            if (!event.ok()) return event.status();
+            if (auto r = RefreshRollup(tx, household->household_id()); !r.ok()) return r;
+            // Labour capacity, employment and health feed the risk factors.
+            const bool assessed_fact_changed =
+                std::any_of(
+                    paths.begin(), paths.end(),
+                    [](const std::string& path) { return PersonPathAffectsAssessment(path); }) &&
+                (updated.person.labour_capacity() != stored->person.labour_capacity() ||
+                 updated.person.employed() != stored->person.employed() ||
+                 updated.person.health() != stored->person.health() ||
+                 updated.person.disability_grade() != stored->person.disability_grade());
+            if (assessed_fact_changed) {
+              if (auto r = ReassessIfPolicyPublished(tx, rt_, *household, request->request_id());
+                  !r.ok()) {
+                return r;
+              }
+            }
+            *response = std::move(masked);
+            return absl::OkStatus();
+          });
+      if (!done.ok()) return done;
+      if (MaySeePersonalData(call.principal, request->purpose())) {
+        current = LockPerson(tx, id);  // the sealed forms, to open below
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    if (current) {
+      // Opened only for this caller, never stored: the idempotency record
+      // and the event hold the masked person.
+      auto id_number = vault.Open(current->id_number);
+      if (!id_number.ok()) return id_number.status();
+      std::string name = request->person().name();  // this update's name, as sent
+      if (!name_changed) {
+        auto opened = vault.Open(current->name);
+        if (!opened.ok()) return opened.status();
+        name = *std::move(opened);
+      }
+      auto info = id_card::Parse(*id_number, absl::CivilDay(9999, 12, 31));
+      if (info.ok()) response->set_birth_date(absl::FormatCivilTime(info->birth_date));
+      response->set_id_number(*id_number);
+      response->set_name(name);
+      response->set_personal_data_masked(false);
+      logging::Info("personal_data_read", {{"principal", call.principal.ToString()},
+                                           {"household_id", response->household_id()},
+                                           {"persons", "1"},
                                            {"purpose", request->purpose()},
                                            {"request_id", call.request_id}});
     }

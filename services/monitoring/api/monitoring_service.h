@@ -21,12 +21,18 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
   grpc::ServerUnaryReactor* ListHouseholds(grpc::CallbackServerContext* ctx,
                                            const v1::ListHouseholdsRequest* request,
                                            v1::ListHouseholdsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateHousehold(grpc::CallbackServerContext* ctx,
+                                            const v1::UpdateHouseholdRequest* request,
+                                            v1::Household* response) override;
   grpc::ServerUnaryReactor* AddPerson(grpc::CallbackServerContext* ctx,
                                       const v1::AddPersonRequest* request,
                                       v1::Person* response) override;
   grpc::ServerUnaryReactor* ListPersons(grpc::CallbackServerContext* ctx,
                                         const v1::ListPersonsRequest* request,
                                         v1::ListPersonsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdatePerson(grpc::CallbackServerContext* ctx,
+                                         const v1::UpdatePersonRequest* request,
+                                         v1::Person* response) override;
 
   // Records, guarantees, policy, assessment: api/assessment_handlers.cc.
   grpc::ServerUnaryReactor* RecordIncome(grpc::CallbackServerContext* ctx,

@@ -1,5 +1,7 @@
 #include "services/monitoring/domain/household.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace zx::monitoring {
@@ -10,6 +12,13 @@ void ValidateNewHousehold(const zx::monitoring::v1::Household& h, const division
   if (!h.household_id().empty()) {
     v.Add(p + "household_id", "is assigned by the server; leave it empty");
   }
+  ValidateHouseholdFacts(h, instance, prefix, v);
+  if (h.has_created_at()) v.Add(p + "created_at", "is set by the server; leave it empty");
+}
+
+void ValidateHouseholdFacts(const zx::monitoring::v1::Household& h, const division::Code& instance,
+                            std::string_view prefix, errors::Validator& v) {
+  const std::string p(prefix);
   auto village = division::Code::Parse(h.village_code());
   if (!village.ok()) {
     v.Add(p + "village_code", std::string(village.status().message()));
@@ -29,7 +38,51 @@ void ValidateNewHousehold(const zx::monitoring::v1::Household& h, const division
     v.Add(p + "member_count",
           absl::StrCat("must be between 1 and ", kMaxMembers, ", got ", h.member_count()));
   }
-  if (h.has_created_at()) v.Add(p + "created_at", "is set by the server; leave it empty");
+}
+
+std::vector<std::string> ValidateHouseholdMask(const google::protobuf::FieldMask& mask,
+                                               errors::Validator& v) {
+  std::vector<std::string> paths;
+  if (mask.paths().empty()) {
+    v.Add("update_mask",
+          "name the fields to change (village_code, category, relocated, member_count)");
+    return paths;
+  }
+  for (const std::string& path : mask.paths()) {
+    if (path == "village_code" || path == "category" || path == "relocated" ||
+        path == "member_count") {
+      if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+    } else if (path == "household_id") {
+      v.Add("update_mask", "household_id names the household and is never changed");
+    } else if (path == "created_at" || path == "synthetic") {
+      v.Add("update_mask", absl::StrCat(path,
+                                        " is set when the household is created and is "
+                                        "never changed"));
+    } else {
+      v.Add("update_mask", absl::StrCat("\"", path,
+                                        "\" is not an updatable field of Household (village_code, "
+                                        "category, relocated, member_count)"));
+    }
+  }
+  return paths;
+}
+
+zx::monitoring::v1::Household MergeHousehold(const zx::monitoring::v1::Household& stored,
+                                             const zx::monitoring::v1::Household& patch,
+                                             const std::vector<std::string>& paths) {
+  zx::monitoring::v1::Household merged = stored;
+  for (const std::string& path : paths) {
+    if (path == "village_code") {
+      merged.set_village_code(patch.village_code());
+    } else if (path == "category") {
+      merged.set_category(patch.category());
+    } else if (path == "relocated") {
+      merged.set_relocated(patch.relocated());
+    } else if (path == "member_count") {
+      merged.set_member_count(patch.member_count());
+    }
+  }
+  return merged;
 }
 
 std::string VillagePrefix(const division::Code& division) {

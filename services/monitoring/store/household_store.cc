@@ -43,6 +43,33 @@ std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_bas
   return FromRow(rows[0]);
 }
 
+std::optional<zx::monitoring::v1::Household> LockHousehold(pqxx::transaction_base& tx,
+                                                           const std::string& household_id) {
+  auto rows = tx.exec_params(
+      std::string("SELECT ") + kColumns + " FROM households WHERE household_id = $1 FOR UPDATE",
+      household_id);
+  if (rows.empty()) return std::nullopt;
+  return FromRow(rows[0]);
+}
+
+void SaveHouseholdFacts(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h) {
+  tx.exec_params(
+      "UPDATE households SET village_code = $2, category = $3, relocated = $4, member_count = $5 "
+      "WHERE household_id = $1",
+      h.household_id(), h.village_code(), static_cast<int>(h.category()), h.relocated(),
+      h.member_count());
+}
+
+std::optional<std::string> OpenObjectState(pqxx::transaction_base& tx,
+                                           const std::string& household_id) {
+  auto rows = tx.exec_params(
+      "SELECT state FROM monitoring_objects WHERE household_id = $1 AND state <> 'closed_no_risk' "
+      "LIMIT 1",
+      household_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
 std::vector<zx::monitoring::v1::Household> ListHouseholds(pqxx::transaction_base& tx,
                                                           const std::string& village_prefix,
                                                           const PageCursor& after, int limit) {

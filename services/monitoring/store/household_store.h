@@ -15,6 +15,17 @@ namespace zx::monitoring {
 void InsertHousehold(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h);
 std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_base& tx,
                                                            const std::string& household_id);
+// FindHousehold, the row locked FOR UPDATE until the transaction ends.
+std::optional<zx::monitoring::v1::Household> LockHousehold(pqxx::transaction_base& tx,
+                                                           const std::string& household_id);
+// Writes what an update may change: village code, category, relocated,
+// member count (the id, created_at and synthetic stay).
+void SaveHouseholdFacts(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h);
+// The state of the household's open monitoring object (any state but
+// closed_no_risk), if it has one.
+std::optional<std::string> OpenObjectState(pqxx::transaction_base& tx,
+                                           const std::string& household_id);
+
 // Households whose village code starts with `village_prefix`, ordered by
 // (village_code, household_id), after `after` (exclusive), at most `limit`.
 std::vector<zx::monitoring::v1::Household> ListHouseholds(pqxx::transaction_base& tx,

@@ -2,6 +2,7 @@
 // common/personal_data) and leaves sealed: the API decides what to open.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,12 @@ struct NewPerson {
 // False when a person with the same ID lookup hash already exists.
 bool InsertPerson(pqxx::transaction_base& tx, const NewPerson& p);
 std::vector<StoredPerson> ListPersons(pqxx::transaction_base& tx, const std::string& household_id);
+// One person, the row locked FOR UPDATE until the transaction ends.
+std::optional<StoredPerson> LockPerson(pqxx::transaction_base& tx, const std::string& person_id);
+// Writes what an update may change: the sealed and masked name (from
+// `p.name` and `p.person.name()`), relation, labour capacity, health,
+// disability grade, schooling, insurance, employment. The ID number, sex,
+// birth year and household stay.
+void SavePersonFacts(pqxx::transaction_base& tx, const StoredPerson& p);
 
 }  // namespace zx::monitoring
