@@ -71,11 +71,11 @@ absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view 
   auto e = Envelope(instance, event);
   if (!e.ok()) return e.status();
   const std::string bytes = e->SerializeAsString();
-  tx.exec_params(
-      "INSERT INTO outbox (event_id, event_type, aggregate_id, division_code, event) "
-      "VALUES ($1, $2, $3, $4, $5)",
-      e->id(), e->type(), e->aggregate_id(), e->division_code(),
-      pqxx::binarystring(bytes.data(), bytes.size()));
+  pg::ExecPrepared(tx, "zx_outbox_append",
+                   "INSERT INTO outbox (event_id, event_type, aggregate_id, division_code, event) "
+                   "VALUES ($1, $2, $3, $4, $5)",
+                   e->id(), e->type(), e->aggregate_id(), e->division_code(),
+                   pqxx::binarystring(bytes.data(), bytes.size()));
   return e->id();
 }
 
@@ -585,7 +585,8 @@ absl::StatusOr<int> Consumer::RunOnce() {
       // Savepoints by hand: libpqxx 6's subtransaction skips its SAVEPOINT
       // when the first statement is exec_params (checked here).
       tx.exec("SAVEPOINT zx_event");
-      auto inserted = tx.exec_params(
+      auto inserted = pg::ExecPrepared(
+          tx, "zx_processed_insert",
           "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2) "
           "ON CONFLICT DO NOTHING",
           options_.group, event.id());

@@ -120,6 +120,9 @@ class Consumer {
   ~Consumer();
 
   void Start();
+  // Asks the consumer to stop after its current read (returns at once);
+  // Stop() asks and waits. Stopping many: ask them all, then wait.
+  void RequestStop() { stop_ = true; }
   void Stop();
 
   // One read-handle-ack round; returns how many entries were handled

@@ -291,6 +291,9 @@ void Server::Shutdown(absl::Duration grace) {
   runtime_->workers->Drain();
   stop_background_ = true;
   for (auto& t : background_threads_) t.join();
+  // All asked first, then joined: each may be blocked in a read for up to
+  // its block time, and they wait out that time together, not in turn.
+  for (auto& consumer : runtime_->consumers) consumer->RequestStop();
   for (auto& consumer : runtime_->consumers) consumer->Stop();
   relay_->Stop(absl::Seconds(5));  // flush what committed before we stopped
   logging::Info("stopped");

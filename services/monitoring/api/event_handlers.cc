@@ -43,7 +43,9 @@ absl::Status BookEventIncome(pqxx::transaction_base& tx, const server::Runtime& 
     return absl::InvalidArgumentError(
         absl::StrCat(event.type(), " event ", event.id(), " has a bad household, month or amount"));
   }
-  auto household = FindHousehold(tx, in.household_id);
+  // Locked first: booking the income and the assessment then never deadlock
+  // with a concurrent event of the same household on another consumer.
+  auto household = LockHousehold(tx, in.household_id);
   if (!household) {
     // Retried, then dead-lettered where operators see it: income for a
     // household this instance does not know is a data error to look at.

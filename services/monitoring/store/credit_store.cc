@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/pg/pg.h"
 
 namespace zx::monitoring {
 namespace {
@@ -109,10 +110,12 @@ void InsertLoan(pqxx::transaction_base& tx, const v1::Loan& l, const credit::Loa
 
 std::optional<StoredLoan> FindActiveLoan(pqxx::transaction_base& tx,
                                          const std::string& household_id) {
-  return OneLoan(tx.exec_params(absl::StrCat("SELECT ", kLoanColumns,
-                                             " FROM loans l JOIN households h USING (household_id) "
-                                             "WHERE l.household_id = $1 AND l.settled_on IS NULL"),
-                                household_id));
+  return OneLoan(
+      pg::ExecPrepared(tx, "zx_find_active_loan",
+                       absl::StrCat("SELECT ", kLoanColumns,
+                                    " FROM loans l JOIN households h USING (household_id) "
+                                    "WHERE l.household_id = $1 AND l.settled_on IS NULL"),
+                       household_id));
 }
 
 std::optional<StoredLoan> FindLatestLoan(pqxx::transaction_base& tx,

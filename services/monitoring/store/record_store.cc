@@ -45,7 +45,8 @@ std::string AssessmentFingerprint(const v1::Assessment& a) {
 }
 
 bool InsertIncome(pqxx::transaction_base& tx, const v1::IncomeRecord& r) {
-  auto result = tx.exec_params(
+  auto result = pg::ExecPrepared(
+      tx, "zx_insert_income",
       "INSERT INTO income_records (record_id, household_id, kind, source, month, amount_fen, "
       "source_ref, note) VALUES ($1, $2, $3, $4, $5::date, $6, $7, $8) ON CONFLICT DO NOTHING",
       r.record_id(), r.household_id(), static_cast<int>(r.kind()), static_cast<int>(r.source()),
@@ -115,16 +116,18 @@ constexpr char kLabourColumns[] =
 HouseholdRecords LoadRecords(pqxx::transaction_base& tx, const std::string& household_id,
                              absl::CivilMonth first, absl::CivilMonth last) {
   HouseholdRecords out;
-  for (const auto& row : tx.exec_params(
+  for (const auto& row : pg::ExecPrepared(
+           tx, "zx_load_income",
            "SELECT kind, source, to_char(month, 'YYYY-MM'), amount_fen FROM income_records "
            "WHERE household_id = $1 AND month BETWEEN $2::date AND $3::date",
            household_id, FirstOf(first), FirstOf(last))) {
     out.income.push_back(IncomeFromRow(row, 0));
   }
   for (const auto& row :
-       tx.exec_params("SELECT kind, to_char(month, 'YYYY-MM'), amount_fen FROM expense_records "
-                      "WHERE household_id = $1 AND month BETWEEN $2::date AND $3::date",
-                      household_id, FirstOf(first), FirstOf(last))) {
+       pg::ExecPrepared(tx, "zx_load_expenses",
+                        "SELECT kind, to_char(month, 'YYYY-MM'), amount_fen FROM expense_records "
+                        "WHERE household_id = $1 AND month BETWEEN $2::date AND $3::date",
+                        household_id, FirstOf(first), FirstOf(last))) {
     AddExpense(out, row, 0);
   }
   return out;
@@ -246,7 +249,8 @@ void UpsertGuarantees(pqxx::transaction_base& tx, const std::string& household_i
 
 std::optional<v1::Guarantees> LoadGuarantees(pqxx::transaction_base& tx,
                                              const std::string& household_id) {
-  auto rows = tx.exec_params(
+  auto rows = pg::ExecPrepared(
+      tx, "zx_load_guarantees",
       "SELECT food_clothing, compulsory_education, basic_medical, safe_housing, safe_water "
       "FROM guarantees WHERE household_id = $1",
       household_id);
@@ -255,9 +259,10 @@ std::optional<v1::Guarantees> LoadGuarantees(pqxx::transaction_base& tx,
 }
 
 LabourSummary LoadLabourSummary(pqxx::transaction_base& tx, const std::string& household_id) {
-  auto row = tx.exec_params1(
+  auto row = pg::ExecPrepared(
+      tx, "zx_load_labour",
       absl::StrCat("SELECT ", kLabourColumns, " FROM persons WHERE household_id = $1"),
-      household_id);
+      household_id)[0];
   return {row[0].as<int>(), row[1].as<int>()};
 }
 
@@ -280,16 +285,19 @@ std::vector<v1::MonitoringPolicy> LoadPolicies(pqxx::transaction_base& tx) {
 }
 
 v1::Colour SaveAssessment(pqxx::transaction_base& tx, const v1::Assessment& a) {
-  const auto id = tx.exec_params1(
-                        "INSERT INTO assessments (household_id, colour, policy_version, body) "
-                        "VALUES ($1, $2, $3, $4) RETURNING assessment_id",
-                        a.household_id(), static_cast<int>(a.colour()), a.policy_version(),
-                        Bytes(a.SerializeAsString()))[0]
-                      .as<int64_t>();
+  const auto id =
+      pg::ExecPrepared(tx, "zx_insert_assessment",
+                       "INSERT INTO assessments (household_id, colour, policy_version, body) "
+                       "VALUES ($1, $2, $3, $4) RETURNING assessment_id",
+                       a.household_id(), static_cast<int>(a.colour()), a.policy_version(),
+                       Bytes(a.SerializeAsString()))[0][0]
+          .as<int64_t>();
   // Lock the current colour row so concurrent assessments see each other's change.
-  auto previous = tx.exec_params(
+  auto previous = pg::ExecPrepared(
+      tx, "zx_lock_colour",
       "SELECT colour FROM household_colours WHERE household_id = $1 FOR UPDATE", a.household_id());
-  tx.exec_params(
+  pg::ExecPrepared(
+      tx, "zx_upsert_colour",
       "INSERT INTO household_colours (household_id, colour, assessment_id, per_capita_fen, "
       "previous_per_capita_fen, fingerprint) VALUES ($1, $2, $3, $4, $5, $6) "
       "ON CONFLICT (household_id) DO UPDATE SET colour = $2, assessment_id = $3, "

@@ -109,10 +109,10 @@ void InsertDeltas(pqxx::transaction_base& tx, const Deltas& deltas) {
     values.push_back(std::to_string(delta));
   }
   if (villages.empty()) return;
-  tx.exec_params(
-      "INSERT INTO rollup_deltas (village_code, key, delta) "
-      "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])",
-      pg::ArrayLiteral(villages), pg::ArrayLiteral(keys), pg::ArrayLiteral(values));
+  pg::ExecPrepared(tx, "zx_insert_deltas",
+                   "INSERT INTO rollup_deltas (village_code, key, delta) "
+                   "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])",
+                   pg::ArrayLiteral(villages), pg::ArrayLiteral(keys), pg::ArrayLiteral(values));
 }
 
 RollupCounters SumRows(const pqxx::result& rows) {
@@ -132,22 +132,25 @@ absl::Status RefreshRollup(pqxx::transaction_base& tx, const std::vector<std::st
   // Lock the households' contribution rows first (in id order, so batches
   // never deadlock), then read the facts: a concurrent refresh of the same
   // household waits here and then sees this one's committed result.
-  tx.exec_params(
+  pg::ExecPrepared(
+      tx, "zx_rollup_ensure",
       "INSERT INTO household_rollup (household_id, village_code, contribution) "
       "SELECT household_id, village_code, '' FROM households WHERE household_id = ANY($1::text[]) "
       "ORDER BY household_id ON CONFLICT (household_id) DO NOTHING",
       array);
   std::map<std::string, std::pair<std::string, std::string>> last;  // id -> (village, contribution)
   for (const auto& row :
-       tx.exec_params("SELECT household_id, village_code, contribution FROM household_rollup "
-                      "WHERE household_id = ANY($1::text[]) ORDER BY household_id FOR UPDATE",
-                      array)) {
+       pg::ExecPrepared(tx, "zx_rollup_lock",
+                        "SELECT household_id, village_code, contribution FROM household_rollup "
+                        "WHERE household_id = ANY($1::text[]) ORDER BY household_id FOR UPDATE",
+                        array)) {
     last[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<std::string>()};
   }
   Deltas deltas;
   std::vector<std::string> changed_ids, changed_villages, changed_contributions;
   for (const auto& row :
-       tx.exec_params(absl::StrCat(kFactsQuery, "h.household_id = ANY($1::text[])"), array)) {
+       pg::ExecPrepared(tx, "zx_rollup_facts",
+                        absl::StrCat(kFactsQuery, "h.household_id = ANY($1::text[])"), array)) {
     auto facts = FactsFromRow(row);
     if (!facts.ok()) return facts.status();
     const RollupCounters now = Contribution(facts->facts);
@@ -164,7 +167,8 @@ absl::Status RefreshRollup(pqxx::transaction_base& tx, const std::vector<std::st
   }
   if (changed_ids.empty()) return absl::OkStatus();
   InsertDeltas(tx, deltas);
-  tx.exec_params(
+  pg::ExecPrepared(
+      tx, "zx_rollup_update",
       "UPDATE household_rollup r SET village_code = u.village_code, contribution = u.contribution "
       "FROM unnest($1::text[], $2::text[], $3::text[]) AS u(household_id, village_code, "
       "contribution) WHERE r.household_id = u.household_id",
@@ -177,12 +181,13 @@ RollupCounters ReadRollup(pqxx::transaction_base& tx, const division::Code& divi
   // One statement, one snapshot: a compaction running meanwhile is seen
   // either wholly or not at all.
   return SumRows(
-      tx.exec_params("SELECT key, sum(v)::bigint FROM ("
-                     "  SELECT key, value AS v FROM rollup_counters WHERE division_code = $1 "
-                     "  UNION ALL "
-                     "  SELECT key, delta FROM rollup_deltas WHERE village_code LIKE $2 || '%'"
-                     ") t GROUP BY key",
-                     division.str(), VillagePrefix(division)));
+      pg::ExecPrepared(tx, "zx_rollup_read",
+                       "SELECT key, sum(v)::bigint FROM ("
+                       "  SELECT key, value AS v FROM rollup_counters WHERE division_code = $1 "
+                       "  UNION ALL "
+                       "  SELECT key, delta FROM rollup_deltas WHERE village_code LIKE $2 || '%'"
+                       ") t GROUP BY key",
+                       division.str(), VillagePrefix(division)));
 }
 
 std::optional<RollupCounters> ReadClosedRollup(pqxx::transaction_base& tx,
