@@ -13,6 +13,8 @@
 namespace zx::monitoring {
 namespace {
 
+constexpr int64_t kVacuumAfterFolded = 10'000;
+
 absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
 
 v1::ColourCounts Colours(const RollupCounters& c, const std::string& prefix) {
@@ -173,11 +175,22 @@ void RunRollupCompactor(server::Runtime& rt, const std::atomic<bool>& stop) {
   std::optional<absl::CivilDay> seen_day;
   while (!stop) {
     const absl::CivilDay today = Today();
-    const absl::Status s = pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
-      CompactRollup(tx);
+    int64_t folded = 0;
+    absl::Status s = pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
+      folded = CompactRollup(tx);
       if (seen_day && *seen_day < today) CloseRollupDay(tx, *seen_day);
       return absl::OkStatus();
     });
+    // A large fold leaves as many dead rows behind, and every read's prefix
+    // scan of the deltas would walk them until autovacuum comes: clear them.
+    if (s.ok() && folded >= kVacuumAfterFolded) {
+      pg::TxOptions autocommit;
+      autocommit.single_read = true;  // VACUUM cannot run inside a transaction
+      s = pg::WithTransaction(*rt.pool, autocommit, [](pqxx::transaction_base& tx) {
+        tx.exec("VACUUM rollup_deltas");
+        return absl::OkStatus();
+      });
+    }
     if (s.ok()) {
       seen_day = today;
     } else {
