@@ -578,8 +578,8 @@ void EventToColour(BenchContext& ctx, Service& service, int64_t households) {
     int remaining = n;
     const double give_up = NowSeconds() + ctx.duration.count() + 30;
     while (remaining > 0 && NowSeconds() < give_up) {
-      auto reply = reader.Command({"XREAD", "COUNT", "1000", "BLOCK", "100", "STREAMS",
-                                   colour_stream, last_id});
+      auto reply = reader.Command(
+          {"XREAD", "COUNT", "1000", "BLOCK", "100", "STREAMS", colour_stream, last_id});
       if (!reply.ok() || (*reply)->type != REDIS_REPLY_ARRAY) continue;
       const double now = NowSeconds();
       const redisReply* entries = (*reply)->element[0]->element[1];
