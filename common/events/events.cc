@@ -436,6 +436,8 @@ struct Consumer::State {
   // a fresh set of attempts, which errs on the side of applying it.
   std::map<std::string, int> attempts;
   bool failed_last_round = false;
+  // The batch's end failed: its entries are retried one by one.
+  bool entry_by_entry = false;
   prometheus::Family<prometheus::Counter>* consumed = nullptr;
   prometheus::Counter* applied = nullptr;
   prometheus::Counter* duplicate = nullptr;
@@ -443,11 +445,38 @@ struct Consumer::State {
   prometheus::Counter* dead = nullptr;
 };
 
+namespace {
+
+class PlainHandlerWork final : public BatchWork {
+ public:
+  explicit PlainHandlerWork(std::shared_ptr<const Handler> handler)
+      : handler_(std::move(handler)) {}
+  absl::Status Handle(pqxx::transaction_base& tx, const zx::common::v1::Event& event) override {
+    return (*handler_)(tx, event);
+  }
+  absl::Status Finish(pqxx::transaction_base&) override { return absl::OkStatus(); }
+
+ private:
+  std::shared_ptr<const Handler> handler_;
+};
+
+}  // namespace
+
+BatchWorkFactory PerEventWork(Handler handler) {
+  return [shared = std::make_shared<const Handler>(std::move(handler))] {
+    return std::make_unique<PlainHandlerWork>(shared);
+  };
+}
+
 Consumer::Consumer(ConsumerOptions options, pg::Pool& pool, Handler handler,
+                   prometheus::Registry* registry)
+    : Consumer(std::move(options), pool, PerEventWork(std::move(handler)), registry) {}
+
+Consumer::Consumer(ConsumerOptions options, pg::Pool& pool, BatchWorkFactory make_work,
                    prometheus::Registry* registry)
     : options_(std::move(options)),
       pool_(pool),
-      handler_(std::move(handler)),
+      make_work_(std::move(make_work)),
       state_(std::make_unique<State>()) {
   state_->redis = std::make_unique<RedisClient>(options_.redis_host, options_.redis_port,
                                                 options_.block + absl::Seconds(5));
@@ -571,11 +600,15 @@ absl::StatusOr<int> Consumer::RunOnce() {
   std::vector<Entry*> failed_entries;  // retried later
   std::vector<Entry*> unreadable;      // can never be applied
   int applied = 0, duplicates = 0;
+  const bool entry_by_entry = state_->entry_by_entry;
+  bool finish_failed = false;
   absl::Status tx_status = pg::WithTransaction(pool_, [&](pqxx::transaction_base& tx) {
     done.clear();
     failed_entries.clear();
     unreadable.clear();
     applied = duplicates = 0;
+    finish_failed = false;
+    std::unique_ptr<BatchWork> batch = entry_by_entry ? nullptr : make_work_();
     for (auto& entry : entries) {
       zx::common::v1::Event event;
       if (!entry.has_fields || !event.ParseFromString(entry.fields["event"])) {
@@ -598,7 +631,13 @@ absl::StatusOr<int> Consumer::RunOnce() {
       }
       absl::Status s;
       try {
-        s = handler_(tx, event);
+        if (batch != nullptr) {
+          s = batch->Handle(tx, event);
+        } else {
+          auto own = make_work_();
+          s = own->Handle(tx, event);
+          if (s.ok()) s = own->Finish(tx);
+        }
       } catch (const std::exception& e) {
         if (pg::IsRetryable(e)) throw;  // the whole batch is retried
         s = pg::StatusFromException(e);
@@ -616,8 +655,31 @@ absl::StatusOr<int> Consumer::RunOnce() {
         failed_entries.push_back(&entry);
       }
     }
+    if (batch != nullptr) {
+      absl::Status s;
+      try {
+        s = batch->Finish(tx);
+      } catch (const std::exception& e) {
+        if (pg::IsRetryable(e)) throw;
+        s = pg::StatusFromException(e);
+      }
+      if (!s.ok()) {
+        finish_failed = true;
+        return s;  // rolls the batch back
+      }
+    }
     return absl::OkStatus();
   });
+  // A batch is tried whole once; after its end failed, entry by entry, and
+  // whole again once that round has gone through.
+  state_->entry_by_entry = finish_failed;
+  if (finish_failed) {
+    logging::Warn("event_batch_failed", {{"group", options_.group},
+                                         {"entries", std::to_string(entries.size())},
+                                         {"error", tx_status.ToString()}});
+    state_->read_own_pending = true;  // read again, entry by entry
+    return 0;
+  }
   if (!tx_status.ok()) {
     state_->read_own_pending = true;  // the batch stays pending: read it again
     return tx_status;

@@ -94,6 +94,23 @@ class Relay {
 
 using Handler = std::function<absl::Status(pqxx::transaction_base&, const zx::common::v1::Event&)>;
 
+// A consumer's work on one batch of entries, for handlers that gather what
+// several events need (one re-assessment per household, however many of its
+// events came together) and do it once at the end. The consumer makes one per
+// batch, calls Handle for each new entry (inside the entry's savepoint) and
+// Finish once, in the same transaction, before the commit. When Finish
+// fails the batch rolls back and is retried entry by entry — a BatchWork per
+// entry — so one bad entry is retried and dead-lettered on its own.
+class BatchWork {
+ public:
+  virtual ~BatchWork() = default;
+  virtual absl::Status Handle(pqxx::transaction_base& tx, const zx::common::v1::Event& event) = 0;
+  virtual absl::Status Finish(pqxx::transaction_base& tx) = 0;
+};
+using BatchWorkFactory = std::function<std::unique_ptr<BatchWork>()>;
+// A plain handler as batch work: all of it in Handle, nothing at the end.
+BatchWorkFactory PerEventWork(Handler handler);
+
 struct ConsumerOptions {
   std::string stream_key;
   std::string group;          // consumer group, e.g. "monitoring"
@@ -117,6 +134,8 @@ class Consumer {
  public:
   Consumer(ConsumerOptions options, pg::Pool& pool, Handler handler,
            prometheus::Registry* registry);
+  Consumer(ConsumerOptions options, pg::Pool& pool, BatchWorkFactory make_work,
+           prometheus::Registry* registry);
   ~Consumer();
 
   void Start();
@@ -135,7 +154,7 @@ class Consumer {
 
   ConsumerOptions options_;
   pg::Pool& pool_;
-  Handler handler_;
+  BatchWorkFactory make_work_;
   std::unique_ptr<State> state_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -73,6 +73,10 @@ class ServiceInfoImpl final : public zx::common::v1::ServiceInfo::CallbackServic
 }  // namespace
 
 void Runtime::AddConsumer(std::string_view source_service, events::Handler handler) {
+  AddConsumer(source_service, events::PerEventWork(std::move(handler)));
+}
+
+void Runtime::AddConsumer(std::string_view source_service, events::BatchWorkFactory make_work) {
   for (int i = 0; i < config.consumer_workers; ++i) {
     events::ConsumerOptions options;
     options.stream_key = events::StreamKey(config.redis_namespace, source_service);
@@ -82,7 +86,7 @@ void Runtime::AddConsumer(std::string_view source_service, events::Handler handl
     options.redis_host = config.redis_host;
     options.redis_port = config.redis_port;
     consumers.push_back(
-        std::make_unique<events::Consumer>(std::move(options), *pool, handler, registry.get()));
+        std::make_unique<events::Consumer>(std::move(options), *pool, make_work, registry.get()));
   }
 }
 

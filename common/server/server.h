@@ -58,6 +58,7 @@ struct Runtime {
 
   // Consumes another service's stream (group = this service).
   void AddConsumer(std::string_view source_service, events::Handler handler);
+  void AddConsumer(std::string_view source_service, events::BatchWorkFactory make_work);
   std::vector<std::unique_ptr<events::Consumer>> consumers;
 };
 

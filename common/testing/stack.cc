@@ -114,7 +114,7 @@ config::ServiceConfig Stack::ServiceConfig(const std::string& service,
   c.pg_pool_size = 4;
   c.worker_threads = 4;
   c.allow_dev_tokens = true;
-  c.log_level = "warn";
+  c.log_level = getenv("ZX_TEST_LOG_LEVEL") ? getenv("ZX_TEST_LOG_LEVEL") : "warn";
   const absl::Status status = config::Validate(c);
   EXPECT_TRUE(status.ok()) << status;
   return c;

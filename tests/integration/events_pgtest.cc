@@ -330,5 +330,80 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
 }
 
+// Batch work that applies each event at the end of its batch, and counts
+// the ends; an end that meets the poison event fails.
+class EndOfBatchWork final : public BatchWork {
+ public:
+  EndOfBatchWork(std::string poison, int& finishes)
+      : poison_(std::move(poison)), finishes_(finishes) {}
+  absl::Status Handle(pqxx::transaction_base&, const zx::common::v1::Event& event) override {
+    ids_.push_back(event.id());
+    return absl::OkStatus();
+  }
+  absl::Status Finish(pqxx::transaction_base& tx) override {
+    ++finishes_;
+    for (const auto& id : ids_) {
+      if (id == poison_) return absl::InternalError("cannot apply " + id);
+      tx.exec_params("INSERT INTO effects VALUES ($1, 1)", id);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string poison_;
+  int& finishes_;
+  std::vector<std::string> ids_;
+};
+
+TEST(EventsConsumerTest, BatchWorkEndsEachBatchOnceAndIsolatesAFailingEnd) {
+  Stack& stack = Stack::Get();
+  const std::string db = stack.FreshDatabase("events_batch_work");
+  PrepareSchemas(db);
+  const std::string stream = "zx:test:events:batch-work";
+  RedisClient redis(stack.redis_host(), stack.redis_port());
+  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
+  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
+  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
+  Relay relay(RelayFor(db, stream), nullptr);
+  const auto ids = Produce(producer, 5, 5, 1000);
+  ASSERT_EQ(*relay.PublishBatch(), 5);
+
+  // Healthy: one end for the batch of five.
+  {
+    int finishes = 0;
+    Consumer consumer(
+        ConsumerFor(stream, "whole"), consumer_pool,
+        [&] { return std::make_unique<EndOfBatchWork>("", finishes); }, nullptr);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+    EXPECT_EQ(finishes, 1);
+    EXPECT_EQ(ReadEffects(db).rows, 5);
+  }
+  pqxx::connection conn(db);
+  pqxx::nontransaction(conn).exec("TRUNCATE probe_consumer.effects");
+
+  // One poison event: the whole batch fails at its end and rolls back; then
+  // entry by entry, the four healthy ones apply, and the poison one is
+  // retried alone until it is dead-lettered.
+  int finishes = 0;
+  ConsumerOptions options = ConsumerFor(stream, "poisoned");
+  options.max_attempts = 3;
+  Consumer consumer(
+      options, consumer_pool, [&] { return std::make_unique<EndOfBatchWork>(ids[2], finishes); },
+      nullptr);
+  for (int i = 0; i < 3 && finishes == 0; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  ASSERT_EQ(finishes, 1);
+  EXPECT_EQ(ReadEffects(db).rows, 0) << "a failed end rolls its whole batch back";
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  const Effects e = ReadEffects(db);
+  EXPECT_EQ(e.rows, 4) << "the healthy events applied, entry by entry";
+  EXPECT_EQ(e.applied_more_than_once, 0);
+  auto dead = redis.Command({"XLEN", stream + ":dead"});
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ((*dead)->integer, 1);
+  auto pending = redis.Command({"XPENDING", stream, "poisoned"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
+}
+
 }  // namespace
 }  // namespace zx::events

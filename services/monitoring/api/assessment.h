@@ -54,9 +54,22 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
                                v1::Colour previous_colour, const std::string& causation_id,
                                std::vector<v1::HouseholdColorChanged>* deferred_events = nullptr);
 
-// Appends monitoring.household_color_changed for each, in one COPY.
+// Appends monitoring.household_color_changed for each (caused by the
+// causation id at the same index), in one COPY.
 absl::Status AppendColourChanges(pqxx::transaction_base& tx, const server::Runtime& rt,
                                  const std::vector<v1::HouseholdColorChanged>& changes,
-                                 const std::string& causation_id);
+                                 const std::vector<std::string>& causation_ids);
+
+// Re-assesses `households` (each locked by the caller) in bulk: one query
+// per kind of input for all of them, the rules in memory, and writes only
+// for households whose result differs from their stored one (the same
+// result records nothing). A change of colour has the effects of
+// AssessmentEffects, caused by the causation id at the household's index.
+// A household without a policy in effect fails the batch, or with
+// `skip_without_policy` is logged and left for the job that publishing a
+// policy starts.
+absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt,
+                           const std::vector<v1::Household>& households,
+                           const std::vector<std::string>& causation_ids, bool skip_without_policy);
 
 }  // namespace zx::monitoring

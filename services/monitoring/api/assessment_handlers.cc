@@ -298,15 +298,15 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
 
 absl::Status AppendColourChanges(pqxx::transaction_base& tx, const server::Runtime& rt,
                                  const std::vector<v1::HouseholdColorChanged>& changes,
-                                 const std::string& causation_id) {
+                                 const std::vector<std::string>& causation_ids) {
   std::vector<events::NewEvent> batch;
   batch.reserve(changes.size());
-  for (const auto& changed : changes) {
+  for (size_t i = 0; i < changes.size(); ++i) {
     batch.push_back({.type = "monitoring.household_color_changed",
-                     .division_code = changed.village_code(),
-                     .aggregate_id = changed.household_id(),
-                     .payload = &changed,
-                     .causation_id = causation_id});
+                     .division_code = changes[i].village_code(),
+                     .aggregate_id = changes[i].household_id(),
+                     .payload = &changes[i],
+                     .causation_id = causation_ids[i]});
   }
   return events::AppendMany(tx, rt.config.instance, batch);
 }

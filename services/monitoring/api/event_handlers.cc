@@ -3,6 +3,7 @@
 // effect and the processed-event id commit together (exactly once).
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
+#include "services/monitoring/api/assessment.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/store/household_store.h"
@@ -32,7 +33,8 @@ struct EventIncome {
 // consumer and then dead-lettered: a payload this instance cannot book is a
 // data error for operators to look at, never silently dropped.
 absl::Status BookEventIncome(pqxx::transaction_base& tx, const server::Runtime& rt,
-                             const zx::common::v1::Event& event, const EventIncome& in) {
+                             const zx::common::v1::Event& event, const EventIncome& in,
+                             AssessLater* later) {
   absl::CivilMonth month;
   const bool amount_ok = in.may_be_negative
                              ? in.amount_fen >= -kMaxEventAmountFen && in.amount_fen != 0 &&
@@ -72,11 +74,50 @@ absl::Status BookEventIncome(pqxx::transaction_base& tx, const server::Runtime& 
   record.set_source_ref(event.id());
   record.set_note(in.note);
   if (!InsertIncome(tx, record)) return absl::OkStatus();  // booked before
+  if (later != nullptr) {
+    later->households[household->household_id()] = {*household, event.id()};
+    return absl::OkStatus();
+  }
   // Any failure now rolls the whole event back, to be retried.
   return ReassessIfPolicyPublished(tx, rt, *household, event.id());
 }
 
+class IncomeEventBatch final : public events::BatchWork {
+ public:
+  IncomeEventBatch(const server::Runtime& rt, IncomeEventHandler handler)
+      : rt_(rt), handler_(handler) {}
+
+  absl::Status Handle(pqxx::transaction_base& tx, const zx::common::v1::Event& event) override {
+    // The entry's savepoint may roll its booking back: its household is
+    // added only once the handler succeeded.
+    AssessLater mine;
+    if (auto s = handler_(tx, rt_, event, &mine); !s.ok()) return s;
+    for (auto& [id, entry] : mine.households) later_.households[id] = std::move(entry);
+    return absl::OkStatus();
+  }
+
+  absl::Status Finish(pqxx::transaction_base& tx) override {
+    if (later_.households.empty()) return absl::OkStatus();
+    std::vector<v1::Household> households;
+    std::vector<std::string> causes;
+    for (auto& [id, entry] : later_.households) {
+      households.push_back(std::move(entry.first));
+      causes.push_back(std::move(entry.second));
+    }
+    return ReassessBatch(tx, rt_, households, causes, /*skip_without_policy=*/true);
+  }
+
+ private:
+  const server::Runtime& rt_;
+  IncomeEventHandler handler_;
+  AssessLater later_;
+};
+
 }  // namespace
+
+events::BatchWorkFactory IncomeEventWork(const server::Runtime& rt, IncomeEventHandler handler) {
+  return [&rt, handler] { return std::make_unique<IncomeEventBatch>(rt, handler); };
+}
 
 absl::Status ReassessIfPolicyPublished(pqxx::transaction_base& tx, const server::Runtime& rt,
                                        const v1::Household& household,
@@ -96,7 +137,7 @@ absl::Status ReassessIfPolicyPublished(pqxx::transaction_base& tx, const server:
 }
 
 absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                   const zx::common::v1::Event& event) {
+                                   const zx::common::v1::Event& event, AssessLater* later) {
   if (event.type() != "employment.wage_paid") return absl::OkStatus();  // not ours to book
   zx::employment::v1::WagePaid wage;
   if (!event.payload().UnpackTo(&wage)) {
@@ -107,11 +148,12 @@ absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Run
                           .month = wage.month(),
                           .amount_fen = wage.amount_fen(),
                           .kind = v1::INCOME_KIND_WAGE,
-                          .note = absl::StrCat("placement ", wage.placement_id())});
+                          .note = absl::StrCat("placement ", wage.placement_id())},
+                         later);
 }
 
 absl::Status HandleAssetsEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                               const zx::common::v1::Event& event) {
+                               const zx::common::v1::Event& event, AssessLater* later) {
   if (event.type() != "assets.dividend_paid") return absl::OkStatus();  // not ours to book
   zx::assets::v1::DividendPaid dividend;
   if (!event.payload().UnpackTo(&dividend)) {
@@ -124,11 +166,12 @@ absl::Status HandleAssetsEvent(pqxx::transaction_base& tx, const server::Runtime
                           .amount_fen = dividend.amount_fen(),
                           .kind = v1::INCOME_KIND_PROPERTY,
                           .note = absl::StrCat("dividend ", dividend.distribution_id(),
-                                               " of asset ", dividend.asset_id())});
+                                               " of asset ", dividend.asset_id())},
+                         later);
 }
 
 absl::Status HandleConsumptionEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                    const zx::common::v1::Event& event) {
+                                    const zx::common::v1::Event& event, AssessLater* later) {
   if (event.type() != "consumption.income_attributed") return absl::OkStatus();
   zx::consumption::v1::IncomeAttributed attributed;
   if (!event.payload().UnpackTo(&attributed)) {
@@ -161,7 +204,8 @@ absl::Status HandleConsumptionEvent(pqxx::transaction_base& tx, const server::Ru
                                      attributed.refunded_order_line_id(), ", binding ",
                                      attributed.binding_id())
                       : absl::StrCat("order line ", attributed.order_line_id(), ", binding ",
-                                     attributed.binding_id())});
+                                     attributed.binding_id())},
+      later);
 }
 
 }  // namespace zx::monitoring

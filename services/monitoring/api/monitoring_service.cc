@@ -417,18 +417,9 @@ server::ServiceSpec MonitoringSpec() {
       .make_services = [](server::Runtime& rt) {
         std::vector<std::unique_ptr<grpc::Service>> services;
         services.push_back(std::make_unique<MonitoringServiceImpl>(rt));
-        rt.AddConsumer("employment",
-                       [&rt](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
-                         return HandleEmploymentEvent(tx, rt, event);
-                       });
-        rt.AddConsumer("assets",
-                       [&rt](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
-                         return HandleAssetsEvent(tx, rt, event);
-                       });
-        rt.AddConsumer("consumption",
-                       [&rt](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
-                         return HandleConsumptionEvent(tx, rt, event);
-                       });
+        rt.AddConsumer("employment", IncomeEventWork(rt, &HandleEmploymentEvent));
+        rt.AddConsumer("assets", IncomeEventWork(rt, &HandleAssetsEvent));
+        rt.AddConsumer("consumption", IncomeEventWork(rt, &HandleConsumptionEvent));
         services.push_back(MakeLifecycleService(rt));
         services.push_back(MakeAlertService(rt));
         services.push_back(MakeCreditService(rt));

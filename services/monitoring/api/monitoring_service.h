@@ -2,6 +2,8 @@
 // then one transaction through the store. Thin by design.
 #pragma once
 
+#include <map>
+
 #include "common/server/server.h"
 #include "services/monitoring/domain/policy.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
@@ -148,12 +150,25 @@ absl::Status ReassessIfPolicyPublished(pqxx::transaction_base& tx, const server:
 //   assets.dividend_paid          -> property income
 //   consumption.income_attributed -> wage or operating income by binding
 //                                    kind; a refund books a negative record
+// With `later`, the household is added there instead of re-assessed at once.
+struct AssessLater {
+  // household id -> the household and the event that caused the last change
+  std::map<std::string, std::pair<v1::Household, std::string>> households;
+};
 absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                   const zx::common::v1::Event& event);
+                                   const zx::common::v1::Event& event,
+                                   AssessLater* later = nullptr);
 absl::Status HandleAssetsEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                               const zx::common::v1::Event& event);
+                               const zx::common::v1::Event& event, AssessLater* later = nullptr);
 absl::Status HandleConsumptionEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                    const zx::common::v1::Event& event);
+                                    const zx::common::v1::Event& event,
+                                    AssessLater* later = nullptr);
+using IncomeEventHandler = absl::Status (*)(pqxx::transaction_base&, const server::Runtime&,
+                                            const zx::common::v1::Event&, AssessLater*);
+// The consumer's work for one of these handlers: the events of a batch are
+// booked one by one, and each household they touched is re-assessed once,
+// in bulk (ReassessBatch), at the batch's end.
+events::BatchWorkFactory IncomeEventWork(const server::Runtime& rt, IncomeEventHandler handler);
 
 // zx.monitoring.v1.CreditService (api/credit_service.cc).
 std::unique_ptr<grpc::Service> MakeCreditService(server::Runtime& runtime);

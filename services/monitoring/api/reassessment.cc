@@ -42,14 +42,12 @@ constexpr char kJobColumns[] =
 
 absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
 
-// Re-assesses `households` (locked by the caller) in bulk: one query per kind
-// of input for the whole batch, the rules in memory, and writes only for
-// households whose result differs from their stored one. The side effects
-// of a change of colour (clue, alert, event) run per household, as in
-// AssessAndStore.
+}  // namespace
+
 absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt,
                            const std::vector<v1::Household>& households,
-                           const std::string& causation_id) {
+                           const std::vector<std::string>& causation_ids,
+                           bool skip_without_policy) {
   const absl::Time t0 = absl::Now();
   std::vector<std::string> ids;
   for (const auto& h : households) ids.push_back(h.household_id());
@@ -73,8 +71,14 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
 
   const absl::Time t1 = absl::Now();
   std::vector<v1::Assessment> changed;
-  std::vector<std::pair<const v1::Household*, v1::Colour>> recoloured;
-  for (const v1::Household& h : households) {
+  struct Recoloured {
+    const v1::Household* household;
+    v1::Colour previous;
+    const std::string* causation_id;
+  };
+  std::vector<Recoloured> recoloured;
+  for (size_t i = 0; i < households.size(); ++i) {
+    const v1::Household& h = households[i];
     auto it = policy_of_village.find(h.village_code());
     if (it == policy_of_village.end()) {
       it = policy_of_village
@@ -83,7 +87,17 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
                    ResolveFromPublished(published, *division::Code::Parse(h.village_code()), today))
                .first;
     }
-    if (!it->second.ok()) return it->second.status();
+    if (!it->second.ok()) {
+      if (skip_without_policy && absl::IsFailedPrecondition(it->second.status())) {
+        // As ReassessIfPolicyPublished: the job publishing a policy starts
+        // will assess the household.
+        logging::Warn("assessment_skipped",
+                      {{"household_id", h.household_id()},
+                       {"reason", std::string(it->second.status().message())}});
+        continue;
+      }
+      return it->second.status();
+    }
     HouseholdInputs loaded;
     loaded.records = std::move(records[h.household_id()]);
     if (auto g = guarantees.find(h.household_id()); g != guarantees.end()) {
@@ -99,7 +113,9 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
     v1::Assessment a = MakeAssessment(h, *in, net, *assessed);
     const CurrentColour& before = current[h.household_id()];
     if (before.fingerprint == AssessmentFingerprint(a)) continue;  // the same result
-    if (before.colour != a.colour()) recoloured.emplace_back(&h, before.colour);
+    if (before.colour != a.colour()) {
+      recoloured.push_back({&h, before.colour, &causation_ids[i]});
+    }
     changed.push_back(std::move(a));
   }
   const absl::Time t2 = absl::Now();
@@ -114,14 +130,16 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
   if (auto s = RefreshRollup(tx, changed_ids); !s.ok()) return s;
   const absl::Time t4 = absl::Now();
   std::vector<v1::HouseholdColorChanged> colour_changes;
-  for (const auto& [household, previous] : recoloured) {
-    if (auto s = AssessmentEffects(tx, rt, *household, *by_id[household->household_id()], previous,
-                                   causation_id, &colour_changes);
+  std::vector<std::string> change_causes;
+  for (const Recoloured& r : recoloured) {
+    if (auto s = AssessmentEffects(tx, rt, *r.household, *by_id[r.household->household_id()],
+                                   r.previous, *r.causation_id, &colour_changes);
         !s.ok()) {
       return s;
     }
+    change_causes.resize(colour_changes.size(), *r.causation_id);
   }
-  if (auto s = AppendColourChanges(tx, rt, colour_changes, causation_id); !s.ok()) return s;
+  if (auto s = AppendColourChanges(tx, rt, colour_changes, change_causes); !s.ok()) return s;
   auto ms = [](absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d)); };
   logging::Debug("reassessment_batch", {{"households", std::to_string(households.size())},
                                         {"changed", std::to_string(changed.size())},
@@ -133,6 +151,8 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
                                         {"effects_ms", ms(absl::Now() - t4)}});
   return absl::OkStatus();
 }
+
+namespace {
 
 // One batch of the oldest running job; false when there was nothing to do.
 bool WorkOneBatch(server::Runtime& rt) {
@@ -150,7 +170,10 @@ bool WorkOneBatch(server::Runtime& rt) {
     // Locked like AssessAndStore locks one household, in id order.
     std::vector<v1::Household> households =
         LockHouseholdsAfter(tx, prefix, jobs[0][2].as<std::string>(), kBatch);
-    if (auto s = ReassessBatch(tx, rt, households, job_id); !s.ok()) {
+    if (auto s =
+            ReassessBatch(tx, rt, households, std::vector<std::string>(households.size(), job_id),
+                          /*skip_without_policy=*/false);
+        !s.ok()) {
       // The batch rolls back; the job records why it stopped.
       return s;
     }
