@@ -602,8 +602,24 @@ TEST_F(MonitoringTest, ReassessmentRecordsChangedResultsAndSignalsOnlyChangedCol
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 3);
   EXPECT_EQ(Count(changed_events), 3);
 
-  // The county raises its line to 8,500 yuan from today: every result
-  // changes (the policy is part of it), only the middle household's colour.
+  // Behind the service's back, the RED household gets 50,000 yuan more and
+  // its stored inputs are lost: the next job must read its records again.
+  {
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO monitoring.income_records (record_id, household_id, kind, source, month, "
+        "amount_fen) VALUES ('ir-behind-the-back', $1, 1, 2, date_trunc('month', now()) - "
+        "interval '2 months', 5000000)",
+        ids[0]);
+    tx.exec_params("UPDATE monitoring.household_colours SET inputs = '' WHERE household_id = $1",
+                   ids[0]);
+    tx.commit();
+  }
+  // The county raises its line to 8,500 yuan from today. Its own job
+  // re-applies the rules to the stored inputs: the middle household turns
+  // RED, the top one keeps its result (and its assessment), the one without
+  // usable inputs is recomputed from its records (GREEN now).
   v1::PublishPolicyRequest raise;
   raise.set_request_id("pol-raise");
   auto* p = raise.mutable_policy();
@@ -620,14 +636,40 @@ TEST_F(MonitoringTest, ReassessmentRecordsChangedResultsAndSignalsOnlyChangedCol
     const grpc::Status s = stub_->PublishPolicy(&ctx, raise, &published);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
-  run_job("batch-3");
+  v1::ReassessmentJob policy_job;
+  {
+    pqxx::connection conn(db_);
+    policy_job.set_job_id(pqxx::nontransaction(conn)
+                              .exec1("SELECT job_id FROM monitoring.reassessment_jobs "
+                                     "WHERE cause LIKE '%shufu-2%'")[0]
+                              .as<std::string>());
+  }
+  for (int i = 0; i < 100; ++i) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer dev.653121.county_official.c");
+    v1::GetReassessmentJobRequest get;
+    get.set_job_id(policy_job.job_id());
+    ASSERT_TRUE(stub_->GetReassessmentJob(&ctx, get, &policy_job).ok());
+    if (policy_job.state() != v1::JOB_STATE_RUNNING) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(policy_job.state(), v1::JOB_STATE_DONE) << policy_job.error();
+  EXPECT_EQ(policy_job.reason(), v1::REASSESS_REASON_POLICY);
+  EXPECT_EQ(policy_job.households_done(), 3);
+  EXPECT_EQ(colour_of(0), v1::COLOUR_GREEN) << "recomputed from its records";
   EXPECT_EQ(colour_of(1), v1::COLOUR_RED);
   EXPECT_EQ(colour_of(2), v1::COLOUR_GREEN);  // 14,000 >= 1.5 x 8,500
-  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 6);
-  EXPECT_EQ(Count(changed_events), 4) << "one colour changed";
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 5);
+  EXPECT_EQ(Count(changed_events), 5) << "two colours changed";
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments WHERE policy_version = 'shufu-2'"),
-            3);
+            2);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.household_colours WHERE inputs LIKE 'v1;%'"),
+            3)
+      << "every current assessment keeps its inputs";
+  // A later job for records finds nothing new.
+  run_job("batch-3");
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 5);
 }
 
 TEST_F(MonitoringTest, PolicyPublishedAheadReassessesWhenItTakesEffect) {

@@ -471,9 +471,30 @@ absl::StatusOr<std::optional<v1::Alert>> RaiseAlert(pqxx::transaction_base& tx,
   return inserted;
 }
 
+void DeferredScaleChecks::Add(const division::Code& village, bool new_red,
+                              const std::string& trigger) {
+  pending_.insert_or_assign({new_red, village.AncestorAt(division::Level::kTownship).str()},
+                           std::make_pair(village, trigger));
+}
+
+absl::Status DeferredScaleChecks::Run(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                      const std::string& causation_id) {
+  for (const auto& [key, entry] : pending_) {
+    if (auto s = CheckScale(tx, rt, entry.first,
+                            key.first ? alerts::ScaleMetric::kNewRed
+                                      : alerts::ScaleMetric::kNewObjects,
+                            entry.second, causation_id);
+        !s.ok()) {
+      return s;
+    }
+  }
+  pending_.clear();
+  return absl::OkStatus();
+}
+
 absl::Status RaiseNewRed(pqxx::transaction_base& tx, const server::Runtime& rt,
                          const v1::Household& household, const v1::Assessment& assessment,
-                         const std::string& causation_id) {
+                         const std::string& causation_id, DeferredScaleChecks* deferred) {
   auto village = division::Code::Parse(household.village_code());
   if (!village.ok()) return absl::InternalError("stored village code is invalid");
   v1::Alert alert;
@@ -493,8 +514,12 @@ absl::Status RaiseNewRed(pqxx::transaction_base& tx, const server::Runtime& rt,
       causation_id);
   if (!raised.ok()) return raised.status();
   if (!raised->has_value()) return absl::OkStatus();  // already alerted
-  return CheckScale(tx, rt, *village, alerts::ScaleMetric::kNewRed,
-                    absl::StrCat("alert-", (*raised)->alert_id()), causation_id);
+  const std::string trigger = absl::StrCat("alert-", (*raised)->alert_id());
+  if (deferred != nullptr) {
+    deferred->Add(*village, /*new_red=*/true, trigger);
+    return absl::OkStatus();
+  }
+  return CheckScale(tx, rt, *village, alerts::ScaleMetric::kNewRed, trigger, causation_id);
 }
 
 absl::Status CheckNewObjectScale(pqxx::transaction_base& tx, const server::Runtime& rt,

@@ -7,11 +7,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/division/division.h"
 #include "common/server/server.h"
 #include "zx/monitoring/v1/alerts.grpc.pb.h"
 #include "zx/monitoring/v1/monitoring.pb.h"
@@ -29,11 +31,27 @@ absl::StatusOr<std::optional<v1::Alert>> RaiseAlert(pqxx::transaction_base& tx,
                                                     const std::string& dedupe_key,
                                                     const std::string& causation_id);
 
+// M12 checks gathered over a batch of households and made once per township
+// (and its county) at the batch's end, inside the same transaction: one by
+// one, each would count the same window again.
+class DeferredScaleChecks {
+ public:
+  void Add(const division::Code& village, bool new_red, const std::string& trigger);
+  absl::Status Run(pqxx::transaction_base& tx, const server::Runtime& rt,
+                   const std::string& causation_id);
+
+ private:
+  // (new_red, township) -> a village in it and the latest trigger
+  std::map<std::pair<bool, std::string>, std::pair<division::Code, std::string>> pending_;
+};
+
 // The household turned RED (AssessAndStore): NEW_RED, then the M12 check of
-// new RED households in its township and county.
+// new RED households in its township and county — at once, or added to
+// `deferred`.
 absl::Status RaiseNewRed(pqxx::transaction_base& tx, const server::Runtime& rt,
                          const v1::Household& household, const v1::Assessment& assessment,
-                         const std::string& causation_id);
+                         const std::string& causation_id,
+                         DeferredScaleChecks* deferred = nullptr);
 
 // A monitoring object was created in `village` (RecordClue): the M12 check of
 // new monitoring objects in its township and county.

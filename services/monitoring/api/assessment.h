@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/server/server.h"
+#include "services/monitoring/api/alerts.h"
 #include "services/monitoring/domain/income.h"
 #include "services/monitoring/domain/policy.h"
 #include "services/monitoring/domain/risk.h"
@@ -41,18 +42,22 @@ absl::StatusOr<RiskInputs> RiskInputsFrom(const v1::Household& household,
                                           const HouseholdInputs& loaded, absl::CivilDay today,
                                           NetIncome* net);
 
-// Pure but for the clock: the assessment as stored, explanations included.
+// Pure but for the clock: the assessment as stored, explanations included
+// unless only its fingerprint is wanted (AssessmentFingerprint leaves them out).
 v1::Assessment MakeAssessment(const v1::Household& household, const RiskInputs& in,
-                              const NetIncome& net, const Assessment& assessed);
+                              const NetIncome& net, const Assessment& assessed,
+                              bool with_explanations = true);
 
 // After the assessment is saved: the platform clue (turning RED/ORANGE), the
 // NEW_RED alert, and monitoring.household_color_changed — each only when the
 // colour changed. Inside the caller's transaction. With `deferred_events`
-// the event is added there instead, for the caller to append in bulk.
+// the event is added there instead, for the caller to append in bulk; with
+// `deferred_checks` likewise the M12 checks, for the caller to run once.
 absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime& rt,
                                const v1::Household& household, const v1::Assessment& a,
                                v1::Colour previous_colour, const std::string& causation_id,
-                               std::vector<v1::HouseholdColorChanged>* deferred_events = nullptr);
+                               std::vector<v1::HouseholdColorChanged>* deferred_events = nullptr,
+                               DeferredScaleChecks* deferred_checks = nullptr);
 
 // Appends monitoring.household_color_changed for each (caused by the
 // causation id at the same index), in one COPY.

@@ -224,7 +224,8 @@ absl::StatusOr<RiskInputs> CurrentRiskInputs(pqxx::transaction_base& tx,
 }
 
 v1::Assessment MakeAssessment(const v1::Household& household, const RiskInputs& in,
-                              const NetIncome& net, const Assessment& assessed) {
+                              const NetIncome& net, const Assessment& assessed,
+                              bool with_explanations) {
   v1::Assessment a;
   a.set_household_id(household.household_id());
   a.set_colour(ToProto(assessed.colour));
@@ -246,15 +247,18 @@ v1::Assessment MakeAssessment(const v1::Household& household, const RiskInputs& 
   }
   a.set_income_window_first_month(absl::FormatCivilTime(net.window.first));
   a.set_income_window_last_month(absl::FormatCivilTime(net.window.last));
-  *a.mutable_explanation_zh() = ToProto(Explain(assessed, Language::kZh), assessed.colour);
-  *a.mutable_explanation_en() = ToProto(Explain(assessed, Language::kEn), assessed.colour);
+  if (with_explanations) {
+    *a.mutable_explanation_zh() = ToProto(Explain(assessed, Language::kZh), assessed.colour);
+    *a.mutable_explanation_en() = ToProto(Explain(assessed, Language::kEn), assessed.colour);
+  }
   return a;
 }
 
 absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime& rt,
                                const v1::Household& household, const v1::Assessment& a,
                                v1::Colour previous_colour, const std::string& causation_id,
-                               std::vector<v1::HouseholdColorChanged>* deferred_events) {
+                               std::vector<v1::HouseholdColorChanged>* deferred_events,
+                               DeferredScaleChecks* deferred_checks) {
   const auto village = *division::Code::Parse(household.village_code());
   // 监测平台分析 (RULES M6): turning RED or ORANGE raises a clue by itself.
   auto alarming = [](v1::Colour c) { return c == v1::COLOUR_RED || c == v1::COLOUR_ORANGE; };
@@ -266,13 +270,16 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
     *platform.mutable_at() = a.assessed_at();
     auto clue = RecordClue(tx, rt, village, household.household_id(),
                            v1::CLUE_WAY_PLATFORM_ANALYSIS, a.explanation_zh().summary(),
-                           time::FromProto(a.assessed_at()), platform, causation_id);
+                           time::FromProto(a.assessed_at()), platform, causation_id,
+                           deferred_checks);
     if (!clue.ok()) return clue.status();
   }
   if (a.colour() == v1::COLOUR_RED && previous_colour != v1::COLOUR_RED) {
     // NEW_RED and the M12 check; after the clue, so the alerts lock comes
     // after the object's row lock, as everywhere.
-    if (auto s = RaiseNewRed(tx, rt, household, a, causation_id); !s.ok()) return s;
+    if (auto s = RaiseNewRed(tx, rt, household, a, causation_id, deferred_checks); !s.ok()) {
+      return s;
+    }
   }
   if (previous_colour != a.colour()) {
     v1::HouseholdColorChanged changed;
@@ -329,7 +336,7 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
   auto assessed = Assess(*inputs, *policy);
   if (!assessed.ok()) return assessed.status();
   const v1::Assessment a = MakeAssessment(household, *inputs, net, *assessed);
-  const v1::Colour previous_colour = SaveAssessment(tx, a);
+  const v1::Colour previous_colour = SaveAssessment(tx, a, EncodeInputs(*inputs));
   if (auto s = RefreshRollup(tx, household.household_id()); !s.ok()) return s;
   if (auto s = AssessmentEffects(tx, rt, household, a, previous_colour, causation_id); !s.ok()) {
     return s;
@@ -553,7 +560,8 @@ absl::StatusOr<v1::ReassessmentJob> ApplyPolicy(pqxx::transaction_base& tx,
   tx.exec_params(
       "UPDATE policies SET applied = true WHERE owner_division_code = $1 AND version = $2",
       owner.str(), version);
-  return CreateReassessmentJob(tx, scope, absl::StrCat("policy ", owner.str(), "/", version, why));
+  return CreateReassessmentJob(tx, scope, absl::StrCat("policy ", owner.str(), "/", version, why),
+                               v1::REASSESS_REASON_POLICY);
 }
 
 absl::StatusOr<int> ApplyPoliciesTakingEffect(server::Runtime& rt, absl::CivilDay today) {

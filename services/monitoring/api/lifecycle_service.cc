@@ -360,7 +360,8 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
                                     v1::ClueWay way, const std::string& description,
                                     absl::Time found_at,
                                     const zx::common::v1::AuditStamp& raised_by,
-                                    const std::string& request_id) {
+                                    const std::string& request_id,
+                                    DeferredScaleChecks* deferred_checks) {
   const absl::Time now = Now();
   auto open = LockOpenObject(tx, household_id);
   if (!open.ok()) return open.status();
@@ -413,7 +414,10 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
   if (!duplicate) {
     // RULES M12: new monitoring objects per township and county. Last, so
     // the alerts lock is taken after every row lock of this transaction.
-    if (auto s = CheckNewObjectScale(tx, rt, village, object.object_id, request_id); !s.ok()) {
+    if (deferred_checks != nullptr) {
+      deferred_checks->Add(village, /*new_red=*/false, object.object_id);
+    } else if (auto s = CheckNewObjectScale(tx, rt, village, object.object_id, request_id);
+               !s.ok()) {
       return s;
     }
   }

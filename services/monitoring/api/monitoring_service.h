@@ -114,7 +114,8 @@ absl::Status EliminationCheck(pqxx::transaction_base& tx, const v1::Household& h
 // caller's transaction); the background worker below carries it out.
 absl::StatusOr<v1::ReassessmentJob> CreateReassessmentJob(pqxx::transaction_base& tx,
                                                           const division::Code& division,
-                                                          const std::string& cause);
+                                                          const std::string& cause,
+                                                          v1::ReassessReason reason);
 void RunReassessmentWorker(server::Runtime& rt, const std::atomic<bool>& stop);
 
 // Marks the policy applied and queues the re-assessment of the households

@@ -32,15 +32,151 @@ v1::ReassessmentJob JobFromRow(const pqxx::row& row) {
   if (!row[8].is_null()) {
     *job.mutable_finished_at() = time::ToProto(absl::FromUnixMicros(row[8].as<int64_t>()));
   }
+  job.set_reason(static_cast<v1::ReassessReason>(row[9].as<int>()));
   return job;
 }
 
 constexpr char kJobColumns[] =
     "job_id, division_code, state, households_total, households_done, cause, error, "
     "(EXTRACT(EPOCH FROM created_at) * 1000000)::bigint, "
-    "(EXTRACT(EPOCH FROM finished_at) * 1000000)::bigint";
+    "(EXTRACT(EPOCH FROM finished_at) * 1000000)::bigint, reason";
 
 absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
+
+}  // namespace
+
+namespace {
+
+// A household with the inputs its assessment is made from.
+struct ToAssess {
+  const v1::Household* household = nullptr;
+  RiskInputs in;
+  NetIncome net;
+  const std::string* causation_id = nullptr;
+};
+
+// Policies resolved once per village within a batch.
+class PolicyCache {
+ public:
+  PolicyCache(pqxx::transaction_base& tx, absl::CivilDay today)
+      : published_(LoadPublishedPolicies(tx)), today_(today) {}
+  const absl::StatusOr<MonitoringPolicy>& For(const std::string& village_code) {
+    auto it = by_village_.find(village_code);
+    if (it == by_village_.end()) {
+      it = by_village_
+               .emplace(village_code, ResolveFromPublished(
+                                          published_, *division::Code::Parse(village_code), today_))
+               .first;
+    }
+    return it->second;
+  }
+
+ private:
+  std::vector<MonitoringPolicy> published_;
+  absl::CivilDay today_;
+  std::map<std::string, absl::StatusOr<MonitoringPolicy>> by_village_;
+};
+
+// The net income an assessment reports, as far as its stored inputs keep it.
+NetIncome NetIncomeOf(const RiskInputs& in) {
+  NetIncome net;
+  net.window = IncomeWindow(absl::CivilMonth(in.today));
+  net.total_income = in.total_income;
+  net.rigid_spending = in.rigid_spending;
+  net.per_capita_net_income = in.per_capita_net_income;
+  return net;
+}
+
+struct BatchTimes {
+  absl::Duration assess, save, rollup, effects;
+};
+
+// The rules for each household, then writes for those whose result differs
+// from their stored one (the same result records nothing), the roll-up of
+// those whose colour or income figures moved, and the effects of each
+// change of colour.
+absl::Status AssessAndRecord(pqxx::transaction_base& tx, const server::Runtime& rt,
+                             std::vector<ToAssess>& batch, PolicyCache& policies,
+                             bool skip_without_policy, int* changed_count, int* recoloured_count,
+                             BatchTimes* times) {
+  const absl::Time t1 = absl::Now();
+  std::vector<std::string> ids;
+  for (const auto& b : batch) ids.push_back(b.household->household_id());
+  auto current = LoadColoursBatch(tx, ids);
+  std::vector<v1::Assessment> changed;
+  std::vector<std::string> changed_inputs;
+  struct Recoloured {
+    const v1::Household* household;
+    v1::Colour previous;
+    const std::string* causation_id;
+  };
+  std::vector<Recoloured> recoloured;
+  std::vector<std::string> rollup_ids;
+  for (ToAssess& b : batch) {
+    const v1::Household& h = *b.household;
+    const auto& policy = policies.For(h.village_code());
+    if (!policy.ok()) {
+      if (skip_without_policy && absl::IsFailedPrecondition(policy.status())) {
+        // As ReassessIfPolicyPublished: the job publishing a policy starts
+        // will assess the household.
+        logging::Warn("assessment_skipped", {{"household_id", h.household_id()},
+                                             {"reason", std::string(policy.status().message())}});
+        continue;
+      }
+      return policy.status();
+    }
+    auto assessed = Assess(b.in, *policy);
+    if (!assessed.ok()) return assessed.status();
+    v1::Assessment a = MakeAssessment(h, b.in, b.net, *assessed);
+    const CurrentColour& before = current[h.household_id()];
+    if (before.fingerprint == AssessmentFingerprint(a)) continue;  // the same result
+    if (before.colour != a.colour()) {
+      recoloured.push_back({&h, before.colour, b.causation_id});
+    }
+    const bool same_previous =
+        a.has_previous_per_capita_net_income_fen()
+            ? before.previous_per_capita_fen.value_or(-1) == a.previous_per_capita_net_income_fen()
+            : !before.previous_per_capita_fen.has_value();
+    if (before.colour != a.colour() || before.per_capita_fen != a.per_capita_net_income_fen() ||
+        !same_previous) {
+      rollup_ids.push_back(h.household_id());
+    }
+    changed_inputs.push_back(EncodeInputs(b.in));
+    changed.push_back(std::move(a));
+  }
+  const absl::Time t2 = absl::Now();
+  SaveAssessments(tx, changed, changed_inputs);
+  const absl::Time t3 = absl::Now();
+  std::map<std::string, const v1::Assessment*> by_id;
+  for (const auto& a : changed) by_id[a.household_id()] = &a;
+  if (auto s = RefreshRollup(tx, rollup_ids); !s.ok()) return s;
+  const absl::Time t4 = absl::Now();
+  std::vector<v1::HouseholdColorChanged> colour_changes;
+  std::vector<std::string> change_causes;
+  DeferredScaleChecks scale_checks;
+  for (const Recoloured& r : recoloured) {
+    if (auto s = AssessmentEffects(tx, rt, *r.household, *by_id[r.household->household_id()],
+                                   r.previous, *r.causation_id, &colour_changes, &scale_checks);
+        !s.ok()) {
+      return s;
+    }
+    change_causes.resize(colour_changes.size(), *r.causation_id);
+  }
+  if (auto s = AppendColourChanges(tx, rt, colour_changes, change_causes); !s.ok()) return s;
+  if (!recoloured.empty()) {
+    // Last, as everywhere: the alerts lock after every row lock.
+    if (auto s = scale_checks.Run(tx, rt, *recoloured.back().causation_id); !s.ok()) return s;
+  }
+  *changed_count = static_cast<int>(changed.size());
+  *recoloured_count = static_cast<int>(recoloured.size());
+  times->assess = t2 - t1;
+  times->save = t3 - t2;
+  times->rollup = t4 - t3;
+  times->effects = absl::Now() - t4;
+  return absl::OkStatus();
+}
+
+std::string Ms(absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d)); }
 
 }  // namespace
 
@@ -56,7 +192,6 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
   auto records = LoadRecordsBatch(tx, ids, PreviousWindow(window).first, window.last);
   auto guarantees = LoadGuaranteesBatch(tx, ids);
   auto labour = LoadLabourBatch(tx, ids);
-  auto current = LoadColoursBatch(tx, ids);
   std::map<std::string, CreditOverdue> credit;
   for (const auto& row : tx.exec_params("SELECT household_id FROM loans WHERE settled_on IS NULL "
                                         "AND household_id = ANY($1::text[])",
@@ -66,38 +201,10 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
     if (!overdue.ok()) return overdue.status();
     credit[id] = *overdue;
   }
-  const std::vector<MonitoringPolicy> published = LoadPublishedPolicies(tx);
-  std::map<std::string, absl::StatusOr<MonitoringPolicy>> policy_of_village;
-
-  const absl::Time t1 = absl::Now();
-  std::vector<v1::Assessment> changed;
-  struct Recoloured {
-    const v1::Household* household;
-    v1::Colour previous;
-    const std::string* causation_id;
-  };
-  std::vector<Recoloured> recoloured;
+  std::vector<ToAssess> batch;
+  batch.reserve(households.size());
   for (size_t i = 0; i < households.size(); ++i) {
     const v1::Household& h = households[i];
-    auto it = policy_of_village.find(h.village_code());
-    if (it == policy_of_village.end()) {
-      it = policy_of_village
-               .emplace(
-                   h.village_code(),
-                   ResolveFromPublished(published, *division::Code::Parse(h.village_code()), today))
-               .first;
-    }
-    if (!it->second.ok()) {
-      if (skip_without_policy && absl::IsFailedPrecondition(it->second.status())) {
-        // As ReassessIfPolicyPublished: the job publishing a policy starts
-        // will assess the household.
-        logging::Warn("assessment_skipped",
-                      {{"household_id", h.household_id()},
-                       {"reason", std::string(it->second.status().message())}});
-        continue;
-      }
-      return it->second.status();
-    }
     HouseholdInputs loaded;
     loaded.records = std::move(records[h.household_id()]);
     if (auto g = guarantees.find(h.household_id()); g != guarantees.end()) {
@@ -105,52 +212,126 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
     }
     loaded.labour = labour[h.household_id()];
     loaded.credit = credit[h.household_id()];
-    NetIncome net;
-    auto in = RiskInputsFrom(h, loaded, today, &net);
+    ToAssess b{.household = &h, .causation_id = &causation_ids[i]};
+    auto in = RiskInputsFrom(h, loaded, today, &b.net);
     if (!in.ok()) return in.status();
-    auto assessed = Assess(*in, *it->second);
-    if (!assessed.ok()) return assessed.status();
-    v1::Assessment a = MakeAssessment(h, *in, net, *assessed);
-    const CurrentColour& before = current[h.household_id()];
-    if (before.fingerprint == AssessmentFingerprint(a)) continue;  // the same result
-    if (before.colour != a.colour()) {
-      recoloured.push_back({&h, before.colour, &causation_ids[i]});
+    b.in = *std::move(in);
+    batch.push_back(std::move(b));
+  }
+  PolicyCache policies(tx, today);
+  int changed = 0, recoloured = 0;
+  BatchTimes times;
+  const absl::Duration load = absl::Now() - t0;
+  if (auto s = AssessAndRecord(tx, rt, batch, policies, skip_without_policy, &changed, &recoloured,
+                               &times);
+      !s.ok()) {
+    return s;
+  }
+  logging::Debug("reassessment_batch", {{"households", std::to_string(households.size())},
+                                        {"changed", std::to_string(changed)},
+                                        {"recoloured", std::to_string(recoloured)},
+                                        {"load_ms", Ms(load)},
+                                        {"assess_ms", Ms(times.assess)},
+                                        {"save_ms", Ms(times.save)},
+                                        {"rollup_ms", Ms(times.rollup)},
+                                        {"effects_ms", Ms(times.effects)}});
+  return absl::OkStatus();
+}
+
+namespace {
+
+constexpr int kPolicyBatch = 5000;
+
+// A batch of a job for new policy figures: each household's stored inputs
+// are run through the rules without loading its records, when they are of
+// this income window and the household has no active loan (its overdue
+// instalments change by the day). Households whose result changes are
+// locked; those whose inputs changed meanwhile, or had none usable, are
+// re-assessed from their records. Returns the last household id seen ("" at
+// the end) and how many were seen.
+absl::StatusOr<std::pair<std::string, int>> PolicyBatch(pqxx::transaction_base& tx,
+                                                        const server::Runtime& rt,
+                                                        const std::string& prefix,
+                                                        const std::string& after,
+                                                        const std::string& job_id) {
+  const absl::Time t0 = absl::Now();
+  const absl::CivilDay today = Today();
+  std::vector<HouseholdWithAssessment> rows =
+      HouseholdsWithAssessmentAfter(tx, prefix, after, kPolicyBatch);
+  if (rows.empty()) return std::make_pair(std::string(), 0);
+  const absl::Time t1 = absl::Now();
+  PolicyCache policies(tx, today);
+  std::vector<const HouseholdWithAssessment*> candidates;  // may change
+  std::map<std::string, RiskInputs> decoded;
+  for (const HouseholdWithAssessment& row : rows) {
+    std::optional<RiskInputs> in = DecodeInputs(row.inputs);
+    const bool usable = in.has_value() && !row.active_loan &&
+                        absl::CivilMonth(in->today) == absl::CivilMonth(today);
+    if (!usable) {
+      candidates.push_back(&row);
+      continue;
     }
-    changed.push_back(std::move(a));
+    in->today = today;  // same window; days since a sudden event count from today
+    const auto& policy = policies.For(row.household.village_code());
+    if (!policy.ok()) return policy.status();
+    auto assessed = Assess(*in, *policy);
+    if (!assessed.ok()) return assessed.status();
+    const v1::Assessment a = MakeAssessment(row.household, *in, NetIncomeOf(*in), *assessed,
+                                            /*with_explanations=*/false);
+    if (AssessmentFingerprint(a) == row.fingerprint) continue;
+    decoded[row.household.household_id()] = *std::move(in);
+    candidates.push_back(&row);
   }
   const absl::Time t2 = absl::Now();
-  SaveAssessments(tx, changed);
-  const absl::Time t3 = absl::Now();
-  std::vector<std::string> changed_ids;
-  std::map<std::string, const v1::Assessment*> by_id;
-  for (const auto& a : changed) {
-    changed_ids.push_back(a.household_id());
-    by_id[a.household_id()] = &a;
+  std::vector<std::string> ids;
+  for (const auto* c : candidates) ids.push_back(c->household.household_id());
+  const std::map<std::string, std::string> locked = LockHouseholdsWithInputs(tx, ids);
+  std::vector<v1::Household> from_records;
+  std::vector<ToAssess> from_inputs;
+  for (const auto* c : candidates) {
+    const std::string& id = c->household.household_id();
+    auto l = locked.find(id);
+    if (l == locked.end()) continue;  // deleted meanwhile
+    auto d = decoded.find(id);
+    if (d != decoded.end() && l->second == c->inputs) {
+      from_inputs.push_back({.household = &c->household,
+                             .in = d->second,
+                             .net = NetIncomeOf(d->second),
+                             .causation_id = &job_id});
+    } else {
+      from_records.push_back(c->household);
+    }
   }
-  if (auto s = RefreshRollup(tx, changed_ids); !s.ok()) return s;
-  const absl::Time t4 = absl::Now();
-  std::vector<v1::HouseholdColorChanged> colour_changes;
-  std::vector<std::string> change_causes;
-  for (const Recoloured& r : recoloured) {
-    if (auto s = AssessmentEffects(tx, rt, *r.household, *by_id[r.household->household_id()],
-                                   r.previous, *r.causation_id, &colour_changes);
+  int changed = 0, recoloured = 0;
+  BatchTimes times;
+  if (auto s = AssessAndRecord(tx, rt, from_inputs, policies, /*skip_without_policy=*/false,
+                               &changed, &recoloured, &times);
+      !s.ok()) {
+    return s;
+  }
+  if (!from_records.empty()) {
+    if (auto s = ReassessBatch(tx, rt, from_records,
+                               std::vector<std::string>(from_records.size(), job_id),
+                               /*skip_without_policy=*/false);
         !s.ok()) {
       return s;
     }
-    change_causes.resize(colour_changes.size(), *r.causation_id);
   }
-  if (auto s = AppendColourChanges(tx, rt, colour_changes, change_causes); !s.ok()) return s;
-  auto ms = [](absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d)); };
-  logging::Debug("reassessment_batch", {{"households", std::to_string(households.size())},
-                                        {"changed", std::to_string(changed.size())},
-                                        {"recoloured", std::to_string(recoloured.size())},
-                                        {"load_ms", ms(t1 - t0)},
-                                        {"assess_ms", ms(t2 - t1)},
-                                        {"save_ms", ms(t3 - t2)},
-                                        {"rollup_ms", ms(t4 - t3)},
-                                        {"effects_ms", ms(absl::Now() - t4)}});
-  return absl::OkStatus();
+  logging::Debug("reassessment_policy_batch",
+                 {{"households", std::to_string(rows.size())},
+                  {"from_inputs_changed", std::to_string(changed)},
+                  {"recoloured", std::to_string(recoloured)},
+                  {"from_records", std::to_string(from_records.size())},
+                  {"scan_ms", Ms(t1 - t0)},
+                  {"rules_ms", Ms(t2 - t1)},
+                  {"save_ms", Ms(times.save)},
+                  {"rollup_ms", Ms(times.rollup)},
+                  {"effects_ms", Ms(times.effects)},
+                  {"total_ms", Ms(absl::Now() - t0)}});
+  return std::make_pair(rows.back().household.household_id(), static_cast<int>(rows.size()));
 }
+
+}  // namespace
 
 namespace {
 
@@ -160,30 +341,42 @@ bool WorkOneBatch(server::Runtime& rt) {
   std::string job_id;  // the job this batch worked on, for the failure path
   const absl::Status status = pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
     auto jobs = tx.exec_params(
-        "SELECT job_id, village_prefix, cursor_household FROM reassessment_jobs "
+        "SELECT job_id, village_prefix, cursor_household, reason FROM reassessment_jobs "
         "WHERE state = $1 ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
         static_cast<int>(v1::JOB_STATE_RUNNING));
     if (jobs.empty()) return absl::OkStatus();
     worked = true;
     job_id = jobs[0][0].as<std::string>();
     const std::string prefix = jobs[0][1].as<std::string>();
-    // Locked like AssessAndStore locks one household, in id order.
-    std::vector<v1::Household> households =
-        LockHouseholdsAfter(tx, prefix, jobs[0][2].as<std::string>(), kBatch);
-    if (auto s =
-            ReassessBatch(tx, rt, households, std::vector<std::string>(households.size(), job_id),
-                          /*skip_without_policy=*/false);
-        !s.ok()) {
-      // The batch rolls back; the job records why it stopped.
-      return s;
+    const std::string cursor = jobs[0][2].as<std::string>();
+    std::string last;
+    bool finished = false;
+    int64_t done = 0;
+    if (jobs[0][3].as<int>() == v1::REASSESS_REASON_POLICY) {
+      auto seen = PolicyBatch(tx, rt, prefix, cursor, job_id);
+      if (!seen.ok()) return seen.status();
+      last = seen->first;
+      done = seen->second;
+      finished = done < kPolicyBatch;
+    } else {
+      // Locked like AssessAndStore locks one household, in id order.
+      std::vector<v1::Household> households = LockHouseholdsAfter(tx, prefix, cursor, kBatch);
+      if (auto s = ReassessBatch(tx, rt, households,
+                                 std::vector<std::string>(households.size(), job_id),
+                                 /*skip_without_policy=*/false);
+          !s.ok()) {
+        // The batch rolls back; the job records why it stopped.
+        return s;
+      }
+      last = households.empty() ? "" : households.back().household_id();
+      done = static_cast<int64_t>(households.size());
+      finished = done < kBatch;
     }
-    const std::string last = households.empty() ? "" : households.back().household_id();
-    const bool finished = static_cast<int>(households.size()) < kBatch;
     tx.exec_params(
         "UPDATE reassessment_jobs SET households_done = households_done + $2, "
         "cursor_household = CASE WHEN $3 = '' THEN cursor_household ELSE $3 END, "
         "state = $4, finished_at = CASE WHEN $5 THEN now() END WHERE job_id = $1",
-        job_id, static_cast<int64_t>(households.size()), last,
+        job_id, done, last,
         static_cast<int>(finished ? v1::JOB_STATE_DONE : v1::JOB_STATE_RUNNING), finished);
     return absl::OkStatus();
   });
@@ -210,7 +403,9 @@ bool WorkOneBatch(server::Runtime& rt) {
 
 absl::StatusOr<v1::ReassessmentJob> CreateReassessmentJob(pqxx::transaction_base& tx,
                                                           const division::Code& division,
-                                                          const std::string& cause) {
+                                                          const std::string& cause,
+                                                          v1::ReassessReason reason) {
+  if (reason == v1::REASSESS_REASON_UNSPECIFIED) reason = v1::REASSESS_REASON_RECORDS;
   const std::string prefix = VillagePrefix(division);
   const int64_t total =
       tx.exec_params1("SELECT count(*) FROM households WHERE village_code LIKE $1 || '%'",
@@ -218,9 +413,11 @@ absl::StatusOr<v1::ReassessmentJob> CreateReassessmentJob(pqxx::transaction_base
           .as<int64_t>();
   auto row = tx.exec_params1(
       absl::StrCat("INSERT INTO reassessment_jobs (job_id, division_code, village_prefix, state, "
-                   "households_total, cause) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+                   "households_total, cause, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                   "RETURNING ",
                    kJobColumns),
-      NewId("rj"), division.str(), prefix, static_cast<int>(v1::JOB_STATE_RUNNING), total, cause);
+      NewId("rj"), division.str(), prefix, static_cast<int>(v1::JOB_STATE_RUNNING), total, cause,
+      static_cast<int>(reason));
   return JobFromRow(row);
 }
 
@@ -255,6 +452,9 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ReassessAll(grpc::CallbackServe
       v.Add("division_code",
             absl::StrCat("is not kept by this instance (", rt_.division.str(), ")"));
     }
+    if (!v1::ReassessReason_IsValid(request->reason())) {
+      v.Add("reason", "must be REASSESS_REASON_RECORDS or REASSESS_REASON_POLICY");
+    }
     if (!v.ok()) return v.ToStatus();
     if (auto a = call.Authorize("monitoring.reassess.run", *division); !a.ok()) return a;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
@@ -262,7 +462,8 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ReassessAll(grpc::CallbackServe
                               *response, [&]() -> absl::Status {
                                 auto job = CreateReassessmentJob(
                                     tx, *division,
-                                    absl::StrCat("requested by ", call.principal.ToString()));
+                                    absl::StrCat("requested by ", call.principal.ToString()),
+                                    request->reason());
                                 if (!job.ok()) return job.status();
                                 *response = *std::move(job);
                                 return absl::OkStatus();

@@ -258,7 +258,8 @@ class IngestSurveyReactor final
   void Close() {
     if (accepted_ == 0 || defer_) return FinishWith(absl::OkStatus());
     absl::Status status = pg::WithTransaction(*rt_.pool, [&](pqxx::transaction_base& tx) {
-      auto job = CreateReassessmentJob(tx, rt_.division, absl::StrCat("survey ", batch_id_));
+      auto job = CreateReassessmentJob(tx, rt_.division, absl::StrCat("survey ", batch_id_),
+                                       v1::REASSESS_REASON_RECORDS);
       if (!job.ok()) return job.status();
       response_.Clear();
       response_.set_reassessment_job_id(job->job_id());

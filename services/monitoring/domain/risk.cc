@@ -8,7 +8,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/base/strings.h"
 #include "services/monitoring/domain/income.h"
 
@@ -535,6 +537,51 @@ absl::Status CheckElimination(const EliminationInputs& inputs, const MonitoringP
   for (const EliminationBlocker& b : *blockers) reasons.push_back(b.reason);
   return absl::FailedPreconditionError(
       absl::StrCat("risk cannot be eliminated: ", absl::StrJoin(reasons, "; ")));
+}
+
+std::string EncodeInputs(const RiskInputs& in) {
+  auto day = [](const std::optional<absl::CivilDay>& d) {
+    return d ? absl::FormatCivilTime(*d) : std::string("-");
+  };
+  const int guarantees = (in.food_clothing_ok ? 1 : 0) | (in.education_ok ? 2 : 0) |
+                         (in.medical_ok ? 4 : 0) | (in.housing_ok ? 8 : 0) | (in.water_ok ? 16 : 0);
+  return absl::StrCat("v1;", in.per_capita_net_income, ";",
+                      in.previous_window_per_capita ? absl::StrCat(*in.previous_window_per_capita)
+                                                    : std::string("-"),
+                      ";", in.total_income, ";", in.rigid_spending, ";", guarantees, ";",
+                      day(in.last_sudden_event), ";", absl::FormatCivilTime(in.today), ";",
+                      in.able_workers, ";", in.employed_members, ";",
+                      in.social_assistance_floor ? 1 : 0, ";", in.overdue_credit_instalments, ";",
+                      in.overdue_credit_fen);
+}
+
+std::optional<RiskInputs> DecodeInputs(std::string_view encoded) {
+  const std::vector<absl::string_view> f = absl::StrSplit(absl::string_view(encoded.data(), encoded.size()), ';');
+  if (f.size() != 13 || f[0] != "v1") return std::nullopt;
+  RiskInputs in;
+  int64_t previous = 0;
+  int guarantees = 0, floor = 0;
+  absl::CivilDay sudden;
+  const bool ok =
+      absl::SimpleAtoi(f[1], &in.per_capita_net_income) &&
+      (f[2] == "-" || absl::SimpleAtoi(f[2], &previous)) &&
+      absl::SimpleAtoi(f[3], &in.total_income) && absl::SimpleAtoi(f[4], &in.rigid_spending) &&
+      absl::SimpleAtoi(f[5], &guarantees) && guarantees >= 0 && guarantees < 32 &&
+      (f[6] == "-" || absl::ParseCivilTime(f[6], &sudden)) &&
+      absl::ParseCivilTime(f[7], &in.today) && absl::SimpleAtoi(f[8], &in.able_workers) &&
+      absl::SimpleAtoi(f[9], &in.employed_members) && absl::SimpleAtoi(f[10], &floor) &&
+      (floor == 0 || floor == 1) && absl::SimpleAtoi(f[11], &in.overdue_credit_instalments) &&
+      absl::SimpleAtoi(f[12], &in.overdue_credit_fen);
+  if (!ok) return std::nullopt;
+  if (f[2] != "-") in.previous_window_per_capita = previous;
+  if (f[6] != "-") in.last_sudden_event = sudden;
+  in.food_clothing_ok = guarantees & 1;
+  in.education_ok = guarantees & 2;
+  in.medical_ok = guarantees & 4;
+  in.housing_ok = guarantees & 8;
+  in.water_ok = guarantees & 16;
+  in.social_assistance_floor = floor == 1;
+  return in;
 }
 
 }  // namespace zx::monitoring

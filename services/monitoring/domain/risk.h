@@ -143,6 +143,13 @@ struct Assessment {
 // amounts, or a sudden event dated after `today`.
 absl::StatusOr<Assessment> Assess(const RiskInputs& inputs, const MonitoringPolicy& policy);
 
+// The inputs as stored with a household's current assessment, so that a
+// re-assessment after a change of policy figures alone can apply the new
+// figures without loading the records again. "v1;" and the fields in a fixed
+// order; DecodeInputs refuses anything else (the caller then recomputes).
+std::string EncodeInputs(const RiskInputs& inputs);
+std::optional<RiskInputs> DecodeInputs(std::string_view encoded);
+
 enum class Language { kZh, kEn };
 
 struct Explanation {

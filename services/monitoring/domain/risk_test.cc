@@ -724,5 +724,58 @@ TEST(NamesTest, StableIdentifiers) {
   EXPECT_EQ(ObjectTypeName(ObjectType::kSuddenHardship), "sudden_hardship");
 }
 
+TEST(StoredInputsTest, RoundTripKeepsEveryField) {
+  RiskInputs in;
+  in.per_capita_net_income = 812'345;
+  in.previous_window_per_capita = 1'000'001;
+  in.total_income = 3'500'000;
+  in.rigid_spending = 42;
+  in.food_clothing_ok = true;
+  in.medical_ok = true;
+  in.water_ok = true;
+  in.last_sudden_event = absl::CivilDay(2026, 9, 30);
+  in.today = absl::CivilDay(2026, 11, 23);
+  in.able_workers = 2;
+  in.employed_members = 1;
+  in.social_assistance_floor = true;
+  in.overdue_credit_instalments = 3;
+  in.overdue_credit_fen = 150'000;
+  const std::string encoded = EncodeInputs(in);
+  const auto back = DecodeInputs(encoded);
+  ASSERT_TRUE(back.has_value()) << encoded;
+  EXPECT_EQ(EncodeInputs(*back), encoded);
+  EXPECT_EQ(back->previous_window_per_capita, in.previous_window_per_capita);
+  EXPECT_EQ(back->last_sudden_event, in.last_sudden_event);
+  EXPECT_TRUE(back->food_clothing_ok && back->medical_ok && back->water_ok);
+  EXPECT_FALSE(back->education_ok || back->housing_ok);
+  EXPECT_EQ(back->today, in.today);
+  EXPECT_EQ(back->overdue_credit_fen, 150'000);
+  EXPECT_TRUE(back->social_assistance_floor);
+  // The same assessment either way.
+  const MonitoringPolicy p = DefaultPolicy(*division::Code::Parse("653121000000"), 2026);
+  EXPECT_EQ(Assess(in, p)->fired, Assess(*back, p)->fired);
+}
+
+TEST(StoredInputsTest, AbsentOptionalsStayAbsent) {
+  RiskInputs in;
+  in.today = absl::CivilDay(2026, 1, 1);
+  const auto back = DecodeInputs(EncodeInputs(in));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_FALSE(back->previous_window_per_capita.has_value());
+  EXPECT_FALSE(back->last_sudden_event.has_value());
+}
+
+TEST(StoredInputsTest, AnythingElseIsRefused) {
+  for (const char* bad : {"", "v1", "v2;1;-;1;1;31;-;2026-01-01;1;1;0;0;0",
+                          "v1;x;-;1;1;31;-;2026-01-01;1;1;0;0;0",
+                          "v1;1;-;1;1;32;-;2026-01-01;1;1;0;0;0",
+                          "v1;1;-;1;1;31;-;2026-13-01;1;1;0;0;0",
+                          "v1;1;-;1;1;31;-;2026-01-01;1;1;2;0;0",
+                          "v1;1;-;1;1;31;-;2026-01-01;1;1;0;0;0;extra"}) {
+    EXPECT_FALSE(DecodeInputs(bad).has_value()) << bad;
+  }
+  EXPECT_TRUE(DecodeInputs("v1;1;-;1;1;31;-;2026-01-01;1;1;0;0;0").has_value());
+}
+
 }  // namespace
 }  // namespace zx::monitoring

@@ -99,4 +99,53 @@ std::vector<zx::monitoring::v1::Household> LockHouseholdsAfter(pqxx::transaction
   return out;
 }
 
+std::vector<HouseholdWithAssessment> HouseholdsWithAssessmentAfter(
+    pqxx::transaction_base& tx, const std::string& village_prefix, const std::string& after_id,
+    int limit) {
+  std::vector<HouseholdWithAssessment> out;
+  out.reserve(limit);
+  static const std::string sql =
+      "SELECT h.household_id, h.village_code, h.category, h.relocated, h.member_count, "
+      "h.synthetic, (EXTRACT(EPOCH FROM h.created_at) * 1000000)::bigint, "
+      "COALESCE(c.colour, 0), COALESCE(c.fingerprint, ''), COALESCE(c.inputs, '') "
+      "FROM households h LEFT JOIN household_colours c USING (household_id) "
+      "WHERE h.household_id > $1 AND h.village_code LIKE $2 || '%' "
+      "ORDER BY h.household_id LIMIT $3";
+  for (const auto& row :
+       pg::ExecPrepared(tx, "monitoring_households_with_assessment", sql, after_id,
+                        village_prefix, limit)) {
+    HouseholdWithAssessment h;
+    h.household = FromRow(row);
+    h.colour = static_cast<zx::monitoring::v1::Colour>(row[7].as<int>());
+    h.fingerprint = row[8].as<std::string>();
+    h.inputs = row[9].as<std::string>();
+    out.push_back(std::move(h));
+  }
+  if (out.empty()) return out;
+  // Few households have a loan: one range query rather than a probe per row.
+  std::map<std::string_view, HouseholdWithAssessment*> by_id;
+  for (auto& h : out) by_id[h.household.household_id()] = &h;
+  for (const auto& row : tx.exec_params(
+           "SELECT DISTINCT household_id FROM loans WHERE settled_on IS NULL "
+           "AND household_id > $1 AND household_id <= $2",
+           after_id, out.back().household.household_id())) {
+    const std::string id = row[0].as<std::string>();
+    if (auto it = by_id.find(id); it != by_id.end()) it->second->active_loan = true;
+  }
+  return out;
+}
+
+std::map<std::string, std::string> LockHouseholdsWithInputs(pqxx::transaction_base& tx,
+                                                            const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT h.household_id, COALESCE(c.inputs, '') FROM households h "
+           "LEFT JOIN household_colours c USING (household_id) "
+           "WHERE h.household_id = ANY($1::text[]) ORDER BY h.household_id FOR UPDATE OF h",
+           pg::ArrayLiteral(ids))) {
+    out[row[0].as<std::string>()] = row[1].as<std::string>();
+  }
+  return out;
+}
+
 }  // namespace zx::monitoring

@@ -1,6 +1,7 @@
 // PostgreSQL access for households; runs inside the caller's transaction.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,24 @@ std::vector<zx::monitoring::v1::Household> ListHouseholds(pqxx::transaction_base
 
 // Up to `limit` households of the village prefix after `after_id` in id
 // order, locked FOR UPDATE (the batch path of re-assessment).
+// A household with its current assessment as stored, for re-assessment.
+struct HouseholdWithAssessment {
+  zx::monitoring::v1::Household household;
+  zx::monitoring::v1::Colour colour = zx::monitoring::v1::COLOUR_UNSPECIFIED;  // never assessed
+  std::string fingerprint;
+  std::string inputs;  // EncodeInputs of the current assessment, or ""
+  bool active_loan = false;
+};
+// Up to `limit` households of the prefix after `after_id` in id order, not
+// locked (the caller locks those it will change).
+std::vector<HouseholdWithAssessment> HouseholdsWithAssessmentAfter(
+    pqxx::transaction_base& tx, const std::string& village_prefix, const std::string& after_id,
+    int limit);
+// Locks the households (in id order, as every batch does) and returns the
+// stored inputs of each one's current assessment ("" when none).
+std::map<std::string, std::string> LockHouseholdsWithInputs(pqxx::transaction_base& tx,
+                                                            const std::vector<std::string>& ids);
+
 std::vector<zx::monitoring::v1::Household> LockHouseholdsAfter(pqxx::transaction_base& tx,
                                                                const std::string& village_prefix,
                                                                const std::string& after_id,

@@ -28,6 +28,10 @@ absl::CivilMonth MonthOf(const std::string& yyyy_mm) {
 std::string AssessmentFingerprint(const v1::Assessment& a) {
   v1::Assessment key = a;
   key.clear_assessed_at();
+  // The same result under another policy version is the same result: a
+  // re-assessment after new figures records only what they changed.
+  key.clear_policy_version();
+  key.clear_policy_year();
   key.clear_explanation_zh();  // derived from the factors
   key.clear_explanation_en();
   std::string bytes;
@@ -183,16 +187,21 @@ std::map<std::string, CurrentColour> LoadColoursBatch(pqxx::transaction_base& tx
                                                       const std::vector<std::string>& ids) {
   std::map<std::string, CurrentColour> out;
   for (const auto& row :
-       tx.exec_params("SELECT household_id, colour, fingerprint FROM household_colours "
+       tx.exec_params("SELECT household_id, colour, fingerprint, per_capita_fen, "
+                      "previous_per_capita_fen FROM household_colours "
                       "WHERE household_id = ANY($1::text[])",
                       pg::ArrayLiteral(ids))) {
+    auto figure = [](const pqxx::field& f) {
+      return f.is_null() ? std::nullopt : std::optional<int64_t>(f.as<int64_t>());
+    };
     out[row[0].as<std::string>()] = {static_cast<v1::Colour>(row[1].as<int>()),
-                                     row[2].as<std::string>()};
+                                     row[2].as<std::string>(), figure(row[3]), figure(row[4])};
   }
   return out;
 }
 
-void SaveAssessments(pqxx::transaction_base& tx, const std::vector<v1::Assessment>& assessments) {
+void SaveAssessments(pqxx::transaction_base& tx, const std::vector<v1::Assessment>& assessments,
+                     const std::vector<std::string>& inputs) {
   if (assessments.empty()) return;
   std::vector<int64_t> ids;
   for (const auto& row :
@@ -223,16 +232,17 @@ void SaveAssessments(pqxx::transaction_base& tx, const std::vector<v1::Assessmen
   }
   tx.exec_params(
       "INSERT INTO household_colours (household_id, colour, assessment_id, per_capita_fen, "
-      "previous_per_capita_fen, fingerprint) "
-      "SELECT h, c::smallint, a::bigint, p::bigint, NULLIF(q, '')::bigint, f "
-      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
-      "AS u(h, c, a, p, q, f) ORDER BY h "
+      "previous_per_capita_fen, fingerprint, inputs) "
+      "SELECT h, c::smallint, a::bigint, p::bigint, NULLIF(q, '')::bigint, f, i "
+      "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+      "$7::text[]) AS u(h, c, a, p, q, f, i) ORDER BY h "
       "ON CONFLICT (household_id) DO UPDATE SET colour = EXCLUDED.colour, "
       "assessment_id = EXCLUDED.assessment_id, per_capita_fen = EXCLUDED.per_capita_fen, "
       "previous_per_capita_fen = EXCLUDED.previous_per_capita_fen, "
-      "fingerprint = EXCLUDED.fingerprint, updated_at = now()",
+      "fingerprint = EXCLUDED.fingerprint, inputs = EXCLUDED.inputs, updated_at = now()",
       pg::ArrayLiteral(households), pg::ArrayLiteral(colours), pg::ArrayLiteral(assessment_ids),
-      pg::ArrayLiteral(per_capita), pg::ArrayLiteral(previous), pg::ArrayLiteral(prints));
+      pg::ArrayLiteral(per_capita), pg::ArrayLiteral(previous), pg::ArrayLiteral(prints),
+      pg::ArrayLiteral(inputs));
 }
 
 void UpsertGuarantees(pqxx::transaction_base& tx, const std::string& household_id,
@@ -284,7 +294,8 @@ std::vector<v1::MonitoringPolicy> LoadPolicies(pqxx::transaction_base& tx) {
   return out;
 }
 
-v1::Colour SaveAssessment(pqxx::transaction_base& tx, const v1::Assessment& a) {
+v1::Colour SaveAssessment(pqxx::transaction_base& tx, const v1::Assessment& a,
+                          const std::string& inputs) {
   const auto id =
       pg::ExecPrepared(tx, "zx_insert_assessment",
                        "INSERT INTO assessments (household_id, colour, policy_version, body) "
@@ -299,14 +310,15 @@ v1::Colour SaveAssessment(pqxx::transaction_base& tx, const v1::Assessment& a) {
   pg::ExecPrepared(
       tx, "zx_upsert_colour",
       "INSERT INTO household_colours (household_id, colour, assessment_id, per_capita_fen, "
-      "previous_per_capita_fen, fingerprint) VALUES ($1, $2, $3, $4, $5, $6) "
+      "previous_per_capita_fen, fingerprint, inputs) VALUES ($1, $2, $3, $4, $5, $6, $7) "
       "ON CONFLICT (household_id) DO UPDATE SET colour = $2, assessment_id = $3, "
-      "per_capita_fen = $4, previous_per_capita_fen = $5, fingerprint = $6, updated_at = now()",
+      "per_capita_fen = $4, previous_per_capita_fen = $5, fingerprint = $6, inputs = $7, "
+      "updated_at = now()",
       a.household_id(), static_cast<int>(a.colour()), id, a.per_capita_net_income_fen(),
       a.has_previous_per_capita_net_income_fen()
           ? std::optional<int64_t>(a.previous_per_capita_net_income_fen())
           : std::nullopt,
-      AssessmentFingerprint(a));
+      AssessmentFingerprint(a), inputs);
   return previous.empty() ? v1::COLOUR_UNSPECIFIED
                           : static_cast<v1::Colour>(previous[0][0].as<int>());
 }

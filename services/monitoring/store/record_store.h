@@ -59,17 +59,22 @@ std::map<std::string, LabourSummary> LoadLabourBatch(pqxx::transaction_base& tx,
 struct CurrentColour {
   zx::monitoring::v1::Colour colour = zx::monitoring::v1::COLOUR_UNSPECIFIED;
   std::string fingerprint;
+  std::optional<int64_t> per_capita_fen, previous_per_capita_fen;
 };
 std::map<std::string, CurrentColour> LoadColoursBatch(pqxx::transaction_base& tx,
                                                       const std::vector<std::string>& ids);
-// SaveAssessment for many households at once (COPY and one upsert).
+// SaveAssessment for many households at once (COPY and one upsert);
+// `inputs` at the same index as its assessment.
 void SaveAssessments(pqxx::transaction_base& tx,
-                     const std::vector<zx::monitoring::v1::Assessment>& assessments);
+                     const std::vector<zx::monitoring::v1::Assessment>& assessments,
+                     const std::vector<std::string>& inputs);
 
-// Stores the assessment and makes it the household's current colour;
-// returns the previous colour (COLOUR_UNSPECIFIED when first assessed).
+// Stores the assessment and makes it the household's current colour, with
+// the encoded inputs it was made from (domain EncodeInputs); returns the
+// previous colour (COLOUR_UNSPECIFIED when first assessed).
 zx::monitoring::v1::Colour SaveAssessment(pqxx::transaction_base& tx,
-                                          const zx::monitoring::v1::Assessment& assessment);
+                                          const zx::monitoring::v1::Assessment& assessment,
+                                          const std::string& inputs);
 std::optional<zx::monitoring::v1::Assessment> LatestAssessment(pqxx::transaction_base& tx,
                                                                const std::string& household_id);
 
