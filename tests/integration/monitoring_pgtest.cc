@@ -664,8 +664,7 @@ TEST_F(MonitoringTest, ReassessmentRecordsChangedResultsAndSignalsOnlyChangedCol
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments WHERE policy_version = 'shufu-2'"),
             2);
-  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.household_colours WHERE inputs LIKE 'v1;%'"),
-            3)
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.household_colours WHERE inputs LIKE 'v1;%'"), 3)
       << "every current assessment keeps its inputs";
   // A later job for records finds nothing new.
   run_job("batch-3");

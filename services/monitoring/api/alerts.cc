@@ -474,16 +474,16 @@ absl::StatusOr<std::optional<v1::Alert>> RaiseAlert(pqxx::transaction_base& tx,
 void DeferredScaleChecks::Add(const division::Code& village, bool new_red,
                               const std::string& trigger) {
   pending_.insert_or_assign({new_red, village.AncestorAt(division::Level::kTownship).str()},
-                           std::make_pair(village, trigger));
+                            std::make_pair(village, trigger));
 }
 
 absl::Status DeferredScaleChecks::Run(pqxx::transaction_base& tx, const server::Runtime& rt,
                                       const std::string& causation_id) {
   for (const auto& [key, entry] : pending_) {
-    if (auto s = CheckScale(tx, rt, entry.first,
-                            key.first ? alerts::ScaleMetric::kNewRed
-                                      : alerts::ScaleMetric::kNewObjects,
-                            entry.second, causation_id);
+    if (auto s =
+            CheckScale(tx, rt, entry.first,
+                       key.first ? alerts::ScaleMetric::kNewRed : alerts::ScaleMetric::kNewObjects,
+                       entry.second, causation_id);
         !s.ok()) {
       return s;
     }

@@ -50,8 +50,7 @@ class DeferredScaleChecks {
 // `deferred`.
 absl::Status RaiseNewRed(pqxx::transaction_base& tx, const server::Runtime& rt,
                          const v1::Household& household, const v1::Assessment& assessment,
-                         const std::string& causation_id,
-                         DeferredScaleChecks* deferred = nullptr);
+                         const std::string& causation_id, DeferredScaleChecks* deferred = nullptr);
 
 // A monitoring object was created in `village` (RecordClue): the M12 check of
 // new monitoring objects in its township and county.

@@ -268,10 +268,10 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
     platform.set_role("system");
     platform.set_division_code(rt.division.str());
     *platform.mutable_at() = a.assessed_at();
-    auto clue = RecordClue(tx, rt, village, household.household_id(),
-                           v1::CLUE_WAY_PLATFORM_ANALYSIS, a.explanation_zh().summary(),
-                           time::FromProto(a.assessed_at()), platform, causation_id,
-                           deferred_checks);
+    auto clue =
+        RecordClue(tx, rt, village, household.household_id(), v1::CLUE_WAY_PLATFORM_ANALYSIS,
+                   a.explanation_zh().summary(), time::FromProto(a.assessed_at()), platform,
+                   causation_id, deferred_checks);
     if (!clue.ok()) return clue.status();
   }
   if (a.colour() == v1::COLOUR_RED && previous_colour != v1::COLOUR_RED) {

@@ -10,8 +10,8 @@
 #include <memory>
 
 #include "common/server/server.h"
-#include "services/monitoring/api/alerts.h"
 #include "common/time/time.h"
+#include "services/monitoring/api/alerts.h"
 #include "services/monitoring/domain/lifecycle.h"
 #include "services/monitoring/domain/policy.h"
 #include "zx/monitoring/v1/lifecycle.grpc.pb.h"

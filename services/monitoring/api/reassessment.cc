@@ -256,6 +256,9 @@ absl::StatusOr<std::pair<std::string, int>> PolicyBatch(pqxx::transaction_base& 
                                                         const std::string& job_id) {
   const absl::Time t0 = absl::Now();
   const absl::CivilDay today = Today();
+  // The planner's custom plans for a cursor near the start scan far more than
+  // a batch (measured: 5x slower); the generic plan walks both indexes.
+  tx.exec("SET LOCAL plan_cache_mode = force_generic_plan");
   std::vector<HouseholdWithAssessment> rows =
       HouseholdsWithAssessmentAfter(tx, prefix, after, kPolicyBatch);
   if (rows.empty()) return std::make_pair(std::string(), 0);
@@ -361,9 +364,9 @@ bool WorkOneBatch(server::Runtime& rt) {
     } else {
       // Locked like AssessAndStore locks one household, in id order.
       std::vector<v1::Household> households = LockHouseholdsAfter(tx, prefix, cursor, kBatch);
-      if (auto s = ReassessBatch(tx, rt, households,
-                                 std::vector<std::string>(households.size(), job_id),
-                                 /*skip_without_policy=*/false);
+      if (auto s =
+              ReassessBatch(tx, rt, households, std::vector<std::string>(households.size(), job_id),
+                            /*skip_without_policy=*/false);
           !s.ok()) {
         // The batch rolls back; the job records why it stopped.
         return s;
@@ -376,8 +379,8 @@ bool WorkOneBatch(server::Runtime& rt) {
         "UPDATE reassessment_jobs SET households_done = households_done + $2, "
         "cursor_household = CASE WHEN $3 = '' THEN cursor_household ELSE $3 END, "
         "state = $4, finished_at = CASE WHEN $5 THEN now() END WHERE job_id = $1",
-        job_id, done, last,
-        static_cast<int>(finished ? v1::JOB_STATE_DONE : v1::JOB_STATE_RUNNING), finished);
+        job_id, done, last, static_cast<int>(finished ? v1::JOB_STATE_DONE : v1::JOB_STATE_RUNNING),
+        finished);
     return absl::OkStatus();
   });
   if (!status.ok()) {

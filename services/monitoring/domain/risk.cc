@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/base/strings.h"
@@ -556,7 +556,8 @@ std::string EncodeInputs(const RiskInputs& in) {
 }
 
 std::optional<RiskInputs> DecodeInputs(std::string_view encoded) {
-  const std::vector<absl::string_view> f = absl::StrSplit(absl::string_view(encoded.data(), encoded.size()), ';');
+  const std::vector<absl::string_view> f =
+      absl::StrSplit(absl::string_view(encoded.data(), encoded.size()), ';');
   if (f.size() != 13 || f[0] != "v1") return std::nullopt;
   RiskInputs in;
   int64_t previous = 0;

@@ -108,12 +108,14 @@ std::vector<HouseholdWithAssessment> HouseholdsWithAssessmentAfter(
       "SELECT h.household_id, h.village_code, h.category, h.relocated, h.member_count, "
       "h.synthetic, (EXTRACT(EPOCH FROM h.created_at) * 1000000)::bigint, "
       "COALESCE(c.colour, 0), COALESCE(c.fingerprint, ''), COALESCE(c.inputs, '') "
-      "FROM households h LEFT JOIN household_colours c USING (household_id) "
+      // The bound on c too: else the merge join walks the colours from the
+      // first household on every batch.
+      "FROM households h LEFT JOIN household_colours c "
+      "ON c.household_id = h.household_id AND c.household_id > $1 "
       "WHERE h.household_id > $1 AND h.village_code LIKE $2 || '%' "
       "ORDER BY h.household_id LIMIT $3";
-  for (const auto& row :
-       pg::ExecPrepared(tx, "monitoring_households_with_assessment", sql, after_id,
-                        village_prefix, limit)) {
+  for (const auto& row : pg::ExecPrepared(tx, "monitoring_households_with_assessment", sql,
+                                          after_id, village_prefix, limit)) {
     HouseholdWithAssessment h;
     h.household = FromRow(row);
     h.colour = static_cast<zx::monitoring::v1::Colour>(row[7].as<int>());
@@ -125,10 +127,10 @@ std::vector<HouseholdWithAssessment> HouseholdsWithAssessmentAfter(
   // Few households have a loan: one range query rather than a probe per row.
   std::map<std::string_view, HouseholdWithAssessment*> by_id;
   for (auto& h : out) by_id[h.household.household_id()] = &h;
-  for (const auto& row : tx.exec_params(
-           "SELECT DISTINCT household_id FROM loans WHERE settled_on IS NULL "
-           "AND household_id > $1 AND household_id <= $2",
-           after_id, out.back().household.household_id())) {
+  for (const auto& row :
+       tx.exec_params("SELECT DISTINCT household_id FROM loans WHERE settled_on IS NULL "
+                      "AND household_id > $1 AND household_id <= $2",
+                      after_id, out.back().household.household_id())) {
     const std::string id = row[0].as<std::string>();
     if (auto it = by_id.find(id); it != by_id.end()) it->second->active_loan = true;
   }

@@ -186,11 +186,10 @@ std::map<std::string, LabourSummary> LoadLabourBatch(pqxx::transaction_base& tx,
 std::map<std::string, CurrentColour> LoadColoursBatch(pqxx::transaction_base& tx,
                                                       const std::vector<std::string>& ids) {
   std::map<std::string, CurrentColour> out;
-  for (const auto& row :
-       tx.exec_params("SELECT household_id, colour, fingerprint, per_capita_fen, "
-                      "previous_per_capita_fen FROM household_colours "
-                      "WHERE household_id = ANY($1::text[])",
-                      pg::ArrayLiteral(ids))) {
+  for (const auto& row : tx.exec_params("SELECT household_id, colour, fingerprint, per_capita_fen, "
+                                        "previous_per_capita_fen FROM household_colours "
+                                        "WHERE household_id = ANY($1::text[])",
+                                        pg::ArrayLiteral(ids))) {
     auto figure = [](const pqxx::field& f) {
       return f.is_null() ? std::nullopt : std::optional<int64_t>(f.as<int64_t>());
     };
