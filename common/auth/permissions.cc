@@ -36,6 +36,25 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"monitoring.alert.watch", Access::kRead},
       {"monitoring.credit.write", Access::kWrite},
       {"monitoring.credit.get", Access::kRead},
+      // assets (issue 4)
+      {"assets.project.create", Access::kWrite},
+      {"assets.project.get", Access::kRead},
+      {"assets.project.advance", Access::kWrite},
+      {"assets.funding_report.get", Access::kRead},
+      {"assets.asset.register", Access::kWrite},
+      {"assets.asset.get", Access::kRead},
+      {"assets.asset.confirm_ownership", Access::kWrite},
+      {"assets.asset.transfer", Access::kWrite},
+      {"assets.asset.set_state", Access::kWrite},
+      {"assets.history.get", Access::kRead},
+      {"assets.ledger.get", Access::kRead},
+      {"assets.ledger.reconcile", Access::kRead},
+      {"assets.income.record", Access::kWrite},
+      {"assets.distribution.create", Access::kWrite},
+      {"assets.disposal.request", Access::kWrite},
+      {"assets.disposal.approve", Access::kWrite},
+      {"assets.disposal.complete", Access::kWrite},
+      {"assets.disposal.get", Access::kRead},
   };
   return *actions;
 }

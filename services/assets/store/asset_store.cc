@@ -1,0 +1,394 @@
+#include "services/assets/store/asset_store.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "common/time/time.h"
+
+namespace zx::assets {
+namespace {
+
+pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
+
+template <typename Message>
+Message Parse(const pqxx::field& field) {
+  Message m;
+  const pqxx::binarystring b(field);
+  m.ParseFromString(b.str());
+  return m;
+}
+
+// The SQL selecting (asset_id, asset_class, asset_type, value_fen, body) of
+// a ledger now; $1 is the division pattern.
+std::string LedgerRowsSql(v1::LedgerKind kind) {
+  if (kind == v1::LEDGER_KIND_MASTER) {
+    return "SELECT a.asset_id, a.asset_class, a.asset_type, a.original_value_fen AS value_fen, "
+           "a.body FROM assets a WHERE a.location_division_code LIKE $1 AND a.state <> 6";
+  }
+  return absl::StrCat(
+      "SELECT a.asset_id, a.asset_class, a.asset_type, e.value_fen, a.body "
+      "FROM ledger_entries e JOIN assets a USING (asset_id) WHERE e.ledger_kind = ",
+      static_cast<int>(kind), " AND e.ledger_division_code LIKE $1 AND NOT e.disposed");
+}
+
+v1::LedgerEntry EntryOf(const v1::Asset& a, money::Fen value) {
+  v1::LedgerEntry e;
+  e.set_asset_id(a.asset_id());
+  e.set_name(a.name());
+  e.set_asset_class(a.asset_class());
+  e.set_asset_type(a.asset_type());
+  e.set_state(a.state());
+  e.set_value_fen(value);
+  e.set_owner_level(a.ownership().level());
+  e.set_owner_id(a.ownership().owner_id());
+  e.set_ledger_division_code(a.ownership().owner_division_code());
+  e.set_location_division_code(a.location_division_code());
+  e.set_project_id(a.project_id());
+  return e;
+}
+
+void AddTotal(google::protobuf::RepeatedPtrField<v1::TotalLine>* lines, const std::string& key,
+              int64_t count, money::Fen value) {
+  auto* t = lines->Add();
+  t->set_key(key);
+  t->set_count(count);
+  t->set_value_fen(value);
+}
+
+}  // namespace
+
+std::string DivisionPattern(const division::Code& division) {
+  static constexpr int kDigits[] = {0, 2, 4, 6, 9, 12};
+  return division.str().substr(0, kDigits[static_cast<int>(division.level())]) + "%";
+}
+
+// ---- Projects ----------------------------------------------------------------------
+
+void InsertProject(pqxx::transaction_base& tx, const v1::Project& p) {
+  tx.exec_params(
+      "INSERT INTO projects (project_id, division_code, year, category, status, total_fen, body) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      p.project_id(), p.division_code(), p.year(), static_cast<int>(p.category()),
+      static_cast<int>(p.status()), p.total_fen(), Bytes(p.SerializeAsString()));
+}
+
+std::optional<v1::Project> FindProject(pqxx::transaction_base& tx, const std::string& project_id,
+                                       bool lock) {
+  const auto rows = tx.exec_params(
+      absl::StrCat("SELECT body FROM projects WHERE project_id = $1", lock ? " FOR UPDATE" : ""),
+      project_id);
+  if (rows.empty()) return std::nullopt;
+  return Parse<v1::Project>(rows[0][0]);
+}
+
+void UpdateProjectStatus(pqxx::transaction_base& tx, const v1::Project& p, v1::ProjectStatus from,
+                         const std::string& reason, const std::string& request_id) {
+  tx.exec_params("UPDATE projects SET status = $2, body = $3 WHERE project_id = $1", p.project_id(),
+                 static_cast<int>(p.status()), Bytes(p.SerializeAsString()));
+  tx.exec_params(
+      "INSERT INTO project_journal (project_id, from_status, to_status, actor, reason, request_id) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      p.project_id(), static_cast<int>(from), static_cast<int>(p.status()),
+      Bytes(p.updated().SerializeAsString()), reason, request_id);
+}
+
+std::vector<ProjectFunding> LoadProjectFunding(pqxx::transaction_base& tx,
+                                               const division::Code& division, int year) {
+  std::vector<ProjectFunding> out;
+  for (const auto& row : tx.exec_params("SELECT body FROM projects WHERE year = $1 AND "
+                                        "division_code LIKE $2 ORDER BY project_id",
+                                        year, DivisionPattern(division))) {
+    const auto p = Parse<v1::Project>(row[0]);
+    out.push_back({p.category(), {p.funding_lines().begin(), p.funding_lines().end()}});
+  }
+  return out;
+}
+
+// ---- Assets ------------------------------------------------------------------------
+
+std::optional<v1::Asset> FindAsset(pqxx::transaction_base& tx, const std::string& asset_id,
+                                   bool lock) {
+  const auto rows = tx.exec_params(
+      absl::StrCat("SELECT body FROM assets WHERE asset_id = $1", lock ? " FOR UPDATE" : ""),
+      asset_id);
+  if (rows.empty()) return std::nullopt;
+  return Parse<v1::Asset>(rows[0][0]);
+}
+
+void WriteAssetChange(pqxx::transaction_base& tx, const v1::Asset* before, v1::Asset& after,
+                      const std::string& action, const zx::common::v1::AuditStamp& actor,
+                      division::Level actor_level, const std::string& reason,
+                      const std::string& request_id) {
+  // The journal entry first: its seq is stamped on the asset it describes
+  // (the asset row's foreign key is checked at commit).
+  const auto seq =
+      tx.exec_params1("SELECT nextval(pg_get_serial_sequence('asset_journal', 'seq'))")[0]
+          .as<int64_t>();
+  after.set_journal_seq(seq);
+  *after.mutable_updated() = actor;
+  if (!before) *after.mutable_created() = actor;
+  const std::string after_bytes = after.SerializeAsString();
+  const std::string before_str = before ? before->SerializeAsString() : std::string();
+  // NULL `before` for a registration (libpqxx 6 has no optional bytea).
+  tx.exec_params(
+      absl::StrCat("INSERT INTO asset_journal (seq, asset_id, action, actor, actor_level, "
+                   "value_fen, state, before, after, reason, request_id) VALUES ($1, $2, $3, $4, "
+                   "$5, $6, $7, ",
+                   before ? "$8" : "NULLIF($8::bytea, $8::bytea)", ", $9, $10, $11)"),
+      seq, after.asset_id(), action, Bytes(actor.SerializeAsString()),
+      static_cast<int>(actor_level), after.original_value_fen(), static_cast<int>(after.state()),
+      Bytes(before_str), Bytes(after_bytes), reason, request_id);
+  const auto& o = after.ownership();
+  const int ledger = static_cast<int>(LedgerFor(o.level()));
+  const bool disposed = after.state() == v1::ASSET_STATE_DISPOSED;
+  if (!before) {
+    tx.exec_params(
+        "INSERT INTO assets (asset_id, project_id, location_division_code, asset_class, "
+        "asset_type, state, original_value_fen, owner_level, owner_id, owner_division_code, "
+        "journal_seq, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        after.asset_id(), after.project_id(), after.location_division_code(),
+        static_cast<int>(after.asset_class()), static_cast<int>(after.asset_type()),
+        static_cast<int>(after.state()), after.original_value_fen(), static_cast<int>(o.level()),
+        o.owner_id(), o.owner_division_code(), seq, Bytes(after_bytes));
+    for (int i = 0; i < after.funding_size(); ++i) {
+      tx.exec_params(
+          "INSERT INTO asset_funding (asset_id, line_no, source, amount_fen) VALUES ($1, $2, $3, "
+          "$4)",
+          after.asset_id(), i, static_cast<int>(after.funding(i).source()),
+          after.funding(i).amount_fen());
+    }
+    tx.exec_params(
+        "INSERT INTO ledger_entries (asset_id, ledger_kind, ledger_division_code, owner_id, "
+        "location_division_code, value_fen) VALUES ($1, $2, $3, $4, $5, $6)",
+        after.asset_id(), ledger, o.owner_division_code(), o.owner_id(),
+        after.location_division_code(), after.original_value_fen());
+    return;
+  }
+  tx.exec_params(
+      "UPDATE assets SET state = $2, owner_level = $3, owner_id = $4, owner_division_code = $5, "
+      "journal_seq = $6, body = $7 WHERE asset_id = $1",
+      after.asset_id(), static_cast<int>(after.state()), static_cast<int>(o.level()), o.owner_id(),
+      o.owner_division_code(), seq, Bytes(after_bytes));
+  tx.exec_params(
+      "UPDATE ledger_entries SET ledger_kind = $2, ledger_division_code = $3, owner_id = $4, "
+      "disposed = $5 WHERE asset_id = $1",
+      after.asset_id(), ledger, o.owner_division_code(), o.owner_id(), disposed);
+}
+
+std::vector<v1::JournalEntry> LoadJournal(pqxx::transaction_base& tx, const std::string& asset_id) {
+  std::vector<v1::JournalEntry> out;
+  for (const auto& row :
+       tx.exec_params("SELECT seq, action, actor, actor_level, before, after, reason, request_id "
+                      "FROM asset_journal WHERE asset_id = $1 ORDER BY seq",
+                      asset_id)) {
+    v1::JournalEntry e;
+    e.set_seq(row[0].as<int64_t>());
+    e.set_asset_id(asset_id);
+    e.set_action(row[1].as<std::string>());
+    *e.mutable_actor() = Parse<zx::common::v1::AuditStamp>(row[2]);
+    e.set_actor_level(static_cast<zx::common::v1::Level>(row[3].as<int>()));
+    if (!row[4].is_null()) *e.mutable_before() = Parse<v1::Asset>(row[4]);
+    *e.mutable_after() = Parse<v1::Asset>(row[5]);
+    e.set_reason(row[6].as<std::string>());
+    e.set_request_id(row[7].as<std::string>());
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// ---- Ledgers -------------------------------------------------------------------------
+
+void LoadLedgerNow(pqxx::transaction_base& tx, const division::Code& division, v1::LedgerKind kind,
+                   const std::string& after_asset_id, int page_size, v1::Ledger& out) {
+  const std::string rows = LedgerRowsSql(kind);
+  const std::string pattern = DivisionPattern(division);
+  auto* totals = out.mutable_totals();
+  for (const auto& row : tx.exec_params(
+           absl::StrCat("WITH l AS (", rows,
+                        ") SELECT 'class', asset_class, count(*), coalesce(sum(value_fen), 0) "
+                        "FROM l GROUP BY asset_class UNION ALL SELECT 'type', asset_type, "
+                        "count(*), sum(value_fen) FROM l GROUP BY asset_type ORDER BY 1, 2"),
+           pattern)) {
+    const int key = row[1].as<int>();
+    const int64_t count = row[2].as<int64_t>();
+    const money::Fen value = row[3].as<int64_t>();
+    if (row[0].as<std::string>() == "class") {
+      AddTotal(totals->mutable_by_class(), v1::AssetClass_Name(static_cast<v1::AssetClass>(key)),
+               count, value);
+      totals->set_count(totals->count() + count);
+      totals->set_value_fen(totals->value_fen() + value);
+    } else {
+      AddTotal(totals->mutable_by_type(), v1::AssetType_Name(static_cast<v1::AssetType>(key)),
+               count, value);
+    }
+  }
+  for (const auto& row : tx.exec_params(
+           absl::StrCat("WITH l AS (", rows,
+                        ") SELECT f.source, count(DISTINCT l.asset_id), sum(f.amount_fen) "
+                        "FROM l JOIN asset_funding f USING (asset_id) GROUP BY f.source "
+                        "ORDER BY f.source"),
+           pattern)) {
+    AddTotal(totals->mutable_by_source(),
+             v1::FundingSource_Name(static_cast<v1::FundingSource>(row[0].as<int>())),
+             row[1].as<int64_t>(), row[2].as<int64_t>());
+  }
+  const auto page = tx.exec_params(
+      absl::StrCat(
+          "WITH l AS (", rows,
+          ") SELECT value_fen, body FROM l WHERE asset_id > $2 ORDER BY asset_id LIMIT $3"),
+      pattern, after_asset_id, page_size + 1);
+  for (int i = 0; i < static_cast<int>(page.size()) && i < page_size; ++i) {
+    *out.add_entries() = EntryOf(Parse<v1::Asset>(page[i][1]), page[i][0].as<int64_t>());
+  }
+  if (static_cast<int>(page.size()) > page_size) {
+    out.set_next_page_token(out.entries(page_size - 1).asset_id());
+  }
+}
+
+void LoadLedgerAsOf(pqxx::transaction_base& tx, const division::Code& division, v1::LedgerKind kind,
+                    absl::Time as_of, const std::string& after_asset_id, int page_size,
+                    v1::Ledger& out) {
+  // The last journal entry of every asset of the division up to as_of.
+  const auto rows = tx.exec_params(
+      "SELECT DISTINCT ON (j.asset_id) j.after FROM asset_journal j "
+      "JOIN assets a USING (asset_id) WHERE a.location_division_code LIKE $1 AND j.at <= $2 "
+      "ORDER BY j.asset_id, j.seq DESC",
+      DivisionPattern(division), time::FormatRfc3339(as_of));
+  std::map<std::string, std::pair<int64_t, money::Fen>> by_class, by_type, by_source;
+  auto* totals = out.mutable_totals();
+  const std::string pattern = DivisionPattern(division);
+  const std::string prefix = pattern.substr(0, pattern.size() - 1);
+  for (const auto& row : rows) {
+    const auto a = Parse<v1::Asset>(row[0]);
+    if (a.state() == v1::ASSET_STATE_DISPOSED) continue;
+    if (kind != v1::LEDGER_KIND_MASTER) {
+      if (LedgerFor(a.ownership().level()) != kind) continue;
+      if (a.ownership().owner_division_code().rfind(prefix, 0) != 0) continue;
+    }
+    const money::Fen v = a.original_value_fen();
+    totals->set_count(totals->count() + 1);
+    totals->set_value_fen(totals->value_fen() + v);
+    auto& c = by_class[v1::AssetClass_Name(a.asset_class())];
+    ++c.first;
+    c.second += v;
+    auto& t = by_type[v1::AssetType_Name(a.asset_type())];
+    ++t.first;
+    t.second += v;
+    for (const auto& f : a.funding()) {
+      auto& s = by_source[v1::FundingSource_Name(f.source())];
+      ++s.first;
+      s.second += f.amount_fen();
+    }
+    if (a.asset_id() > after_asset_id && out.entries_size() < page_size + 1) {
+      *out.add_entries() = EntryOf(a, v);
+    }
+  }
+  for (const auto& [k, x] : by_class) AddTotal(totals->mutable_by_class(), k, x.first, x.second);
+  for (const auto& [k, x] : by_type) AddTotal(totals->mutable_by_type(), k, x.first, x.second);
+  for (const auto& [k, x] : by_source) AddTotal(totals->mutable_by_source(), k, x.first, x.second);
+  if (out.entries_size() > page_size) {
+    out.mutable_entries()->RemoveLast();
+    out.set_next_page_token(out.entries(page_size - 1).asset_id());
+  }
+}
+
+ReconcileRows LoadReconcileRows(pqxx::transaction_base& tx, const division::Code& division) {
+  ReconcileRows out;
+  const std::string pattern = DivisionPattern(division);
+  for (const auto& row : tx.exec_params(
+           "SELECT a.asset_id, a.original_value_fen, a.owner_level, a.owner_id, j.value_fen "
+           "FROM assets a LEFT JOIN LATERAL (SELECT value_fen FROM asset_journal "
+           "  WHERE asset_id = a.asset_id ORDER BY seq DESC LIMIT 1) j ON true "
+           "WHERE a.location_division_code LIKE $1 AND a.state <> 6",
+           pattern)) {
+    const auto id = row[0].as<std::string>();
+    out.master.push_back(
+        {.asset_id = id,
+         .value_fen = row[1].as<int64_t>(),
+         .expected_ledger = LedgerFor(static_cast<v1::OwnerLevel>(row[2].as<int>())),
+         .owner_id = row[3].as<std::string>()});
+    if (!row[4].is_null())
+      out.journal.push_back({.asset_id = id, .value_fen = row[4].as<int64_t>()});
+  }
+  for (const auto& row :
+       tx.exec_params("SELECT asset_id, ledger_kind, owner_id, value_fen FROM ledger_entries "
+                      "WHERE location_division_code LIKE $1 AND NOT disposed",
+                      pattern)) {
+    out.subledgers.push_back({.asset_id = row[0].as<std::string>(),
+                              .kind = static_cast<v1::LedgerKind>(row[1].as<int>()),
+                              .owner_id = row[2].as<std::string>(),
+                              .value_fen = row[3].as<int64_t>()});
+  }
+  return out;
+}
+
+// ---- Income and distribution ----------------------------------------------------------
+
+void InsertIncome(pqxx::transaction_base& tx, const v1::IncomeRecord& r) {
+  tx.exec_params(
+      "INSERT INTO income_records (income_id, asset_id, period, kind, amount_fen, body) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      r.income_id(), r.asset_id(), r.period(), static_cast<int>(r.kind()), r.amount_fen(),
+      Bytes(r.SerializeAsString()));
+}
+
+money::Fen UndistributedIncome(pqxx::transaction_base& tx, const std::string& asset_id,
+                               const std::string& period) {
+  return tx
+      .exec_params1(
+          "SELECT (SELECT coalesce(sum(amount_fen), 0) FROM income_records "
+          "        WHERE asset_id = $1 AND period = $2) - "
+          "       (SELECT coalesce(sum(amount_fen), 0) FROM distributions "
+          "        WHERE asset_id = $1 AND period = $2)",
+          asset_id, period)[0]
+      .as<int64_t>();
+}
+
+void InsertDistribution(pqxx::transaction_base& tx, const v1::Distribution& d) {
+  tx.exec_params(
+      "INSERT INTO distributions (distribution_id, asset_id, period, amount_fen, body) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      d.distribution_id(), d.asset_id(), d.period(), d.amount_fen(), Bytes(d.SerializeAsString()));
+  for (const auto& l : d.lines()) {
+    std::optional<std::string> hh, village;
+    if (!l.household_id().empty()) {
+      hh = l.household_id();
+      village = l.village_code();
+    }
+    tx.exec_params(
+        "INSERT INTO distribution_lines (line_id, distribution_id, use, household_id, "
+        "village_code, amount_fen) VALUES ($1, $2, $3, $4, $5, $6)",
+        l.line_id(), d.distribution_id(), static_cast<int>(l.use()), hh, village, l.amount_fen());
+  }
+}
+
+// ---- Disposal -------------------------------------------------------------------------
+
+void InsertDisposal(pqxx::transaction_base& tx, const v1::Disposal& d) {
+  tx.exec_params(
+      "INSERT INTO disposals (disposal_id, asset_id, status, body) VALUES ($1, $2, $3, $4)",
+      d.disposal_id(), d.asset_id(), static_cast<int>(d.status()), Bytes(d.SerializeAsString()));
+}
+
+std::optional<v1::Disposal> FindDisposal(pqxx::transaction_base& tx, const std::string& disposal_id,
+                                         bool lock) {
+  const auto rows = tx.exec_params(
+      absl::StrCat("SELECT body FROM disposals WHERE disposal_id = $1", lock ? " FOR UPDATE" : ""),
+      disposal_id);
+  if (rows.empty()) return std::nullopt;
+  return Parse<v1::Disposal>(rows[0][0]);
+}
+
+void UpdateDisposal(pqxx::transaction_base& tx, const v1::Disposal& d) {
+  tx.exec_params("UPDATE disposals SET status = $2, body = $3 WHERE disposal_id = $1",
+                 d.disposal_id(), static_cast<int>(d.status()), Bytes(d.SerializeAsString()));
+}
+
+void CreditVillage(pqxx::transaction_base& tx, const std::string& disposal_id,
+                   const std::string& village_code, money::Fen amount_fen) {
+  tx.exec_params(
+      "INSERT INTO village_credits (disposal_id, village_code, amount_fen) VALUES ($1, $2, $3)",
+      disposal_id, village_code, amount_fen);
+}
+
+}  // namespace zx::assets
