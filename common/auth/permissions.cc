@@ -55,6 +55,12 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"assets.disposal.approve", Access::kWrite},
       {"assets.disposal.complete", Access::kWrite},
       {"assets.disposal.get", Access::kRead},
+      {"assets.inspection.record", Access::kWrite},
+      {"assets.certificate.record", Access::kWrite},
+      {"assets.book_check.get", Access::kRead},
+      {"assets.rollup.get", Access::kRead},
+      {"assets.collective_income.record", Access::kWrite},
+      {"assets.collective_economy.get", Access::kRead},
   };
   return *actions;
 }

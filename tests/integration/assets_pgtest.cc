@@ -20,6 +20,7 @@
 #include "common/errors/errors.h"
 #include "common/server/server.h"
 #include "common/testing/stack.h"
+#include "common/time/time.h"
 #include "services/assets/api/assets_service.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "zx/assets/v1/assets.grpc.pb.h"
@@ -593,6 +594,184 @@ TEST_F(AssetsTest, RefusedRequestsWriteNothing) {
   ASSERT_TRUE(A(&S::Reconcile, rr, &rec2).ok());
   EXPECT_TRUE(rec2.balanced());
   EXPECT_EQ(rec2.master_count(), 0);
+}
+
+// Disposals above the configured value wait for the prefecture (a recorded
+// pending state until the federation service carries the request).
+TEST_F(AssetsTest, LargeDisposalWaitsForThePrefecture) {
+  using S = v1::AssetsService::Stub;
+  const auto project = Project("big", 2'000'000'00);
+  const auto asset = Register("big-1", project.project_id(), v1::OWNER_LEVEL_VILLAGE_COLLECTIVE,
+                              2'000'000'00);  // 2,000,000 yuan: above the 1,000,000 default
+  ASSERT_NO_FATAL_FAILURE(AdvanceTo(project.project_id(), v1::PROJECT_STATUS_COMPLETED));
+  ASSERT_NO_FATAL_FAILURE(IntoOperation(asset));
+  v1::RequestDisposalRequest rd;
+  rd.set_request_id("disp-big");
+  rd.set_asset_id(asset.asset_id());
+  rd.set_method(v1::DISPOSAL_METHOD_AUCTION);
+  rd.set_trigger(v1::DISPOSAL_TRIGGER_POOR_RETURNS);
+  rd.set_reason("收益持续低下");
+  v1::Disposal d;
+  ASSERT_TRUE(A(&S::RequestDisposal, rd, &d).ok());
+  ASSERT_EQ(d.required_steps_size(), 5);
+  EXPECT_EQ(d.required_steps(4), v1::APPROVAL_STEP_PREFECTURE);
+  v1::ApproveDisposalStepRequest step;
+  step.set_disposal_id(d.disposal_id());
+  step.set_approved(true);
+  step.set_reference("批复");
+  for (const auto& [st, token] : std::vector<std::pair<v1::ApprovalStep, std::string>>{
+           {v1::APPROVAL_STEP_VILLAGE_MEETING, kVillageCadre},
+           {v1::APPROVAL_STEP_TOWNSHIP, kTownshipOfficial},
+           {v1::APPROVAL_STEP_COUNTY_DEPARTMENT, kCounty},
+           {v1::APPROVAL_STEP_COUNTY_FINANCE, kCounty}}) {
+    step.set_request_id(absl::StrCat("big-step-", st));
+    step.set_step(st);
+    const auto r = A(&S::ApproveDisposalStep, step, &d, token);
+    ASSERT_TRUE(r.ok()) << r.error_message();
+  }
+  EXPECT_EQ(d.status(), v1::DISPOSAL_STATUS_PENDING_PREFECTURE);
+  v1::CompleteDisposalRequest complete;
+  complete.set_request_id("big-complete");
+  complete.set_disposal_id(d.disposal_id());
+  Refused(grpc::StatusCode::FAILED_PRECONDITION, A(&S::CompleteDisposal, complete, &d),
+          "still needs APPROVAL_STEP_PREFECTURE");
+  step.set_request_id("big-step-pref");
+  step.set_step(v1::APPROVAL_STEP_PREFECTURE);
+  Refused(grpc::StatusCode::PERMISSION_DENIED, A(&S::ApproveDisposalStep, step, &d, kCounty),
+          "prefecture level");
+  ASSERT_TRUE(
+      A(&S::ApproveDisposalStep, step, &d, "dev.653100000000.prefecture_official.pf1").ok());
+  EXPECT_EQ(d.status(), v1::DISPOSAL_STATUS_APPROVED);
+  complete.set_proceeds_fen(80'000'00);
+  ASSERT_TRUE(A(&S::CompleteDisposal, complete, &d).ok());
+  EXPECT_EQ(d.status(), v1::DISPOSAL_STATUS_COMPLETED);
+}
+
+// Inspections (账实相符), certificates (账证相符), the ledger as of a past
+// time, roll-ups and the village collective economy.
+TEST_F(AssetsTest, BookChecksRollupsAndCollectiveEconomy) {
+  using S = v1::AssetsService::Stub;
+  const auto project = Project("books");
+  const auto pv = Register("b-pv", project.project_id());
+  const auto cattle =
+      Register("b-cattle", project.project_id(), v1::OWNER_LEVEL_HOUSEHOLD, 800'000);
+  const auto registered_at = absl::Now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_NO_FATAL_FAILURE(AdvanceTo(project.project_id(), v1::PROJECT_STATUS_ACCEPTED));
+  ASSERT_NO_FATAL_FAILURE(IntoOperation(pv));
+
+  // As of before the PV station went into operation, the master ledger had
+  // both assets registered.
+  v1::GetLedgerRequest lr;
+  lr.set_division_code(kTownship);
+  lr.set_kind(v1::LEDGER_KIND_MASTER);
+  *lr.mutable_as_of() = time::ToProto(registered_at);
+  v1::Ledger ledger;
+  ASSERT_TRUE(A(&S::GetLedger, lr, &ledger).ok());
+  ASSERT_EQ(ledger.entries_size(), 2);
+  for (const auto& e : ledger.entries()) EXPECT_EQ(e.state(), v1::ASSET_STATE_REGISTERED);
+  EXPECT_EQ(ledger.totals().value_fen(), 1'000'000'00 + 800'000);
+  lr.set_kind(v1::LEDGER_KIND_HOUSEHOLD);
+  ASSERT_TRUE(A(&S::GetLedger, lr, &ledger).ok());
+  ASSERT_EQ(ledger.entries_size(), 1);
+  EXPECT_EQ(ledger.entries(0).asset_id(), cattle.asset_id());
+  lr.clear_as_of();
+  lr.set_kind(v1::LEDGER_KIND_MASTER);
+  ASSERT_TRUE(A(&S::GetLedger, lr, &ledger).ok());
+  ASSERT_EQ(ledger.entries_size(), 2);
+
+  v1::RecordInspectionRequest ins;
+  ins.set_request_id("ins-1");
+  auto* in = ins.mutable_inspection();
+  in->set_asset_id(cattle.asset_id());
+  in->set_result(v1::INSPECTION_RESULT_MISSING);
+  in->set_inspector("乡镇资产管理员");
+  in->set_inspected_on(absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())));
+  v1::Inspection inspection;
+  auto st = A(&S::RecordInspection, ins, &inspection, kTownshipOfficial);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ins.set_request_id("ins-2");
+  in->set_asset_id(pv.asset_id());
+  in->set_result(v1::INSPECTION_RESULT_FOUND);
+  Refused(grpc::StatusCode::INVALID_ARGUMENT, A(&S::RecordInspection, ins, &inspection),
+          "inspection.photo_ref");
+  in->set_photo_ref("photo://pv/2026-11.jpg");
+  ASSERT_TRUE(A(&S::RecordInspection, ins, &inspection).ok());
+  v1::RecordCertificateRequest cert;
+  cert.set_request_id("cert-1");
+  auto* c = cert.mutable_certificate();
+  c->set_asset_id(pv.asset_id());
+  c->set_kind("不动产权证");
+  c->set_number("新(2025)疏附县不动产权第0001号");
+  c->set_issued_by("疏附县自然资源局");
+  c->set_issued_on("2025-12-01");
+  v1::Certificate certificate;
+  ASSERT_TRUE(A(&S::RecordCertificate, cert, &certificate).ok());
+
+  v1::GetBookCheckReportRequest br;
+  br.set_division_code("653121000000");
+  v1::BookCheckReport book;
+  ASSERT_TRUE(A(&S::GetBookCheckReport, br, &book).ok());
+  EXPECT_EQ(book.asset_count(), 2);
+  EXPECT_EQ(book.found(), 1);
+  EXPECT_EQ(book.missing(), 1);
+  ASSERT_EQ(book.missing_asset_ids_size(), 1);
+  EXPECT_EQ(book.missing_asset_ids(0), cattle.asset_id());
+  EXPECT_EQ(book.with_certificate(), 1);
+  ASSERT_EQ(book.uncertified_asset_ids_size(), 1);
+  EXPECT_EQ(book.uncertified_asset_ids(0), cattle.asset_id());
+
+  v1::RecordIncomeRequest income;
+  income.set_request_id("b-inc");
+  income.set_asset_id(pv.asset_id());
+  income.set_period("2026-03");
+  income.set_kind(v1::INCOME_KIND_SALES);
+  income.set_amount_fen(4'000'000);  // 40,000 yuan
+  v1::IncomeRecord ir;
+  ASSERT_TRUE(A(&S::RecordIncome, income, &ir).ok());
+
+  v1::GetAssetRollupRequest rr;
+  rr.set_division_code("653121000000");
+  v1::AssetRollup rollup;
+  ASSERT_TRUE(A(&S::GetAssetRollup, rr, &rollup).ok());
+  EXPECT_EQ(rollup.total().asset_count(), 2);
+  EXPECT_EQ(rollup.total().income_fen(), 4'000'000);
+  EXPECT_EQ(rollup.total().missing_count(), 1);
+  ASSERT_EQ(rollup.children_size(), 1);
+  EXPECT_EQ(rollup.children(0).division_code(), kTownship);
+  ASSERT_EQ(rollup.total().by_owner_level_size(), 2);
+  EXPECT_EQ(rollup.total().by_owner_level(0).key(), "OWNER_LEVEL_HOUSEHOLD");
+
+  // 40,000 yuan from the PV station + 15,000 from renting land: 55,000 yuan
+  // meets the 50,000 village target, not the 100,000 township average.
+  v1::RecordCollectiveIncomeRequest ci;
+  ci.set_request_id("ci-1");
+  ci.mutable_income()->set_village_code(kVillage);
+  ci.mutable_income()->set_year(2026);
+  ci.mutable_income()->set_source("资源发包");
+  ci.mutable_income()->set_amount_fen(1'500'000);
+  v1::CollectiveIncome cio;
+  ASSERT_TRUE(A(&S::RecordCollectiveIncome, ci, &cio, kVillageCadre).ok());
+  ci.set_request_id("ci-2");
+  ci.mutable_income()->set_village_code("653121101202");
+  ci.mutable_income()->set_amount_fen(100'000);
+  Refused(grpc::StatusCode::PERMISSION_DENIED,
+          A(&S::RecordCollectiveIncome, ci, &cio, kVillageCadre), "");
+  ASSERT_TRUE(A(&S::RecordCollectiveIncome, ci, &cio, kTownshipOfficial).ok());
+  v1::GetCollectiveEconomyRequest ce;
+  ce.set_division_code(kTownship);
+  ce.set_year(2026);
+  v1::CollectiveEconomyReport economy;
+  ASSERT_TRUE(A(&S::GetCollectiveEconomy, ce, &economy, kTownshipOfficial).ok());
+  ASSERT_EQ(economy.villages_size(), 2);
+  EXPECT_EQ(economy.villages(0).from_assets_fen(), 4'000'000);
+  EXPECT_EQ(economy.villages(0).other_fen(), 1'500'000);
+  EXPECT_TRUE(economy.villages(0).meets_target());
+  EXPECT_FALSE(economy.villages(1).meets_target());
+  ASSERT_EQ(economy.villages_below_target_size(), 1);
+  EXPECT_EQ(economy.villages_below_target(0), "653121101202");
+  EXPECT_EQ(economy.average_fen(), (5'500'000 + 100'000) / 2);
+  EXPECT_FALSE(economy.average_meets_target());
 }
 
 }  // namespace

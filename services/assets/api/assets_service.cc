@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <set>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/strings.h"
@@ -94,6 +96,18 @@ class AssetsServiceImpl final : public v1::AssetsService::CallbackService {
   Reactor* CompleteDisposal(Ctx* ctx, const v1::CompleteDisposalRequest* req,
                             v1::Disposal* resp) override;
   Reactor* GetDisposal(Ctx* ctx, const v1::GetDisposalRequest* req, v1::Disposal* resp) override;
+  Reactor* RecordInspection(Ctx* ctx, const v1::RecordInspectionRequest* req,
+                            v1::Inspection* resp) override;
+  Reactor* RecordCertificate(Ctx* ctx, const v1::RecordCertificateRequest* req,
+                             v1::Certificate* resp) override;
+  Reactor* GetBookCheckReport(Ctx* ctx, const v1::GetBookCheckReportRequest* req,
+                              v1::BookCheckReport* resp) override;
+  Reactor* GetAssetRollup(Ctx* ctx, const v1::GetAssetRollupRequest* req,
+                          v1::AssetRollup* resp) override;
+  Reactor* RecordCollectiveIncome(Ctx* ctx, const v1::RecordCollectiveIncomeRequest* req,
+                                  v1::CollectiveIncome* resp) override;
+  Reactor* GetCollectiveEconomy(Ctx* ctx, const v1::GetCollectiveEconomyRequest* req,
+                                v1::CollectiveEconomyReport* resp) override;
 
  private:
   // Loads and locks the asset, authorizes `action` on its location, and runs
@@ -792,6 +806,206 @@ Reactor* AssetsServiceImpl::GetDisposal(Ctx* ctx, const v1::GetDisposalRequest* 
       if (!d.ok()) return d.status();
       if (auto s = call.Authorize("assets.disposal.get", *d); !s.ok()) return s;
       *resp = std::move(*dp);
+      return absl::OkStatus();
+    });
+  });
+}
+
+// ---- Inspections and certificates --------------------------------------------------
+
+bool IsPastOrToday(const std::string& text) {
+  absl::CivilDay d;
+  return text.size() == 10 && absl::ParseCivilTime(text, &d) &&
+         d <= absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
+}
+
+// Loads the asset, checks it is live and the caller may `action` on it.
+absl::Status AuthorizedLiveAsset(pqxx::transaction_base& tx, const server::CallContext& call,
+                                 std::string_view action, const std::string& asset_id) {
+  auto a = FindAsset(tx, asset_id, false);
+  if (!a) return absl::NotFoundError("asset " + asset_id + " not found");
+  auto d = StoredDivision(a->location_division_code());
+  if (!d.ok()) return d.status();
+  if (auto s = call.Authorize(action, *d); !s.ok()) return s;
+  if (a->state() == v1::ASSET_STATE_DISPOSED) {
+    return absl::FailedPreconditionError("asset " + asset_id + " is disposed");
+  }
+  return absl::OkStatus();
+}
+
+Reactor* AssetsServiceImpl::RecordInspection(Ctx* ctx, const v1::RecordInspectionRequest* req,
+                                             v1::Inspection* resp) {
+  return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
+    const auto& in = req->inspection();
+    if (!IsId(in.asset_id(), "as"))
+      v.Add("inspection.asset_id", "must look like as- and 20 hex digits");
+    if (in.result() == v1::INSPECTION_RESULT_UNSPECIFIED ||
+        !v1::InspectionResult_IsValid(in.result())) {
+      v.Add("inspection.result", "must be FOUND, DAMAGED or MISSING");
+    }
+    if (Blank(in.inspector()) || in.inspector().size() > 200) {
+      v.Add("inspection.inspector", "is required (1..200 bytes)");
+    }
+    if (in.result() != v1::INSPECTION_RESULT_MISSING && Blank(in.photo_ref())) {
+      v.Add("inspection.photo_ref", "is required unless the asset is missing");
+    }
+    if (in.photo_ref().size() > 500) v.Add("inspection.photo_ref", "must be at most 500 bytes");
+    if (!IsPastOrToday(in.inspected_on())) {
+      v.Add("inspection.inspected_on", "must be a date like 2026-11-02, not in the future");
+    }
+    if (in.note().size() > 2000) v.Add("inspection.note", "must be at most 2000 bytes");
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      if (auto s = AuthorizedLiveAsset(tx, call, "assets.inspection.record", in.asset_id());
+          !s.ok()) {
+        return s;
+      }
+      return idempotency::Run(tx, "assets.RecordInspection", req->request_id(), *req, *resp, [&] {
+        v1::Inspection out = in;
+        out.set_inspection_id(NewId("in"));
+        *out.mutable_recorded() = Stamp(call.principal);
+        InsertInspection(tx, out);
+        *resp = std::move(out);
+        return absl::OkStatus();
+      });
+    });
+  });
+}
+
+Reactor* AssetsServiceImpl::RecordCertificate(Ctx* ctx, const v1::RecordCertificateRequest* req,
+                                              v1::Certificate* resp) {
+  return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
+    const auto& c = req->certificate();
+    if (!IsId(c.asset_id(), "as"))
+      v.Add("certificate.asset_id", "must look like as- and 20 hex digits");
+    if (Blank(c.kind()) || c.kind().size() > 100)
+      v.Add("certificate.kind", "is required (1..100 bytes)");
+    if (Blank(c.number()) || c.number().size() > 100) {
+      v.Add("certificate.number", "is required (1..100 bytes)");
+    }
+    if (Blank(c.issued_by()) || c.issued_by().size() > 200) {
+      v.Add("certificate.issued_by", "is required (1..200 bytes)");
+    }
+    if (!IsPastOrToday(c.issued_on())) {
+      v.Add("certificate.issued_on", "must be a date like 2026-11-02, not in the future");
+    }
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      if (auto s = AuthorizedLiveAsset(tx, call, "assets.certificate.record", c.asset_id());
+          !s.ok()) {
+        return s;
+      }
+      return idempotency::Run(tx, "assets.RecordCertificate", req->request_id(), *req, *resp, [&] {
+        v1::Certificate out = c;
+        out.set_certificate_id(NewId("ce"));
+        *out.mutable_recorded() = Stamp(call.principal);
+        InsertCertificate(tx, out);
+        *resp = std::move(out);
+        return absl::OkStatus();
+      });
+    });
+  });
+}
+
+Reactor* AssetsServiceImpl::GetBookCheckReport(Ctx* ctx, const v1::GetBookCheckReportRequest* req,
+                                               v1::BookCheckReport* resp) {
+  return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
+    auto division = division::Code::Parse(req->division_code());
+    if (!division.ok()) {
+      return errors::InvalidField("division_code", std::string(division.status().message()));
+    }
+    if (auto s = call.Authorize("assets.book_check.get", *division); !s.ok()) return s;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      *resp = LoadBookCheckReport(tx, *division);
+      return absl::OkStatus();
+    });
+  });
+}
+
+// ---- Roll-ups and collective economy -----------------------------------------------------
+
+Reactor* AssetsServiceImpl::GetAssetRollup(Ctx* ctx, const v1::GetAssetRollupRequest* req,
+                                           v1::AssetRollup* resp) {
+  return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
+    auto division = division::Code::Parse(req->division_code());
+    if (!division.ok()) {
+      return errors::InvalidField("division_code", std::string(division.status().message()));
+    }
+    if (auto s = call.Authorize("assets.rollup.get", *division); !s.ok()) return s;
+    static constexpr int kChildDigits[] = {0, 4, 6, 9, 12, 0};
+    const int child_digits = kChildDigits[static_cast<int>(division->level())];
+    pg::TxOptions options = call.tx();
+    options.isolation = pg::Isolation::kRepeatableRead;
+    return pg::WithTransaction(*rt_.pool, options, [&](pqxx::transaction_base& tx) {
+      *resp = LoadRollup(tx, *division, child_digits);
+      return absl::OkStatus();
+    });
+  });
+}
+
+Reactor* AssetsServiceImpl::RecordCollectiveIncome(Ctx* ctx,
+                                                   const v1::RecordCollectiveIncomeRequest* req,
+                                                   v1::CollectiveIncome* resp) {
+  return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
+    const auto& in = req->income();
+    auto village = division::Code::Parse(in.village_code());
+    if (!village.ok() || village->level() != division::Level::kVillage ||
+        !rt_.division.IsAncestorOrSelfOf(*village)) {
+      v.Add("income.village_code", absl::StrCat("must be a village inside ", rt_.division.str()));
+    }
+    if (in.year() < 2013 || in.year() > 2100) v.Add("income.year", "must be 2013..2100");
+    if (Blank(in.source()) || in.source().size() > 200) {
+      v.Add("income.source", "is required (1..200 bytes)");
+    }
+    if (in.amount_fen() <= 0) v.Add("income.amount_fen", "must be positive (fen)");
+    if (!v.ok()) return v.ToStatus();
+    if (auto s = call.Authorize("assets.collective_income.record", *village); !s.ok()) return s;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      return idempotency::Run(tx, "assets.RecordCollectiveIncome", req->request_id(), *req, *resp,
+                              [&] {
+                                v1::CollectiveIncome out = in;
+                                out.set_income_id(NewId("ci"));
+                                *out.mutable_recorded() = Stamp(call.principal);
+                                InsertCollectiveIncome(tx, out);
+                                *resp = std::move(out);
+                                return absl::OkStatus();
+                              });
+    });
+  });
+}
+
+Reactor* AssetsServiceImpl::GetCollectiveEconomy(Ctx* ctx,
+                                                 const v1::GetCollectiveEconomyRequest* req,
+                                                 v1::CollectiveEconomyReport* resp) {
+  return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
+    errors::Validator v;
+    auto division = division::Code::Parse(req->division_code());
+    if (!division.ok() || division->level() == division::Level::kVillage) {
+      v.Add("division_code", "must be a township, county or a level above");
+    }
+    if (req->year() < 2013 || req->year() > 2100) v.Add("year", "must be 2013..2100");
+    if (!v.ok()) return v.ToStatus();
+    if (auto s = call.Authorize("assets.collective_economy.get", *division); !s.ok()) return s;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto villages = LoadVillageIncomes(tx, *division, req->year());
+      // Every known village of the division is listed, with or without income.
+      std::set<std::string> seen;
+      for (const auto& x : villages) seen.insert(x.village_code);
+      for (const auto* known : division::AllKnown()) {
+        if (known->level == division::Level::kVillage &&
+            division->IsAncestorOrSelfOf(known->code) && !seen.count(known->code.str())) {
+          villages.push_back({.village_code = known->code.str()});
+        }
+      }
+      *resp = EvaluateCollectiveEconomy(std::move(villages), EffectivePolicy());
+      resp->set_division_code(division->str());
+      resp->set_year(req->year());
       return absl::OkStatus();
     });
   });

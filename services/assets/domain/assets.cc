@@ -663,4 +663,34 @@ v1::Reconciliation CompareLedgers(const std::vector<MasterRow>& master,
   return r;
 }
 
+// ---- Village collective economy ---------------------------------------------------
+
+v1::CollectiveEconomyReport EvaluateCollectiveEconomy(std::vector<VillageIncome> villages,
+                                                      const Policy& policy) {
+  std::sort(villages.begin(), villages.end(),
+            [](const auto& a, const auto& b) { return a.village_code < b.village_code; });
+  v1::CollectiveEconomyReport r;
+  r.set_village_target_fen(policy.village_collective_income_min_fen);
+  r.set_township_average_target_fen(policy.township_collective_income_avg_min_fen);
+  r.set_policy_version(policy.version);
+  __int128 sum = 0;
+  for (const auto& v : villages) {
+    auto* out = r.add_villages();
+    out->set_village_code(v.village_code);
+    out->set_from_assets_fen(v.from_assets_fen);
+    out->set_other_fen(v.other_fen);
+    out->set_total_fen(v.from_assets_fen + v.other_fen);
+    out->set_meets_target(out->total_fen() >= policy.village_collective_income_min_fen);
+    if (!out->meets_target()) r.add_villages_below_target(v.village_code);
+    sum += out->total_fen();
+  }
+  const auto n = static_cast<int64_t>(villages.size());
+  if (n > 0) {
+    r.set_average_fen(static_cast<money::Fen>(sum / n));
+    r.set_average_meets_target(
+        sum >= static_cast<__int128>(policy.township_collective_income_avg_min_fen) * n);
+  }
+  return r;
+}
+
 }  // namespace zx::assets

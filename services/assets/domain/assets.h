@@ -186,4 +186,18 @@ v1::Reconciliation CompareLedgers(const std::vector<MasterRow>& master,
                                   const std::vector<SubledgerRow>& subledgers,
                                   const std::vector<JournalRow>& journal);
 
+// ---- Village collective economy ---------------------------------------------------
+
+struct VillageIncome {
+  std::string village_code;
+  money::Fen from_assets_fen = 0;
+  money::Fen other_fen = 0;
+};
+
+// Each village against the village target, the average against the
+// township-average target (exact: Σ ≥ target × n), villages below target
+// listed. Villages are reported in code order.
+v1::CollectiveEconomyReport EvaluateCollectiveEconomy(std::vector<VillageIncome> villages,
+                                                      const Policy& policy);
+
 }  // namespace zx::assets

@@ -487,5 +487,28 @@ INSTANTIATE_TEST_SUITE_P(
                                     {v1::DIFFERENCE_KIND_OWNER_DIFFERS}}),
     [](const auto& info) { return info.param.name; });
 
+// ---- Collective economy ---------------------------------------------------------
+
+TEST(CollectiveEconomyTest, VillagesAndAverageAgainstPolicyTargets) {
+  const auto r = EvaluateCollectiveEconomy({{"653121101203", 4'000'000, 999'999},
+                                            {"653121101201", 20'000'000, 0},
+                                            {"653121101202", 0, 5'000'000}},
+                                           Policy{});
+  ASSERT_EQ(r.villages_size(), 3);
+  EXPECT_EQ(r.villages(0).village_code(), "653121101201");
+  EXPECT_TRUE(r.villages(1).meets_target()) << "exactly 50,000 yuan meets it";
+  EXPECT_FALSE(r.villages(2).meets_target());
+  ASSERT_EQ(r.villages_below_target_size(), 1);
+  EXPECT_EQ(r.villages_below_target(0), "653121101203");
+  // (20,000,000 + 5,000,000 + 4,999,999) / 3 < 10,000,000.
+  EXPECT_EQ(r.average_fen(), 9'999'999);
+  EXPECT_FALSE(r.average_meets_target());
+  Policy lower;
+  lower.township_collective_income_avg_min_fen = 9'999'999;
+  EXPECT_TRUE(
+      EvaluateCollectiveEconomy({{"653121101201", 29'999'999, 0}}, lower).average_meets_target());
+  EXPECT_EQ(EvaluateCollectiveEconomy({}, Policy{}).average_fen(), 0);
+}
+
 }  // namespace
 }  // namespace zx::assets

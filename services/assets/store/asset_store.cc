@@ -391,4 +391,178 @@ void CreditVillage(pqxx::transaction_base& tx, const std::string& disposal_id,
       disposal_id, village_code, amount_fen);
 }
 
+// ---- Inspections, certificates ----------------------------------------------------------
+
+void InsertInspection(pqxx::transaction_base& tx, const v1::Inspection& i) {
+  tx.exec_params(
+      "INSERT INTO inspections (inspection_id, asset_id, result, inspected_on, body) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      i.inspection_id(), i.asset_id(), static_cast<int>(i.result()), i.inspected_on(),
+      Bytes(i.SerializeAsString()));
+}
+
+void InsertCertificate(pqxx::transaction_base& tx, const v1::Certificate& c) {
+  tx.exec_params("INSERT INTO certificates (certificate_id, asset_id, body) VALUES ($1, $2, $3)",
+                 c.certificate_id(), c.asset_id(), Bytes(c.SerializeAsString()));
+}
+
+v1::BookCheckReport LoadBookCheckReport(pqxx::transaction_base& tx,
+                                        const division::Code& division) {
+  constexpr int kMaxIds = 1000;
+  v1::BookCheckReport r;
+  r.set_division_code(division.str());
+  for (const auto& row : tx.exec_params(
+           "SELECT a.asset_id, l.result, EXISTS (SELECT 1 FROM certificates c "
+           "  WHERE c.asset_id = a.asset_id) "
+           "FROM assets a LEFT JOIN LATERAL (SELECT result FROM inspections i "
+           "  WHERE i.asset_id = a.asset_id ORDER BY inspected_on DESC, at DESC LIMIT 1) l ON true "
+           "WHERE a.location_division_code LIKE $1 AND a.state <> 6 ORDER BY a.asset_id",
+           DivisionPattern(division))) {
+    const auto id = row[0].as<std::string>();
+    r.set_asset_count(r.asset_count() + 1);
+    if (row[1].is_null()) {
+      r.set_never_inspected(r.never_inspected() + 1);
+    } else {
+      r.set_inspected(r.inspected() + 1);
+      switch (row[1].as<int>()) {
+        case v1::INSPECTION_RESULT_FOUND:
+          r.set_found(r.found() + 1);
+          break;
+        case v1::INSPECTION_RESULT_DAMAGED:
+          r.set_damaged(r.damaged() + 1);
+          if (r.damaged_asset_ids_size() < kMaxIds) r.add_damaged_asset_ids(id);
+          break;
+        default:
+          r.set_missing(r.missing() + 1);
+          if (r.missing_asset_ids_size() < kMaxIds) r.add_missing_asset_ids(id);
+      }
+    }
+    if (row[2].as<bool>()) {
+      r.set_with_certificate(r.with_certificate() + 1);
+    } else {
+      r.set_without_certificate(r.without_certificate() + 1);
+      if (r.uncertified_asset_ids_size() < kMaxIds) r.add_uncertified_asset_ids(id);
+    }
+  }
+  return r;
+}
+
+// ---- Roll-ups ------------------------------------------------------------------------
+
+v1::AssetRollup LoadRollup(pqxx::transaction_base& tx, const division::Code& division,
+                           int child_digits) {
+  std::map<std::string, v1::RollupFigures> children;
+  v1::AssetRollup out;
+  v1::RollupFigures& total = *out.mutable_total();
+  total.set_division_code(division.str());
+  const std::string pattern = DivisionPattern(division);
+  const int n = child_digits == 0 ? 12 : child_digits;
+  const auto child = [&](const std::string& prefix) -> v1::RollupFigures* {
+    if (child_digits == 0) return nullptr;
+    auto& c = children[prefix];
+    if (c.division_code().empty())
+      c.set_division_code(prefix + std::string(12 - prefix.size(), '0'));
+    return &c;
+  };
+  // Keyed lines are summed per key, then written in key order.
+  std::map<std::string, std::map<std::string, std::pair<int64_t, money::Fen>>> lines;
+  const auto add_line = [&](const v1::RollupFigures* f, const std::string& group,
+                            const std::string& key, int64_t count, money::Fen value) {
+    auto& l = lines[absl::StrCat(f->division_code(), "/", group)][key];
+    l.first += count;
+    l.second += value;
+  };
+  for (const auto& row : tx.exec_params(
+           "SELECT substr(location_division_code, 1, $2), asset_class, owner_level, state, "
+           "count(*), sum(original_value_fen) FROM assets WHERE location_division_code LIKE $1 "
+           "GROUP BY 1, 2, 3, 4",
+           pattern, n)) {
+    const auto cls = v1::AssetClass_Name(static_cast<v1::AssetClass>(row[1].as<int>()));
+    const auto owner = v1::OwnerLevel_Name(static_cast<v1::OwnerLevel>(row[2].as<int>()));
+    const auto state_value = static_cast<v1::AssetState>(row[3].as<int>());
+    const auto state = v1::AssetState_Name(state_value);
+    const int64_t count = row[4].as<int64_t>();
+    const money::Fen value = row[5].as<int64_t>();
+    for (v1::RollupFigures* f : {&total, child(row[0].as<std::string>())}) {
+      if (!f) continue;
+      add_line(f, "state", state, count, value);
+      if (state_value == v1::ASSET_STATE_DISPOSED) continue;
+      f->set_asset_count(f->asset_count() + count);
+      f->set_value_fen(f->value_fen() + value);
+      add_line(f, "class", cls, count, value);
+      add_line(f, "owner", owner, count, value);
+      if (state_value == v1::ASSET_STATE_IDLE) f->set_idle_count(f->idle_count() + count);
+    }
+  }
+  for (const auto& row : tx.exec_params(
+           "SELECT substr(a.location_division_code, 1, $2), "
+           "  (SELECT coalesce(sum(amount_fen), 0) FROM income_records i WHERE i.asset_id = "
+           "a.asset_id), "
+           "  (SELECT coalesce(sum(amount_fen), 0) FROM distributions d WHERE d.asset_id = "
+           "a.asset_id), "
+           "  (SELECT result FROM inspections i WHERE i.asset_id = a.asset_id "
+           "   ORDER BY inspected_on DESC, at DESC LIMIT 1) = 3 AND a.state <> 6 "
+           "FROM assets a WHERE a.location_division_code LIKE $1",
+           pattern, n)) {
+    for (v1::RollupFigures* f : {&total, child(row[0].as<std::string>())}) {
+      if (!f) continue;
+      f->set_income_fen(f->income_fen() + row[1].as<int64_t>());
+      f->set_distributed_fen(f->distributed_fen() + row[2].as<int64_t>());
+      if (!row[3].is_null() && row[3].as<bool>()) f->set_missing_count(f->missing_count() + 1);
+    }
+  }
+  const auto write = [&](v1::RollupFigures& f) {
+    for (const auto& [group, field] :
+         std::vector<std::pair<std::string, google::protobuf::RepeatedPtrField<v1::TotalLine>*>>{
+             {"class", f.mutable_by_class()},
+             {"owner", f.mutable_by_owner_level()},
+             {"state", f.mutable_by_state()}}) {
+      for (const auto& [key, x] : lines[absl::StrCat(f.division_code(), "/", group)]) {
+        AddTotal(field, key, x.first, x.second);
+      }
+    }
+  };
+  write(total);
+  for (auto& [_, c] : children) {
+    write(c);
+    *out.add_children() = std::move(c);
+  }
+  return out;
+}
+
+// ---- Collective economy -------------------------------------------------------------------
+
+void InsertCollectiveIncome(pqxx::transaction_base& tx, const v1::CollectiveIncome& i) {
+  tx.exec_params(
+      "INSERT INTO collective_incomes (income_id, village_code, year, amount_fen, body) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      i.income_id(), i.village_code(), i.year(), i.amount_fen(), Bytes(i.SerializeAsString()));
+}
+
+std::vector<VillageIncome> LoadVillageIncomes(pqxx::transaction_base& tx,
+                                              const division::Code& division, int year) {
+  std::map<std::string, VillageIncome> by_village;
+  const std::string pattern = DivisionPattern(division);
+  for (const auto& row :
+       tx.exec_params("SELECT a.owner_division_code, sum(i.amount_fen) FROM income_records i "
+                      "JOIN assets a USING (asset_id) WHERE a.owner_level = 3 "
+                      "AND a.owner_division_code LIKE $1 AND i.period LIKE $2 GROUP BY 1",
+                      pattern, absl::StrCat(year, "-%"))) {
+    auto& v = by_village[row[0].as<std::string>()];
+    v.village_code = row[0].as<std::string>();
+    v.from_assets_fen = row[1].as<int64_t>();
+  }
+  for (const auto& row :
+       tx.exec_params("SELECT village_code, sum(amount_fen) FROM collective_incomes "
+                      "WHERE village_code LIKE $1 AND year = $2 GROUP BY 1",
+                      pattern, year)) {
+    auto& v = by_village[row[0].as<std::string>()];
+    v.village_code = row[0].as<std::string>();
+    v.other_fen = row[1].as<int64_t>();
+  }
+  std::vector<VillageIncome> out;
+  for (auto& [_, v] : by_village) out.push_back(std::move(v));
+  return out;
+}
+
 }  // namespace zx::assets

@@ -74,4 +74,18 @@ void UpdateDisposal(pqxx::transaction_base& tx, const v1::Disposal& disposal);
 void CreditVillage(pqxx::transaction_base& tx, const std::string& disposal_id,
                    const std::string& village_code, money::Fen amount_fen);
 
+// ---- Inspections, certificates, roll-ups, collective economy ----------------------------
+void InsertInspection(pqxx::transaction_base& tx, const v1::Inspection& inspection);
+void InsertCertificate(pqxx::transaction_base& tx, const v1::Certificate& certificate);
+v1::BookCheckReport LoadBookCheckReport(pqxx::transaction_base& tx, const division::Code& division);
+// Figures of `division` (prefix pattern) and of its children, grouped by the
+// first `child_digits` digits of the location (0: no children).
+v1::AssetRollup LoadRollup(pqxx::transaction_base& tx, const division::Code& division,
+                           int child_digits);
+void InsertCollectiveIncome(pqxx::transaction_base& tx, const v1::CollectiveIncome& income);
+// Income of the year per village: from assets the village collective owns,
+// and from other recorded sources.
+std::vector<VillageIncome> LoadVillageIncomes(pqxx::transaction_base& tx,
+                                              const division::Code& division, int year);
+
 }  // namespace zx::assets
