@@ -61,6 +61,8 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"assets.rollup.get", Access::kRead},
       {"assets.collective_income.record", Access::kWrite},
       {"assets.collective_economy.get", Access::kRead},
+      {"assets.policy.publish", Access::kWrite},
+      {"assets.policy.get", Access::kRead},
   };
   return *actions;
 }

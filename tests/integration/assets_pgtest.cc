@@ -548,6 +548,10 @@ TEST_F(AssetsTest, RefusedRequestsWriteNothing) {
   ASSERT_TRUE(A(&S::RequestDisposal, rd, &disposal).ok());
   ASSERT_EQ(disposal.required_steps_size(), 4);
   const auto census3 = Census();
+  rd.set_request_id("disp-again");
+  v1::Disposal second;
+  Refused(grpc::StatusCode::FAILED_PRECONDITION, A(&S::RequestDisposal, rd, &second),
+          "already has disposal");
   v1::CompleteDisposalRequest complete;
   complete.set_request_id("complete");
   complete.set_disposal_id(disposal.disposal_id());
@@ -772,6 +776,74 @@ TEST_F(AssetsTest, BookChecksRollupsAndCollectiveEconomy) {
   EXPECT_EQ(economy.villages_below_target(0), "653121101202");
   EXPECT_EQ(economy.average_fen(), (5'500'000 + 100'000) / 2);
   EXPECT_FALSE(economy.average_meets_target());
+}
+
+// Thresholds are published policy figures, inherited down the levels.
+TEST_F(AssetsTest, PublishedPolicyChangesTheChecks) {
+  using S = v1::AssetsService::Stub;
+  Project("policy-industry");  // 60 yuan of every 100 central linking funds, industry
+  v1::CreateProjectRequest road;
+  road.set_request_id("policy-road");
+  auto* p = road.mutable_project();
+  p->set_name("通村道路");
+  p->set_year(2025);
+  p->set_division_code(kTownship);
+  p->set_category(v1::PROJECT_CATEGORY_INFRASTRUCTURE);
+  p->set_implementing_unit("县交通运输局");
+  auto* line = p->add_funding_lines();
+  line->set_source(v1::FUNDING_SOURCE_CENTRAL_LINKING);
+  line->set_amount_fen(400'000'00);  // industry: 600,000 of 1,000,000 yuan linking = 60 %
+  auto* integrated = p->add_funding_lines();
+  integrated->set_source(v1::FUNDING_SOURCE_INTEGRATED_AGRICULTURAL);
+  integrated->set_amount_fen(100'000'00);
+  v1::Project created;
+  ASSERT_TRUE(A(&S::CreateProject, road, &created).ok());
+
+  v1::GetFundingReportRequest fr;
+  fr.set_division_code("653121000000");
+  fr.set_year(2025);
+  v1::FundingReport report;
+  ASSERT_TRUE(A(&S::GetFundingReport, fr, &report).ok());
+  EXPECT_EQ(report.checks(0).share_bp(), 6000);
+  EXPECT_TRUE(report.checks(0).passed());
+  EXPECT_FALSE(report.checks(1).passed()) << "no integrated funds to 双绑 enterprises";
+  EXPECT_EQ(report.policy_version(), "default-2023");
+
+  v1::PublishPolicyRequest publish;
+  publish.set_request_id("pol-1");
+  auto* pol = publish.mutable_policy();
+  pol->set_owner_division_code("653121000000");
+  pol->set_year(2025);
+  pol->set_version("shufu-2025-1");
+  pol->set_industry_share_of_linking_bp(7000);
+  pol->set_dual_binding_share_of_integrated_bp(1000);
+  pol->set_prefecture_disposal_threshold_fen(50'000'00);
+  pol->set_village_collective_income_min_fen(5'000'000);
+  pol->set_township_collective_income_avg_min_fen(10'000'000);
+  v1::AssetsPolicy published;
+  Refused(grpc::StatusCode::PERMISSION_DENIED,
+          A(&S::PublishPolicy, publish, &published, kVillageCadre), "");
+  ASSERT_TRUE(A(&S::PublishPolicy, publish, &published).ok());
+  publish.set_request_id("pol-2");
+  EXPECT_EQ(A(&S::PublishPolicy, publish, &published).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+
+  ASSERT_TRUE(A(&S::GetFundingReport, fr, &report).ok());
+  EXPECT_FALSE(report.checks(0).passed()) << report.checks(0).description();
+  EXPECT_EQ(report.checks(0).threshold_bp(), 7000);
+  EXPECT_EQ(report.policy_version(), "shufu-2025-1");
+  fr.set_year(2024);  // the county's policy starts in 2025
+  ASSERT_TRUE(A(&S::GetFundingReport, fr, &report).ok());
+  EXPECT_EQ(report.policy_version(), "default-2023");
+
+  v1::GetEffectivePolicyRequest ep;
+  ep.set_division_code(kVillage);
+  ep.set_year(2026);
+  v1::AssetsPolicy effective;
+  ASSERT_TRUE(A(&S::GetEffectivePolicy, ep, &effective, kVillageCadre).ok());
+  EXPECT_EQ(effective.owner_division_code(), "653121000000");
+  EXPECT_EQ(effective.version(), "shufu-2025-1");
+  EXPECT_EQ(effective.prefecture_disposal_threshold_fen(), 50'000'00);
 }
 
 }  // namespace

@@ -57,11 +57,13 @@ absl::StatusOr<division::Code> StoredDivision(const std::string& code) {
   return d;
 }
 
-// The policy in effect. Until policies are published per region and year
-// (docs/ARCHITECTURE.md), the defaults of RULES.
-const Policy& EffectivePolicy() {
-  static const Policy policy;
-  return policy;
+// The policy in effect for `division` in `year` (published, else RULES' defaults).
+Policy PolicyFor(pqxx::transaction_base& tx, const division::Code& division, int year) {
+  return ResolvePolicy(LoadPoliciesFor(tx, division), division, year);
+}
+
+int ThisYear() {
+  return static_cast<int>(absl::ToCivilYear(absl::Now(), absl::LocalTimeZone()).year());
 }
 
 class AssetsServiceImpl final : public v1::AssetsService::CallbackService {
@@ -108,6 +110,10 @@ class AssetsServiceImpl final : public v1::AssetsService::CallbackService {
                                   v1::CollectiveIncome* resp) override;
   Reactor* GetCollectiveEconomy(Ctx* ctx, const v1::GetCollectiveEconomyRequest* req,
                                 v1::CollectiveEconomyReport* resp) override;
+  Reactor* PublishPolicy(Ctx* ctx, const v1::PublishPolicyRequest* req,
+                         v1::AssetsPolicy* resp) override;
+  Reactor* GetEffectivePolicy(Ctx* ctx, const v1::GetEffectivePolicyRequest* req,
+                              v1::AssetsPolicy* resp) override;
 
  private:
   // Loads and locks the asset, authorizes `action` on its location, and runs
@@ -235,7 +241,8 @@ Reactor* AssetsServiceImpl::GetFundingReport(Ctx* ctx, const v1::GetFundingRepor
     if (!v.ok()) return v.ToStatus();
     if (auto s = call.Authorize("assets.funding_report.get", *division); !s.ok()) return s;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      *resp = BuildFundingReport(LoadProjectFunding(tx, *division, req->year()), EffectivePolicy());
+      *resp = BuildFundingReport(LoadProjectFunding(tx, *division, req->year()),
+                                 PolicyFor(tx, *division, req->year()));
       resp->set_division_code(division->str());
       resp->set_year(req->year());
       return absl::OkStatus();
@@ -659,6 +666,11 @@ Reactor* AssetsServiceImpl::RequestDisposal(Ctx* ctx, const v1::RequestDisposalR
             if (auto s = CheckAssetTransition(a->state(), v1::ASSET_STATE_DISPOSED); !s.ok()) {
               return s;
             }
+            if (auto open = FindOpenDisposal(tx, a->asset_id())) {
+              return absl::FailedPreconditionError(
+                  absl::StrCat("asset ", a->asset_id(), " already has disposal ", *open,
+                               " under way: approve, reject or complete it first"));
+            }
             v1::Disposal dp;
             dp.set_disposal_id(NewId("dp"));
             dp.set_asset_id(a->asset_id());
@@ -667,7 +679,7 @@ Reactor* AssetsServiceImpl::RequestDisposal(Ctx* ctx, const v1::RequestDisposalR
             dp.set_reason(req->reason());
             dp.set_asset_value_fen(a->original_value_fen());
             for (auto step : RequiredSteps(a->ownership().level(), a->original_value_fen(),
-                                           EffectivePolicy())) {
+                                           PolicyFor(tx, *d, ThisYear()))) {
               dp.add_required_steps(step);
             }
             dp.set_status(v1::DISPOSAL_STATUS_PENDING_APPROVAL);
@@ -1003,9 +1015,58 @@ Reactor* AssetsServiceImpl::GetCollectiveEconomy(Ctx* ctx,
           villages.push_back({.village_code = known->code.str()});
         }
       }
-      *resp = EvaluateCollectiveEconomy(std::move(villages), EffectivePolicy());
+      *resp = EvaluateCollectiveEconomy(std::move(villages), PolicyFor(tx, *division, req->year()));
       resp->set_division_code(division->str());
       resp->set_year(req->year());
+      return absl::OkStatus();
+    });
+  });
+}
+
+// ---- Policy ---------------------------------------------------------------------------
+
+Reactor* AssetsServiceImpl::PublishPolicy(Ctx* ctx, const v1::PublishPolicyRequest* req,
+                                          v1::AssetsPolicy* resp) {
+  return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
+    auto owner = division::Code::Parse(req->policy().owner_division_code());
+    if (!owner.ok()) {
+      v.Add("policy.owner_division_code", std::string(owner.status().message()));
+    }
+    ValidatePolicy(req->policy(), v);
+    if (!v.ok()) return v.ToStatus();
+    if (auto s = call.Authorize("assets.policy.publish", *owner); !s.ok()) return s;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      return idempotency::Run(tx, "assets.PublishPolicy", req->request_id(), *req, *resp, [&] {
+        v1::AssetsPolicy out = req->policy();
+        out.set_owner_division_code(owner->str());
+        *out.mutable_published() = Stamp(call.principal);
+        InsertPolicy(tx, out);  // a repeated (owner, year, version) is ALREADY_EXISTS
+        *resp = std::move(out);
+        return absl::OkStatus();
+      });
+    });
+  });
+}
+
+Reactor* AssetsServiceImpl::GetEffectivePolicy(Ctx* ctx, const v1::GetEffectivePolicyRequest* req,
+                                               v1::AssetsPolicy* resp) {
+  return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
+    errors::Validator v;
+    auto division = division::Code::Parse(req->division_code());
+    v.Check("division_code", division.status());
+    if (req->year() < 2013 || req->year() > 2100) v.Add("year", "must be 2013..2100");
+    if (!v.ok()) return v.ToStatus();
+    if (auto s = call.Authorize("assets.policy.get", *division); !s.ok()) return s;
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      const auto published = LoadPoliciesFor(tx, *division);
+      const PublishedPolicy* chosen = ChoosePolicy(published, *division, req->year());
+      *resp = PolicyToProto(chosen ? chosen->policy : Policy{});
+      if (chosen) {  // owner and year stay empty for the defaults
+        resp->set_owner_division_code(chosen->owner.str());
+        resp->set_year(chosen->year);
+      }
       return absl::OkStatus();
     });
   });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -56,6 +57,69 @@ int32_t ShareBp(money::Fen num, money::Fen den) {
 }
 
 }  // namespace
+
+Policy ResolvePolicy(const std::vector<PublishedPolicy>& published, const division::Code& division,
+                     int year) {
+  const PublishedPolicy* best = ChoosePolicy(published, division, year);
+  return best ? best->policy : Policy{};
+}
+
+const PublishedPolicy* ChoosePolicy(const std::vector<PublishedPolicy>& published,
+                                    const division::Code& division, int year) {
+  const PublishedPolicy* best = nullptr;
+  for (const auto& p : published) {
+    if (!p.owner.IsAncestorOrSelfOf(division) || p.year > year) continue;
+    if (!best || std::tuple(p.owner.level(), p.year, p.seq) >
+                     std::tuple(best->owner.level(), best->year, best->seq)) {
+      best = &p;
+    }
+  }
+  return best;
+}
+
+void ValidatePolicy(const v1::AssetsPolicy& p, errors::Validator& v) {
+  if (p.version().empty() || p.version().size() > 64) {
+    v.Add("policy.version", "is required (1..64 bytes)");
+  }
+  if (p.year() < 2013 || p.year() > 2100) v.Add("policy.year", "must be 2013..2100");
+  const auto bp = [&](const char* field, int32_t value) {
+    if (value < 1 || value > 10000) {
+      v.Add(absl::StrCat("policy.", field), "must be 1..10000 basis points");
+    }
+  };
+  bp("industry_share_of_linking_bp", p.industry_share_of_linking_bp());
+  bp("dual_binding_share_of_integrated_bp", p.dual_binding_share_of_integrated_bp());
+  if (p.prefecture_disposal_threshold_fen() <= 0) {
+    v.Add("policy.prefecture_disposal_threshold_fen", "must be positive (fen)");
+  }
+  if (p.village_collective_income_min_fen() < 0) {
+    v.Add("policy.village_collective_income_min_fen", "must not be negative (fen)");
+  }
+  if (p.township_collective_income_avg_min_fen() < 0) {
+    v.Add("policy.township_collective_income_avg_min_fen", "must not be negative (fen)");
+  }
+}
+
+Policy PolicyFromProto(const v1::AssetsPolicy& p) {
+  return Policy{
+      .version = p.version(),
+      .industry_share_of_linking_bp = p.industry_share_of_linking_bp(),
+      .dual_binding_share_of_integrated_bp = p.dual_binding_share_of_integrated_bp(),
+      .prefecture_disposal_threshold_fen = p.prefecture_disposal_threshold_fen(),
+      .village_collective_income_min_fen = p.village_collective_income_min_fen(),
+      .township_collective_income_avg_min_fen = p.township_collective_income_avg_min_fen()};
+}
+
+v1::AssetsPolicy PolicyToProto(const Policy& p) {
+  v1::AssetsPolicy out;
+  out.set_version(p.version);
+  out.set_industry_share_of_linking_bp(p.industry_share_of_linking_bp);
+  out.set_dual_binding_share_of_integrated_bp(p.dual_binding_share_of_integrated_bp);
+  out.set_prefecture_disposal_threshold_fen(p.prefecture_disposal_threshold_fen);
+  out.set_village_collective_income_min_fen(p.village_collective_income_min_fen);
+  out.set_township_collective_income_avg_min_fen(p.township_collective_income_avg_min_fen);
+  return out;
+}
 
 absl::Status CheckProjectTransition(v1::ProjectStatus from, v1::ProjectStatus to) {
   const bool ok = from >= v1::PROJECT_STATUS_PLANNED && from < v1::PROJECT_STATUS_ACCEPTED &&

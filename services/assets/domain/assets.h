@@ -44,6 +44,28 @@ struct Policy {
   money::Fen township_collective_income_avg_min_fen = 10'000'000;
 };
 
+struct PublishedPolicy {
+  division::Code owner;
+  int year = 0;
+  int64_t seq = 0;  // publication order
+  Policy policy;
+};
+
+// The policy in effect for `division` in `year`: among published policies
+// whose owner is ancestor-or-self of `division` and whose year is not after
+// `year`, the most specific owner, then the latest year, then the latest
+// publication; the defaults (Policy{}) when none applies.
+Policy ResolvePolicy(const std::vector<PublishedPolicy>& published, const division::Code& division,
+                     int year);
+// The published policy ResolvePolicy chooses; nullptr for the defaults.
+const PublishedPolicy* ChoosePolicy(const std::vector<PublishedPolicy>& published,
+                                    const division::Code& division, int year);
+
+// Violations of a policy's figures (prefix "policy.").
+void ValidatePolicy(const v1::AssetsPolicy& policy, errors::Validator& v);
+Policy PolicyFromProto(const v1::AssetsPolicy& p);
+v1::AssetsPolicy PolicyToProto(const Policy& p);
+
 // ---- State machines -----------------------------------------------------------
 
 // planned -> approved -> in progress -> completed -> accepted, one step at a

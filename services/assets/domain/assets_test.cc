@@ -487,6 +487,50 @@ INSTANTIATE_TEST_SUITE_P(
                                     {v1::DIFFERENCE_KIND_OWNER_DIFFERS}}),
     [](const auto& info) { return info.param.name; });
 
+// ---- Policy -----------------------------------------------------------------------
+
+PublishedPolicy Published(const char* owner, int year, int64_t seq, int32_t industry_bp) {
+  Policy p;
+  p.version = absl::StrCat(owner, "-", year, "-", seq);
+  p.industry_share_of_linking_bp = industry_bp;
+  return {*division::Code::Parse(owner), year, seq, p};
+}
+
+TEST(PolicyTest, MostSpecificOwnerThenLatestYearThenLatestPublication) {
+  const std::vector<PublishedPolicy> published = {
+      Published("65", 2024, 1, 6000), Published("6531", 2025, 2, 6500),
+      Published("653121", 2023, 3, 7000), Published("653121", 2023, 4, 7100),
+      Published("653122", 2025, 5, 8000)};
+  const auto village = *division::Code::Parse(kVillage);
+  EXPECT_EQ(ResolvePolicy(published, village, 2025).industry_share_of_linking_bp, 7100);
+  EXPECT_EQ(ResolvePolicy(published, village, 2022).version, Policy{}.version) << "defaults";
+  EXPECT_EQ(
+      ResolvePolicy(published, *division::Code::Parse("653123"), 2025).industry_share_of_linking_bp,
+      6500);
+  EXPECT_EQ(
+      ResolvePolicy(published, *division::Code::Parse("653123"), 2024).industry_share_of_linking_bp,
+      6000);
+  EXPECT_EQ(ResolvePolicy({}, village, 2025).industry_share_of_linking_bp, 6000);
+}
+
+TEST(PolicyTest, FiguresAreValidatedAndRoundTrip) {
+  auto p = PolicyToProto(Policy{});
+  p.set_year(2025);
+  errors::Validator ok;
+  ValidatePolicy(p, ok);
+  EXPECT_TRUE(ok.ok()) << ok.ToStatus();
+  EXPECT_EQ(PolicyFromProto(p).prefecture_disposal_threshold_fen,
+            Policy{}.prefecture_disposal_threshold_fen);
+  p.set_industry_share_of_linking_bp(10001);
+  p.set_prefecture_disposal_threshold_fen(0);
+  errors::Validator bad;
+  ValidatePolicy(p, bad);
+  const auto fields = errors::FieldViolationsOf(bad.ToStatus());
+  ASSERT_EQ(fields.size(), 2u);
+  EXPECT_EQ(fields[0].field, "policy.industry_share_of_linking_bp");
+  EXPECT_EQ(fields[1].field, "policy.prefecture_disposal_threshold_fen");
+}
+
 // ---- Collective economy ---------------------------------------------------------
 
 TEST(CollectiveEconomyTest, VillagesAndAverageAgainstPolicyTargets) {

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "common/pg/pg.h"
 #include "common/time/time.h"
 
 namespace zx::assets {
@@ -384,6 +385,14 @@ void UpdateDisposal(pqxx::transaction_base& tx, const v1::Disposal& d) {
                  d.disposal_id(), static_cast<int>(d.status()), Bytes(d.SerializeAsString()));
 }
 
+std::optional<std::string> FindOpenDisposal(pqxx::transaction_base& tx,
+                                            const std::string& asset_id) {
+  const auto rows = tx.exec_params(
+      "SELECT disposal_id FROM disposals WHERE asset_id = $1 AND status IN (1, 2, 3)", asset_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
 void CreditVillage(pqxx::transaction_base& tx, const std::string& disposal_id,
                    const std::string& village_code, money::Fen amount_fen) {
   tx.exec_params(
@@ -562,6 +571,34 @@ std::vector<VillageIncome> LoadVillageIncomes(pqxx::transaction_base& tx,
   }
   std::vector<VillageIncome> out;
   for (auto& [_, v] : by_village) out.push_back(std::move(v));
+  return out;
+}
+
+// ---- Policy ---------------------------------------------------------------------------
+
+void InsertPolicy(pqxx::transaction_base& tx, const v1::AssetsPolicy& p) {
+  tx.exec_params(
+      "INSERT INTO policies (owner_division_code, year, version, body) VALUES ($1, $2, $3, $4)",
+      p.owner_division_code(), p.year(), p.version(), Bytes(p.SerializeAsString()));
+}
+
+std::vector<PublishedPolicy> LoadPoliciesFor(pqxx::transaction_base& tx,
+                                             const division::Code& division) {
+  std::vector<std::string> owners;
+  for (int l = static_cast<int>(division::Level::kRegion); l <= static_cast<int>(division.level());
+       ++l) {
+    owners.push_back(division.AncestorAt(static_cast<division::Level>(l)).str());
+  }
+  std::vector<PublishedPolicy> out;
+  for (const auto& row :
+       tx.exec_params("SELECT seq, body FROM policies WHERE owner_division_code = ANY($1::text[])",
+                      pg::ArrayLiteral(owners))) {
+    const auto p = Parse<v1::AssetsPolicy>(row[1]);
+    out.push_back({.owner = *division::Code::Parse(p.owner_division_code()),
+                   .year = p.year(),
+                   .seq = row[0].as<int64_t>(),
+                   .policy = PolicyFromProto(p)});
+  }
   return out;
 }
 

@@ -71,6 +71,9 @@ void InsertDisposal(pqxx::transaction_base& tx, const v1::Disposal& disposal);
 std::optional<v1::Disposal> FindDisposal(pqxx::transaction_base& tx, const std::string& disposal_id,
                                          bool lock);
 void UpdateDisposal(pqxx::transaction_base& tx, const v1::Disposal& disposal);
+// The asset's disposal that is pending or approved, if any.
+std::optional<std::string> FindOpenDisposal(pqxx::transaction_base& tx,
+                                            const std::string& asset_id);
 void CreditVillage(pqxx::transaction_base& tx, const std::string& disposal_id,
                    const std::string& village_code, money::Fen amount_fen);
 
@@ -87,5 +90,11 @@ void InsertCollectiveIncome(pqxx::transaction_base& tx, const v1::CollectiveInco
 // and from other recorded sources.
 std::vector<VillageIncome> LoadVillageIncomes(pqxx::transaction_base& tx,
                                               const division::Code& division, int year);
+
+// ---- Policy ---------------------------------------------------------------------------
+void InsertPolicy(pqxx::transaction_base& tx, const v1::AssetsPolicy& policy);
+// Every published policy whose owner is `division` or one of its ancestors.
+std::vector<PublishedPolicy> LoadPoliciesFor(pqxx::transaction_base& tx,
+                                             const division::Code& division);
 
 }  // namespace zx::assets
