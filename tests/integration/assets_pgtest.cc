@@ -335,6 +335,15 @@ TEST_F(AssetsTest, ScenarioDividendsReachMonitoringExactlyOnce) {
   EXPECT_EQ(
       Query("SELECT count(DISTINCT source_ref) FROM monitoring.income_records WHERE kind = 3"), 3);
 
+  v1::GetProjectRequest gp;
+  gp.set_project_id(project.project_id());
+  v1::Project got;
+  ASSERT_TRUE(A(&v1::AssetsService::Stub::GetProject, gp, &got).ok());
+  ASSERT_EQ(got.history_size(), 3);
+  EXPECT_EQ(got.history(2).from_status(), v1::PROJECT_STATUS_IN_PROGRESS);
+  EXPECT_EQ(got.history(2).to_status(), v1::PROJECT_STATUS_COMPLETED);
+  EXPECT_EQ(got.status(), v1::PROJECT_STATUS_COMPLETED);
+
   // The journal tells the asset's story.
   v1::GetAssetHistoryRequest hist;
   hist.set_asset_id(pv.asset_id());
@@ -590,6 +599,21 @@ TEST_F(AssetsTest, RefusedRequestsWriteNothing) {
   EXPECT_EQ(Query("SELECT amount_fen FROM assets.village_credits"), 5000);
   ASSERT_TRUE(A(&S::GetAsset, get, &out).ok());
   EXPECT_EQ(out.state(), v1::ASSET_STATE_DISPOSED);
+  // The journal tells the whole story, the refused calls left no trace.
+  v1::GetAssetHistoryRequest hist;
+  hist.set_asset_id(asset.asset_id());
+  v1::AssetHistory history;
+  ASSERT_TRUE(A(&S::GetAssetHistory, hist, &history).ok());
+  std::vector<std::string> actions;
+  for (const auto& e : history.entries()) actions.push_back(e.action());
+  EXPECT_EQ(actions, (std::vector<std::string>{"register", "confirm_ownership", "transfer",
+                                               "set_in_operation", "disposal_requested",
+                                               "disposal_step", "disposal_step", "disposal_step",
+                                               "disposal_step", "dispose"}));
+  EXPECT_EQ(history.entries(5).actor().user_id(), "vc1");
+  EXPECT_EQ(history.entries(5).actor_level(), zx::common::v1::LEVEL_VILLAGE);
+  EXPECT_EQ(history.entries(9).before().state(), v1::ASSET_STATE_IN_OPERATION);
+  EXPECT_EQ(history.entries(9).after().state(), v1::ASSET_STATE_DISPOSED);
   // Disposed: no way back.
   op.set_request_id("op-late");
   Refused(grpc::StatusCode::FAILED_PRECONDITION, A(&S::SetOperatingState, op, &out),

@@ -193,6 +193,7 @@ Reactor* AssetsServiceImpl::GetProject(Ctx* ctx, const v1::GetProjectRequest* re
       if (!d.ok()) return d.status();
       if (auto s = call.Authorize("assets.project.get", *d); !s.ok()) return s;
       *resp = std::move(*p);
+      for (auto& c : LoadProjectHistory(tx, req->project_id())) *resp->add_history() = std::move(c);
       return absl::OkStatus();
     });
   });
@@ -685,6 +686,15 @@ Reactor* AssetsServiceImpl::RequestDisposal(Ctx* ctx, const v1::RequestDisposalR
             dp.set_status(v1::DISPOSAL_STATUS_PENDING_APPROVAL);
             *dp.mutable_requested() = Stamp(call.principal);
             InsertDisposal(tx, dp);
+            // The asset's journal tells the disposal too (its state is unchanged).
+            const v1::Asset before = *a;
+            WriteAssetChange(
+                tx, &before, *a, "disposal_requested", dp.requested(),
+                call.principal.division.level(),
+                absl::StrCat("disposal ", dp.disposal_id(), " (",
+                             v1::DisposalMethod_Name(dp.method()), ", ",
+                             v1::DisposalTrigger_Name(dp.trigger()), "): ", dp.reason()),
+                req->request_id());
             *resp = std::move(dp);
             return absl::OkStatus();
           });
@@ -706,7 +716,7 @@ Reactor* AssetsServiceImpl::ApproveDisposalStep(Ctx* ctx, const v1::ApproveDispo
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto dp = FindDisposal(tx, req->disposal_id(), true);
       if (!dp) return absl::NotFoundError("disposal " + req->disposal_id() + " not found");
-      auto a = FindAsset(tx, dp->asset_id(), false);
+      auto a = FindAsset(tx, dp->asset_id(), true);
       if (!a) return absl::InternalError("the disposal's asset is missing");
       auto d = StoredDivision(a->location_division_code());
       if (!d.ok()) return d.status();
@@ -741,6 +751,13 @@ Reactor* AssetsServiceImpl::ApproveDisposalStep(Ctx* ctx, const v1::ApproveDispo
             dp->set_status(req->approved() ? DisposalStatusAfter(required, ApprovedSteps(*dp))
                                            : v1::DISPOSAL_STATUS_REJECTED);
             UpdateDisposal(tx, *dp);
+            const v1::Asset before = *a;
+            WriteAssetChange(
+                tx, &before, *a, "disposal_step", approval->by(), call.principal.division.level(),
+                absl::StrCat(
+                    "disposal ", dp->disposal_id(), ": ", v1::ApprovalStep_Name(req->step()),
+                    req->approved() ? " approved" : " rejected", " (", req->reference(), ")"),
+                req->request_id());
             *resp = std::move(*dp);
             return absl::OkStatus();
           });

@@ -93,6 +93,23 @@ void UpdateProjectStatus(pqxx::transaction_base& tx, const v1::Project& p, v1::P
       Bytes(p.updated().SerializeAsString()), reason, request_id);
 }
 
+std::vector<v1::ProjectStatusChange> LoadProjectHistory(pqxx::transaction_base& tx,
+                                                        const std::string& project_id) {
+  std::vector<v1::ProjectStatusChange> out;
+  for (const auto& row :
+       tx.exec_params("SELECT from_status, to_status, actor, reason FROM project_journal "
+                      "WHERE project_id = $1 ORDER BY seq",
+                      project_id)) {
+    v1::ProjectStatusChange c;
+    c.set_from_status(static_cast<v1::ProjectStatus>(row[0].as<int>()));
+    c.set_to_status(static_cast<v1::ProjectStatus>(row[1].as<int>()));
+    *c.mutable_by() = Parse<zx::common::v1::AuditStamp>(row[2]);
+    c.set_reason(row[3].as<std::string>());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 std::vector<ProjectFunding> LoadProjectFunding(pqxx::transaction_base& tx,
                                                const division::Code& division, int year) {
   std::vector<ProjectFunding> out;

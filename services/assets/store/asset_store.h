@@ -25,6 +25,8 @@ std::optional<v1::Project> FindProject(pqxx::transaction_base& tx, const std::st
 void UpdateProjectStatus(pqxx::transaction_base& tx, const v1::Project& project,
                          v1::ProjectStatus from, const std::string& reason,
                          const std::string& request_id);
+std::vector<v1::ProjectStatusChange> LoadProjectHistory(pqxx::transaction_base& tx,
+                                                        const std::string& project_id);
 std::vector<ProjectFunding> LoadProjectFunding(pqxx::transaction_base& tx,
                                                const division::Code& division, int year);
 
