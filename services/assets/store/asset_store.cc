@@ -75,9 +75,11 @@ void InsertProject(pqxx::transaction_base& tx, const v1::Project& p) {
 
 std::optional<v1::Project> FindProject(pqxx::transaction_base& tx, const std::string& project_id,
                                        bool lock) {
-  const auto rows = tx.exec_params(
-      absl::StrCat("SELECT body FROM projects WHERE project_id = $1", lock ? " FOR UPDATE" : ""),
-      project_id);
+  const auto rows =
+      lock
+          ? tx.exec_params("SELECT body FROM projects WHERE project_id = $1 FOR UPDATE", project_id)
+          : pg::ExecPrepared(tx, "assets_find_project",
+                             "SELECT body FROM projects WHERE project_id = $1", project_id);
   if (rows.empty()) return std::nullopt;
   return Parse<v1::Project>(rows[0][0]);
 }
@@ -140,57 +142,61 @@ void WriteAssetChange(pqxx::transaction_base& tx, const v1::Asset* before, v1::A
   // The journal entry first: its seq is stamped on the asset it describes
   // (the asset row's foreign key is checked at commit).
   const auto seq =
-      tx.exec_params1("SELECT nextval(pg_get_serial_sequence('asset_journal', 'seq'))")[0]
+      pg::ExecPrepared(tx, "assets_journal_seq",
+                       "SELECT nextval(pg_get_serial_sequence('asset_journal', 'seq'))")[0][0]
           .as<int64_t>();
   after.set_journal_seq(seq);
   *after.mutable_updated() = actor;
   if (!before) *after.mutable_created() = actor;
   const std::string after_bytes = after.SerializeAsString();
-  const std::string before_str = before ? before->SerializeAsString() : std::string();
-  // NULL `before` for a registration (libpqxx 6 has no optional bytea).
-  tx.exec_params(
-      absl::StrCat("INSERT INTO asset_journal (seq, asset_id, action, actor, actor_level, "
-                   "value_fen, state, before, after, reason, request_id) VALUES ($1, $2, $3, $4, "
-                   "$5, $6, $7, ",
-                   before ? "$8" : "NULLIF($8::bytea, $8::bytea)", ", $9, $10, $11)"),
-      seq, after.asset_id(), action, Bytes(actor.SerializeAsString()),
-      static_cast<int>(actor_level), after.original_value_fen(), static_cast<int>(after.state()),
-      Bytes(before_str), Bytes(after_bytes), reason, request_id);
   const auto& o = after.ownership();
   const int ledger = static_cast<int>(LedgerFor(o.level()));
-  const bool disposed = after.state() == v1::ASSET_STATE_DISPOSED;
+  const std::string actor_bytes = actor.SerializeAsString();
   if (!before) {
-    tx.exec_params(
-        "INSERT INTO assets (asset_id, project_id, location_division_code, asset_class, "
-        "asset_type, state, original_value_fen, owner_level, owner_id, owner_division_code, "
-        "journal_seq, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        after.asset_id(), after.project_id(), after.location_division_code(),
-        static_cast<int>(after.asset_class()), static_cast<int>(after.asset_type()),
-        static_cast<int>(after.state()), after.original_value_fen(), static_cast<int>(o.level()),
-        o.owner_id(), o.owner_division_code(), seq, Bytes(after_bytes));
-    for (int i = 0; i < after.funding_size(); ++i) {
-      tx.exec_params(
-          "INSERT INTO asset_funding (asset_id, line_no, source, amount_fen) VALUES ($1, $2, $3, "
-          "$4)",
-          after.asset_id(), i, static_cast<int>(after.funding(i).source()),
-          after.funding(i).amount_fen());
+    // One statement (prepared): journal entry, master row, funding lines and
+    // sub-ledger entry. The foreign keys are checked at the statement's end.
+    std::vector<std::string> sources, amounts;
+    for (const auto& f : after.funding()) {
+      sources.push_back(std::to_string(static_cast<int>(f.source())));
+      amounts.push_back(std::to_string(f.amount_fen()));
     }
-    tx.exec_params(
+    pg::ExecPrepared(
+        tx, "assets_register",
+        "WITH j AS (INSERT INTO asset_journal (seq, asset_id, action, actor, actor_level, "
+        "    value_fen, state, before, after, reason, request_id) "
+        "  VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10)), "
+        "a AS (INSERT INTO assets (asset_id, project_id, location_division_code, asset_class, "
+        "    asset_type, state, original_value_fen, owner_level, owner_id, owner_division_code, "
+        "    journal_seq, body) "
+        "  VALUES ($2, $11, $12, $13, $14, $7, $6, $15, $16, $17, $1, $8)), "
+        "f AS (INSERT INTO asset_funding (asset_id, line_no, source, amount_fen) "
+        "  SELECT $2, (u.ord - 1)::smallint, u.source, u.amount "
+        "  FROM unnest($18::smallint[], $19::bigint[]) WITH ORDINALITY AS u(source, amount, ord)) "
         "INSERT INTO ledger_entries (asset_id, ledger_kind, ledger_division_code, owner_id, "
-        "location_division_code, value_fen) VALUES ($1, $2, $3, $4, $5, $6)",
-        after.asset_id(), ledger, o.owner_division_code(), o.owner_id(),
-        after.location_division_code(), after.original_value_fen());
+        "  location_division_code, value_fen) VALUES ($2, $20, $17, $16, $12, $6)",
+        seq, after.asset_id(), action, Bytes(actor_bytes), static_cast<int>(actor_level),
+        after.original_value_fen(), static_cast<int>(after.state()), Bytes(after_bytes), reason,
+        request_id, after.project_id(), after.location_division_code(),
+        static_cast<int>(after.asset_class()), static_cast<int>(after.asset_type()),
+        static_cast<int>(o.level()), o.owner_id(), o.owner_division_code(),
+        pg::ArrayLiteral(sources), pg::ArrayLiteral(amounts), ledger);
     return;
   }
-  tx.exec_params(
-      "UPDATE assets SET state = $2, owner_level = $3, owner_id = $4, owner_division_code = $5, "
-      "journal_seq = $6, body = $7 WHERE asset_id = $1",
-      after.asset_id(), static_cast<int>(after.state()), static_cast<int>(o.level()), o.owner_id(),
-      o.owner_division_code(), seq, Bytes(after_bytes));
-  tx.exec_params(
-      "UPDATE ledger_entries SET ledger_kind = $2, ledger_division_code = $3, owner_id = $4, "
-      "disposed = $5 WHERE asset_id = $1",
-      after.asset_id(), ledger, o.owner_division_code(), o.owner_id(), disposed);
+  // One statement (prepared): journal entry, master row, sub-ledger owner.
+  pg::ExecPrepared(
+      tx, "assets_change",
+      "WITH j AS (INSERT INTO asset_journal (seq, asset_id, action, actor, actor_level, "
+      "    value_fen, state, before, after, reason, request_id) "
+      "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)), "
+      "a AS (UPDATE assets SET state = $7, owner_level = $12, owner_id = $13, "
+      "    owner_division_code = $14, journal_seq = $1, body = $9 WHERE asset_id = $2) "
+      "UPDATE ledger_entries SET ledger_kind = $15, ledger_division_code = $14, owner_id = $13, "
+      "  disposed = $16 WHERE asset_id = $2",
+      seq, after.asset_id(), action, Bytes(actor_bytes), static_cast<int>(actor_level),
+      after.original_value_fen(), static_cast<int>(after.state()),
+      Bytes(before->SerializeAsString()), Bytes(after_bytes), reason, request_id,
+      static_cast<int>(o.level()), o.owner_id(), o.owner_division_code(), ledger,
+      after.state() == v1::ASSET_STATE_DISPOSED);
 }
 
 std::vector<v1::JournalEntry> LoadJournal(pqxx::transaction_base& tx, const std::string& asset_id) {
