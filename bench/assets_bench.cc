@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <pqxx/pqxx>
 #include <stdexcept>
 #include <thread>
@@ -184,6 +185,8 @@ void Seed(const std::string& conninfo, int64_t assets) {
       std::vector<std::string>{"asset_id", "project_id", "location_division_code", "asset_class",
                                "asset_type", "state", "original_value_fen", "owner_level",
                                "owner_id", "owner_division_code", "journal_seq", "body"});
+  // The master ledger's totals per county, as the service's compactor keeps them.
+  std::map<std::tuple<std::string, int, int>, std::pair<int64_t, int64_t>> totals;
   std::vector<std::tuple<std::string, int, int, int64_t>> funding;
   std::vector<std::tuple<std::string, int, std::string, std::string, std::string, int64_t>> ledger;
   std::vector<std::tuple<int64_t, std::string, std::string, std::string, int, int64_t, int,
@@ -219,6 +222,15 @@ void Seed(const std::string& conninfo, int64_t assets) {
                               4, a.original_value_fen(), static_cast<int>(o->level()),
                               o->owner_id(), village, i + 1, body);
     funding.emplace_back(a.asset_id(), 0, static_cast<int>(f->source()), f->amount_fen());
+    const std::string county = village.substr(0, 6) + "000000";
+    for (const auto& [dim, key, value] :
+         {std::tuple<int, int, int64_t>{1, a.asset_class(), a.original_value_fen()},
+          {2, a.asset_type(), a.original_value_fen()},
+          {3, f->source(), f->amount_fen()}}) {
+      auto& t = totals[{county, dim, key}];
+      ++t.first;
+      t.second += value;
+    }
     ledger.emplace_back(a.asset_id(), household ? 5 : 4, village, o->owner_id(), village,
                         a.original_value_fen());
     journal.emplace_back(i + 1, a.asset_id(), "register", tx.esc_raw(actor), 3,
@@ -247,11 +259,21 @@ void Seed(const std::string& conninfo, int64_t assets) {
     for (const auto& row : journal) copy << row;
     copy.complete();
   }
+  {
+    pqxx::stream_to copy(
+        tx, "ledger_totals",
+        std::vector<std::string>{"county_code", "dim", "key", "count", "value_fen"});
+    for (const auto& [k, v] : totals) {
+      copy << std::make_tuple(std::get<0>(k), std::get<1>(k), std::get<2>(k), v.first, v.second);
+    }
+    copy.complete();
+  }
   tx.exec(
       absl::StrCat("SELECT setval(pg_get_serial_sequence('asset_journal', 'seq'), ", assets, ")"));
   tx.commit();
   pqxx::nontransaction vacuum(conn);
-  for (const char* t : {"projects", "assets", "asset_funding", "ledger_entries", "asset_journal"}) {
+  for (const char* t : {"projects", "assets", "asset_funding", "ledger_entries", "asset_journal",
+                        "ledger_totals"}) {
     vacuum.exec(absl::StrCat("VACUUM ANALYZE ", kSchema, ".", t));
   }
 }

@@ -9,6 +9,7 @@
 #include "common/base/strings.h"
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
+#include "common/logging/logging.h"
 #include "common/time/time.h"
 #include "services/assets/domain/assets.h"
 #include "services/assets/store/asset_store.h"
@@ -1089,6 +1090,20 @@ Reactor* AssetsServiceImpl::GetEffectivePolicy(Ctx* ctx, const v1::GetEffectiveP
   });
 }
 
+// Folds the master-ledger total deltas every second.
+void RunTotalsCompactor(server::Runtime& rt, const std::atomic<bool>& stop) {
+  while (!stop) {
+    int64_t folded = 0;
+    const auto s = pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
+      folded = CompactLedgerTotals(tx);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) logging::Warn("ledger_totals_compaction_failed", {{"error", s.ToString()}});
+    if (s.ok() && folded >= 100'000) continue;  // more waiting
+    for (int i = 0; i < 10 && !stop; ++i) absl::SleepFor(absl::Milliseconds(100));
+  }
+}
+
 }  // namespace
 
 server::ServiceSpec AssetsSpec() {
@@ -1098,6 +1113,9 @@ server::ServiceSpec AssetsSpec() {
                              .make_services = [](server::Runtime& rt) {
                                std::vector<std::unique_ptr<grpc::Service>> services;
                                services.push_back(std::make_unique<AssetsServiceImpl>(rt));
+                               rt.background_tasks.push_back([&rt](const std::atomic<bool>& stop) {
+                                 RunTotalsCompactor(rt, stop);
+                               });
                                return services;
                              }};
 }

@@ -56,7 +56,90 @@ void AddTotal(google::protobuf::RepeatedPtrField<v1::TotalLine>* lines, const st
   t->set_value_fen(value);
 }
 
+// Master-ledger totals rows of one asset (sign +1 registered, -1 disposed).
+struct TotalsDelta {
+  std::string county;
+  std::vector<std::string> dims, keys, values;
+};
+TotalsDelta DeltaOf(const v1::Asset& a, int sign) {
+  TotalsDelta d;
+  d.county = a.location_division_code().substr(0, 6) + "000000";
+  const auto add = [&](int dim, int key, money::Fen value) {
+    d.dims.push_back(std::to_string(dim));
+    d.keys.push_back(std::to_string(key));
+    d.values.push_back(std::to_string(sign * value));
+  };
+  add(1, a.asset_class(), a.original_value_fen());
+  add(2, a.asset_type(), a.original_value_fen());
+  for (const auto& f : a.funding()) add(3, f.source(), f.amount_fen());
+  return d;
+}
+
+void AddTotalRow(v1::LedgerTotals& totals, int dim, int key, int64_t count, money::Fen value) {
+  if (dim == 1) {
+    AddTotal(totals.mutable_by_class(), v1::AssetClass_Name(static_cast<v1::AssetClass>(key)),
+             count, value);
+    totals.set_count(totals.count() + count);
+    totals.set_value_fen(totals.value_fen() + value);
+  } else if (dim == 2) {
+    AddTotal(totals.mutable_by_type(), v1::AssetType_Name(static_cast<v1::AssetType>(key)), count,
+             value);
+  } else {
+    AddTotal(totals.mutable_by_source(),
+             v1::FundingSource_Name(static_cast<v1::FundingSource>(key)), count, value);
+  }
+}
+
+// Totals summed from the ledger's rows (sub-ledgers, divisions below a county).
+void LoadLiveTotals(pqxx::transaction_base& tx, const std::string& rows, const std::string& pattern,
+                    v1::LedgerTotals& totals) {
+  for (const auto& row :
+       tx.exec_params(absl::StrCat("WITH l AS (", rows,
+                                   ") SELECT 1, asset_class, count(*), sum(value_fen) FROM l "
+                                   "GROUP BY asset_class UNION ALL SELECT 2, asset_type, count(*), "
+                                   "sum(value_fen) FROM l GROUP BY asset_type UNION ALL "
+                                   "SELECT 3, f.source, count(*), sum(f.amount_fen) "
+                                   "FROM l JOIN asset_funding f USING (asset_id) GROUP BY f.source "
+                                   "ORDER BY 1, 2"),
+                      pattern)) {
+    AddTotalRow(totals, row[0].as<int>(), row[1].as<int>(), row[2].as<int64_t>(),
+                row[3].as<int64_t>());
+  }
+}
+
+// The master ledger's totals of counties matching `pattern` from the
+// folded totals plus the deltas not folded yet (one snapshot).
+void LoadMasterTotals(pqxx::transaction_base& tx, const std::string& pattern,
+                      v1::LedgerTotals& totals) {
+  for (const auto& row : pg::ExecPrepared(
+           tx, "assets_master_totals",
+           "SELECT dim, key, sum(count)::bigint, sum(value_fen)::bigint FROM ("
+           "  SELECT dim, key, count, value_fen FROM ledger_totals WHERE county_code LIKE $1 "
+           "  UNION ALL SELECT dim, key, count, value_fen FROM ledger_deltas "
+           "  WHERE county_code LIKE $1) x GROUP BY dim, key HAVING sum(count) <> 0 "
+           "ORDER BY dim, key",
+           pattern)) {
+    AddTotalRow(totals, row[0].as<int>(), row[1].as<int>(), row[2].as<int64_t>(),
+                row[3].as<int64_t>());
+  }
+}
+
 }  // namespace
+
+int64_t CompactLedgerTotals(pqxx::transaction_base& tx) {
+  return pg::ExecPrepared(
+             tx, "assets_compact_totals",
+             "WITH moved AS (DELETE FROM ledger_deltas WHERE id IN "
+             "  (SELECT id FROM ledger_deltas ORDER BY id LIMIT 100000) "
+             "  RETURNING county_code, dim, key, count, value_fen), "
+             "folded AS (INSERT INTO ledger_totals (county_code, dim, key, count, value_fen) "
+             "  SELECT county_code, dim, key, sum(count), sum(value_fen) FROM moved "
+             "  GROUP BY 1, 2, 3 ON CONFLICT (county_code, dim, key) DO UPDATE "
+             "  SET count = ledger_totals.count + excluded.count, "
+             "      value_fen = ledger_totals.value_fen + excluded.value_fen) "
+             "SELECT count(*) FROM moved")[0][0]
+      .as<int64_t>();
+}
 
 std::string DivisionPattern(const division::Code& division) {
   static constexpr int kDigits[] = {0, 2, 4, 6, 9, 12};
@@ -160,6 +243,7 @@ void WriteAssetChange(pqxx::transaction_base& tx, const v1::Asset* before, v1::A
       sources.push_back(std::to_string(static_cast<int>(f.source())));
       amounts.push_back(std::to_string(f.amount_fen()));
     }
+    const TotalsDelta delta = DeltaOf(after, 1);
     pg::ExecPrepared(
         tx, "assets_register",
         "WITH j AS (INSERT INTO asset_journal (seq, asset_id, action, actor, actor_level, "
@@ -171,7 +255,10 @@ void WriteAssetChange(pqxx::transaction_base& tx, const v1::Asset* before, v1::A
         "  VALUES ($2, $11, $12, $13, $14, $7, $6, $15, $16, $17, $1, $8)), "
         "f AS (INSERT INTO asset_funding (asset_id, line_no, source, amount_fen) "
         "  SELECT $2, (u.ord - 1)::smallint, u.source, u.amount "
-        "  FROM unnest($18::smallint[], $19::bigint[]) WITH ORDINALITY AS u(source, amount, ord)) "
+        "  FROM unnest($18::smallint[], $19::bigint[]) WITH ORDINALITY AS u(source, amount, ord)), "
+        "d AS (INSERT INTO ledger_deltas (county_code, dim, key, count, value_fen) "
+        "  SELECT $21, x.dim, x.key, 1, x.value "
+        "  FROM unnest($22::smallint[], $23::smallint[], $24::bigint[]) AS x(dim, key, value)) "
         "INSERT INTO ledger_entries (asset_id, ledger_kind, ledger_division_code, owner_id, "
         "  location_division_code, value_fen) VALUES ($2, $20, $17, $16, $12, $6)",
         seq, after.asset_id(), action, Bytes(actor_bytes), static_cast<int>(actor_level),
@@ -179,8 +266,19 @@ void WriteAssetChange(pqxx::transaction_base& tx, const v1::Asset* before, v1::A
         request_id, after.project_id(), after.location_division_code(),
         static_cast<int>(after.asset_class()), static_cast<int>(after.asset_type()),
         static_cast<int>(o.level()), o.owner_id(), o.owner_division_code(),
-        pg::ArrayLiteral(sources), pg::ArrayLiteral(amounts), ledger);
+        pg::ArrayLiteral(sources), pg::ArrayLiteral(amounts), ledger, delta.county,
+        pg::ArrayLiteral(delta.dims), pg::ArrayLiteral(delta.keys), pg::ArrayLiteral(delta.values));
     return;
+  }
+  if (after.state() == v1::ASSET_STATE_DISPOSED && before->state() != v1::ASSET_STATE_DISPOSED) {
+    // A disposed asset leaves the master ledger's totals.
+    const TotalsDelta delta = DeltaOf(after, -1);
+    pg::ExecPrepared(tx, "assets_totals_delta",
+                     "INSERT INTO ledger_deltas (county_code, dim, key, count, value_fen) "
+                     "SELECT $1, x.dim, x.key, -1, x.value FROM unnest($2::smallint[], "
+                     "$3::smallint[], $4::bigint[]) AS x(dim, key, value)",
+                     delta.county, pg::ArrayLiteral(delta.dims), pg::ArrayLiteral(delta.keys),
+                     pg::ArrayLiteral(delta.values));
   }
   // One statement (prepared): journal entry, master row, sub-ledger owner.
   pg::ExecPrepared(
@@ -227,34 +325,10 @@ void LoadLedgerNow(pqxx::transaction_base& tx, const division::Code& division, v
   const std::string rows = LedgerRowsSql(kind);
   const std::string pattern = DivisionPattern(division);
   auto* totals = out.mutable_totals();
-  for (const auto& row : tx.exec_params(
-           absl::StrCat("WITH l AS (", rows,
-                        ") SELECT 'class', asset_class, count(*), coalesce(sum(value_fen), 0) "
-                        "FROM l GROUP BY asset_class UNION ALL SELECT 'type', asset_type, "
-                        "count(*), sum(value_fen) FROM l GROUP BY asset_type ORDER BY 1, 2"),
-           pattern)) {
-    const int key = row[1].as<int>();
-    const int64_t count = row[2].as<int64_t>();
-    const money::Fen value = row[3].as<int64_t>();
-    if (row[0].as<std::string>() == "class") {
-      AddTotal(totals->mutable_by_class(), v1::AssetClass_Name(static_cast<v1::AssetClass>(key)),
-               count, value);
-      totals->set_count(totals->count() + count);
-      totals->set_value_fen(totals->value_fen() + value);
-    } else {
-      AddTotal(totals->mutable_by_type(), v1::AssetType_Name(static_cast<v1::AssetType>(key)),
-               count, value);
-    }
-  }
-  for (const auto& row : tx.exec_params(
-           absl::StrCat("WITH l AS (", rows,
-                        ") SELECT f.source, count(DISTINCT l.asset_id), sum(f.amount_fen) "
-                        "FROM l JOIN asset_funding f USING (asset_id) GROUP BY f.source "
-                        "ORDER BY f.source"),
-           pattern)) {
-    AddTotal(totals->mutable_by_source(),
-             v1::FundingSource_Name(static_cast<v1::FundingSource>(row[0].as<int>())),
-             row[1].as<int64_t>(), row[2].as<int64_t>());
+  if (kind == v1::LEDGER_KIND_MASTER && division.level() <= division::Level::kCounty) {
+    LoadMasterTotals(tx, pattern, *totals);
+  } else {
+    LoadLiveTotals(tx, rows, pattern, *totals);
   }
   const auto page = tx.exec_params(
       absl::StrCat(

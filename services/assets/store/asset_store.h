@@ -46,7 +46,11 @@ void WriteAssetChange(pqxx::transaction_base& tx, const v1::Asset* before, v1::A
 std::vector<v1::JournalEntry> LoadJournal(pqxx::transaction_base& tx, const std::string& asset_id);
 
 // ---- Ledgers ------------------------------------------------------------------------
-// Totals and one page of the ledger as it stands now.
+// Folds up to 100,000 master-ledger total deltas into ledger_totals; returns
+// how many were folded. Safe to run from several replicas at once.
+int64_t CompactLedgerTotals(pqxx::transaction_base& tx);
+// Totals and one page of the ledger as it stands now. The master ledger's
+// totals at county level and above come from the folded totals and deltas.
 void LoadLedgerNow(pqxx::transaction_base& tx, const division::Code& division, v1::LedgerKind kind,
                    const std::string& after_asset_id, int page_size, v1::Ledger& out);
 // The same from the journal's entries up to `as_of`.
