@@ -498,6 +498,16 @@ TEST_F(AssetsTest, RefusedRequestsWriteNothing) {
   v1::GetAssetRequest get;
   get.set_asset_id(asset.asset_id());
   Refused(grpc::StatusCode::PERMISSION_DENIED, A(&S::GetAsset, get, &out, kOtherCounty), "");
+  // Unknown records, and a request id reused for a different request.
+  get.set_asset_id("as-ffffffffffffffffffff");
+  Refused(grpc::StatusCode::NOT_FOUND, A(&S::GetAsset, get, &out), "not found");
+  get.set_asset_id(asset.asset_id());
+  v1::RegisterAssetRequest reuse;
+  reuse.set_request_id("a-1");  // the id Register() used above
+  *reuse.mutable_asset() = asset;
+  reuse.mutable_asset()->clear_asset_id();
+  reuse.mutable_asset()->set_name("另一项资产");
+  Refused(grpc::StatusCode::INVALID_ARGUMENT, A(&S::RegisterAsset, reuse, &out), "request_id");
   EXPECT_EQ(Census(), census);
 
   // Ownership confirmed (as IntoOperation below will ask again, idempotently),
