@@ -80,6 +80,7 @@ void RawPgSuite(BenchContext& ctx);        // raw_pg.cc
 void RawRedisSuite(BenchContext& ctx);     // raw_redis.cc
 void EventsSuite(BenchContext& ctx);       // events_bench.cc (common/events)
 void MonitoringSuite(BenchContext& ctx);   // monitoring_bench.cc (zx-monitoring process)
+void AssetsSuite(BenchContext& ctx);       // assets_bench.cc (zx-assets process)
 
 // ---- Helpers for suites -------------------------------------------------
 

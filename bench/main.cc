@@ -48,7 +48,7 @@ struct SuiteEntry {
 constexpr SuiteEntry kSuites[] = {
     {"raw.grpc_echo", RawGrpcEchoSuite, false, false}, {"raw.pg", RawPgSuite, true, false},
     {"raw.redis", RawRedisSuite, false, true},         {"events", EventsSuite, true, true},
-    {"monitoring", MonitoringSuite, true, true},
+    {"monitoring", MonitoringSuite, true, true},       {"assets", AssetsSuite, true, true},
 };
 
 struct SuiteError {

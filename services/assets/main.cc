@@ -1,16 +1,6 @@
-// zx-assets: serves health, reflection, metrics and ServiceInfo; its domain
-// arrives with the assets issue (see docs/ARCHITECTURE.md).
-#include "common/server/server.h"
-
-namespace zx::migrations {
-const std::vector<MigrationFile>& AssetsMigrations();
-}
+// zx-assets: 扶贫项目资产台账 (poverty-alleviation project asset ledgers).
+#include "services/assets/api/assets_service.h"
 
 int main(int argc, char** argv) {
-  return zx::server::RunServiceMain(
-      zx::server::ServiceSpec{.name = "assets",
-                              .grpc_service_name = "zx.assets.v1.AssetsService",
-                              .migrations = &zx::migrations::AssetsMigrations(),
-                              .make_services = {}},
-      argc, argv);
+  return zx::server::RunServiceMain(zx::assets::AssetsSpec(), argc, argv);
 }
