@@ -5,17 +5,10 @@
 //                                   caller, p99 <= 50 ms
 //   assets.reconcile_county.seconds Reconcile of one county, worst of 3, <= 2 s
 //   assets.create.qps_c64           RegisterAsset at 64 in flight, >= 0.3 x raw gRPC echo
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <map>
 #include <pqxx/pqxx>
 #include <stdexcept>
@@ -24,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/bench.h"
+#include "bench/service_process.h"
 #include "zx/assets/v1/assets.grpc.pb.h"
 
 namespace zx::bench {
@@ -38,22 +32,6 @@ constexpr int kCounties = 10;             // 653121 .. 653130
 constexpr int kTownshipsPerCounty = 10;   // 101 .. 110
 constexpr int kVillagesPerTownship = 10;  // 201 .. 210
 
-void Check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error(what);
-}
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  Check(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind");
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string County(int c) { return absl::StrFormat("6531%02d", 21 + c); }
 std::string CountyCode(int c) { return County(c) + "000000"; }
 // Asset i lies in county i % kCounties, spread over its villages.
@@ -65,61 +43,19 @@ std::string VillageOf(int64_t i) {
 std::string AssetId(int64_t i) { return absl::StrFormat("as-%020x", i + 1); }
 std::string ProjectId(int c) { return absl::StrFormat("pj-%020x", c + 1); }
 
+// zx-assets with its stub; serving once GetEffectivePolicy answers.
 class Service {
  public:
-  explicit Service(const BenchContext& ctx) {
-    port_ = FreePort();
-    const std::string bin =
-        (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "zx-assets").string();
-    log_ = (std::filesystem::temp_directory_path() / "zx-bench-assets.log").string();
-    const std::vector<std::string> args = {bin,
-                                           "--instance",
-                                           "bench",
-                                           "--division",
-                                           kPrefecture,
-                                           "--host",
-                                           "127.0.0.1",
-                                           "--grpc-port",
-                                           std::to_string(port_),
-                                           "--metrics-port",
-                                           std::to_string(FreePort()),
-                                           "--pg",
-                                           ctx.pg_conninfo,
-                                           "--redis",
-                                           absl::StrCat(ctx.redis_host, ":", ctx.redis_port),
-                                           "--redis-namespace",
-                                           "zx:bench-assets",
-                                           "--allow-dev-tokens",
-                                           "--log-level",
-                                           std::getenv("ZX_BENCH_SERVICE_LOG_LEVEL")
-                                               ? std::getenv("ZX_BENCH_SERVICE_LOG_LEVEL")
-                                               : "warn"};
-    pid_ = fork();
-    Check(pid_ >= 0, "fork");
-    if (pid_ == 0) {
-      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::vector<char*> argv;
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    stub_ = v1::AssetsService::NewStub(
-        grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
-  }
-  ~Service() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
+  explicit Service(const BenchContext& ctx)
+      : process_(ctx, "assets", kPrefecture),
+        stub_(v1::AssetsService::NewStub(
+            grpc::CreateChannel(process_.address(), grpc::InsecureChannelCredentials()))) {}
 
   v1::AssetsService::Stub& stub() { return *stub_; }
-  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+  std::string address() const { return process_.address(); }
 
   void WaitServing() {
-    for (int i = 0; i < 600; ++i) {
+    process_.WaitServing([this] {
       grpc::ClientContext ctx;
       ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
@@ -127,18 +63,12 @@ class Service {
       req.set_division_code(kPrefecture);
       req.set_year(2025);
       v1::AssetsPolicy out;
-      if (stub_->GetEffectivePolicy(&ctx, req, &out).ok()) return;
-      int status = 0;
-      Check(waitpid(pid_, &status, WNOHANG) == 0, "zx-assets exited; see " + log_);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    throw std::runtime_error("zx-assets did not serve within 60 s; see " + log_);
+      return stub_->GetEffectivePolicy(&ctx, req, &out).ok();
+    });
   }
 
  private:
-  int port_ = 0;
-  pid_t pid_ = -1;
-  std::string log_;
+  ServiceProcess process_;
   std::unique_ptr<v1::AssetsService::Stub> stub_;
 };
 

@@ -12,20 +12,13 @@
 // The registry itself (households, persons with sealed ID numbers, two
 // income records each, guarantees) is seeded by COPY before the service
 // starts: seeding is set-up, not a figure.
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <pqxx/pqxx>
 
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -36,6 +29,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "bench/bench.h"
+#include "bench/service_process.h"
 #include "common/events/events.h"
 #include "common/events/redis.h"
 #include "common/id_card/id_card.h"
@@ -58,22 +52,6 @@ constexpr int kVillagesPerTownship = 20;
 constexpr int kTownshipsPerCounty = 10;
 const char* const kCounties[] = {"653121", "653122", "653123", "653124", "653125"};
 
-void Check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error(what);
-}
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  Check(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind");
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // The synthetic prefecture: household i lives in village VillageOf(i).
 std::string VillageOf(int64_t i) {
   const int64_t village = i % (std::size(kCounties) * kTownshipsPerCounty * kVillagesPerTownship);
@@ -93,106 +71,34 @@ std::string HeadId(int64_t i, int member = 0) {
 // Yearly per-capita income: ~5% of households below the 8,000-yuan line.
 int64_t YearlyIncomeFen(int64_t i) { return i % 20 == 0 ? 500'000 : 1'000'000 + (i % 97) * 20'000; }
 
+// zx-monitoring with its stub; serving once GetRollup answers.
 class Service {
  public:
-  Service(const BenchContext& ctx, const std::string& keys) {
-    port_ = FreePort();
-    const std::string bin =
-        (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "zx-monitoring").string();
-    log_ = (std::filesystem::temp_directory_path() / "zx-bench-monitoring.log").string();
-    const std::vector<std::string> args = {bin,
-                                           "--instance",
-                                           "bench",
-                                           "--division",
-                                           kPrefecture,
-                                           "--host",
-                                           "127.0.0.1",
-                                           "--grpc-port",
-                                           std::to_string(port_),
-                                           "--metrics-port",
-                                           std::to_string(FreePort()),
-                                           "--pg",
-                                           ctx.pg_conninfo,
-                                           "--redis",
-                                           absl::StrCat(ctx.redis_host, ":", ctx.redis_port),
-                                           "--redis-namespace",
-                                           "zx:bench-monitoring",
-                                           "--allow-dev-tokens",
-                                           "--personal-data-keys",
-                                           keys,
-                                           "--log-level",
-                                           std::getenv("ZX_BENCH_SERVICE_LOG_LEVEL")
-                                               ? std::getenv("ZX_BENCH_SERVICE_LOG_LEVEL")
-                                               : "warn"};
-    pid_ = fork();
-    Check(pid_ >= 0, "fork");
-    if (pid_ == 0) {
-      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::vector<char*> argv;
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    channel_ =
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
-    stub_ = v1::MonitoringService::NewStub(channel_);
-    sampler_ = std::thread([this] { SampleRss(); });
-  }
-  ~Service() {
-    stop_ = true;
-    if (sampler_.joinable()) sampler_.join();
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
+  Service(const BenchContext& ctx, const std::string& keys)
+      : process_(ctx, "monitoring", kPrefecture, {"--personal-data-keys", keys}),
+        stub_(v1::MonitoringService::NewStub(
+            grpc::CreateChannel(process_.address(), grpc::InsecureChannelCredentials()))) {}
 
   v1::MonitoringService::Stub& stub() { return *stub_; }
-  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
-  double max_rss_mib() const { return max_rss_kib_.load() / 1024.0; }
-  const std::string& log() const { return log_; }
+  std::string address() const { return process_.address(); }
+  double max_rss_mib() const { return process_.max_rss_mib(); }
+  const std::string& log() const { return process_.log(); }
 
   void WaitServing() {
-    for (int i = 0; i < 600; ++i) {
+    process_.WaitServing([this] {
       grpc::ClientContext ctx;
       ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
       v1::GetRollupRequest req;
       req.set_division_code(kPrefecture);
       v1::Rollup out;
-      if (stub_->GetRollup(&ctx, req, &out).ok()) return;
-      int status = 0;
-      Check(waitpid(pid_, &status, WNOHANG) == 0, "zx-monitoring exited; see " + log_);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    throw std::runtime_error("zx-monitoring did not serve within 60 s; see " + log_);
+      return stub_->GetRollup(&ctx, req, &out).ok();
+    });
   }
 
  private:
-  void SampleRss() {
-    while (!stop_) {
-      std::ifstream status(absl::StrCat("/proc/", pid_, "/status"));
-      std::string line;
-      while (std::getline(status, line)) {
-        if (line.rfind("VmHWM:", 0) == 0 || line.rfind("VmRSS:", 0) == 0) {
-          const long kib = std::atol(line.c_str() + 6);
-          if (kib > max_rss_kib_) max_rss_kib_ = kib;
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-
-  int port_ = 0;
-  pid_t pid_ = -1;
-  std::string log_;
-  std::shared_ptr<grpc::Channel> channel_;
+  ServiceProcess process_;
   std::unique_ptr<v1::MonitoringService::Stub> stub_;
-  std::thread sampler_;
-  std::atomic<bool> stop_{false};
-  std::atomic<long> max_rss_kib_{0};
 };
 
 void Prepare(grpc::ClientContext& ctx, int seconds = 30) {
