@@ -5,6 +5,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <sodium.h>
 
 #include <chrono>
 #include <thread>
@@ -22,6 +23,14 @@
 namespace zx::server {
 
 std::string_view Version() { return ZX_VERSION; }
+
+std::string NewId(std::string_view prefix) {
+  unsigned char bytes[10];
+  randombytes_buf(bytes, sizeof bytes);
+  char hex[21];
+  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+  return std::string(prefix) + "-" + hex;
+}
 
 namespace {
 

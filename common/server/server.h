@@ -131,4 +131,7 @@ int RunServiceMain(ServiceSpec spec, int argc, char** argv);
 
 std::string_view Version();
 
+// A new record id: "<prefix>-" + 20 random hex digits (80 bits, libsodium).
+std::string NewId(std::string_view prefix);
+
 }  // namespace zx::server

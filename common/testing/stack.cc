@@ -120,4 +120,19 @@ config::ServiceConfig Stack::ServiceConfig(const std::string& service,
   return c;
 }
 
+int64_t QueryInt(const std::string& conninfo, const std::string& sql) {
+  pqxx::connection conn(conninfo);
+  const auto row = pqxx::nontransaction(conn).exec1(sql);
+  return row[0].is_null() ? 0 : row[0].as<int64_t>();
+}
+
+int64_t WaitForInt(const std::string& conninfo, const std::string& sql, int64_t want) {
+  int64_t got = QueryInt(conninfo, sql);
+  for (int i = 0; i < 100 && got != want; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    got = QueryInt(conninfo, sql);
+  }
+  return got;
+}
+
 }  // namespace zx::testing

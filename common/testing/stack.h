@@ -3,6 +3,7 @@
 // for a fresh database of their own, so they never see each other's rows.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -39,5 +40,11 @@ class Stack {
   std::string redis_host_;
   int redis_port_ = 0;
 };
+
+// The first column of the one row `sql` returns on `conninfo` (0 for NULL).
+int64_t QueryInt(const std::string& conninfo, const std::string& sql);
+// Polls QueryInt every 100 ms until it returns `want` (at most 10 s);
+// returns the last value, for the caller to assert.
+int64_t WaitForInt(const std::string& conninfo, const std::string& sql, int64_t want);
 
 }  // namespace zx::testing

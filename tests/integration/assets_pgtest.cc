@@ -85,11 +85,7 @@ class AssetsTest : public ::testing::Test {
     return Call(assets_.get(), method, req, resp, token);
   }
 
-  int64_t Query(const std::string& sql) {
-    pqxx::connection conn(db_);
-    const auto row = pqxx::nontransaction(conn).exec1(sql);
-    return row[0].is_null() ? 0 : row[0].as<int64_t>();
-  }
+  int64_t Query(const std::string& sql) { return zx::testing::QueryInt(db_, sql); }
   void Exec(const std::string& sql) {
     pqxx::connection conn(db_);
     pqxx::work tx(conn);
@@ -97,12 +93,7 @@ class AssetsTest : public ::testing::Test {
     tx.commit();
   }
   int64_t WaitFor(const std::string& sql, int64_t want) {
-    int64_t got = Query(sql);
-    for (int i = 0; i < 100 && got != want; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      got = Query(sql);
-    }
-    return got;
+    return zx::testing::WaitForInt(db_, sql, want);
   }
 
   // Every row the assets schema holds, table by table.

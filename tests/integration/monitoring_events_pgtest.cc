@@ -138,20 +138,11 @@ class MonitoringEventsTest : public ::testing::Test {
     return out;
   }
 
-  int64_t Query(const std::string& sql) {
-    pqxx::connection conn(db_);
-    const auto row = pqxx::nontransaction(conn).exec1(sql);
-    return row[0].is_null() ? 0 : row[0].as<int64_t>();
-  }
+  int64_t Query(const std::string& sql) { return zx::testing::QueryInt(db_, sql); }
 
   // Waits until `sql` returns `want` (at most 10 s); returns the last value.
   int64_t WaitFor(const std::string& sql, int64_t want) {
-    int64_t got = Query(sql);
-    for (int i = 0; i < 100 && got != want; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      got = Query(sql);
-    }
-    return got;
+    return zx::testing::WaitForInt(db_, sql, want);
   }
 
   // The producer `service`'s outbox in the same database (its own schema),

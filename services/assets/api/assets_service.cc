@@ -1,7 +1,5 @@
 #include "services/assets/api/assets_service.h"
 
-#include <sodium.h>
-
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -28,13 +26,7 @@ using Ctx = grpc::CallbackServerContext;
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
-std::string NewId(std::string_view prefix) {
-  unsigned char bytes[10];
-  randombytes_buf(bytes, sizeof bytes);
-  char hex[21];
-  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-  return std::string(prefix) + "-" + hex;
-}
+using server::NewId;
 
 bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 

@@ -1,7 +1,5 @@
 #include "services/monitoring/api/monitoring_service.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 
 #include "common/events/events.h"
@@ -22,14 +20,6 @@ const std::vector<MigrationFile>& MonitoringMigrations();
 }
 
 namespace zx::monitoring {
-
-std::string NewId(std::string_view prefix) {
-  unsigned char bytes[10];
-  randombytes_buf(bytes, sizeof bytes);
-  char hex[21];
-  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-  return std::string(prefix) + "-" + hex;
-}
 
 absl::StatusOr<v1::Household> AuthorizedHousehold(pqxx::transaction_base& tx,
                                                   const server::CallContext& call,

@@ -83,8 +83,7 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
   server::Runtime& rt_;
 };
 
-// "<prefix>-" + 20 random hex digits.
-std::string NewId(std::string_view prefix);
+using server::NewId;
 
 // Loads the household and checks the caller may do `action` on it.
 absl::StatusOr<v1::Household> AuthorizedHousehold(pqxx::transaction_base& tx,
