@@ -349,9 +349,12 @@ void LoadLedgerAsOf(pqxx::transaction_base& tx, const division::Code& division, 
   // The last journal entry of every asset of the division up to as_of.
   const auto rows = tx.exec_params(
       "SELECT DISTINCT ON (j.asset_id) j.after FROM asset_journal j "
-      "JOIN assets a USING (asset_id) WHERE a.location_division_code LIKE $1 AND j.at <= $2 "
+      "JOIN assets a USING (asset_id) WHERE a.location_division_code LIKE $1 "
+      // Microseconds, as PostgreSQL keeps them: a millisecond text form cut
+      // off changes made earlier in the same millisecond.
+      "AND j.at <= 'epoch'::timestamptz + $2 * interval '1 microsecond' "
       "ORDER BY j.asset_id, j.seq DESC",
-      DivisionPattern(division), time::FormatRfc3339(as_of));
+      DivisionPattern(division), absl::ToUnixMicros(as_of));
   std::map<std::string, std::pair<int64_t, money::Fen>> by_class, by_type, by_source;
   auto* totals = out.mutable_totals();
   const std::string pattern = DivisionPattern(division);
