@@ -22,7 +22,7 @@ struct ServiceConfig {
   std::string redis = "127.0.0.1:6379";
   std::string redis_namespace;  // default "zx:<first 6 digits of division>"
   int pg_pool_size = 8;
-  int worker_threads = 16;
+  int worker_threads = 64;
   // Consumers per source stream (same group): events of one stream are
   // handled this many at a time. Order across households is not kept, and
   // need not be: each event is applied once, under the household's lock.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,31 @@ absl::Status ValidateRequestId(std::string_view request_id);
 absl::Status Run(pqxx::transaction_base& tx, std::string_view method, std::string_view request_id,
                  const google::protobuf::Message& request, google::protobuf::Message& response,
                  const std::function<absl::Status()>& fn);
+
+// The batched form of Run, for group commit (server::WriteBatcher), in two
+// statements. Lookup reads what the batch's request_ids already did (no
+// lock); the caller works the kNew entries, then Record stores their
+// responses. A concurrent request with one of the same request_ids that
+// commits in between makes Record fail with ABORTED: the caller rolls back
+// and works the entries one by one through Run.
+struct BatchEntry {
+  std::string_view request_id;  // already validated (ValidateRequestId)
+  const google::protobuf::Message* request = nullptr;
+  google::protobuf::Message* response = nullptr;
+  enum class State {
+    kNew,            // not seen: work it, then Record
+    kReplayed,       // seen before: `response` holds the stored response
+    kRefused,        // `status` says why (request_id used for another request)
+    kRepeatInBatch,  // a second entry with the same request_id in this batch:
+                     // run it again after the commit (it will replay)
+  };
+  State state = State::kNew;
+  absl::Status status;
+  std::string request_hash;
+};
+void Lookup(pqxx::transaction_base& tx, std::string_view method, std::span<BatchEntry> entries);
+// Stores the request and response of every kNew entry.
+absl::Status Record(pqxx::transaction_base& tx, std::string_view method,
+                    std::span<const BatchEntry> entries);
 
 }  // namespace zx::idempotency

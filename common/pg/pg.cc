@@ -175,6 +175,17 @@ std::string ArrayLiteral(const std::vector<std::string>& values) {
   return out;
 }
 
+std::string HexBytes(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
 bool IsPlainIdentifier(std::string_view name) {
   if (name.empty() || name.size() > 127) return false;
   bool start = true;

@@ -144,6 +144,10 @@ pqxx::result ExecPrepared(pqxx::transaction_base& tx, const std::string& name,
 // `= ANY($1::text[])` with one parameter instead of one per value.
 std::string ArrayLiteral(const std::vector<std::string>& values);
 
+// `bytes` as hex digits: bytea values through a text[] array parameter,
+// turned back on the server with decode(x, 'hex').
+std::string HexBytes(std::string_view bytes);
+
 // True for a plain lower-case SQL identifier, optionally schema-qualified
 // ("households", "monitoring.households"): what COPY may be pointed at.
 bool IsPlainIdentifier(std::string_view name);

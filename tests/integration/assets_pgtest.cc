@@ -14,6 +14,11 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -151,6 +156,16 @@ class AssetsTest : public ::testing::Test {
   v1::Asset Register(const std::string& rid, const std::string& project_id,
                      v1::OwnerLevel owner = v1::OWNER_LEVEL_VILLAGE_COLLECTIVE,
                      int64_t value_fen = 1'000'000'00) {
+    v1::Asset out;
+    const auto s = A(&v1::AssetsService::Stub::RegisterAsset,
+                     RegisterRequest(rid, project_id, owner, value_fen), &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  static v1::RegisterAssetRequest RegisterRequest(
+      const std::string& rid, const std::string& project_id,
+      v1::OwnerLevel owner = v1::OWNER_LEVEL_VILLAGE_COLLECTIVE, int64_t value_fen = 1'000'000'00) {
     v1::RegisterAssetRequest req;
     req.set_request_id(rid);
     auto* a = req.mutable_asset();
@@ -183,10 +198,7 @@ class AssetsTest : public ::testing::Test {
     }
     a->set_custodian("村委会");
     a->set_operator_("村集体合作社");
-    v1::Asset out;
-    const auto s = A(&v1::AssetsService::Stub::RegisterAsset, req, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return out;
+    return req;
   }
 
   // Registered -> ownership confirmed (三资) -> transferred -> in operation.
@@ -435,6 +447,101 @@ grpc::Status Refused(grpc::StatusCode code, const grpc::Status& s, const std::st
   EXPECT_EQ(s.error_code(), code) << s.error_message();
   EXPECT_NE(s.error_message().find(needle), std::string::npos) << s.error_message();
   return s;
+}
+
+// Registrations arriving together are group-committed (one transaction for
+// many); each request still takes effect exactly once, a bad one fails
+// alone, and a request_id repeated concurrently yields one asset.
+TEST_F(AssetsTest, ConcurrentRegistrationsShareCommitsAndStayExactlyOnce) {
+  const auto project = Project("conc");
+  AdvanceTo(project.project_id(), v1::PROJECT_STATUS_COMPLETED);
+  constexpr int kThreads = 24, kEach = 15;
+  const std::string missing_project = "pj-00000000000000000000";
+  std::mutex mu;
+  std::map<std::string, std::set<std::string>> shared_ids;  // request_id -> asset ids seen
+  std::atomic<int> unexpected{0}, refused_missing{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto stub = v1::AssetsService::NewStub(grpc::CreateChannel(
+          "127.0.0.1:" + std::to_string(server_->grpc_port()), grpc::InsecureChannelCredentials()));
+      for (int i = 0; i < kEach; ++i) {
+        // Own request, the same request as every other thread, and (now and
+        // then) one naming a project that does not exist.
+        for (const auto& [rid, project_id] : std::vector<std::pair<std::string, std::string>>{
+                 {absl::StrCat("own-", t, "-", i), project.project_id()},
+                 {absl::StrCat("shared-", i), project.project_id()},
+                 {absl::StrCat("bad-", t, "-", i), i % 5 == 0 ? missing_project : ""}}) {
+          if (project_id.empty()) continue;
+          v1::Asset out;
+          const auto s = Call(stub.get(), &v1::AssetsService::Stub::RegisterAsset,
+                              RegisterRequest(rid, project_id), &out);
+          if (project_id == missing_project) {
+            if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+                s.error_message().find("does not exist") != std::string::npos) {
+              refused_missing++;
+            } else {
+              unexpected++;
+            }
+            continue;
+          }
+          if (!s.ok() || out.journal_seq() == 0 || out.created().user_id().empty()) {
+            unexpected++;
+            continue;
+          }
+          if (rid.starts_with("shared-")) {
+            std::lock_guard lock(mu);
+            shared_ids[rid].insert(out.asset_id());
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_EQ(refused_missing.load(), kThreads * 3);
+  ASSERT_EQ(shared_ids.size(), static_cast<size_t>(kEach));
+  for (const auto& [rid, ids] : shared_ids) {
+    EXPECT_EQ(ids.size(), 1u) << rid << " answered with " << ids.size() << " different assets";
+  }
+  const int64_t expected = kThreads * kEach + kEach;
+  EXPECT_EQ(Query("SELECT count(*) FROM assets.assets"), expected);
+  EXPECT_EQ(Query("SELECT count(*) FROM assets.asset_journal"), expected);
+  EXPECT_EQ(Query("SELECT count(*) FROM assets.ledger_entries"), expected);
+  EXPECT_EQ(Query("SELECT count(*) FROM assets.asset_funding"), 2 * expected);
+  EXPECT_EQ(Query("SELECT count(*) FROM assets.idempotency WHERE request_id LIKE 'bad-%'"), 0)
+      << "a refused registration leaves no trace";
+  EXPECT_EQ(Query("SELECT count(*) FROM assets.idempotency WHERE response IS NULL"), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM assets.assets a JOIN assets.asset_journal j "
+                  "ON j.seq = a.journal_seq AND j.asset_id = a.asset_id"),
+            expected)
+      << "every asset carries the seq of its own journal entry";
+  // Rows written by one transaction share its xmin: fewer commits than assets.
+  const int64_t commits = Query("SELECT count(DISTINCT xmin::text) FROM assets.assets");
+  EXPECT_LT(commits, expected);
+  std::cout << "registrations=" << expected << " commits=" << commits << "\n";
+
+  v1::ReconcileRequest rr;
+  rr.set_division_code("653121000000");
+  v1::Reconciliation rec;
+  ASSERT_TRUE(A(&v1::AssetsService::Stub::Reconcile, rr, &rec).ok());
+  EXPECT_TRUE(rec.balanced());
+  EXPECT_EQ(rec.master_count(), expected);
+  EXPECT_EQ(rec.master_value_fen(), expected * 1'000'000'00);
+
+  // After the rush: a retry replays, a reuse for another request is refused.
+  v1::Asset first, again;
+  ASSERT_TRUE(A(&v1::AssetsService::Stub::RegisterAsset,
+                RegisterRequest("shared-0", project.project_id()), &again)
+                  .ok());
+  EXPECT_EQ(again.asset_id(), *shared_ids["shared-0"].begin());
+  Refused(grpc::StatusCode::INVALID_ARGUMENT,
+          A(&v1::AssetsService::Stub::RegisterAsset,
+            RegisterRequest("own-0-0", project.project_id(), v1::OWNER_LEVEL_VILLAGE_COLLECTIVE,
+                            7'000'00),
+            &first),
+          "request_id");
+  EXPECT_EQ(Query("SELECT count(*) FROM assets.assets"), expected);
 }
 
 // Acceptance criterion 3.

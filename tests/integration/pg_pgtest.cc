@@ -4,6 +4,9 @@
 #include <atomic>
 #include <thread>
 
+#include <google/protobuf/wrappers.pb.h>
+
+#include "common/idempotency/idempotency.h"
 #include "common/migrations/migrations.h"
 #include "common/pg/pg.h"
 #include "common/testing/stack.h"
@@ -235,6 +238,90 @@ TEST(PgTest, PlainIdentifiers) {
   EXPECT_FALSE(IsPlainIdentifier("1abc"));
   EXPECT_FALSE(IsPlainIdentifier("a;b"));
   EXPECT_FALSE(IsPlainIdentifier("a."));
+}
+
+TEST(IdempotencyTest, BatchClaimReplaysRefusesAndStoresLikeRun) {
+  using google::protobuf::StringValue;
+  using idempotency::BatchEntry;
+  const std::string db = Stack::Get().FreshDatabase("idempotency_batch");
+  {
+    pqxx::connection conn(db);
+    ASSERT_TRUE(migrations::Apply(conn, "svc", "common", migrations::CommonMigrations()).ok());
+  }
+  Pool pool({.conninfo = WithSearchPath(db, "svc"), .size = 1});
+  Pool pool2({.conninfo = WithSearchPath(db, "svc"), .size = 1});
+  const auto value = [](const std::string& v) {
+    StringValue m;
+    m.set_value(v);
+    return m;
+  };
+  // "a" and "c" are used once through Run.
+  for (const std::string id : {"a", "c"}) {
+    StringValue response;
+    ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                  return idempotency::Run(tx, "M", id, value("req-" + id), response, [&] {
+                    response = value("resp-" + id);
+                    return absl::OkStatus();
+                  });
+                }).ok());
+  }
+  const StringValue req_a = value("req-a"), req_b = value("req-b"), other = value("other");
+  StringValue out_b1, out_a, out_b2, out_c;
+  std::vector<BatchEntry> batch = {{.request_id = "b", .request = &req_b, .response = &out_b1},
+                                   {.request_id = "a", .request = &req_a, .response = &out_a},
+                                   {.request_id = "b", .request = &req_b, .response = &out_b2},
+                                   {.request_id = "c", .request = &other, .response = &out_c}};
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                idempotency::Lookup(tx, "M", batch);
+                out_b1 = value("resp-b");
+                return idempotency::Record(tx, "M", batch);
+              }).ok());
+  EXPECT_EQ(batch[0].state, BatchEntry::State::kNew);
+  EXPECT_EQ(batch[1].state, BatchEntry::State::kReplayed);
+  EXPECT_EQ(out_a.value(), "resp-a") << "the stored response is replayed";
+  EXPECT_EQ(batch[2].state, BatchEntry::State::kRepeatInBatch);
+  EXPECT_EQ(batch[3].state, BatchEntry::State::kRefused);
+  EXPECT_EQ(batch[3].status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(batch[3].status.message().find("request_id"), absl::string_view::npos);
+
+  // What the batch stored, Run replays — and a second batch too.
+  StringValue replay;
+  bool ran = false;
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                return idempotency::Run(tx, "M", "b", req_b, replay, [&] {
+                  ran = true;
+                  return absl::OkStatus();
+                });
+              }).ok());
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(replay.value(), "resp-b");
+  StringValue again;
+  std::vector<BatchEntry> second = {{.request_id = "b", .request = &req_b, .response = &again}};
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                idempotency::Lookup(tx, "M", second);
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(second[0].state, BatchEntry::State::kReplayed);
+  EXPECT_EQ(again.value(), "resp-b");
+
+  // A request recorded by someone else between Lookup and Record: the batch
+  // is told to roll back (and its caller retries entry by entry).
+  const StringValue req_d = value("req-d");
+  StringValue out_d;
+  std::vector<BatchEntry> raced = {{.request_id = "d", .request = &req_d, .response = &out_d}};
+  const absl::Status lost = WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+    idempotency::Lookup(tx, "M", raced);
+    EXPECT_EQ(raced[0].state, BatchEntry::State::kNew);
+    StringValue response;
+    EXPECT_TRUE(WithTransaction(pool2, [&](pqxx::transaction_base& other) {
+                  return idempotency::Run(other, "M", "d", req_d, response, [&] {
+                    response = value("resp-d");
+                    return absl::OkStatus();
+                  });
+                }).ok());
+    return idempotency::Record(tx, "M", raced);
+  });
+  EXPECT_EQ(lost.code(), absl::StatusCode::kAborted) << lost;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
+#include "common/server/write_batcher.h"
 #include "common/time/time.h"
 #include "services/assets/domain/assets.h"
 #include "services/assets/store/asset_store.h"
@@ -59,9 +60,40 @@ int ThisYear() {
   return static_cast<int>(absl::ToCivilYear(absl::Now(), absl::LocalTimeZone()).year());
 }
 
+constexpr char kRegisterMethod[] = "assets.RegisterAsset";
+
+absl::Status ProjectMissing(const std::string& project_id) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "project ", project_id, " does not exist: an asset is formed by a project in the library"));
+}
+
+// A registered asset as the request describes it: new id, state registered,
+// no external registration until ownership is confirmed.
+v1::Asset NewAsset(const v1::Asset& requested) {
+  v1::Asset a = requested;
+  a.set_asset_id(NewId("as"));
+  a.set_state(v1::ASSET_STATE_REGISTERED);
+  a.mutable_ownership()->clear_registration_system();
+  a.mutable_ownership()->clear_registration_ref();
+  return a;
+}
+
+// A validated, authorized RegisterAsset waiting for its group commit.
+struct PendingRegistration {
+  const v1::RegisterAssetRequest* request;
+  v1::Asset* response;
+  zx::common::v1::AuditStamp actor;
+  division::Level actor_level;
+  absl::Time deadline;
+  absl::Status status;
+};
+
 class AssetsServiceImpl final : public v1::AssetsService::CallbackService {
  public:
-  explicit AssetsServiceImpl(server::Runtime& runtime) : rt_(runtime) {}
+  explicit AssetsServiceImpl(server::Runtime& runtime)
+      : rt_(runtime), registrations_({}, [this](std::span<PendingRegistration* const> batch) {
+          RegisterBatch(batch);
+        }) {}
 
   Reactor* CreateProject(Ctx* ctx, const v1::CreateProjectRequest* req, v1::Project* resp) override;
   Reactor* GetProject(Ctx* ctx, const v1::GetProjectRequest* req, v1::Project* resp) override;
@@ -119,7 +151,12 @@ class AssetsServiceImpl final : public v1::AssetsService::CallbackService {
       const std::string& journal_action,
       const std::function<absl::Status(pqxx::transaction_base&, v1::Asset&)>& change);
 
+  // Registrations arriving together share one transaction and commit.
+  void RegisterBatch(std::span<PendingRegistration* const> batch);
+  absl::Status RegisterOne(PendingRegistration& registration);
+
   server::Runtime& rt_;
+  server::WriteBatcher<PendingRegistration> registrations_;
 };
 
 // ---- Projects ------------------------------------------------------------------------
@@ -282,27 +319,96 @@ Reactor* AssetsServiceImpl::RegisterAsset(Ctx* ctx, const v1::RegisterAssetReque
     if (!v.ok()) return v.ToStatus();
     const auto location = *division::Code::Parse(req->asset().location_division_code());
     if (auto s = call.Authorize("assets.asset.register", location); !s.ok()) return s;
-    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      return idempotency::Run(
-          tx, "assets.RegisterAsset", req->request_id(), *req, *resp, [&]() -> absl::Status {
-            auto project = FindProject(tx, req->asset().project_id(), false);
-            if (!project) {
-              return absl::FailedPreconditionError(
-                  absl::StrCat("project ", req->asset().project_id(),
-                               " does not exist: an asset is formed by a project in the library"));
-            }
-            v1::Asset a = req->asset();
-            a.set_asset_id(NewId("as"));
-            a.set_state(v1::ASSET_STATE_REGISTERED);
-            a.mutable_ownership()->clear_registration_system();
-            a.mutable_ownership()->clear_registration_ref();
-            WriteAssetChange(tx, nullptr, a, "register", Stamp(call.principal),
-                             call.principal.division.level(), "", req->request_id());
-            *resp = std::move(a);
-            return absl::OkStatus();
-          });
-    });
+    PendingRegistration pending{.request = req,
+                                .response = resp,
+                                .actor = Stamp(call.principal),
+                                .actor_level = call.principal.division.level(),
+                                .deadline = call.deadline};
+    registrations_.Submit(pending);
+    return pending.status;
   });
+}
+
+absl::Status AssetsServiceImpl::RegisterOne(PendingRegistration& r) {
+  return pg::WithTransaction(*rt_.pool, {.deadline = r.deadline}, [&](pqxx::transaction_base& tx) {
+    return idempotency::Run(tx, kRegisterMethod, r.request->request_id(), *r.request, *r.response,
+                            [&]() -> absl::Status {
+                              if (!FindProject(tx, r.request->asset().project_id(), false)) {
+                                return ProjectMissing(r.request->asset().project_id());
+                              }
+                              *r.response = NewAsset(r.request->asset());
+                              WriteAssetChange(tx, nullptr, *r.response, "register", r.actor,
+                                               r.actor_level, "", r.request->request_id());
+                              return absl::OkStatus();
+                            });
+  });
+}
+
+void AssetsServiceImpl::RegisterBatch(std::span<PendingRegistration* const> batch) {
+  const absl::Time start = absl::Now();
+  if (batch.size() == 1) {
+    batch[0]->status = RegisterOne(*batch[0]);
+    return;
+  }
+  absl::Time deadline = absl::InfinitePast();
+  for (const PendingRegistration* r : batch) deadline = std::max(deadline, r->deadline);
+  std::vector<PendingRegistration*> claimed, repeats;
+  const absl::Status s =
+      pg::WithTransaction(*rt_.pool, {.deadline = deadline}, [&](pqxx::transaction_base& tx) {
+        claimed.clear();
+        repeats.clear();
+        std::vector<std::string> project_ids;
+        for (const PendingRegistration* r : batch) {
+          project_ids.push_back(r->request->asset().project_id());
+        }
+        const auto projects = FindProjects(tx, project_ids);
+        std::vector<idempotency::BatchEntry> entries;
+        for (PendingRegistration* r : batch) {
+          const std::string& project_id = r->request->asset().project_id();
+          r->status = projects.contains(project_id) ? absl::OkStatus() : ProjectMissing(project_id);
+          if (!r->status.ok()) continue;
+          claimed.push_back(r);
+          entries.push_back({.request_id = r->request->request_id(),
+                             .request = r->request,
+                             .response = r->response});
+        }
+        idempotency::Lookup(tx, kRegisterMethod, entries);
+        std::vector<Registration> registrations;
+        for (size_t i = 0; i < entries.size(); ++i) {
+          PendingRegistration& r = *claimed[i];
+          switch (entries[i].state) {
+            case idempotency::BatchEntry::State::kNew:
+              *r.response = NewAsset(r.request->asset());
+              registrations.push_back(
+                  {r.response, &r.actor, r.actor_level, r.request->request_id()});
+              break;
+            case idempotency::BatchEntry::State::kReplayed:
+              break;
+            case idempotency::BatchEntry::State::kRefused:
+              r.status = entries[i].status;
+              break;
+            case idempotency::BatchEntry::State::kRepeatInBatch:
+              repeats.push_back(&r);
+              break;
+          }
+        }
+        // Stamps the responses before they are stored.
+        WriteRegistrations(tx, registrations);
+        if (auto s = idempotency::Record(tx, kRegisterMethod, entries); !s.ok()) return s;
+        return absl::OkStatus();
+      });
+  if (!s.ok()) {
+    // One bad request must not fail its neighbours: each runs on its own.
+    logging::Info("register_batch_split", {{"size", std::to_string(batch.size())},
+                                           {"error", std::string(AsStd(s.message()))}});
+    for (PendingRegistration* r : batch) r->status = RegisterOne(*r);
+    return;
+  }
+  // A repeated request_id replays what its first copy stored.
+  for (PendingRegistration* r : repeats) r->status = RegisterOne(*r);
+  logging::Debug("register_batch_done",
+                 {{"size", std::to_string(batch.size())},
+                  {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))}});
 }
 
 Reactor* AssetsServiceImpl::GetAsset(Ctx* ctx, const v1::GetAssetRequest* req, v1::Asset* resp) {

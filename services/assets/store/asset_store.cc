@@ -1,5 +1,6 @@
 #include "services/assets/store/asset_store.h"
 
+#include <iterator>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -167,6 +168,18 @@ std::optional<v1::Project> FindProject(pqxx::transaction_base& tx, const std::st
   return Parse<v1::Project>(rows[0][0]);
 }
 
+std::map<std::string, v1::Project> FindProjects(pqxx::transaction_base& tx,
+                                                const std::vector<std::string>& project_ids) {
+  std::map<std::string, v1::Project> out;
+  for (const auto& row :
+       pg::ExecPrepared(tx, "assets_find_projects",
+                        "SELECT project_id, body FROM projects WHERE project_id = ANY($1::text[])",
+                        pg::ArrayLiteral(project_ids))) {
+    out.emplace(row[0].as<std::string>(), Parse<v1::Project>(row[1]));
+  }
+  return out;
+}
+
 void UpdateProjectStatus(pqxx::transaction_base& tx, const v1::Project& p, v1::ProjectStatus from,
                          const std::string& reason, const std::string& request_id) {
   tx.exec_params("UPDATE projects SET status = $2, body = $3 WHERE project_id = $1", p.project_id(),
@@ -218,58 +231,109 @@ std::optional<v1::Asset> FindAsset(pqxx::transaction_base& tx, const std::string
   return Parse<v1::Asset>(rows[0][0]);
 }
 
+void WriteRegistrations(pqxx::transaction_base& tx, std::span<const Registration> registrations) {
+  if (registrations.empty()) return;
+  const auto n = static_cast<int64_t>(registrations.size());
+  // Column arrays: one statement writes the journal entries, master rows,
+  // funding lines, total deltas and sub-ledger entries of every asset; the
+  // foreign keys are checked at the statement's end.
+  std::vector<std::string> seqs, ids, actors, levels, values, states, afters, request_ids, projects,
+      locations, classes, types, owner_levels, owner_ids, owner_divisions, ledgers;
+  std::vector<std::string> f_ids, f_lines, f_sources, f_amounts;
+  std::vector<std::string> d_counties, d_dims, d_keys, d_values;
+  const auto seq_rows = pg::ExecPrepared(
+      tx, "assets_journal_seqs",
+      "SELECT nextval(pg_get_serial_sequence('asset_journal', 'seq')) FROM generate_series(1, $1)",
+      n);
+  for (size_t i = 0; i < registrations.size(); ++i) {
+    const Registration& r = registrations[i];
+    v1::Asset& a = *r.asset;
+    a.set_journal_seq(seq_rows[static_cast<int>(i)][0].as<int64_t>());
+    *a.mutable_updated() = *r.actor;
+    *a.mutable_created() = *r.actor;
+    const auto& o = a.ownership();
+    seqs.push_back(std::to_string(a.journal_seq()));
+    ids.push_back(a.asset_id());
+    actors.push_back(pg::HexBytes(r.actor->SerializeAsString()));
+    levels.push_back(std::to_string(static_cast<int>(r.actor_level)));
+    values.push_back(std::to_string(a.original_value_fen()));
+    states.push_back(std::to_string(static_cast<int>(a.state())));
+    afters.push_back(pg::HexBytes(a.SerializeAsString()));
+    request_ids.push_back(r.request_id);
+    projects.push_back(a.project_id());
+    locations.push_back(a.location_division_code());
+    classes.push_back(std::to_string(static_cast<int>(a.asset_class())));
+    types.push_back(std::to_string(static_cast<int>(a.asset_type())));
+    owner_levels.push_back(std::to_string(static_cast<int>(o.level())));
+    owner_ids.push_back(o.owner_id());
+    owner_divisions.push_back(o.owner_division_code());
+    ledgers.push_back(std::to_string(static_cast<int>(LedgerFor(o.level()))));
+    for (int line = 0; line < a.funding_size(); ++line) {
+      f_ids.push_back(a.asset_id());
+      f_lines.push_back(std::to_string(line));
+      f_sources.push_back(std::to_string(static_cast<int>(a.funding(line).source())));
+      f_amounts.push_back(std::to_string(a.funding(line).amount_fen()));
+    }
+    TotalsDelta delta = DeltaOf(a, 1);
+    for (size_t k = 0; k < delta.dims.size(); ++k) d_counties.push_back(delta.county);
+    std::move(delta.dims.begin(), delta.dims.end(), std::back_inserter(d_dims));
+    std::move(delta.keys.begin(), delta.keys.end(), std::back_inserter(d_keys));
+    std::move(delta.values.begin(), delta.values.end(), std::back_inserter(d_values));
+  }
+  const auto array = [](const std::vector<std::string>& v) { return pg::ArrayLiteral(v); };
+  pg::ExecPrepared(
+      tx, "assets_register_batch",
+      "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], "
+      "    $5::bigint[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::text[], "
+      "    $11::smallint[], $12::smallint[], $13::smallint[], $14::text[], $15::text[], "
+      "    $16::smallint[]) AS r(seq, asset_id, actor, actor_level, value_fen, state, after, "
+      "    request_id, project_id, location, asset_class, asset_type, owner_level, owner_id, "
+      "    owner_division, ledger_kind)), "
+      "j AS (INSERT INTO asset_journal (seq, asset_id, action, actor, actor_level, value_fen, "
+      "    state, before, after, reason, request_id) "
+      "  SELECT seq, asset_id, 'register', decode(actor, 'hex'), actor_level, value_fen, state, "
+      "    NULL, decode(after, 'hex'), '', request_id FROM r), "
+      "a AS (INSERT INTO assets (asset_id, project_id, location_division_code, asset_class, "
+      "    asset_type, state, original_value_fen, owner_level, owner_id, owner_division_code, "
+      "    journal_seq, body) "
+      "  SELECT asset_id, project_id, location, asset_class, asset_type, state, value_fen, "
+      "    owner_level, owner_id, owner_division, seq, decode(after, 'hex') FROM r), "
+      "f AS (INSERT INTO asset_funding (asset_id, line_no, source, amount_fen) "
+      "  SELECT * FROM unnest($17::text[], $18::smallint[], $19::smallint[], $20::bigint[])), "
+      "d AS (INSERT INTO ledger_deltas (county_code, dim, key, count, value_fen) "
+      "  SELECT x.county, x.dim, x.key, 1, x.value "
+      "  FROM unnest($21::text[], $22::smallint[], $23::smallint[], $24::bigint[]) "
+      "    AS x(county, dim, key, value)) "
+      "INSERT INTO ledger_entries (asset_id, ledger_kind, ledger_division_code, owner_id, "
+      "  location_division_code, value_fen) "
+      "SELECT asset_id, ledger_kind, owner_division, owner_id, location, value_fen FROM r",
+      array(seqs), array(ids), array(actors), array(levels), array(values), array(states),
+      array(afters), array(request_ids), array(projects), array(locations), array(classes),
+      array(types), array(owner_levels), array(owner_ids), array(owner_divisions), array(ledgers),
+      array(f_ids), array(f_lines), array(f_sources), array(f_amounts), array(d_counties),
+      array(d_dims), array(d_keys), array(d_values));
+}
+
 void WriteAssetChange(pqxx::transaction_base& tx, const v1::Asset* before, v1::Asset& after,
                       const std::string& action, const zx::common::v1::AuditStamp& actor,
                       division::Level actor_level, const std::string& reason,
                       const std::string& request_id) {
-  // The journal entry first: its seq is stamped on the asset it describes
-  // (the asset row's foreign key is checked at commit).
+  if (!before) {
+    // Every registration journals "register" without a reason.
+    const Registration r{&after, &actor, actor_level, request_id};
+    WriteRegistrations(tx, std::span<const Registration>(&r, 1));
+    return;
+  }
   const auto seq =
       pg::ExecPrepared(tx, "assets_journal_seq",
                        "SELECT nextval(pg_get_serial_sequence('asset_journal', 'seq'))")[0][0]
           .as<int64_t>();
   after.set_journal_seq(seq);
   *after.mutable_updated() = actor;
-  if (!before) *after.mutable_created() = actor;
   const std::string after_bytes = after.SerializeAsString();
   const auto& o = after.ownership();
   const int ledger = static_cast<int>(LedgerFor(o.level()));
   const std::string actor_bytes = actor.SerializeAsString();
-  if (!before) {
-    // One statement (prepared): journal entry, master row, funding lines and
-    // sub-ledger entry. The foreign keys are checked at the statement's end.
-    std::vector<std::string> sources, amounts;
-    for (const auto& f : after.funding()) {
-      sources.push_back(std::to_string(static_cast<int>(f.source())));
-      amounts.push_back(std::to_string(f.amount_fen()));
-    }
-    const TotalsDelta delta = DeltaOf(after, 1);
-    pg::ExecPrepared(
-        tx, "assets_register",
-        "WITH j AS (INSERT INTO asset_journal (seq, asset_id, action, actor, actor_level, "
-        "    value_fen, state, before, after, reason, request_id) "
-        "  VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10)), "
-        "a AS (INSERT INTO assets (asset_id, project_id, location_division_code, asset_class, "
-        "    asset_type, state, original_value_fen, owner_level, owner_id, owner_division_code, "
-        "    journal_seq, body) "
-        "  VALUES ($2, $11, $12, $13, $14, $7, $6, $15, $16, $17, $1, $8)), "
-        "f AS (INSERT INTO asset_funding (asset_id, line_no, source, amount_fen) "
-        "  SELECT $2, (u.ord - 1)::smallint, u.source, u.amount "
-        "  FROM unnest($18::smallint[], $19::bigint[]) WITH ORDINALITY AS u(source, amount, ord)), "
-        "d AS (INSERT INTO ledger_deltas (county_code, dim, key, count, value_fen) "
-        "  SELECT $21, x.dim, x.key, 1, x.value "
-        "  FROM unnest($22::smallint[], $23::smallint[], $24::bigint[]) AS x(dim, key, value)) "
-        "INSERT INTO ledger_entries (asset_id, ledger_kind, ledger_division_code, owner_id, "
-        "  location_division_code, value_fen) VALUES ($2, $20, $17, $16, $12, $6)",
-        seq, after.asset_id(), action, Bytes(actor_bytes), static_cast<int>(actor_level),
-        after.original_value_fen(), static_cast<int>(after.state()), Bytes(after_bytes), reason,
-        request_id, after.project_id(), after.location_division_code(),
-        static_cast<int>(after.asset_class()), static_cast<int>(after.asset_type()),
-        static_cast<int>(o.level()), o.owner_id(), o.owner_division_code(),
-        pg::ArrayLiteral(sources), pg::ArrayLiteral(amounts), ledger, delta.county,
-        pg::ArrayLiteral(delta.dims), pg::ArrayLiteral(delta.keys), pg::ArrayLiteral(delta.values));
-    return;
-  }
   if (after.state() == v1::ASSET_STATE_DISPOSED && before->state() != v1::ASSET_STATE_DISPOSED) {
     // A disposed asset leaves the master ledger's totals.
     const TotalsDelta delta = DeltaOf(after, -1);

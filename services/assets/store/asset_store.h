@@ -2,7 +2,9 @@
 // stored whole (body) beside the columns that queries filter and sum on.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,21 @@ void WriteAssetChange(pqxx::transaction_base& tx, const v1::Asset* before, v1::A
                       const std::string& action, const zx::common::v1::AuditStamp& actor,
                       division::Level actor_level, const std::string& reason,
                       const std::string& request_id);
+
+// Registrations of many assets (group commit) in two statements: stamps
+// each asset's journal_seq, created and updated and writes what
+// WriteAssetChange writes for a registration.
+struct Registration {
+  v1::Asset* asset;  // asset_id and state set
+  const zx::common::v1::AuditStamp* actor;
+  division::Level actor_level;
+  std::string request_id;
+};
+void WriteRegistrations(pqxx::transaction_base& tx, std::span<const Registration> registrations);
+
+// Projects by id (those that exist).
+std::map<std::string, v1::Project> FindProjects(pqxx::transaction_base& tx,
+                                                const std::vector<std::string>& project_ids);
 
 std::vector<v1::JournalEntry> LoadJournal(pqxx::transaction_base& tx, const std::string& asset_id);
 
