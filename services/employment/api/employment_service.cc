@@ -195,7 +195,7 @@ class EmploymentServiceImpl final : public v1::EmploymentService::CallbackServic
       v.Add(field, std::string(d.status().message()));
       return std::nullopt;
     }
-    if (!rt_.division.IsAncestorOrSelfOf(*d) && !d->IsAncestorOrSelfOf(rt_.division)) {
+    if (!rt_.division.IsAncestorOrSelfOf(*d)) {
       v.Add(field, absl::StrCat("must be inside ", rt_.division.str()));
       return std::nullopt;
     }
