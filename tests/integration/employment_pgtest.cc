@@ -435,6 +435,22 @@ TEST_F(EmploymentTest, ScenarioMatchingCoversHouseholdsAndWagesReachMonitoring) 
     return t;
   }());
 
+  // A second run counts the employed households as covered and supersedes
+  // the first run's open proposals.
+  run_req.set_request_id("run-2");
+  v1::MatchingRun run2;
+  ASSERT_TRUE(E(&S::RunMatching, run_req, &run2).ok());
+  EXPECT_EQ(run2.households_covered_before(), static_cast<int>(paid.size()));
+  EXPECT_EQ(run2.households_total(), 30);
+  v1::GetPlacementRequest gp;
+  gp.set_placement_id(run.proposals(3).placement_id());
+  v1::Placement old;
+  ASSERT_TRUE(E(&S::GetPlacement, gp, &old).ok());
+  EXPECT_EQ(old.status(), v1::PLACEMENT_STATUS_ENDED);
+  EXPECT_EQ(old.reasons(old.reasons_size() - 1).rule(), "E1.superseded");
+  std::cout << "criterion 1: second run covered_before=" << run2.households_covered_before()
+            << " covered_after=" << run2.households_covered_after() << "\n";
+
   // Another county sees nothing of it.
   v1::GetWorkerRequest gw;
   gw.set_worker_id(workers[0].worker_id());

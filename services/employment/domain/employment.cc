@@ -430,4 +430,25 @@ std::string QuarterOf(absl::CivilDay day) {
   return absl::StrCat(day.year(), "-Q", (day.month() - 1) / 3 + 1);
 }
 
+// ---- 雨露计划 --------------------------------------------------------------------------------
+
+absl::StatusOr<money::Fen> YuluTermPayment(const YuluTerm& term, money::Fen yearly_fen) {
+  if (term.household_on_term_start != YuluHousehold::kLifted &&
+      term.household_on_term_start != YuluHousehold::kMonitored) {
+    return Refuse("E5.household_status",
+                  "on the first day of term the household was neither lifted nor monitored "
+                  "without risk eliminated");
+  }
+  if (!term.full_time_vocational) {
+    return Refuse("E5.school", "only full-time secondary or higher vocational study");
+  }
+  if (term.study == YuluStudy::kSuspended) {
+    return Refuse("E5.suspended", "suspended: payments pause until the study resumes");
+  }
+  if (term.study == YuluStudy::kDroppedOut) {
+    return Refuse("E5.dropped_out", "dropped out: payments stop");
+  }
+  return yearly_fen / 2;
+}
+
 }  // namespace zx::employment

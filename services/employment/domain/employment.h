@@ -124,4 +124,19 @@ absl::StatusOr<money::Fen> TransportSubsidy(v1::Destination destination, int mon
                                             bool priority_household, const Policy& policy);
 std::string QuarterOf(absl::CivilDay day);  // "2026-Q4"
 
+// ---- 雨露计划 (E5) -----------------------------------------------------------------
+// Domain rule only; no RPC yet.
+enum class YuluHousehold { kLifted, kMonitored, kMonitoredEliminated, kOther };
+enum class YuluStudy { kEnrolled, kSuspended, kDroppedOut };
+struct YuluTerm {
+  // The household's status on the first day of the term decides (E5).
+  YuluHousehold household_on_term_start = YuluHousehold::kOther;
+  bool full_time_vocational = false;  // secondary or higher vocational, full time
+  YuluStudy study = YuluStudy::kEnrolled;
+};
+// The term's payment (half of the yearly amount), or FAILED_PRECONDITION
+// naming the rule: "E5.household_status", "E5.school", "E5.suspended"
+// (paused: payments resume with the study), "E5.dropped_out" (stopped).
+absl::StatusOr<money::Fen> YuluTermPayment(const YuluTerm& term, money::Fen yearly_fen);
+
 }  // namespace zx::employment

@@ -276,5 +276,36 @@ TEST(WorkshopTest, E3CertificationNeedsFiveLiftedWorkers) {
   EXPECT_TRUE(WorkshopCertified(e));
 }
 
+struct YuluCase {
+  YuluHousehold household;
+  bool vocational;
+  YuluStudy study;
+  int64_t fen;  // -1 refused
+  const char* rule;
+};
+class YuluTest : public ::testing::TestWithParam<YuluCase> {};
+TEST_P(YuluTest, E5) {
+  const auto& c = GetParam();
+  const auto r = YuluTermPayment({c.household, c.vocational, c.study}, 300'000);
+  if (c.fen >= 0) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(*r, c.fen);
+  } else {
+    EXPECT_TRUE(absl::IsFailedPrecondition(r.status()));
+    EXPECT_NE(r.status().message().find(c.rule), std::string_view::npos) << r.status();
+  }
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, YuluTest,
+    ::testing::Values(
+        YuluCase{YuluHousehold::kLifted, true, YuluStudy::kEnrolled, 150'000, ""},
+        YuluCase{YuluHousehold::kMonitored, true, YuluStudy::kEnrolled, 150'000, ""},
+        YuluCase{YuluHousehold::kMonitoredEliminated, true, YuluStudy::kEnrolled, -1,
+                 "E5.household_status"},
+        YuluCase{YuluHousehold::kOther, true, YuluStudy::kEnrolled, -1, "E5.household_status"},
+        YuluCase{YuluHousehold::kLifted, false, YuluStudy::kEnrolled, -1, "E5.school"},
+        YuluCase{YuluHousehold::kLifted, true, YuluStudy::kSuspended, -1, "E5.suspended"},
+        YuluCase{YuluHousehold::kLifted, true, YuluStudy::kDroppedOut, -1, "E5.dropped_out"}));
+
 }  // namespace
 }  // namespace zx::employment

@@ -108,11 +108,19 @@ std::optional<v1::Job> FindJob(pqxx::transaction_base& tx, const std::string& jo
 
 MatchingData LoadMatchingData(pqxx::transaction_base& tx, const division::Code& division) {
   const std::string pattern = DivisionPattern(division);
-  // A new run supersedes the open proposals of the division's workers.
-  tx.exec_params(
-      "UPDATE placements SET status = 4, updated_at = now() WHERE status = 1 AND "
-      "division_code LIKE $1",
-      pattern);
+  // A new run supersedes the open proposals of the division's workers
+  // (ended with reason OTHER; the body is the API's view, so it changes too).
+  for (const auto& row : tx.exec_params(
+           "SELECT body FROM placements WHERE status = 1 AND division_code LIKE $1 FOR UPDATE",
+           pattern)) {
+    auto p = Parse<v1::Placement>(row[0]);
+    p.set_status(v1::PLACEMENT_STATUS_ENDED);
+    p.set_end_reason(v1::END_REASON_OTHER);
+    v1::Reason* r = p.add_reasons();
+    r->set_rule("E1.superseded");
+    r->set_detail("a newer matching run replaced this proposal");
+    UpdatePlacement(tx, p);
+  }
   MatchingData out;
   for (const auto& row : tx.exec_params(
            absl::StrCat("SELECT w.body, w.updated_at::text FROM workers w WHERE w.division_code "
