@@ -23,10 +23,13 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/server.h"
 #include "common/testing/stack.h"
+#include "common/time/time.h"
 #include "services/employment/api/employment_service.h"
+#include "services/employment/api/event_handlers.h"
 #include "services/employment/domain/employment.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "zx/employment/v1/employment.grpc.pb.h"
+#include "zx/monitoring/v1/lifecycle.pb.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
 
 namespace zx::employment {
@@ -676,6 +679,68 @@ TEST_F(EmploymentTest, InvalidInputNamesTheField) {
   v1::MatchingRun mr;
   Refused(grpc::StatusCode::INVALID_ARGUMENT, E(&S::RunMatching, run, &mr), "division_code");
   EXPECT_EQ(Census(), census);
+}
+
+// Monitoring events keep the priority flag and the M9b exit current.
+TEST_F(EmploymentTest, MonitoringEventsKeepFlagsAndPostExit) {
+  const std::string h = "hh-00000000000000000042";
+  const auto body = Employer("e-road", v1::EMPLOYER_KIND_PUBLIC_BODY);
+  const auto post = Job("j-road", body, v1::JOB_KIND_PUBLIC_WELFARE, kVillage, 2, 70'000);
+  const auto w = Worker("w-road", h, 1, v1::WILLINGNESS_LOCAL);
+  ASSERT_FALSE(w.flags().monitored_household());
+  v1::AppointPublicWelfarePostRequest req;
+  req.set_request_id("ap-road");
+  req.set_worker_id(w.worker_id());
+  req.set_job_id(post.job_id());
+  req.set_agreement_start("2026-01-01");
+  req.set_agreement_end("2026-12-31");
+  req.set_consent_ref("协议");
+  v1::Placement held;
+  ASSERT_TRUE(E(&S::AppointPublicWelfarePost, req, &held).ok());
+
+  const auto apply = [&](const std::string& type, const google::protobuf::Message& payload) {
+    zx::common::v1::Event event;
+    event.set_id("ev-" + type);
+    event.set_type(type);
+    event.mutable_payload()->PackFrom(payload);
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec("SET LOCAL search_path TO employment");
+    const auto s = HandleMonitoringEvent(tx, event);
+    ASSERT_TRUE(s.ok()) << s;
+    tx.commit();
+  };
+  zx::monitoring::v1::ObjectConfirmed confirmed;
+  confirmed.set_household_id(h);
+  apply("monitoring.object_confirmed", confirmed);
+  apply("monitoring.object_confirmed", confirmed);  // again: the same state
+  v1::GetWorkerRequest get;
+  get.set_worker_id(w.worker_id());
+  v1::Worker out;
+  ASSERT_TRUE(E(&S::GetWorker, get, &out).ok());
+  EXPECT_TRUE(out.flags().monitored_household());
+
+  zx::monitoring::v1::RiskEliminated eliminated;
+  eliminated.set_household_id(h);
+  *eliminated.mutable_eliminated_at() =
+      time::ToProto(absl::FromCivil(absl::CivilDay(2026, 8, 15), absl::LocalTimeZone()));
+  apply("monitoring.risk_eliminated", eliminated);
+  ASSERT_TRUE(E(&S::GetWorker, get, &out).ok());
+  EXPECT_FALSE(out.flags().monitored_household());
+
+  v1::ReviewPostExitRequest review;
+  review.set_request_id("rev-road-1");
+  review.set_placement_id(held.placement_id());
+  review.set_as_of("2026-10-01");
+  v1::PostExitDecision decision;
+  ASSERT_TRUE(E(&S::ReviewPostExit, review, &decision).ok());
+  EXPECT_FALSE(decision.exit()) << decision.detail();
+  EXPECT_NE(decision.detail().find("2026-08-15"), std::string::npos) << decision.detail();
+  review.set_request_id("rev-road-2");
+  review.set_as_of("2027-01-01");
+  ASSERT_TRUE(E(&S::ReviewPostExit, review, &decision).ok());
+  EXPECT_TRUE(decision.exit()) << decision.detail();
+  EXPECT_EQ(decision.reason(), v1::END_REASON_RISK_ELIMINATED);
 }
 
 }  // namespace

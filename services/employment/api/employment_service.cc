@@ -12,6 +12,7 @@
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
 #include "common/time/time.h"
+#include "services/employment/api/event_handlers.h"
 #include "services/employment/domain/employment.h"
 #include "services/employment/domain/matching.h"
 #include "services/employment/store/employment_store.h"
@@ -940,6 +941,11 @@ Reactor* EmploymentServiceImpl::ReviewPostExit(Ctx* ctx, const v1::ReviewPostExi
             }
             const auto end = ParseDate(p.agreement_end());
             if (!end) return absl::InternalError("the post has no agreement end");
+            if (!eliminated) {  // else what the monitoring events recorded
+              if (const auto recorded = RiskEliminatedOn(tx, p.household_id())) {
+                eliminated = ParseDate(*recorded);
+              }
+            }
             const auto d =
                 DecidePostExit(*end, eliminated, WorkerHoldsRegularJob(tx, p.worker_id()), *as_of);
             resp->set_exit(d.exit);
@@ -1085,6 +1091,7 @@ server::ServiceSpec EmploymentSpec() {
                              .make_services = [](server::Runtime& rt) {
                                std::vector<std::unique_ptr<grpc::Service>> services;
                                services.push_back(std::make_unique<EmploymentServiceImpl>(rt));
+                               rt.AddConsumer("monitoring", &HandleMonitoringEvent);
                                return services;
                              }};
 }

@@ -295,6 +295,38 @@ void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsi
       s.subsidy_id(), s.placement_id(), s.amount_fen(), Bytes(s.SerializeAsString()));
 }
 
+// ---- Household status -------------------------------------------------------------------
+
+void SetHouseholdStatus(pqxx::transaction_base& tx, const std::string& household_id, bool monitored,
+                        const std::optional<std::string>& eliminated_on) {
+  tx.exec_params(
+      "INSERT INTO household_status (household_id, monitored, risk_eliminated_on) "
+      "VALUES ($1, $2, $3::date) ON CONFLICT (household_id) DO UPDATE SET monitored = "
+      "EXCLUDED.monitored, risk_eliminated_on = EXCLUDED.risk_eliminated_on, updated_at = now()",
+      household_id, monitored, eliminated_on);
+}
+
+std::optional<std::string> RiskEliminatedOn(pqxx::transaction_base& tx,
+                                            const std::string& household_id) {
+  const auto r = tx.exec_params(
+      "SELECT risk_eliminated_on::text FROM household_status WHERE household_id = $1 AND "
+      "risk_eliminated_on IS NOT NULL",
+      household_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+std::vector<v1::Worker> WorkersOfHousehold(pqxx::transaction_base& tx,
+                                           const std::string& household_id) {
+  std::vector<v1::Worker> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT body FROM workers WHERE household_id = $1 ORDER BY worker_id FOR UPDATE",
+           household_id)) {
+    out.push_back(Parse<v1::Worker>(row[0]));
+  }
+  return out;
+}
+
 // ---- Policy and roll-ups ------------------------------------------------------------------
 
 void InsertPolicy(pqxx::transaction_base& tx, const v1::EmploymentPolicy& p) {

@@ -71,6 +71,15 @@ std::vector<v1::Placement> OnDutyPlacements(pqxx::transaction_base& tx,
 bool InsertAlert(pqxx::transaction_base& tx, const v1::OverdueWageAlert& alert);
 void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsidy& s);
 
+// ---- Household status (from monitoring events) -----------------------------------------
+void SetHouseholdStatus(pqxx::transaction_base& tx, const std::string& household_id, bool monitored,
+                        const std::optional<std::string>& risk_eliminated_on);
+// The recorded risk elimination date ("YYYY-MM-DD"), if any.
+std::optional<std::string> RiskEliminatedOn(pqxx::transaction_base& tx,
+                                            const std::string& household_id);
+std::vector<v1::Worker> WorkersOfHousehold(pqxx::transaction_base& tx,
+                                           const std::string& household_id);
+
 // ---- Policy and roll-ups ---------------------------------------------------------------
 void InsertPolicy(pqxx::transaction_base& tx, const v1::EmploymentPolicy& policy);
 // The latest policy published by the division or its nearest ancestor.
