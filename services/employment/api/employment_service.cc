@@ -467,6 +467,8 @@ Reactor* EmploymentServiceImpl::RunMatching(Ctx* ctx, const v1::RunMatchingReque
                                          .preferred = skills.Of(j.preferred_skills())});
             }
             const absl::Time started = absl::Now();
+            in.candidates = CandidatesByReach(in);
+            in.candidates_given = true;
             auto result = SolveMatching(in, policy.weights);
             if (!result.ok()) return result.status();
             v1::MatchingRun run;

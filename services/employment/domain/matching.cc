@@ -4,6 +4,7 @@
 #include <lemon/smart_graph.h>
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -80,6 +81,45 @@ std::string_view InfeasibleRule(const MatchWorker& w, const MatchJob& j) {
   return {};
 }
 
+std::vector<std::pair<int32_t, int32_t>> CandidatesByReach(const MatchingInput& in) {
+  constexpr int64_t kCounty = 1'000'000, kRegion = 10'000'000'000;
+  std::map<int64_t, std::vector<int32_t>> by_county, by_region;
+  std::vector<int32_t> partner;
+  for (int32_t j = 0; j < static_cast<int32_t>(in.jobs.size()); ++j) {
+    const auto& job = in.jobs[j];
+    if (job.free_slots <= 0) continue;
+    if (job.partner_province) {
+      partner.push_back(j);
+    } else {
+      by_county[job.location / kCounty].push_back(j);
+      by_region[job.location / kRegion].push_back(j);
+    }
+  }
+  std::vector<std::pair<int32_t, int32_t>> out;
+  for (int32_t w = 0; w < static_cast<int32_t>(in.workers.size()); ++w) {
+    const auto& worker = in.workers[w];
+    const int64_t county = worker.division / kCounty, region = worker.division / kRegion;
+    if (auto it = by_county.find(county); it != by_county.end()) {
+      for (int32_t j : it->second) out.emplace_back(w, j);
+    }
+    if (worker.willingness >= v1::WILLINGNESS_IN_REGION) {
+      if (auto it = by_region.find(region); it != by_region.end()) {
+        for (int32_t j : it->second) {
+          if (in.jobs[j].location / kCounty != county) out.emplace_back(w, j);
+        }
+      }
+    }
+    if (worker.willingness >= v1::WILLINGNESS_OUT_OF_REGION) {
+      for (const auto& [r, jobs] : by_region) {
+        if (r == region) continue;
+        for (int32_t j : jobs) out.emplace_back(w, j);
+      }
+      for (int32_t j : partner) out.emplace_back(w, j);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<MatchingResult> SolveMatching(const MatchingInput& in, const Weights& weights) {
   MatchingResult out;
   const int32_t nw = static_cast<int32_t>(in.workers.size());
@@ -90,7 +130,7 @@ absl::StatusOr<MatchingResult> SolveMatching(const MatchingInput& in, const Weig
 
   // Feasible edges, grouped by worker.
   std::vector<std::pair<int32_t, int32_t>> edges;
-  if (in.candidates.empty()) {
+  if (in.candidates.empty() && !in.candidates_given) {
     for (int32_t w = 0; w < nw; ++w) {
       for (int32_t j = 0; j < nj; ++j) {
         if (InfeasibleRule(in.workers[w], in.jobs[j]).empty()) edges.emplace_back(w, j);

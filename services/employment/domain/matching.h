@@ -54,7 +54,14 @@ struct MatchingInput {
   // Candidate pairs (worker, job); each is still checked against the hard
   // constraints. Empty: every pair is a candidate.
   std::vector<std::pair<int32_t, int32_t>> candidates;
+  // Use `candidates` even when empty (no reachable job at all).
+  bool candidates_given = false;
 };
+
+// The (worker, job) pairs within each worker's willingness, from buckets of
+// jobs by county and region, instead of every pair: what RunMatching feeds
+// the solver. The other hard constraints are left to SolveMatching.
+std::vector<std::pair<int32_t, int32_t>> CandidatesByReach(const MatchingInput& input);
 
 // Why an edge is infeasible, or empty when feasible: "E1.willingness", ...
 std::string_view InfeasibleRule(const MatchWorker& w, const MatchJob& j);

@@ -166,6 +166,16 @@ TEST_P(RandomMatchingTest, ReachesTheExactBound) {
     ++used[p.job];
   }
   for (size_t j = 0; j < in.jobs.size(); ++j) EXPECT_LE(used[j], in.jobs[j].free_slots);
+
+  // Candidates from the county/region buckets give the same optimum.
+  MatchingInput indexed = in;
+  indexed.candidates = CandidatesByReach(in);
+  indexed.candidates_given = true;
+  auto by_reach = SolveMatching(indexed, Weights{});
+  ASSERT_TRUE(by_reach.ok());
+  EXPECT_EQ(by_reach->covered_after, r->covered_after);
+  EXPECT_EQ(by_reach->objective, r->objective);
+  EXPECT_EQ(by_reach->edges, r->edges);
 }
 INSTANTIATE_TEST_SUITE_P(Seeds, RandomMatchingTest, ::testing::Range(1, 41));
 
