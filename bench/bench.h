@@ -81,6 +81,7 @@ void RawRedisSuite(BenchContext& ctx);     // raw_redis.cc
 void EventsSuite(BenchContext& ctx);       // events_bench.cc (common/events)
 void MonitoringSuite(BenchContext& ctx);   // monitoring_bench.cc (zx-monitoring process)
 void AssetsSuite(BenchContext& ctx);       // assets_bench.cc (zx-assets process)
+void EmploymentSuite(BenchContext& ctx);   // employment_bench.cc (matching; zx-employment process)
 
 // ---- Helpers for suites -------------------------------------------------
 

@@ -49,6 +49,7 @@ constexpr SuiteEntry kSuites[] = {
     {"raw.grpc_echo", RawGrpcEchoSuite, false, false}, {"raw.pg", RawPgSuite, true, false},
     {"raw.redis", RawRedisSuite, false, true},         {"events", EventsSuite, true, true},
     {"monitoring", MonitoringSuite, true, true},       {"assets", AssetsSuite, true, true},
+    {"employment", EmploymentSuite, true, true},
 };
 
 struct SuiteError {

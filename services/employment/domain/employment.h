@@ -1,0 +1,142 @@
+// The rules of the employment service (RULES E1–E4, M9b), pure: no I/O, no
+// clock (every date is an argument), so they are unit-tested as tables.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "common/errors/errors.h"
+#include "common/money/money.h"
+#include "zx/employment/v1/employment.pb.h"
+
+namespace zx::employment {
+
+namespace v1 = zx::employment::v1;
+
+// Matching weights: arc costs of the min-cost flow (lower is better).
+struct Weights {
+  int64_t monitored_household = 300;
+  int64_t lifted_household = 200;
+  int64_t yulu_graduate = 100;
+  int64_t relocated_household = 100;
+  int64_t wage_per_100_yuan = 5;  // 3,000 yuan a month -> 150
+  int64_t in_region_penalty = 100;
+  int64_t out_of_region_penalty = 250;
+  int64_t preferred_skill = 40;
+  // Gain of any placement: above the largest distance penalty, so every
+  // feasible job is worth proposing (一人一岗) once households are covered.
+  int64_t placement = 300;
+};
+
+// Defaults follow RULES E2/E4 and the brief; a published policy overrides.
+struct Policy {
+  int overdue_wage_day = 15;     // 两不拖欠: last month's wage due by the 15th
+  int post_min_age = 16;         // E2: age ≥ 16
+  int post_max_age = 60;         // E2: new hires ≤ 60 (up to 65 where configured)
+  int transport_min_months = 3;  // E4
+  money::Fen transport_other_county_fen = 200 * 100;      // E4 example
+  money::Fen transport_other_prefecture_fen = 300 * 100;  // E4 example
+  money::Fen transport_other_province_fen = 600 * 100;    // E4 example
+  Weights weights;
+};
+
+v1::EmploymentPolicy PolicyToProto(const Policy& policy);
+// Fields left 0 keep the default.
+Policy PolicyFromProto(const v1::EmploymentPolicy& proto);
+void ValidatePolicy(const v1::EmploymentPolicy& policy, errors::Validator& v);
+
+// ---- Ids, dates ----------------------------------------------------------------
+bool IsId(std::string_view id, std::string_view prefix);            // "<prefix>-" + 20 hex
+std::optional<absl::CivilDay> ParseDate(std::string_view text);     // "2026-11-02"
+std::optional<absl::CivilMonth> ParseMonth(std::string_view text);  // "2026-11"
+std::string FormatDate(absl::CivilDay day);
+std::string FormatMonth(absl::CivilMonth month);
+// Completed years on `day`.
+int AgeOn(absl::CivilDay birth, absl::CivilDay day);
+// Completed months between `start` and `day` (a month counts on its day-of-month).
+int MonthsBetween(absl::CivilDay start, absl::CivilDay day);
+
+// ---- Validation of records ----------------------------------------------------------
+void ValidateWorker(const v1::Worker& w, errors::Validator& v);
+void ValidateEmployer(const v1::Employer& e, errors::Validator& v);
+void ValidateJob(const v1::Job& j, errors::Validator& v);
+
+// ---- Where a job is, seen from a worker (E1 willingness, E4 destination) ----------
+// The willingness a worker needs to take a job at `location`.
+v1::Willingness ReachOf(std::string_view worker_division, std::string_view job_location,
+                        bool partner_province);
+v1::Destination DestinationOf(std::string_view worker_division, std::string_view job_location,
+                              bool partner_province);
+const char* WillingnessName(v1::Willingness w);  // "local", "in-region", ...
+
+// ---- Hard constraints (E1) -------------------------------------------------------
+// OK when the worker may be proposed for the job; otherwise FAILED_PRECONDITION
+// naming the rule ("E1.willingness: ...").
+absl::Status CheckEligible(const v1::Worker& worker, const v1::Job& job);
+
+// E3: a workshop is certified with ≥ 5 lifted workers.
+bool WorkshopCertified(const v1::Employer& employer);
+
+// ---- Placements -----------------------------------------------------------------
+absl::Status CheckPlacementTransition(v1::PlacementStatus from, v1::PlacementStatus to);
+
+// ---- Public-welfare posts (E2, M9b) --------------------------------------------------
+// Refusals are FAILED_PRECONDITION naming the rule: "E2.local_registration",
+// "E2.age", "E2.village_cadre", "E2.one_per_household".
+absl::Status CheckPostAppointment(const v1::Worker& worker, const v1::Job& job,
+                                  const Policy& policy, absl::CivilDay on,
+                                  bool household_holds_post);
+// 在岗领补: a subsidy only for a month with on-duty attendance ("E2.attendance").
+absl::Status CheckPostSubsidy(std::optional<int> days_on_duty, std::string_view month);
+
+struct ExitDecision {
+  bool exit = false;
+  v1::EndReason reason = v1::END_REASON_UNSPECIFIED;
+  std::string rule;
+  std::string detail;
+};
+// 有序退岗: a holder taking a regular job exits; risk elimination ends the
+// post only after the agreement ends (M9b).
+ExitDecision DecidePostExit(absl::CivilDay agreement_end,
+                            std::optional<absl::CivilDay> risk_eliminated_on,
+                            bool holds_regular_job, absl::CivilDay as_of);
+
+// ---- Wages (两不拖欠) ---------------------------------------------------------------
+// The month whose wage must be paid by `as_of`: the previous month once the
+// policy's day is reached, else none.
+std::optional<absl::CivilMonth> WageDueMonth(absl::CivilDay as_of, const Policy& policy);
+// Whether a placement on duty since `start` owes `due`'s wage given the
+// months already paid.
+bool WageOverdue(absl::CivilDay start, absl::CivilMonth due,
+                 const std::vector<std::string>& paid_months);
+
+// ---- Transport subsidy (E4) ------------------------------------------------------------
+// The amount for `destination` after `months_in_work` months, or
+// FAILED_PRECONDITION naming the rule ("E4.months_in_work", "E4.destination",
+// "E4.monitoring_status").
+absl::StatusOr<money::Fen> TransportSubsidy(v1::Destination destination, int months_in_work,
+                                            bool priority_household, const Policy& policy);
+std::string QuarterOf(absl::CivilDay day);  // "2026-Q4"
+
+// ---- 雨露计划 (E5) -----------------------------------------------------------------
+// Domain rule only; no RPC yet.
+enum class YuluHousehold { kLifted, kMonitored, kMonitoredEliminated, kOther };
+enum class YuluStudy { kEnrolled, kSuspended, kDroppedOut };
+struct YuluTerm {
+  // The household's status on the first day of the term decides (E5).
+  YuluHousehold household_on_term_start = YuluHousehold::kOther;
+  bool full_time_vocational = false;  // secondary or higher vocational, full time
+  YuluStudy study = YuluStudy::kEnrolled;
+};
+// The term's payment (half of the yearly amount), or FAILED_PRECONDITION
+// naming the rule: "E5.household_status", "E5.school", "E5.suspended"
+// (paused: payments resume with the study), "E5.dropped_out" (stopped).
+absl::StatusOr<money::Fen> YuluTermPayment(const YuluTerm& term, money::Fen yearly_fen);
+
+}  // namespace zx::employment

@@ -1,0 +1,311 @@
+#include "services/employment/domain/employment.h"
+
+#include <gtest/gtest.h>
+
+namespace zx::employment {
+namespace {
+
+constexpr char kVillage[] = "653121101201";
+
+v1::Worker Worker() {
+  v1::Worker w;
+  w.set_person_id("pe-00000000000000000001");
+  w.set_household_id("hh-00000000000000000001");
+  w.set_division_code(kVillage);
+  w.set_birth_date("1990-05-01");
+  w.set_willingness(v1::WILLINGNESS_LOCAL);
+  w.set_labour_capacity(v1::LABOUR_CAPACITY_FULL);
+  w.set_available(true);
+  w.set_local_registration(true);
+  w.set_language_level(3);
+  w.add_skills("welding");
+  return w;
+}
+
+v1::Job Job(const std::string& location, bool partner = false) {
+  v1::Job j;
+  j.set_employer_id("em-00000000000000000001");
+  j.set_title("焊工");
+  j.set_kind(v1::JOB_KIND_REGULAR);
+  j.set_location_division_code(location);
+  j.set_partner_province(partner);
+  j.set_monthly_wage_fen(300'000);
+  j.set_slots(2);
+  j.set_open(true);
+  return j;
+}
+
+v1::Job Post() {
+  v1::Job j = Job("653121101000");
+  j.set_kind(v1::JOB_KIND_PUBLIC_WELFARE);
+  j.set_public_welfare_kind(v1::PUBLIC_WELFARE_KIND_FOREST_RANGER);
+  j.set_need_ref("need-2026-001");
+  return j;
+}
+
+absl::CivilDay Day(const char* s) { return *ParseDate(s); }
+
+// ---- Eligibility: willingness and requirements -------------------------------------
+
+struct EligibleCase {
+  const char* name;
+  v1::Willingness willingness;
+  std::string location;
+  bool partner;
+  const char* required_skill;
+  int min_language;
+  v1::LabourCapacity capacity;
+  bool light;
+  const char* rule;  // "" when eligible
+};
+class EligibleTest : public ::testing::TestWithParam<EligibleCase> {};
+TEST_P(EligibleTest, HardConstraints) {
+  const auto& c = GetParam();
+  auto w = Worker();
+  w.set_willingness(c.willingness);
+  w.set_labour_capacity(c.capacity);
+  auto j = Job(c.location, c.partner);
+  if (*c.required_skill) j.add_required_skills(c.required_skill);
+  j.set_min_language_level(c.min_language);
+  j.set_light_work(c.light);
+  const auto s = CheckEligible(w, j);
+  if (*c.rule == 0) {
+    EXPECT_TRUE(s.ok()) << c.name << ": " << s;
+  } else {
+    EXPECT_TRUE(absl::IsFailedPrecondition(s)) << c.name;
+    EXPECT_EQ(s.message().substr(0, std::string_view(c.rule).size()), c.rule) << c.name << s;
+  }
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, EligibleTest,
+    ::testing::Values(
+        EligibleCase{"local job, local worker", v1::WILLINGNESS_LOCAL, "653121102000", false, "", 0,
+                     v1::LABOUR_CAPACITY_FULL, false, ""},
+        EligibleCase{"other county, local worker", v1::WILLINGNESS_LOCAL, "653122000000", false, "",
+                     0, v1::LABOUR_CAPACITY_FULL, false, "E1.willingness"},
+        EligibleCase{"other county, in-region worker", v1::WILLINGNESS_IN_REGION, "653122000000",
+                     false, "", 0, v1::LABOUR_CAPACITY_FULL, false, ""},
+        EligibleCase{"partner province, in-region worker", v1::WILLINGNESS_IN_REGION,
+                     "440000000000", true, "", 0, v1::LABOUR_CAPACITY_FULL, false,
+                     "E1.willingness"},
+        EligibleCase{"partner province, local worker", v1::WILLINGNESS_LOCAL, "440000000000", true,
+                     "", 0, v1::LABOUR_CAPACITY_FULL, false, "E1.willingness"},
+        EligibleCase{"partner province, out-of-region worker", v1::WILLINGNESS_OUT_OF_REGION,
+                     "440000000000", true, "", 0, v1::LABOUR_CAPACITY_FULL, false, ""},
+        EligibleCase{"has the skill", v1::WILLINGNESS_LOCAL, "653121000000", false, "welding", 0,
+                     v1::LABOUR_CAPACITY_FULL, false, ""},
+        EligibleCase{"lacks the skill", v1::WILLINGNESS_LOCAL, "653121000000", false, "driving", 0,
+                     v1::LABOUR_CAPACITY_FULL, false, "E1.requirements"},
+        EligibleCase{"language too low", v1::WILLINGNESS_LOCAL, "653121000000", false, "", 4,
+                     v1::LABOUR_CAPACITY_FULL, false, "E1.requirements"},
+        EligibleCase{"weak labour, heavy job", v1::WILLINGNESS_LOCAL, "653121000000", false, "", 0,
+                     v1::LABOUR_CAPACITY_PARTIAL, false, "E1.labour_capacity"},
+        EligibleCase{"weak labour, light job", v1::WILLINGNESS_LOCAL, "653121000000", false, "", 0,
+                     v1::LABOUR_CAPACITY_PARTIAL, true, ""},
+        EligibleCase{"no labour", v1::WILLINGNESS_OUT_OF_REGION, "653121000000", false, "", 0,
+                     v1::LABOUR_CAPACITY_NONE, true, "E1.labour_capacity"}));
+
+TEST(DestinationTest, ByCodePrefix) {
+  EXPECT_EQ(DestinationOf(kVillage, "653121102000", false), v1::DESTINATION_SAME_COUNTY);
+  EXPECT_EQ(DestinationOf(kVillage, "653122000000", false), v1::DESTINATION_OTHER_COUNTY);
+  EXPECT_EQ(DestinationOf(kVillage, "652900000000", false), v1::DESTINATION_OTHER_PREFECTURE);
+  EXPECT_EQ(DestinationOf(kVillage, "440000000000", true), v1::DESTINATION_OTHER_PROVINCE);
+}
+
+// ---- E2: appointment ---------------------------------------------------------------
+
+struct AppointCase {
+  const char* name;
+  std::function<void(v1::Worker&)> change;
+  bool household_holds_post;
+  const char* rule;
+};
+class AppointTest : public ::testing::TestWithParam<AppointCase> {};
+TEST_P(AppointTest, E2Rules) {
+  const auto& c = GetParam();
+  auto w = Worker();
+  if (c.change) c.change(w);
+  const auto s =
+      CheckPostAppointment(w, Post(), Policy{}, Day("2026-11-01"), c.household_holds_post);
+  if (*c.rule == 0) {
+    EXPECT_TRUE(s.ok()) << c.name << ": " << s;
+  } else {
+    EXPECT_TRUE(absl::IsFailedPrecondition(s)) << c.name;
+    EXPECT_EQ(s.message().substr(0, std::string_view(c.rule).size()), c.rule) << c.name << s;
+  }
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, AppointTest,
+    ::testing::Values(
+        AppointCase{"eligible", nullptr, false, ""},
+        AppointCase{"not registered here", [](v1::Worker& w) { w.set_local_registration(false); },
+                    false, "E2.local_registration"},
+        AppointCase{"other county", [](v1::Worker& w) { w.set_division_code("653122101201"); },
+                    false, "E2.local_registration"},
+        AppointCase{"age 61", [](v1::Worker& w) { w.set_birth_date("1965-10-31"); }, false,
+                    "E2.age"},
+        AppointCase{"age 60", [](v1::Worker& w) { w.set_birth_date("1966-11-01"); }, false, ""},
+        AppointCase{"age 15", [](v1::Worker& w) { w.set_birth_date("2011-01-01"); }, false,
+                    "E2.age"},
+        AppointCase{"village cadre", [](v1::Worker& w) { w.set_village_cadre(true); }, false,
+                    "E2.village_cadre"},
+        AppointCase{"cadre's relative", [](v1::Worker& w) { w.set_cadre_family(true); }, false,
+                    "E2.village_cadre"},
+        AppointCase{"second post in household", nullptr, true, "E2.one_per_household"}));
+
+TEST(AppointTest, AgeLimitFromPolicy) {
+  auto w = Worker();
+  w.set_birth_date("1962-01-01");  // 64
+  Policy p;
+  EXPECT_FALSE(CheckPostAppointment(w, Post(), p, Day("2026-11-01"), false).ok());
+  p.post_max_age = 65;
+  EXPECT_TRUE(CheckPostAppointment(w, Post(), p, Day("2026-11-01"), false).ok());
+}
+
+TEST(SubsidyTest, OnlyForMonthsWithAttendance) {
+  EXPECT_TRUE(CheckPostSubsidy(22, "2026-10").ok());
+  const auto none = CheckPostSubsidy(std::nullopt, "2026-10");
+  EXPECT_TRUE(absl::IsFailedPrecondition(none));
+  EXPECT_NE(none.message().find("E2.attendance"), std::string_view::npos);
+  EXPECT_TRUE(absl::IsFailedPrecondition(CheckPostSubsidy(0, "2026-10")));
+}
+
+struct ExitCase {
+  const char* name;
+  const char* eliminated;  // "" none
+  bool regular_job;
+  const char* as_of;
+  bool exit;
+  v1::EndReason reason;
+};
+class ExitTest : public ::testing::TestWithParam<ExitCase> {};
+TEST_P(ExitTest, M9bAndRegularJob) {
+  const auto& c = GetParam();
+  std::optional<absl::CivilDay> elim;
+  if (*c.eliminated) elim = Day(c.eliminated);
+  const auto d = DecidePostExit(Day("2026-12-31"), elim, c.regular_job, Day(c.as_of));
+  EXPECT_EQ(d.exit, c.exit) << c.name << ": " << d.detail;
+  EXPECT_EQ(d.reason, c.reason) << c.name;
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, ExitTest,
+    ::testing::Values(
+        ExitCase{"no reason", "", false, "2027-02-01", false, v1::END_REASON_UNSPECIFIED},
+        ExitCase{"eliminated, agreement running", "2026-06-01", false, "2026-11-01", false,
+                 v1::END_REASON_UNSPECIFIED},
+        ExitCase{"eliminated, last day of agreement", "2026-06-01", false, "2026-12-31", false,
+                 v1::END_REASON_UNSPECIFIED},
+        ExitCase{"eliminated, agreement ended", "2026-06-01", false, "2027-01-01", true,
+                 v1::END_REASON_RISK_ELIMINATED},
+        ExitCase{"regular job", "", true, "2026-11-01", true, v1::END_REASON_REGULAR_JOB}));
+
+// ---- Wages and transport ------------------------------------------------------------
+
+TEST(OverdueTest, FiresOnTheConfiguredDay) {
+  Policy p;
+  p.overdue_wage_day = 10;
+  EXPECT_FALSE(WageDueMonth(Day("2026-11-09"), p).has_value());
+  ASSERT_TRUE(WageDueMonth(Day("2026-11-10"), p).has_value());
+  EXPECT_EQ(FormatMonth(*WageDueMonth(Day("2026-11-10"), p)), "2026-10");
+  const auto due = *WageDueMonth(Day("2026-11-10"), p);
+  EXPECT_TRUE(WageOverdue(Day("2026-09-01"), due, {"2026-09"}));
+  EXPECT_FALSE(WageOverdue(Day("2026-09-01"), due, {"2026-09", "2026-10"}));
+  EXPECT_FALSE(WageOverdue(Day("2026-11-01"), due, {}));  // started after the month
+}
+
+struct TransportCase {
+  v1::Destination destination;
+  int months;
+  bool priority;
+  int64_t fen;  // -1 refused
+  const char* rule;
+};
+class TransportTest : public ::testing::TestWithParam<TransportCase> {};
+TEST_P(TransportTest, E4) {
+  const auto& c = GetParam();
+  const auto r = TransportSubsidy(c.destination, c.months, c.priority, Policy{});
+  if (c.fen >= 0) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(*r, c.fen);
+  } else {
+    EXPECT_TRUE(absl::IsFailedPrecondition(r.status()));
+    EXPECT_NE(r.status().message().find(c.rule), std::string_view::npos) << r.status();
+  }
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, TransportTest,
+    ::testing::Values(
+        TransportCase{v1::DESTINATION_OTHER_PROVINCE, 2, true, -1, "E4.months_in_work"},
+        TransportCase{v1::DESTINATION_OTHER_PROVINCE, 3, true, 60'000, ""},
+        TransportCase{v1::DESTINATION_OTHER_PREFECTURE, 5, true, 30'000, ""},
+        TransportCase{v1::DESTINATION_OTHER_COUNTY, 3, true, 20'000, ""},
+        TransportCase{v1::DESTINATION_SAME_COUNTY, 12, true, -1, "E4.destination"},
+        TransportCase{v1::DESTINATION_OTHER_PROVINCE, 6, false, -1, "E4.monitoring_status"}));
+
+TEST(DatesTest, MonthsAndAges) {
+  EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-10-14")), 1);
+  EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-10-15")), 2);
+  EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-11-15")), 3);
+  EXPECT_EQ(AgeOn(Day("1965-11-02"), Day("2026-11-01")), 60);
+  EXPECT_EQ(AgeOn(Day("1965-11-01"), Day("2026-11-01")), 61);
+  EXPECT_FALSE(ParseDate("2026-02-30").has_value());
+  EXPECT_FALSE(ParseMonth("2026-13").has_value());
+  EXPECT_EQ(QuarterOf(Day("2026-11-01")), "2026-Q4");
+}
+
+TEST(ValidateTest, WorkerNamesTheFields) {
+  v1::Worker w = Worker();
+  w.set_person_id("65312119900501123X");  // a clear ID number
+  w.set_division_code("6531");
+  w.set_willingness(v1::WILLINGNESS_UNSPECIFIED);
+  errors::Validator v;
+  ValidateWorker(w, v);
+  const auto s = v.ToStatus();
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  for (const char* f : {"worker.person_id", "worker.division_code", "worker.willingness"}) {
+    EXPECT_NE(s.message().find(f), std::string_view::npos) << s;
+  }
+}
+
+TEST(WorkshopTest, E3CertificationNeedsFiveLiftedWorkers) {
+  v1::Employer e;
+  e.set_kind(v1::EMPLOYER_KIND_ASSISTANCE_WORKSHOP);
+  e.set_lifted_workers(4);
+  EXPECT_FALSE(WorkshopCertified(e));
+  e.set_lifted_workers(5);
+  EXPECT_TRUE(WorkshopCertified(e));
+}
+
+struct YuluCase {
+  YuluHousehold household;
+  bool vocational;
+  YuluStudy study;
+  int64_t fen;  // -1 refused
+  const char* rule;
+};
+class YuluTest : public ::testing::TestWithParam<YuluCase> {};
+TEST_P(YuluTest, E5) {
+  const auto& c = GetParam();
+  const auto r = YuluTermPayment({c.household, c.vocational, c.study}, 300'000);
+  if (c.fen >= 0) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(*r, c.fen);
+  } else {
+    EXPECT_TRUE(absl::IsFailedPrecondition(r.status()));
+    EXPECT_NE(r.status().message().find(c.rule), std::string_view::npos) << r.status();
+  }
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, YuluTest,
+    ::testing::Values(
+        YuluCase{YuluHousehold::kLifted, true, YuluStudy::kEnrolled, 150'000, ""},
+        YuluCase{YuluHousehold::kMonitored, true, YuluStudy::kEnrolled, 150'000, ""},
+        YuluCase{YuluHousehold::kMonitoredEliminated, true, YuluStudy::kEnrolled, -1,
+                 "E5.household_status"},
+        YuluCase{YuluHousehold::kOther, true, YuluStudy::kEnrolled, -1, "E5.household_status"},
+        YuluCase{YuluHousehold::kLifted, false, YuluStudy::kEnrolled, -1, "E5.school"},
+        YuluCase{YuluHousehold::kLifted, true, YuluStudy::kSuspended, -1, "E5.suspended"},
+        YuluCase{YuluHousehold::kLifted, true, YuluStudy::kDroppedOut, -1, "E5.dropped_out"}));
+
+}  // namespace
+}  // namespace zx::employment
