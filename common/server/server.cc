@@ -24,6 +24,21 @@ namespace zx::server {
 
 std::string_view Version() { return ZX_VERSION; }
 
+zx::common::v1::AuditStamp Stamp(const auth::Principal& principal, absl::Time at) {
+  zx::common::v1::AuditStamp s;
+  s.set_user_id(principal.user_id);
+  s.set_role(std::string(auth::RoleName(principal.role)));
+  s.set_division_code(principal.division.str());
+  *s.mutable_at() = time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(at)));
+  return s;
+}
+
+absl::StatusOr<division::Code> StoredDivision(const std::string& code) {
+  auto d = division::Code::Parse(code);
+  if (!d.ok()) return absl::InternalError("stored division code is invalid");
+  return d;
+}
+
 std::string NewId(std::string_view prefix) {
   unsigned char bytes[10];
   randombytes_buf(bytes, sizeof bytes);

@@ -29,6 +29,7 @@
 #include "common/personal_data/personal_data.h"
 #include "common/pg/pg.h"
 #include "common/server/worker_pool.h"
+#include "zx/common/v1/types.pb.h"
 
 namespace zx::server {
 
@@ -133,5 +134,13 @@ std::string_view Version();
 
 // A new record id: "<prefix>-" + 20 random hex digits (80 bits, libsodium).
 std::string NewId(std::string_view prefix);
+
+// Who acted, at what level, when — truncated to microseconds, what
+// PostgreSQL keeps, so a stamp read back equals the one returned.
+zx::common::v1::AuditStamp Stamp(const auth::Principal& principal, absl::Time at = absl::Now());
+
+// A division code read back from the database: invalid means a broken row
+// (INTERNAL), not bad input.
+absl::StatusOr<division::Code> StoredDivision(const std::string& code);
 
 }  // namespace zx::server

@@ -28,27 +28,13 @@ constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
 using server::NewId;
+using server::Stamp;
+using server::StoredDivision;
 
 bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 
-zx::common::v1::AuditStamp Stamp(const auth::Principal& principal) {
-  zx::common::v1::AuditStamp s;
-  s.set_user_id(principal.user_id);
-  s.set_role(std::string(auth::RoleName(principal.role)));
-  s.set_division_code(principal.division.str());
-  // Microseconds: what PostgreSQL keeps.
-  *s.mutable_at() = time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
-  return s;
-}
-
 void CheckReason(const std::string& reason, errors::Validator& v) {
   if (reason.size() > 1000) v.Add("reason", "must be at most 1000 bytes");
-}
-
-absl::StatusOr<division::Code> StoredDivision(const std::string& code) {
-  auto d = division::Code::Parse(code);
-  if (!d.ok()) return absl::InternalError("stored division code is invalid");
-  return d;
 }
 
 // The policy in effect for `division` in `year` (published, else RULES' defaults).

@@ -28,26 +28,13 @@ namespace {
 using Reactor = grpc::ServerUnaryReactor;
 using Ctx = grpc::CallbackServerContext;
 using server::NewId;
+using server::Stamp;
+using server::StoredDivision;
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
 bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
-
-zx::common::v1::AuditStamp Stamp(const auth::Principal& principal) {
-  zx::common::v1::AuditStamp s;
-  s.set_user_id(principal.user_id);
-  s.set_role(std::string(auth::RoleName(principal.role)));
-  s.set_division_code(principal.division.str());
-  *s.mutable_at() = time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
-  return s;
-}
-
-absl::StatusOr<division::Code> StoredDivision(const std::string& code) {
-  auto d = division::Code::Parse(code);
-  if (!d.ok()) return absl::InternalError("stored division code is invalid");
-  return d;
-}
 
 absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
 

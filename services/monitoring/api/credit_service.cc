@@ -108,15 +108,6 @@ v1::InstalmentStatus StatusToProto(credit::InstalmentStatus s) {
   return v1::INSTALMENT_STATUS_UNSPECIFIED;
 }
 
-zx::common::v1::AuditStamp Stamp(const auth::Principal& principal, absl::Time at) {
-  zx::common::v1::AuditStamp s;
-  s.set_user_id(principal.user_id);
-  s.set_role(std::string(auth::RoleName(principal.role)));
-  s.set_division_code(principal.division.str());
-  *s.mutable_at() = time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(at)));
-  return s;
-}
-
 class CreditServiceImpl final : public v1::CreditService::CallbackService {
  public:
   explicit CreditServiceImpl(server::Runtime& runtime) : rt_(runtime) {}
@@ -206,7 +197,7 @@ grpc::ServerUnaryReactor* CreditServiceImpl::AddCreditMeasure(
             loan.set_lender(request->lender());
             loan.set_linked_record_id(request->linked_record_id());
             loan.set_description(added->description());
-            *loan.mutable_added() = Stamp(call.principal, absl::Now());
+            *loan.mutable_added() = server::Stamp(call.principal, absl::Now());
             InsertLoan(tx, loan, *terms, schedule->total_due_fen);
             v1::CreditAdded payload;
             *payload.mutable_loan() = loan;
@@ -277,7 +268,7 @@ grpc::ServerUnaryReactor* CreditServiceImpl::RecordRepayment(
             r.set_loan_id(request->loan_id());
             r.set_amount_fen(request->amount_fen());
             r.set_paid_on(absl::FormatCivilTime(*paid_on));
-            *r.mutable_recorded() = Stamp(call.principal, absl::Now());
+            *r.mutable_recorded() = server::Stamp(call.principal, absl::Now());
             InsertRepayment(tx, r, call.principal.ToString());
             const money::Fen repaid = loan->repaid_fen + request->amount_fen();
             std::optional<absl::CivilDay> settled_on;

@@ -273,15 +273,6 @@ v1::MonitoringObject View(const StoredObject& stored, const std::vector<lc::Dead
   return view;
 }
 
-zx::common::v1::AuditStamp StampOf(const auth::Principal& principal, absl::Time at) {
-  zx::common::v1::AuditStamp s;
-  s.set_user_id(principal.user_id);
-  s.set_role(std::string(auth::RoleName(principal.role)));
-  s.set_division_code(principal.division.str());
-  *s.mutable_at() = time::ToProto(at);
-  return s;
-}
-
 // Events of a completed step: county decisions that other services and the
 // roll-ups act on.
 absl::Status AppendStepEvents(pqxx::transaction_base& tx, const server::Runtime& rt,
@@ -310,7 +301,7 @@ absl::Status AppendStepEvents(pqxx::transaction_base& tx, const server::Runtime&
     v1::ObjectConfirmed payload;
     describe(payload);
     *payload.mutable_confirmed_at() = time::ToProto(*o.confirmed_at);
-    *payload.mutable_confirmed_by() = StampOf(call.principal, now);
+    *payload.mutable_confirmed_by() = server::Stamp(call.principal, now);
     *payload.mutable_clue_found_at() = time::ToProto(o.clue_found_at);
     if (auto s = append("monitoring.object_confirmed", payload); !s.ok()) return s;
   }
@@ -318,7 +309,7 @@ absl::Status AppendStepEvents(pqxx::transaction_base& tx, const server::Runtime&
     v1::RiskEliminated payload;
     describe(payload);
     *payload.mutable_eliminated_at() = time::ToProto(*o.eliminated_at);
-    *payload.mutable_eliminated_by() = StampOf(call.principal, now);
+    *payload.mutable_eliminated_by() = server::Stamp(call.principal, now);
     if (auto s = append("monitoring.risk_eliminated", payload); !s.ok()) return s;
   }
   return absl::OkStatus();
@@ -465,8 +456,8 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::RaiseClue(grpc::CallbackServerCo
                                             ? TruncateToMicros(time::FromProto(request->found_at()))
                                             : now;
             auto clue = RecordClue(tx, rt_, *village, request->household_id(), request->way(),
-                                   request->description(), found_at, StampOf(call.principal, now),
-                                   request->request_id());
+                                   request->description(), found_at,
+                                   server::Stamp(call.principal, now), request->request_id());
             if (!clue.ok()) return clue.status();
             *response = *std::move(clue);
             return absl::OkStatus();
@@ -555,7 +546,7 @@ absl::StatusOr<v1::AssistanceMeasure> AddMeasureToPlan(pqxx::transaction_base& t
   v1::AssistanceMeasure added = m;
   added.set_measure_id(NewId("am"));
   added.set_object_id(stored.object_id);
-  *added.mutable_added() = StampOf(principal, now);
+  *added.mutable_added() = server::Stamp(principal, now);
   const lc::Action action{.kind = lc::ActionKind::kAddPlan,
                           .actor = lc::ActorOf(principal),
                           .at = now,
