@@ -29,21 +29,25 @@ constexpr RoleEntry kRoles[] = {
     {Role::kOperator, "operator"},
 };
 
-bool RoleMayAccess(Role role, Access access) {
-  switch (access) {
-    case Access::kOperate:
-      return true;  // health-like operations: every authenticated principal
-    case Access::kRead:
-      return role != Role::kOperator && role != Role::kPartner;  // no personal registries
-    case Access::kWrite:
-      return role != Role::kOperator && role != Role::kAuditor && role != Role::kPartner;
-  }
-  return false;
-}
+constexpr absl::Duration kMaxTokenLifetime = absl::Hours(12);
+constexpr absl::Duration kClockSkew = absl::Minutes(5);
 
 void InitSodium() {
   static const bool ok = sodium_init() >= 0;
   (void)ok;
+}
+
+// A department principal names a known department kind; nobody else names one.
+absl::Status CheckDepartment(const Principal& p) {
+  if (p.role != Role::kDepartment) {
+    if (p.department.empty()) return absl::OkStatus();
+    return absl::UnauthenticatedError("only role department carries a department kind");
+  }
+  for (std::string_view kind : DepartmentKinds()) {
+    if (kind == p.department) return absl::OkStatus();
+  }
+  return absl::UnauthenticatedError(
+      absl::StrCat("department kind \"", p.department, "\" is unknown"));
 }
 
 }  // namespace
@@ -68,19 +72,34 @@ bool HoldsPersonalDataPrivilege(Role role) {
 }
 
 std::string Principal::ToString() const {
+  if (role == Role::kDepartment) {
+    return absl::StrCat("department:", department, ":", user_id, "@", division.str());
+  }
   return absl::StrCat(AsAbsl(RoleName(role)), ":", user_id, "@", division.str());
+}
+
+bool Holds(const Principal& principal, const Permission& permission) {
+  const std::string_view role = RoleName(principal.role);
+  for (std::string_view grantee : permission.grantees) {
+    if (grantee == role) return true;
+    if (principal.role == Role::kDepartment && grantee.starts_with("department:")) {
+      const std::string_view kind = grantee.substr(grantee.find(':') + 1);
+      if (kind == "*" || kind == principal.department) return true;
+    }
+  }
+  return false;
 }
 
 absl::Status Authorize(const Principal& principal, std::string_view action,
                        const division::Code& resource_division) {
-  const auto& actions = DeclaredActions();
-  auto it = actions.find(action);
-  if (it == actions.end()) {
+  const Permission* permission = FindPermission(action);
+  if (permission == nullptr) {
     return absl::PermissionDeniedError(absl::StrCat("action ", AsAbsl(action), " is not declared"));
   }
-  if (!RoleMayAccess(principal.role, it->second)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("role ", AsAbsl(RoleName(principal.role)), " may not ", AsAbsl(action)));
+  if (!Holds(principal, *permission)) {
+    std::string who(RoleName(principal.role));
+    if (principal.role == Role::kDepartment) who += ":" + principal.department;
+    return absl::PermissionDeniedError(absl::StrCat("role ", who, " may not ", AsAbsl(action)));
   }
   if (!principal.division.IsAncestorOrSelfOf(resource_division)) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -187,32 +206,46 @@ absl::StatusOr<Principal> TokenVerifier::Verify(std::string_view token, std::str
     return absl::UnauthenticatedError(
         absl::StrCat("token is for instance ", claims.audience(), ", not ", AsAbsl(audience)));
   }
-  if (absl::FromUnixSeconds(claims.expires_at_unix()) <= now) {
-    return absl::UnauthenticatedError("token has expired");
+  const absl::Time issued = absl::FromUnixSeconds(claims.issued_at_unix());
+  const absl::Time expires = absl::FromUnixSeconds(claims.expires_at_unix());
+  if (expires <= now) return absl::UnauthenticatedError("token has expired");
+  // People's tokens are short-lived: a leaked one is worth little.
+  if (claims.issued_at_unix() <= 0 || issued > now + kClockSkew ||
+      expires - issued > kMaxTokenLifetime) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("token must carry its issue time, not in the future, and live at most ",
+                     absl::FormatDuration(kMaxTokenLifetime)));
   }
   auto role = ParseRole(claims.role());
   auto division = division::Code::Parse(claims.division_code());
   if (!role.ok() || !division.ok() || claims.user_id().empty()) {
     return absl::UnauthenticatedError("token claims lack a valid user, role or division");
   }
-  return Principal{claims.user_id(), *role, *division, claims.department(),
-                   claims.partner_province()};
+  Principal principal{claims.user_id(), *role, *division, claims.department(),
+                      claims.partner_province()};
+  if (auto s = CheckDepartment(principal); !s.ok()) return s;
+  return principal;
 }
 
 absl::StatusOr<Principal> ParseDevToken(std::string_view token) {
   std::vector<absl::string_view> parts = absl::StrSplit(AsAbsl(token), absl::MaxSplits('.', 3));
   if (parts.size() != 4 || parts[0] != "dev") {
-    return absl::UnauthenticatedError("development token must be dev.<division>.<role>.<user>");
+    return absl::UnauthenticatedError(
+        "development token must be dev.<division>.<role>[:<department>].<user>");
   }
   auto division = division::Code::Parse(AsStd(parts[1]));
   if (!division.ok()) {
     return absl::UnauthenticatedError(
         absl::StrCat("development token division: ", division.status().message()));
   }
-  auto role = ParseRole(AsStd(parts[2]));
+  std::vector<absl::string_view> role_parts = absl::StrSplit(parts[2], absl::MaxSplits(':', 1));
+  auto role = ParseRole(AsStd(role_parts[0]));
   if (!role.ok()) return absl::UnauthenticatedError(role.status().message());
   if (parts[3].empty()) return absl::UnauthenticatedError("development token has no user");
-  return Principal{std::string(parts[3]), *role, *division, "", ""};
+  Principal principal{std::string(parts[3]), *role, *division,
+                      role_parts.size() == 2 ? std::string(role_parts[1]) : "", ""};
+  if (auto s = CheckDepartment(principal); !s.ok()) return s;
+  return principal;
 }
 
 }  // namespace zx::auth

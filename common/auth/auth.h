@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -41,8 +42,28 @@ struct Principal {
   std::string ToString() const;
 };
 
-// What an action does, for the role table.
+// What an action does: reads, changes state, or operates the service.
 enum class Access { kRead, kWrite, kOperate };
+
+// Department kinds a "department" principal may carry (county or higher
+// line departments, 县直部门).
+const std::vector<std::string_view>& DepartmentKinds();
+
+// One row of the permission table (common/auth/permissions.cc): the RPC,
+// the action its handler authorizes, and who holds it. A grantee is a role
+// name, "department:<kind>", or "department:*" for every department kind.
+struct Permission {
+  std::string_view rpc;  // "/zx.monitoring.v1.MonitoringService/GetHousehold"
+  std::string_view action;
+  Access access;
+  std::vector<std::string_view> grantees;
+};
+const std::vector<Permission>& PermissionTable();
+const Permission* FindPermission(std::string_view action);
+
+// Whether the principal's role (and department kind) holds the permission;
+// jurisdiction is not considered.
+bool Holds(const Principal& principal, const Permission& permission);
 
 // The one check every RPC makes: the action must be declared, the role must
 // hold it, and the resource's division must lie inside the principal's
@@ -52,13 +73,17 @@ absl::Status Authorize(const Principal& principal, std::string_view action,
                        const division::Code& resource_division);
 
 // Whether the role may see personal data (ID numbers, names) in clear —
-// and then only when the request states a purpose. Until the security
-// issue's matrix: the levels that keep the registry (village, township,
-// county, departments).
+// and then only when the request states a purpose: the levels that keep the
+// registry (village, township, county) and the line departments.
 bool HoldsPersonalDataPrivilege(Role role);
 
-// Declared actions (common/auth/permissions.cc) and their access kind.
+// Declared actions and their access kind (derived from the table).
 const std::map<std::string, Access, std::less<>>& DeclaredActions();
+
+// FAILED_PRECONDITION naming every method of `service_full_names` that has
+// no row in the table: a server refuses to start with an unlisted endpoint.
+// Infrastructure services ("grpc.health.v1.Health", reflection) are exempt.
+absl::Status CheckEveryRpcIsDeclared(const std::vector<std::string>& service_full_names);
 
 // ---- Tokens ---------------------------------------------------------------
 // Signed people tokens: "zx1.<key id>.<claims>.<signature>", claims a

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
+#include "zx/testing/v1/echo.pb.h"
+
 namespace zx::auth {
 namespace {
 
@@ -55,6 +60,7 @@ TEST(TokenTest, SignedTokenVerifies) {
   claims.set_division_code("653121101000");
   claims.set_audience("shufu");
   const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  claims.set_issued_at_unix(absl::ToUnixSeconds(now) - 60);
   claims.set_expires_at_unix(absl::ToUnixSeconds(now) + 600);
   const std::string token = SignToken(claims, "k1", kp.secret_key);
 
@@ -76,6 +82,30 @@ TEST(TokenTest, SignedTokenVerifies) {
   EXPECT_FALSE(verifier.Verify(SignToken(claims, "k9", kp.secret_key), "shufu", now).ok());
 }
 
+TEST(TokenTest, LongLivedOrUndatedTokensAreRefused) {
+  const KeyPair kp = GenerateKeyPair();
+  TokenVerifier verifier;
+  verifier.AddKey("k1", kp.public_key);
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  zx::common::v1::TokenClaims claims;
+  claims.set_user_id("u");
+  claims.set_role("auditor");
+  claims.set_division_code("653100000000");
+  claims.set_audience("kashgar");
+  claims.set_issued_at_unix(absl::ToUnixSeconds(now));
+  claims.set_expires_at_unix(absl::ToUnixSeconds(now + absl::Hours(12)));
+  EXPECT_TRUE(verifier.Verify(SignToken(claims, "k1", kp.secret_key), "kashgar", now).ok());
+  claims.set_expires_at_unix(absl::ToUnixSeconds(now + absl::Hours(13)));
+  EXPECT_EQ(verifier.Verify(SignToken(claims, "k1", kp.secret_key), "kashgar", now).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  claims.set_issued_at_unix(0);
+  claims.set_expires_at_unix(absl::ToUnixSeconds(now + absl::Hours(1)));
+  EXPECT_FALSE(verifier.Verify(SignToken(claims, "k1", kp.secret_key), "kashgar", now).ok());
+  claims.set_issued_at_unix(absl::ToUnixSeconds(now + absl::Hours(1)));
+  claims.set_expires_at_unix(absl::ToUnixSeconds(now + absl::Hours(2)));
+  EXPECT_FALSE(verifier.Verify(SignToken(claims, "k1", kp.secret_key), "kashgar", now).ok());
+}
+
 TEST(TokenTest, DevTokenParses) {
   auto p = ParseDevToken("dev.653121.county_official.demo");
   ASSERT_TRUE(p.ok()) << p.status();
@@ -85,6 +115,109 @@ TEST(TokenTest, DevTokenParses) {
   EXPECT_FALSE(ParseDevToken("dev.653121.king.demo").ok());
   EXPECT_FALSE(ParseDevToken("dev.65312.county_official.demo").ok());
   EXPECT_FALSE(ParseDevToken("dev.653121.county_official.").ok());
+}
+
+TEST(TokenTest, DevTokenCarriesAKnownDepartment) {
+  auto water = ParseDevToken("dev.653121000000.department:water.w1");
+  ASSERT_TRUE(water.ok()) << water.status();
+  EXPECT_EQ(water->role, Role::kDepartment);
+  EXPECT_EQ(water->department, "water");
+  EXPECT_EQ(ParseDevToken("dev.653121000000.department:police.w1").status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ParseDevToken("dev.653121000000.department.w1").status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ParseDevToken("dev.653121000000.county_official:water.w1").status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+// Keys rotate by id: once a key id leaves the key file, its tokens fail.
+TEST(TokenTest, RotatedOutKeyIsRefused) {
+  const KeyPair old_key = GenerateKeyPair();
+  const KeyPair new_key = GenerateKeyPair();
+  zx::common::v1::TokenClaims claims;
+  claims.set_user_id("u");
+  claims.set_role("county_official");
+  claims.set_division_code("653121000000");
+  claims.set_audience("shufu");
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  claims.set_issued_at_unix(absl::ToUnixSeconds(now));
+  claims.set_expires_at_unix(absl::ToUnixSeconds(now) + 600);
+  TokenVerifier during;  // both keys listed while tokens of the old one expire
+  during.AddKey("k1", old_key.public_key);
+  during.AddKey("k2", new_key.public_key);
+  TokenVerifier after;
+  after.AddKey("k2", new_key.public_key);
+  const std::string old_token = SignToken(claims, "k1", old_key.secret_key);
+  const std::string new_token = SignToken(claims, "k2", new_key.secret_key);
+  EXPECT_TRUE(during.Verify(old_token, "shufu", now).ok());
+  EXPECT_TRUE(during.Verify(new_token, "shufu", now).ok());
+  const auto refused = after.Verify(old_token, "shufu", now);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("k1"), std::string_view::npos);
+  EXPECT_TRUE(after.Verify(new_token, "shufu", now).ok());
+  // A key id naming the new key but signed by the old one: bad signature.
+  EXPECT_FALSE(after.Verify(SignToken(claims, "k2", old_key.secret_key), "shufu", now).ok());
+}
+
+TEST(PermissionTableTest, RolesAndDepartmentsAreHeldAsDeclared) {
+  Principal water = P(Role::kDepartment, "653121000000");
+  water.department = "water";
+  Principal hr = water;
+  hr.department = "human_resources";
+  EXPECT_TRUE(Authorize(water, "monitoring.guarantees.set", C("653121101201")).ok());
+  EXPECT_EQ(Authorize(hr, "monitoring.guarantees.set", C("653121101201")).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(Authorize(hr, "employment.worker.upsert", C("653121101201")).ok());
+  EXPECT_FALSE(Authorize(water, "employment.worker.upsert", C("653121101201")).ok());
+  // A lifecycle step belongs to one level.
+  EXPECT_TRUE(Authorize(P(Role::kTownshipOfficial, "653121101000"),
+                        "monitoring.object.township_review", C("653121101201"))
+                  .ok());
+  EXPECT_FALSE(Authorize(P(Role::kCountyOfficial, "653121000000"),
+                         "monitoring.object.township_review", C("653121101201"))
+                   .ok());
+  // Partners hold nothing but the service info here.
+  const Principal partner = P(Role::kPartner, "370000000000");
+  for (const Permission& p : PermissionTable()) {
+    EXPECT_EQ(Holds(partner, p), p.action == "service.info.get") << p.action;
+  }
+}
+
+TEST(PermissionTableTest, EveryRowIsWellFormed) {
+  std::set<std::string> roles;
+  for (const Permission& p : PermissionTable()) {
+    EXPECT_TRUE(p.rpc.starts_with("/zx.")) << p.rpc;
+    EXPECT_FALSE(p.grantees.empty()) << p.action;
+    for (std::string_view g : p.grantees) {
+      if (g.starts_with("department:")) {
+        const std::string_view kind = g.substr(11);
+        const auto& kinds = DepartmentKinds();
+        EXPECT_TRUE(kind == "*" || std::find(kinds.begin(), kinds.end(), kind) != kinds.end())
+            << p.action << " names department " << g;
+      } else {
+        EXPECT_TRUE(ParseRole(g).ok()) << p.action << " names role " << g;
+      }
+    }
+    // Auditors and operators never change state.
+    if (p.access == Access::kWrite) {
+      EXPECT_FALSE(Holds(P(Role::kAuditor, "650000000000"), p)) << p.action;
+      EXPECT_FALSE(Holds(P(Role::kOperator, "650000000000"), p)) << p.action;
+    }
+  }
+  // An action authorizes one kind of access wherever it is used.
+  for (const Permission& p : PermissionTable()) {
+    EXPECT_EQ(FindPermission(p.action)->access, p.access) << p.action;
+  }
+}
+
+TEST(PermissionTableTest, UnlistedRpcsAreNamed) {
+  // Links the Echo descriptor into this binary.
+  ASSERT_NE(zx::testing::v1::EchoRequest::descriptor(), nullptr);
+  EXPECT_TRUE(CheckEveryRpcIsDeclared({"zx.common.v1.ServiceInfo", "grpc.health.v1.Health"}).ok());
+  const auto missing = CheckEveryRpcIsDeclared({"zx.testing.v1.Echo"});
+  EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(missing.message().find("/zx.testing.v1.Echo/Echo"), std::string_view::npos)
+      << missing.message();
 }
 
 TEST(TokenTest, Base64UrlRoundTrip) {

@@ -1,93 +1,401 @@
-// The declared actions of every RPC. Adding an RPC means adding its action
-// here, where it is reviewed like code; an undeclared action is refused.
-// The full role x action matrix arrives with the security issue; until then
-// roles are checked by access kind in auth.cc.
+// The permission table: every RPC of every service, the action its handler
+// authorizes, and the roles that hold it. Reviewed like code: a server with
+// an RPC missing here refuses to start (CheckEveryRpcIsDeclared), and the
+// authorization matrix test (tests/integration/authz_matrix_pgtest.cc) calls
+// every RPC as every role and compares the outcome with this table.
+//
+// Grantees: role names (auth.cc), "department:<kind>", "department:*".
+// Jurisdiction is checked separately: the principal's division must be an
+// ancestor-or-self of the resource's. Partners hold nothing here: partner
+// provinces reach the services through the federation gateway's grants.
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/auth/auth.h"
+#include "google/protobuf/descriptor.h"
 
 namespace zx::auth {
+namespace {
+
+using G = std::vector<std::string_view>;
+
+// Role groups, named for what they are in a county's administration.
+#define ZX_LOCAL "village_cadre", "township_official", "county_official"
+#define ZX_SUPERVISORS "prefecture_official", "region_official"
+// Everyone who may read registries and reports (personal data stays masked
+// for those without the privilege, HoldsPersonalDataPrivilege).
+#define ZX_READERS ZX_LOCAL, "department:*", ZX_SUPERVISORS, "auditor"
+#define ZX_POLICY_MAKERS "county_official", ZX_SUPERVISORS
+
+constexpr std::string_view kMon = "/zx.monitoring.v1.MonitoringService/";
+constexpr std::string_view kObj = "/zx.monitoring.v1.MonitoringObjectService/";
+constexpr std::string_view kAlert = "/zx.monitoring.v1.AlertService/";
+constexpr std::string_view kCredit = "/zx.monitoring.v1.CreditService/";
+constexpr std::string_view kAssets = "/zx.assets.v1.AssetsService/";
+constexpr std::string_view kEmp = "/zx.employment.v1.EmploymentService/";
+
+struct Row {
+  std::string_view service;
+  std::string_view method;
+  std::string_view action;
+  Access access;
+  G grantees;
+};
+
+const std::vector<Row>& Rows() {
+  using A = Access;
+  static const auto* rows = new std::vector<Row>{
+      {"/zx.common.v1.ServiceInfo/",
+       "GetServiceInfo",
+       "service.info.get",
+       A::kOperate,
+       {ZX_READERS, "partner", "operator"}},
+
+      // ---- monitoring: registry ------------------------------------------
+      {kMon, "CreateHousehold", "monitoring.household.create", A::kWrite, {ZX_LOCAL}},
+      {kMon, "GetHousehold", "monitoring.household.get", A::kRead, {ZX_READERS}},
+      {kMon, "ListHouseholds", "monitoring.household.list", A::kRead, {ZX_READERS}},
+      {kMon, "UpdateHousehold", "monitoring.household.update", A::kWrite, {ZX_LOCAL}},
+      {kMon, "AddPerson", "monitoring.person.add", A::kWrite, {ZX_LOCAL}},
+      {kMon, "ListPersons", "monitoring.person.list", A::kRead, {ZX_READERS}},
+      {kMon, "UpdatePerson", "monitoring.person.update", A::kWrite, {ZX_LOCAL}},
+      // Departments supply records: human resources wages, medical insurance
+      // spending, civil affairs transfers, agriculture production costs.
+      {kMon, "RecordIncome", "monitoring.record.write", A::kWrite, {ZX_LOCAL, "department:*"}},
+      {kMon, "RecordExpense", "monitoring.record.write", A::kWrite, {ZX_LOCAL, "department:*"}},
+      // 三保障 + water: each by the department that answers for it.
+      {kMon,
+       "SetGuarantees",
+       "monitoring.guarantees.set",
+       A::kWrite,
+       {ZX_LOCAL, "department:education", "department:medical_insurance", "department:housing",
+        "department:water", "department:civil_affairs"}},
+      {kMon, "PublishPolicy", "monitoring.policy.publish", A::kWrite, {ZX_POLICY_MAKERS}},
+      {kMon, "GetEffectivePolicy", "monitoring.policy.get", A::kRead, {ZX_READERS}},
+      {kMon, "AssessHousehold", "monitoring.assessment.run", A::kWrite, {ZX_LOCAL}},
+      {kMon, "ExplainAssessment", "monitoring.assessment.explain", A::kRead, {ZX_READERS}},
+      {kMon, "ReassessAll", "monitoring.reassess.run", A::kWrite, {ZX_POLICY_MAKERS}},
+      {kMon, "GetReassessmentJob", "monitoring.reassess.get", A::kRead, {ZX_READERS}},
+      {kMon, "GetRollup", "monitoring.rollup.get", A::kRead, {ZX_READERS}},
+      {kMon, "VerifyRollup", "monitoring.rollup.verify", A::kRead, {ZX_READERS}},
+      {kMon, "IngestSurvey", "monitoring.survey.ingest", A::kWrite, {ZX_LOCAL, "department:*"}},
+
+      // ---- monitoring: the object's life (RULES M6-M10) --------------------
+      // Who takes each step mirrors the lifecycle's own level rules
+      // (services/monitoring/domain/lifecycle.cc), which then also check the
+      // level of the caller's division.
+      {kObj, "RaiseClue", "monitoring.clue.raise", A::kWrite, {ZX_LOCAL, "department:*"}},
+      {kObj,
+       "RecordHomeVerification",
+       "monitoring.object.record_home_verification",
+       A::kWrite,
+       {ZX_LOCAL}},
+      {kObj,
+       "RecordDataComparison",
+       "monitoring.object.record_data_comparison",
+       A::kWrite,
+       {"county_official", "department:*"}},
+      {kObj, "VillageAssess", "monitoring.object.village_assess", A::kWrite, {ZX_LOCAL}},
+      {kObj, "StartPublicity", "monitoring.object.start_publicity", A::kWrite, {ZX_LOCAL}},
+      {kObj, "RecordObjection", "monitoring.object.record_objection", A::kWrite, {ZX_LOCAL}},
+      {kObj, "ResolveObjection", "monitoring.object.resolve_objection", A::kWrite, {ZX_LOCAL}},
+      {kObj, "EndPublicity", "monitoring.object.end_publicity", A::kWrite, {ZX_LOCAL}},
+      {kObj,
+       "TownshipReview",
+       "monitoring.object.township_review",
+       A::kWrite,
+       {"township_official"}},
+      {kObj, "CountyConfirm", "monitoring.object.county_confirm", A::kWrite, {"county_official"}},
+      {kObj, "ProposeElimination", "monitoring.object.propose_elimination", A::kWrite, {ZX_LOCAL}},
+      {kObj,
+       "ConfirmElimination",
+       "monitoring.object.confirm_elimination",
+       A::kWrite,
+       {"county_official"}},
+      {kObj,
+       "ScheduleFollowUp",
+       "monitoring.object.schedule_follow_up",
+       A::kWrite,
+       {"township_official", "county_official"}},
+      {kObj, "RecordFollowUp", "monitoring.object.record_follow_up", A::kWrite, {ZX_LOCAL}},
+      // Which level may reject depends on the step rejected; the lifecycle
+      // decides that from the object's state.
+      {kObj, "RejectStep", "monitoring.object.reject_step", A::kWrite, {ZX_LOCAL}},
+      {kObj,
+       "CloseClue",
+       "monitoring.object.close_clue",
+       A::kWrite,
+       {"township_official", "county_official"}},
+      {kObj,
+       "AddAssistanceMeasure",
+       "monitoring.object.add_assistance_measure",
+       A::kWrite,
+       {ZX_LOCAL}},
+      {kObj, "GetMonitoringObject", "monitoring.object.get", A::kRead, {ZX_READERS}},
+      {kObj, "GetHouseholdHistory", "monitoring.history.get", A::kRead, {ZX_READERS}},
+      // The publicity list is posted in the village (RULES M7b): the levels
+      // that post it export it; it never carries ID numbers.
+      {kObj, "ExportPublicity", "monitoring.publicity.export", A::kRead, {ZX_LOCAL}},
+
+      {kAlert, "ListAlerts", "monitoring.alert.list", A::kRead, {ZX_READERS}},
+      {kAlert, "WatchAlerts", "monitoring.alert.watch", A::kRead, {ZX_READERS}},
+      {kCredit, "AddCreditMeasure", "monitoring.credit.write", A::kWrite, {ZX_LOCAL}},
+      {kCredit, "RecordRepayment", "monitoring.credit.write", A::kWrite, {ZX_LOCAL}},
+      {kCredit, "GetCreditPlan", "monitoring.credit.get", A::kRead, {ZX_READERS}},
+
+      // ---- assets (RULES A1-A7) --------------------------------------------
+      // The rural revitalisation bureau keeps the project library with the
+      // county; finance joins in the asset books.
+      {kAssets,
+       "CreateProject",
+       "assets.project.create",
+       A::kWrite,
+       {"township_official", "county_official", "department:agriculture"}},
+      {kAssets, "GetProject", "assets.project.get", A::kRead, {ZX_READERS}},
+      {kAssets,
+       "AdvanceProject",
+       "assets.project.advance",
+       A::kWrite,
+       {"township_official", "county_official", "department:agriculture"}},
+      {kAssets, "GetFundingReport", "assets.funding_report.get", A::kRead, {ZX_READERS}},
+      {kAssets,
+       "RegisterAsset",
+       "assets.asset.register",
+       A::kWrite,
+       {ZX_LOCAL, "department:agriculture", "department:finance"}},
+      {kAssets, "GetAsset", "assets.asset.get", A::kRead, {ZX_READERS}},
+      {kAssets,
+       "ConfirmOwnership",
+       "assets.asset.confirm_ownership",
+       A::kWrite,
+       {ZX_LOCAL, "department:agriculture", "department:finance"}},
+      {kAssets,
+       "TransferAsset",
+       "assets.asset.transfer",
+       A::kWrite,
+       {ZX_LOCAL, "department:agriculture", "department:finance"}},
+      {kAssets,
+       "SetOperatingState",
+       "assets.asset.set_state",
+       A::kWrite,
+       {ZX_LOCAL, "department:agriculture"}},
+      {kAssets, "GetAssetHistory", "assets.history.get", A::kRead, {ZX_READERS}},
+      {kAssets, "GetLedger", "assets.ledger.get", A::kRead, {ZX_READERS}},
+      {kAssets, "Reconcile", "assets.ledger.reconcile", A::kRead, {ZX_READERS}},
+      {kAssets,
+       "RecordIncome",
+       "assets.income.record",
+       A::kWrite,
+       {ZX_LOCAL, "department:agriculture"}},
+      {kAssets, "DistributeIncome", "assets.distribution.create", A::kWrite, {ZX_LOCAL}},
+      {kAssets,
+       "RequestDisposal",
+       "assets.disposal.request",
+       A::kWrite,
+       {ZX_LOCAL, "department:agriculture"}},
+      // Each approval step at its level (RULES A6).
+      {kAssets,
+       "ApproveDisposalStep",
+       "assets.disposal.approve.village_meeting",
+       A::kWrite,
+       {"village_cadre"}},
+      {kAssets,
+       "ApproveDisposalStep",
+       "assets.disposal.approve.township",
+       A::kWrite,
+       {"township_official"}},
+      {kAssets,
+       "ApproveDisposalStep",
+       "assets.disposal.approve.county_department",
+       A::kWrite,
+       {"county_official", "department:*"}},
+      {kAssets,
+       "ApproveDisposalStep",
+       "assets.disposal.approve.county_finance",
+       A::kWrite,
+       {"county_official", "department:finance"}},
+      {kAssets,
+       "ApproveDisposalStep",
+       "assets.disposal.approve.prefecture",
+       A::kWrite,
+       {"prefecture_official"}},
+      {kAssets, "CompleteDisposal", "assets.disposal.complete", A::kWrite, {ZX_LOCAL}},
+      {kAssets, "GetDisposal", "assets.disposal.get", A::kRead, {ZX_READERS}},
+      {kAssets,
+       "RecordInspection",
+       "assets.inspection.record",
+       A::kWrite,
+       {ZX_LOCAL, "department:agriculture", "department:finance"}},
+      {kAssets,
+       "RecordCertificate",
+       "assets.certificate.record",
+       A::kWrite,
+       {ZX_LOCAL, "department:agriculture"}},
+      {kAssets, "GetBookCheckReport", "assets.book_check.get", A::kRead, {ZX_READERS}},
+      {kAssets, "GetAssetRollup", "assets.rollup.get", A::kRead, {ZX_READERS}},
+      {kAssets, "RecordCollectiveIncome", "assets.collective_income.record", A::kWrite, {ZX_LOCAL}},
+      {kAssets, "GetCollectiveEconomy", "assets.collective_economy.get", A::kRead, {ZX_READERS}},
+      {kAssets, "PublishPolicy", "assets.policy.publish", A::kWrite, {ZX_POLICY_MAKERS}},
+      {kAssets, "GetEffectivePolicy", "assets.policy.get", A::kRead, {ZX_READERS}},
+
+      // ---- employment (RULES E1-E5): human resources is the line department
+      {kEmp,
+       "UpsertWorker",
+       "employment.worker.upsert",
+       A::kWrite,
+       {ZX_LOCAL, "department:human_resources"}},
+      {kEmp, "GetWorker", "employment.worker.get", A::kRead, {ZX_READERS}},
+      {kEmp, "ListWorkers", "employment.worker.list", A::kRead, {ZX_READERS}},
+      {kEmp,
+       "UpsertEmployer",
+       "employment.employer.upsert",
+       A::kWrite,
+       {"township_official", "county_official", "department:human_resources"}},
+      {kEmp,
+       "UpsertJob",
+       "employment.job.upsert",
+       A::kWrite,
+       {"township_official", "county_official", "department:human_resources"}},
+      {kEmp, "GetJob", "employment.job.get", A::kRead, {ZX_READERS}},
+      {kEmp,
+       "RunMatching",
+       "employment.matching.run",
+       A::kWrite,
+       {"county_official", "department:human_resources", "prefecture_official"}},
+      {kEmp, "GetMatchingRun", "employment.matching.get", A::kRead, {ZX_READERS}},
+      {kEmp,
+       "AcceptPlacement",
+       "employment.placement.accept",
+       A::kWrite,
+       {ZX_LOCAL, "department:human_resources"}},
+      {kEmp,
+       "StartPlacement",
+       "employment.placement.start",
+       A::kWrite,
+       {ZX_LOCAL, "department:human_resources"}},
+      {kEmp,
+       "EndPlacement",
+       "employment.placement.end",
+       A::kWrite,
+       {ZX_LOCAL, "department:human_resources"}},
+      {kEmp, "GetPlacement", "employment.placement.get", A::kRead, {ZX_READERS}},
+      {kEmp,
+       "RecordWage",
+       "employment.wage.record",
+       A::kWrite,
+       {ZX_LOCAL, "department:human_resources"}},
+      {kEmp,
+       "CheckOverdueWages",
+       "employment.wage.check_overdue",
+       A::kWrite,
+       {"county_official", "department:human_resources", "prefecture_official"}},
+      {kEmp,
+       "AppointPublicWelfarePost",
+       "employment.post.appoint",
+       A::kWrite,
+       {"township_official", "county_official", "department:human_resources"}},
+      {kEmp,
+       "RecordAttendance",
+       "employment.attendance.record",
+       A::kWrite,
+       {ZX_LOCAL, "department:human_resources"}},
+      {kEmp,
+       "PayPostSubsidy",
+       "employment.post.subsidy",
+       A::kWrite,
+       {"township_official", "county_official", "department:human_resources"}},
+      {kEmp,
+       "ReviewPostExit",
+       "employment.post.review_exit",
+       A::kWrite,
+       {"township_official", "county_official", "department:human_resources"}},
+      {kEmp,
+       "GrantTransportSubsidy",
+       "employment.transport.grant",
+       A::kWrite,
+       {"county_official", "department:human_resources"}},
+      {kEmp, "PublishPolicy", "employment.policy.publish", A::kWrite, {ZX_POLICY_MAKERS}},
+      {kEmp, "GetEffectivePolicy", "employment.policy.get", A::kRead, {ZX_READERS}},
+      {kEmp, "GetEmploymentRollup", "employment.rollup.get", A::kRead, {ZX_READERS}},
+  };
+  return *rows;
+}
+
+#undef ZX_LOCAL
+#undef ZX_SUPERVISORS
+#undef ZX_READERS
+#undef ZX_POLICY_MAKERS
+
+// Interned "/service/Method" strings, so Permission::rpc can be a view.
+const std::vector<Permission>& BuildTable() {
+  static const auto* table = [] {
+    auto* rpcs = new std::vector<std::string>();
+    rpcs->reserve(Rows().size());
+    auto* out = new std::vector<Permission>();
+    for (const Row& row : Rows()) {
+      rpcs->push_back(absl::StrCat(std::string(row.service), std::string(row.method)));
+    }
+    for (size_t i = 0; i < Rows().size(); ++i) {
+      const Row& row = Rows()[i];
+      out->push_back(Permission{(*rpcs)[i], row.action, row.access, row.grantees});
+    }
+    return out;
+  }();
+  return *table;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& DepartmentKinds() {
+  static const auto* kinds = new std::vector<std::string_view>{
+      "medical_insurance", "civil_affairs", "education", "housing", "water",
+      "human_resources",   "agriculture",   "finance"};
+  return *kinds;
+}
+
+const std::vector<Permission>& PermissionTable() { return BuildTable(); }
+
+const Permission* FindPermission(std::string_view action) {
+  static const auto* by_action = [] {
+    auto* m = new std::map<std::string_view, const Permission*, std::less<>>();
+    for (const Permission& p : BuildTable()) m->emplace(p.action, &p);
+    return m;
+  }();
+  auto it = by_action->find(action);
+  return it == by_action->end() ? nullptr : it->second;
+}
 
 const std::map<std::string, Access, std::less<>>& DeclaredActions() {
-  static const auto* actions = new std::map<std::string, Access, std::less<>>{
-      {"service.info.get", Access::kOperate},
-      {"monitoring.household.create", Access::kWrite},
-      {"monitoring.household.get", Access::kRead},
-      {"monitoring.household.list", Access::kRead},
-      {"monitoring.household.update", Access::kWrite},
-      {"monitoring.person.add", Access::kWrite},
-      {"monitoring.person.list", Access::kRead},
-      {"monitoring.person.update", Access::kWrite},
-      {"monitoring.record.write", Access::kWrite},
-      {"monitoring.guarantees.set", Access::kWrite},
-      {"monitoring.policy.publish", Access::kWrite},
-      {"monitoring.policy.get", Access::kRead},
-      {"monitoring.assessment.run", Access::kWrite},
-      {"monitoring.assessment.explain", Access::kRead},
-      {"monitoring.clue.raise", Access::kWrite},
-      {"monitoring.reassess.run", Access::kWrite},
-      {"monitoring.reassess.get", Access::kRead},
-      {"monitoring.object.get", Access::kRead},
-      {"monitoring.object.advance", Access::kWrite},
-      {"monitoring.history.get", Access::kRead},
-      {"monitoring.publicity.export", Access::kRead},
-      {"monitoring.rollup.get", Access::kRead},
-      {"monitoring.rollup.verify", Access::kRead},
-      {"monitoring.survey.ingest", Access::kWrite},
-      {"monitoring.alert.list", Access::kRead},
-      {"monitoring.alert.watch", Access::kRead},
-      {"monitoring.credit.write", Access::kWrite},
-      {"monitoring.credit.get", Access::kRead},
-      // assets (issue 4)
-      {"assets.project.create", Access::kWrite},
-      {"assets.project.get", Access::kRead},
-      {"assets.project.advance", Access::kWrite},
-      {"assets.funding_report.get", Access::kRead},
-      {"assets.asset.register", Access::kWrite},
-      {"assets.asset.get", Access::kRead},
-      {"assets.asset.confirm_ownership", Access::kWrite},
-      {"assets.asset.transfer", Access::kWrite},
-      {"assets.asset.set_state", Access::kWrite},
-      {"assets.history.get", Access::kRead},
-      {"assets.ledger.get", Access::kRead},
-      {"assets.ledger.reconcile", Access::kRead},
-      {"assets.income.record", Access::kWrite},
-      {"assets.distribution.create", Access::kWrite},
-      {"assets.disposal.request", Access::kWrite},
-      {"assets.disposal.approve", Access::kWrite},
-      {"assets.disposal.complete", Access::kWrite},
-      {"assets.disposal.get", Access::kRead},
-      {"assets.inspection.record", Access::kWrite},
-      {"assets.certificate.record", Access::kWrite},
-      {"assets.book_check.get", Access::kRead},
-      {"assets.rollup.get", Access::kRead},
-      {"assets.collective_income.record", Access::kWrite},
-      {"assets.collective_economy.get", Access::kRead},
-      {"assets.policy.publish", Access::kWrite},
-      {"assets.policy.get", Access::kRead},
-      // employment (issue 5)
-      {"employment.worker.upsert", Access::kWrite},
-      {"employment.worker.get", Access::kRead},
-      {"employment.worker.list", Access::kRead},
-      {"employment.employer.upsert", Access::kWrite},
-      {"employment.job.upsert", Access::kWrite},
-      {"employment.job.get", Access::kRead},
-      {"employment.matching.run", Access::kWrite},
-      {"employment.matching.get", Access::kRead},
-      {"employment.placement.accept", Access::kWrite},
-      {"employment.placement.start", Access::kWrite},
-      {"employment.placement.end", Access::kWrite},
-      {"employment.placement.get", Access::kRead},
-      {"employment.wage.record", Access::kWrite},
-      {"employment.wage.check_overdue", Access::kWrite},
-      {"employment.post.appoint", Access::kWrite},
-      {"employment.attendance.record", Access::kWrite},
-      {"employment.post.subsidy", Access::kWrite},
-      {"employment.post.review_exit", Access::kWrite},
-      {"employment.transport.grant", Access::kWrite},
-      {"employment.policy.publish", Access::kWrite},
-      {"employment.policy.get", Access::kRead},
-      {"employment.rollup.get", Access::kRead},
-  };
+  static const auto* actions = [] {
+    auto* m = new std::map<std::string, Access, std::less<>>();
+    for (const Permission& p : BuildTable()) m->emplace(std::string(p.action), p.access);
+    return m;
+  }();
   return *actions;
+}
+
+absl::Status CheckEveryRpcIsDeclared(const std::vector<std::string>& service_full_names) {
+  std::set<std::string_view> declared;
+  for (const Permission& p : BuildTable()) declared.insert(p.rpc);
+  std::vector<std::string> missing;
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const std::string& name : service_full_names) {
+    if (name.starts_with("grpc.")) continue;  // health, reflection
+    const auto* service = pool->FindServiceByName(name);
+    if (service == nullptr) {
+      missing.push_back(absl::StrCat(name, " (no descriptor)"));
+      continue;
+    }
+    for (int i = 0; i < service->method_count(); ++i) {
+      std::string rpc = absl::StrCat("/", name, "/", service->method(i)->name());
+      if (!declared.contains(rpc)) missing.push_back(std::move(rpc));
+    }
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("RPCs missing from the permission table (common/auth/permissions.cc): ",
+                   absl::StrJoin(missing, ", ")));
 }
 
 }  // namespace zx::auth

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
 #include "common/metrics/grpc_metrics.h"
+#include "common/server/service_names.h"
 #include "common/time/time.h"
 #include "zx/common/v1/types.grpc.pb.h"
 
@@ -74,7 +75,8 @@ class ServiceInfoImpl final : public zx::common::v1::ServiceInfo::CallbackServic
                                            const zx::common::v1::GetServiceInfoRequest*,
                                            zx::common::v1::GetServiceInfoResponse* resp) override {
     return Handle(ctx, rt_, [this, resp](CallContext& call) -> absl::Status {
-      if (auto s = call.Authorize("service.info.get", rt_.division); !s.ok()) return s;
+      // Service facts, no division's data: the role check alone decides.
+      if (auto s = call.Authorize("service.info.get", call.principal.division); !s.ok()) return s;
       resp->set_service(name_);
       resp->set_version(std::string(Version()));
       resp->set_instance(rt_.config.instance);
@@ -284,11 +286,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   factories.push_back(
       std::make_unique<metrics::MetricsInterceptorFactory>(server->grpc_metrics_.get()));
   builder.experimental().SetInterceptorCreators(std::move(factories));
+  std::vector<std::string> service_names;
+  CaptureServiceNames(builder, &service_names);
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", runtime.config.host, ":",
                                                runtime.config.grpc_port,
                                                " (port taken or address invalid)"));
+  }
+  // No unlisted endpoint: every RPC served must have a row in the table.
+  if (auto declared = auth::CheckEveryRpcIsDeclared(service_names); !declared.ok()) {
+    server->grpc_server_->Shutdown(std::chrono::system_clock::now());
+    return declared;
   }
   server->relay_->Start();
   for (auto& consumer : runtime.consumers) consumer->Start();

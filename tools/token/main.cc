@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   sign->add_option("--department", department);
   sign->add_option("--partner-province", partner);
   sign->add_option("--ttl-minutes", ttl_minutes, "short-lived by design")
-      ->check(CLI::Range(1, 24 * 60));
+      ->check(CLI::Range(1, 12 * 60));  // services refuse longer (auth.cc)
   std::string pd_key_id, pd_out;
   auto* pd =
       app.add_subcommand("personal-data-keygen", "create a key file sealing personal data at rest");

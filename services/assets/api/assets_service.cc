@@ -702,6 +702,24 @@ Reactor* AssetsServiceImpl::DistributeIncome(Ctx* ctx, const v1::DistributeIncom
 
 // ---- Disposal -----------------------------------------------------------------------
 
+// Each approval step is its own action in the permission table (RULES A6).
+std::string_view ApproveAction(v1::ApprovalStep step) {
+  switch (step) {
+    case v1::APPROVAL_STEP_VILLAGE_MEETING:
+      return "assets.disposal.approve.village_meeting";
+    case v1::APPROVAL_STEP_TOWNSHIP:
+      return "assets.disposal.approve.township";
+    case v1::APPROVAL_STEP_COUNTY_DEPARTMENT:
+      return "assets.disposal.approve.county_department";
+    case v1::APPROVAL_STEP_COUNTY_FINANCE:
+      return "assets.disposal.approve.county_finance";
+    case v1::APPROVAL_STEP_PREFECTURE:
+      return "assets.disposal.approve.prefecture";
+    default:
+      return "assets.disposal.approve.unknown";  // undeclared: refused
+  }
+}
+
 absl::Status CheckDisposalRequest(const std::string& request_id, const std::string& disposal_id,
                                   errors::Validator& v) {
   v.Check("request_id", idempotency::ValidateRequestId(request_id));
@@ -805,7 +823,7 @@ Reactor* AssetsServiceImpl::ApproveDisposalStep(Ctx* ctx, const v1::ApproveDispo
       if (!a) return absl::InternalError("the disposal's asset is missing");
       auto d = StoredDivision(a->location_division_code());
       if (!d.ok()) return d.status();
-      if (auto s = call.Authorize("assets.disposal.approve", *d); !s.ok()) return s;
+      if (auto s = call.Authorize(ApproveAction(req->step()), *d); !s.ok()) return s;
       if (auto s = CheckApprover(req->step(), call.principal.division.level(),
                                  auth::RoleName(call.principal.role), call.principal.department);
           !s.ok()) {

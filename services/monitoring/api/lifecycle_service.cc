@@ -87,6 +87,24 @@ std::string_view RpcName(lc::ActionKind kind) {
   return "Unknown";
 }
 
+// The permission-table action of the step (common/auth/permissions.cc):
+// "VillageAssess" -> "monitoring.object.village_assess".
+std::string ActionOf(lc::ActionKind kind) {
+  if (kind == lc::ActionKind::kAddPlan) return "monitoring.object.add_assistance_measure";
+  std::string action = "monitoring.object.";
+  bool first = true;
+  for (char c : RpcName(kind)) {
+    if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
+      if (!first) action += '_';
+      action += absl::ascii_tolower(static_cast<unsigned char>(c));
+    } else {
+      action += c;
+    }
+    first = false;
+  }
+  return action;
+}
+
 // Code points, not bytes: officials write Chinese.
 std::size_t Utf8Length(const std::string& text) {
   std::size_t n = 0;
@@ -479,8 +497,7 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::Transition(grpc::CallbackServerC
     const std::string method = absl::StrCat("monitoring.", AsAbsl(RpcName(kind)));
 
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      auto household =
-          AuthorizedHousehold(tx, call, "monitoring.object.advance", request->household_id());
+      auto household = AuthorizedHousehold(tx, call, ActionOf(kind), request->household_id());
       if (!household.ok()) return household.status();
       auto village = VillageOf(*household);
       if (!village.ok()) return village.status();
@@ -589,7 +606,8 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::AddAssistanceMeasure(
     if (m.has_added()) v.Add("measure.added", "is set by the server");
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      auto household = AuthorizedHousehold(tx, call, "monitoring.object.advance", m.household_id());
+      auto household =
+          AuthorizedHousehold(tx, call, ActionOf(lc::ActionKind::kAddPlan), m.household_id());
       if (!household.ok()) return household.status();
       auto village = VillageOf(*household);
       if (!village.ok()) return village.status();

@@ -187,6 +187,13 @@ class IngestSurveyReactor final
       Finish(errors::ToGrpcStatus(principal.status()));
       return;
     }
+    // The role must hold the action before any row is read; each row's
+    // household is then checked against the caller's jurisdiction.
+    if (auto held = auth::Authorize(*principal, "monitoring.survey.ingest", principal->division);
+        !held.ok()) {
+      Finish(errors::ToGrpcStatus(held));
+      return;
+    }
     principal_ = *std::move(principal);
     StartRead(&request_);
   }
