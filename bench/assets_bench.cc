@@ -26,7 +26,8 @@ namespace {
 namespace v1 = zx::assets::v1;
 
 constexpr char kPrefecture[] = "653100000000";
-constexpr char kToken[] = "dev.653100000000.prefecture_official.bench";
+// The line department keeps these books across the prefecture.
+constexpr char kToken[] = "dev.653100000000.department:agriculture.bench";
 constexpr char kSchema[] = "assets";
 constexpr int kCounties = 10;             // 653121 .. 653130
 constexpr int kTownshipsPerCounty = 10;   // 101 .. 110

@@ -35,7 +35,8 @@ namespace v1 = zx::employment::v1;
 namespace em = zx::employment;
 
 constexpr char kPrefecture[] = "653100000000";
-constexpr char kToken[] = "dev.653100000000.prefecture_official.bench";
+// The line department keeps these books across the prefecture.
+constexpr char kToken[] = "dev.653100000000.department:human_resources.bench";
 constexpr char kSchema[] = "employment";
 constexpr int kCounties = 10;  // 653121 .. 653130
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/base/strings.h"
@@ -99,7 +100,14 @@ absl::Status Authorize(const Principal& principal, std::string_view action,
   if (!Holds(principal, *permission)) {
     std::string who(RoleName(principal.role));
     if (principal.role == Role::kDepartment) who += ":" + principal.department;
-    return absl::PermissionDeniedError(absl::StrCat("role ", who, " may not ", AsAbsl(action)));
+    // Name who may, in words: "held by village cadre, township official".
+    std::string holders;
+    for (std::string_view g : permission->grantees) {
+      std::string name = absl::StrReplaceAll(AsAbsl(g), {{"_", " "}, {":", " "}});
+      absl::StrAppend(&holders, holders.empty() ? "" : ", ", name);
+    }
+    return absl::PermissionDeniedError(
+        absl::StrCat("role ", who, " may not ", AsAbsl(action), "; held by ", holders));
   }
   if (!principal.division.IsAncestorOrSelfOf(resource_division)) {
     return absl::PermissionDeniedError(absl::StrCat(

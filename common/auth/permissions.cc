@@ -75,7 +75,12 @@ const std::vector<Row>& Rows() {
       {kMon, "GetEffectivePolicy", "monitoring.policy.get", A::kRead, {ZX_READERS}},
       {kMon, "AssessHousehold", "monitoring.assessment.run", A::kWrite, {ZX_LOCAL}},
       {kMon, "ExplainAssessment", "monitoring.assessment.explain", A::kRead, {ZX_READERS}},
-      {kMon, "ReassessAll", "monitoring.reassess.run", A::kWrite, {ZX_POLICY_MAKERS}},
+      // A township may re-assess its own households on request.
+      {kMon,
+       "ReassessAll",
+       "monitoring.reassess.run",
+       A::kWrite,
+       {"township_official", ZX_POLICY_MAKERS}},
       {kMon, "GetReassessmentJob", "monitoring.reassess.get", A::kRead, {ZX_READERS}},
       {kMon, "GetRollup", "monitoring.rollup.get", A::kRead, {ZX_READERS}},
       {kMon, "VerifyRollup", "monitoring.rollup.verify", A::kRead, {ZX_READERS}},

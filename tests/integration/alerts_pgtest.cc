@@ -33,7 +33,7 @@ constexpr char kTownshipCode[] = "653121101000";
 constexpr char kVillage[] = "653121101201";
 constexpr char kVillageCadre[] = "dev.653121101201.village_cadre.vc1";
 constexpr char kTownship[] = "dev.653121101000.township_official.ts1";
-constexpr char kDepartment[] = "dev.653121000000.department.dep1";
+constexpr char kDepartment[] = "dev.653121000000.department:civil_affairs.dep1";
 constexpr char kCounty[] = "dev.653121000000.county_official.co1";
 constexpr char kOtherCounty[] = "dev.653122000000.county_official.co2";
 

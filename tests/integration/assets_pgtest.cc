@@ -690,7 +690,7 @@ TEST_F(AssetsTest, RefusedRequestsWriteNothing) {
           A(&S::ApproveDisposalStep, step, &disposal, kTownshipOfficial), "next step of disposal");
   step.set_step(v1::APPROVAL_STEP_VILLAGE_MEETING);
   Refused(grpc::StatusCode::PERMISSION_DENIED, A(&S::ApproveDisposalStep, step, &disposal),
-          "village level");
+          "held by village cadre");
   Refused(grpc::StatusCode::PERMISSION_DENIED,
           A(&S::ApproveDisposalStep, step, &disposal, kOtherVillageCadre), "");
   EXPECT_EQ(Census(), census3);
@@ -789,7 +789,7 @@ TEST_F(AssetsTest, LargeDisposalWaitsForThePrefecture) {
   step.set_request_id("big-step-pref");
   step.set_step(v1::APPROVAL_STEP_PREFECTURE);
   Refused(grpc::StatusCode::PERMISSION_DENIED, A(&S::ApproveDisposalStep, step, &d, kCounty),
-          "prefecture level");
+          "held by prefecture official");
   ASSERT_TRUE(
       A(&S::ApproveDisposalStep, step, &d, "dev.653100000000.prefecture_official.pf1").ok());
   EXPECT_EQ(d.status(), v1::DISPOSAL_STATUS_APPROVED);
