@@ -116,6 +116,11 @@ absl::Status Authorize(const Principal& principal, std::string_view action,
   return absl::OkStatus();
 }
 
+absl::StatusOr<division::Code> ListScope(const Principal& principal, std::string_view requested) {
+  if (requested.empty()) return principal.division;
+  return division::Code::Parse(requested);
+}
+
 std::string Base64UrlEncode(std::string_view bytes) {
   InitSodium();
   const auto variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;

@@ -72,6 +72,11 @@ bool Holds(const Principal& principal, const Permission& permission);
 absl::Status Authorize(const Principal& principal, std::string_view action,
                        const division::Code& resource_division);
 
+// The division a list call covers: an empty request means the caller's
+// whole jurisdiction (lists are scoped to it without being asked); anything
+// else must parse, and is then authorized like any division.
+absl::StatusOr<division::Code> ListScope(const Principal& principal, std::string_view requested);
+
 // Whether the role may see personal data (ID numbers, names) in clear —
 // and then only when the request states a purpose: the levels that keep the
 // registry (village, township, county) and the line departments.

@@ -323,6 +323,7 @@ TEST_F(AuthzMatrixTest, EveryRpcAsEveryRoleMatchesThePermissionTable) {
   int calls = 0, unexpected_allow = 0, unexpected_deny = 0, pii_leaks = 0, invalid = 0;
   int clear_for_privileged = 0;        // shows the scan would see a leak
   std::map<int, int> allowed_by_code;  // what allowed calls went on to answer
+  std::map<std::string, int> shown;    // case rpc -> answers holding its `shows` value
   for (const MatrixCase& c : cases) {
     const auth::Permission& permission = *auth::FindPermission(c.action);
     const auto* method = FindMethod(c.rpc);
@@ -345,6 +346,9 @@ TEST_F(AuthzMatrixTest, EveryRpcAsEveryRoleMatchesThePermissionTable) {
             !Denied(out.code) && (c.denied_marker.empty() ||
                                   out.response_bytes.find(c.denied_marker) == std::string::npos);
         if (allowed) ++allowed_by_code[out.code];
+        if (!c.shows.empty() && out.response_bytes.find(values_[c.shows]) != std::string::npos) {
+          ++shown[c.rpc];
+        }
         const std::string where =
             absl::StrCat(c.rpc, " [", c.action, "] as ", caller.label,
                          inside ? " inside" : " outside", ": ", out.code, " ", out.message);
@@ -358,7 +362,7 @@ TEST_F(AuthzMatrixTest, EveryRpcAsEveryRoleMatchesThePermissionTable) {
           ++invalid;
           ADD_FAILURE() << "the case's request is invalid: " << where;
         }
-        if (auth::HoldsPersonalDataPrivilege(who.role)) {
+        if (auth::HoldsPersonalDataPrivilege(who.role) && !c.never_personal) {
           clear_for_privileged += out.response_bytes.find(kSeededIdNumber) != std::string::npos;
         } else {
           for (const std::string& secret :
@@ -374,6 +378,12 @@ TEST_F(AuthzMatrixTest, EveryRpcAsEveryRoleMatchesThePermissionTable) {
     }
   }
 
+  for (const MatrixCase& c : cases) {
+    if (!c.shows.empty()) {
+      EXPECT_GT(shown[c.rpc], 0) << c.rpc << " never showed " << c.shows
+                                 << ": its personal-data scan proved nothing";
+    }
+  }
   const int roles = static_cast<int>(callers.size());
   std::string by_code;
   for (const auto& [code, n] : allowed_by_code) {
@@ -392,6 +402,27 @@ TEST_F(AuthzMatrixTest, EveryRpcAsEveryRoleMatchesThePermissionTable) {
   EXPECT_EQ(pii_leaks, 0);
   EXPECT_GT(clear_for_privileged, 0) << "no privileged caller stating a purpose saw the seeded "
                                         "ID number: the scan proves nothing";
+}
+
+// A list that names no division covers the caller's jurisdiction: the home
+// county sees the seeded households, another county none of them.
+TEST_F(AuthzMatrixTest, ListsWithoutADivisionAreScopedToTheJurisdiction) {
+  Seed(MonitoringSeeds());
+  ASSERT_FALSE(HasFatalFailure());
+  const std::string rpc = "/zx.monitoring.v1.MonitoringService/ListHouseholds";
+  const auto list = [&](const auth::Principal& who) {
+    Outcome out = CallerFor(rpc).Call(rpc, Serialize(rpc, "page_size: 100"), DevToken(who),
+                                      std::chrono::seconds(10));
+    EXPECT_EQ(out.code, grpc::StatusCode::OK) << out.message;
+    return out.response_bytes;
+  };
+  const std::string home = list(MakePrincipal(auth::Role::kCountyOfficial, kCounty));
+  const std::string other = list(MakePrincipal(auth::Role::kCountyOfficial, "653122000000"));
+  for (const char* name : {"HH", "HH2", "HH3"}) {
+    EXPECT_NE(home.find(values_[name]), std::string::npos) << name;
+    EXPECT_EQ(other.find(values_[name]), std::string::npos) << name;
+  }
+  EXPECT_TRUE(other.empty()) << "another county's list holds something";
 }
 
 // Criterion 5 against a running server that holds key "k2" only (k1 was

@@ -44,6 +44,13 @@ std::vector<SeedStep> MonitoringSeeds() {
                     "labour_capacity: LABOUR_CAPACITY_FULL health: HEALTH_STATUS_HEALTHY "
                     "medical_insured: true }"),
        {{"PERSON", "person_id"}}},
+      {kMon + "AddPerson",
+       absl::StrCat("request_id: '${RID}' person { household_id: '${HH2}' id_number: "
+                    "'653121200501010010' name: '",
+                    kSeededName,
+                    "' relation: RELATION_HEAD labour_capacity: LABOUR_CAPACITY_FULL "
+                    "health: HEALTH_STATUS_CHRONIC_ILLNESS medical_insured: true }"),
+       {}},
       {kMon + "RecordIncome",
        "request_id: '${RID}' record { household_id: '${HH}' kind: INCOME_KIND_WAGE "
        "source: RECORD_SOURCE_DECLARATION month: '2026-10' amount_fen: 150000 }",
@@ -152,6 +159,10 @@ std::vector<MatrixCase> MonitoringCases() {
       Step("RecordDataComparison", "record_data_comparison"),
       Step("VillageAssess", "village_assess"),
       Step("StartPublicity", "start_publicity"),
+      // HH2 is in publicity now, its head named like the seeded person: the
+      // export may show the masked name only, to anybody.
+      {kObj + "ExportPublicity", "monitoring.publicity.export",
+       absl::StrCat("village_code: '", V(), "'"), V(), "", /*never_personal=*/true, "HH2"},
       Step("RecordObjection", "record_objection"),
       Step("ResolveObjection", "resolve_objection",
            "objection_id: 1 objection_outcome: OBJECTION_OUTCOME_DISMISSED"),
@@ -172,8 +183,6 @@ std::vector<MatrixCase> MonitoringCases() {
        "description: '推荐到卫星工厂就业' }"},
       {kObj + "GetMonitoringObject", "monitoring.object.get", "household_id: '${HH2}'"},
       {kObj + "GetHouseholdHistory", "monitoring.history.get", "household_id: '${HH}'"},
-      {kObj + "ExportPublicity", "monitoring.publicity.export",
-       absl::StrCat("village_code: '", V(), "'")},
 
       {kAlerts + "ListAlerts", "monitoring.alert.list",
        absl::StrCat("division_code: '", C(), "' page_size: 10"), C()},

@@ -40,6 +40,12 @@ struct MatrixCase {
   // For bulk RPCs that refuse row by row: a refusal shows as this text in
   // the answer rather than as the call's status.
   std::string denied_marker = "";
+  // Answers that must never carry personal data, whoever asks (publicity,
+  // RULES M7b): scanned for every caller, privileged or not.
+  bool never_personal = false;
+  // A placeholder whose value some allowed answer must contain, so the scan
+  // of this case is known to have looked at real data.
+  std::string shows = "";
 };
 
 // Places of the home jurisdiction; the resources all lie in kVillage.

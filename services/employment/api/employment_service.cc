@@ -271,7 +271,7 @@ Reactor* EmploymentServiceImpl::ListWorkers(Ctx* ctx, const v1::ListWorkersReque
                                             v1::ListWorkersResponse* resp) {
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
-    auto division = division::Code::Parse(req->division_code());
+    auto division = auth::ListScope(call.principal, req->division_code());
     v.Check("division_code", division.status());
     if (req->page_size() < 0 || req->page_size() > kMaxPageSize) {
       v.Add("page_size", absl::StrCat("must be 0..", kMaxPageSize));

@@ -110,8 +110,9 @@ void CheckKinds(errors::Validator& v, const google::protobuf::RepeatedField<int>
   }
 }
 
-absl::StatusOr<division::Code> CheckDivision(errors::Validator& v, const std::string& code) {
-  auto division = division::Code::Parse(code);
+absl::StatusOr<division::Code> CheckDivision(errors::Validator& v, const std::string& code,
+                                             const auth::Principal& principal) {
+  auto division = auth::ListScope(principal, code);
   v.Check("division_code", division.status());
   return division;
 }
@@ -328,7 +329,7 @@ absl::Status Watch::FirstPoll() {
   auto principal = server::Authenticate(*ctx_, rt_);
   if (!principal.ok()) return principal.status();
   errors::Validator v;
-  auto division = CheckDivision(v, request_.division_code());
+  auto division = CheckDivision(v, request_.division_code(), *principal);
   if (request_.after_alert_id() < 0) v.Add("after_alert_id", "must not be negative");
   std::vector<int> kinds;
   CheckKinds(v, request_.kinds(), &kinds);
@@ -410,7 +411,7 @@ class AlertServiceImpl final : public v1::AlertService::CallbackService {
                                        v1::ListAlertsResponse* response) override {
     return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
       errors::Validator v;
-      auto division = CheckDivision(v, request->division_code());
+      auto division = CheckDivision(v, request->division_code(), call.principal);
       std::vector<int> kinds;
       CheckKinds(v, request->kinds(), &kinds);
       int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();

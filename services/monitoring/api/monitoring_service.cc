@@ -103,7 +103,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListHouseholds(
     v1::ListHouseholdsResponse* response) {
   return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
     errors::Validator v;
-    auto division = division::Code::Parse(request->division_code());
+    auto division = auth::ListScope(call.principal, request->division_code());
     v.Check("division_code", division.status());
     auto page_size = EffectivePageSize(request->page_size());
     if (!page_size.ok()) v.Add("page_size", "must not be negative");
