@@ -86,6 +86,10 @@ const std::map<std::string, Access, std::less<>>& DeclaredActions() {
       {"employment.policy.publish", Access::kWrite},
       {"employment.policy.get", Access::kRead},
       {"employment.rollup.get", Access::kRead},
+      // audit (issue 8): every service's own audit log; the auditor reads it
+      {"audit.chain.verify", Access::kRead},
+      {"audit.entry.list", Access::kRead},
+      {"audit.entry.export", Access::kRead},
   };
   return *actions;
 }
