@@ -284,12 +284,9 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListPersons(grpc::CallbackServe
       *response->add_persons() = std::move(stored.person);
     }
     if (clear && !persons.empty()) {
-      // The audit log (security issue) will hold this; until then the log does.
-      logging::Info("personal_data_read", {{"principal", call.principal.ToString()},
-                                           {"household_id", request->household_id()},
-                                           {"persons", std::to_string(persons.size())},
-                                           {"purpose", request->purpose()},
-                                           {"request_id", call.request_id}});
+      // Answered only once the audit entry is durable (server::Handle).
+      call.AuditPersonalDataRead(request->household_id(), request->purpose());
+      call.audit.note = absl::StrCat(persons.size(), " persons in clear");
     }
     return absl::OkStatus();
   });
@@ -389,11 +386,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::UpdatePerson(
       response->set_id_number(*id_number);
       response->set_name(name);
       response->set_personal_data_masked(false);
-      logging::Info("personal_data_read", {{"principal", call.principal.ToString()},
-                                           {"household_id", response->household_id()},
-                                           {"persons", "1"},
-                                           {"purpose", request->purpose()},
-                                           {"request_id", call.request_id}});
+      call.AuditPersonalDataRead(id, request->purpose());
     }
     return absl::OkStatus();
   });
