@@ -209,6 +209,7 @@ TEST_F(AuditTest, WritesRefusalsAndPersonalDataReadsAreAuditedPlainReadsAreNot) 
   EXPECT_EQ(entries[0].user_id(), "co1");
   EXPECT_EQ(entries[0].role(), "county_official");
   EXPECT_EQ(entries[0].resource_division(), kVillage);
+  EXPECT_EQ(entries[0].resource_id(), household.household_id()) << "named by the handler";
   EXPECT_EQ(entries[0].result_code(), 0);
   EXPECT_EQ(entries[1].action(), "monitoring.person.add");
   EXPECT_EQ(entries[2].action(), "monitoring.person.add");

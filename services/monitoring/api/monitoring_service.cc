@@ -48,29 +48,32 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::CreateHousehold(
     const auto village = *division::Code::Parse(request->household().village_code());
     if (auto s = call.Authorize("monitoring.household.create", village); !s.ok()) return s;
 
-    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      return idempotency::Run(
-          tx, "monitoring.CreateHousehold", request->request_id(), *request, *response, [&] {
-            v1::Household h = request->household();
-            h.set_household_id(NewId("hh"));
-            // Microseconds: what PostgreSQL keeps, so Get returns the same stamp.
-            *h.mutable_created_at() =
-                time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
-            InsertHousehold(tx, h);
-            if (auto s = RefreshRollup(tx, h.household_id()); !s.ok()) return s;
-            v1::HouseholdRegistered payload;
-            *payload.mutable_household() = h;
-            auto event = events::Append(tx, rt_.config.instance,
-                                        {.type = "monitoring.household_registered",
-                                         .division_code = h.village_code(),
-                                         .aggregate_id = h.household_id(),
-                                         .payload = &payload,
-                                         .causation_id = request->request_id()});
-            if (!event.ok()) return event.status();
-            *response = std::move(h);
-            return absl::OkStatus();
-          });
-    });
+    const absl::Status created =
+        pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+          return idempotency::Run(
+              tx, "monitoring.CreateHousehold", request->request_id(), *request, *response, [&] {
+                v1::Household h = request->household();
+                h.set_household_id(NewId("hh"));
+                // Microseconds: what PostgreSQL keeps, so Get returns the same stamp.
+                *h.mutable_created_at() =
+                    time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
+                InsertHousehold(tx, h);
+                if (auto s = RefreshRollup(tx, h.household_id()); !s.ok()) return s;
+                v1::HouseholdRegistered payload;
+                *payload.mutable_household() = h;
+                auto event = events::Append(tx, rt_.config.instance,
+                                            {.type = "monitoring.household_registered",
+                                             .division_code = h.village_code(),
+                                             .aggregate_id = h.household_id(),
+                                             .payload = &payload,
+                                             .causation_id = request->request_id()});
+                if (!event.ok()) return event.status();
+                *response = std::move(h);
+                return absl::OkStatus();
+              });
+        });
+    if (created.ok()) call.audit_resource = response->household_id();  // named in the audit entry
+    return created;
   });
 }
 
