@@ -52,6 +52,24 @@ const std::vector<Row>& Rows() {
        A::kOperate,
        {ZX_READERS, "partner", "operator"}},
 
+      // ---- every service's audit log (§17): supervisors and auditors read
+      // it; an operator may check the chain, which carries no entry's data.
+      {"/zx.common.v1.AuditService/",
+       "VerifyAuditChain",
+       "audit.chain.verify",
+       A::kRead,
+       {"county_official", ZX_SUPERVISORS, "auditor", "operator"}},
+      {"/zx.common.v1.AuditService/",
+       "ListAuditEntries",
+       "audit.entry.list",
+       A::kRead,
+       {"county_official", ZX_SUPERVISORS, "auditor"}},
+      {"/zx.common.v1.AuditService/",
+       "ExportAuditEntries",
+       "audit.entry.export",
+       A::kRead,
+       {ZX_SUPERVISORS, "auditor"}},
+
       // ---- monitoring: registry ------------------------------------------
       {kMon, "CreateHousehold", "monitoring.household.create", A::kWrite, {ZX_LOCAL}},
       {kMon, "GetHousehold", "monitoring.household.get", A::kRead, {ZX_READERS}},

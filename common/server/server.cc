@@ -8,11 +8,14 @@
 #include <sodium.h>
 
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
 #include "common/metrics/grpc_metrics.h"
+#include "common/server/audit_service.h"
 #include "common/server/service_names.h"
 #include "common/time/time.h"
 #include "zx/common/v1/types.grpc.pb.h"
@@ -59,12 +62,64 @@ bool IsLoopbackPeer(const std::string& peer) {
          peer.starts_with("ipv6:%5B::1%5D") || peer.starts_with("unix:");
 }
 
-std::string Metadata(const grpc::CallbackServerContext& ctx, std::string_view key) {
+std::string Metadata(const grpc::ServerContextBase& ctx, std::string_view key) {
   const auto& md = ctx.client_metadata();
   auto it = md.find(grpc::string_ref(key.data(), key.size()));
   if (it == md.end()) return {};
   return std::string(it->second.data(), it->second.size());
 }
+
+// gRPC does not tell a handler its method; an interceptor sees it. It notes
+// the method of each live call here, for the audit entry (CallMethod).
+class CallMethods {
+ public:
+  static CallMethods& Get() {
+    static auto* methods = new CallMethods();
+    return *methods;
+  }
+  void Note(const grpc::ServerContextBase* ctx, const char* method) {
+    std::lock_guard lock(mu_);
+    methods_[ctx] = method;
+  }
+  void Forget(const grpc::ServerContextBase* ctx) {
+    std::lock_guard lock(mu_);
+    methods_.erase(ctx);
+  }
+  std::string Find(const grpc::ServerContextBase* ctx) {
+    std::lock_guard lock(mu_);
+    auto it = methods_.find(ctx);
+    return it == methods_.end() || it->second == nullptr ? std::string() : it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<const grpc::ServerContextBase*, const char*> methods_;
+};
+
+// Lives as long as its call (gRPC destroys it with the call's context).
+class MethodNoteInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit MethodNoteInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : ctx_(info->server_context()) {
+    CallMethods::Get().Note(ctx_, info->method());
+  }
+  ~MethodNoteInterceptor() override { CallMethods::Get().Forget(ctx_); }
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    methods->Proceed();
+  }
+
+ private:
+  const grpc::ServerContextBase* ctx_;
+};
+
+class MethodNoteInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MethodNoteInterceptor(info);
+  }
+};
 
 // zx.common.v1.ServiceInfo, served by every server.
 class ServiceInfoImpl final : public zx::common::v1::ServiceInfo::CallbackService {
@@ -97,6 +152,70 @@ class ServiceInfoImpl final : public zx::common::v1::ServiceInfo::CallbackServic
 };
 
 }  // namespace
+
+std::string CallMethod(const grpc::ServerContextBase& ctx) { return CallMethods::Get().Find(&ctx); }
+
+std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
+  std::string request_id = Metadata(ctx, "x-request-id");
+  if (request_id.empty() || request_id.size() > 128) request_id = NewRequestId();
+  return request_id;
+}
+
+void CallAudit::Record(std::string_view authorized_action, const division::Code& resource,
+                       const absl::Status& outcome) {
+  if (!outcome.ok()) {
+    if (refused_action.empty()) {
+      refused_action = std::string(authorized_action);
+      refused_division = resource.str();
+    }
+    return;
+  }
+  const auto& declared = auth::DeclaredActions();
+  const auto it = declared.find(authorized_action);
+  const auth::Access kind = it == declared.end() ? auth::Access::kRead : it->second;
+  if (action.empty() || (kind == auth::Access::kWrite && access != auth::Access::kWrite)) {
+    action = std::string(authorized_action);
+    access = kind;
+    resource_division = resource.str();
+  }
+}
+
+absl::Status AuditCall(Runtime& runtime, const grpc::ServerContextBase& ctx,
+                       const std::string& request_id, const auth::Principal* principal,
+                       const CallAudit& facts, const absl::Status& result) {
+  const bool refused = result.code() == absl::StatusCode::kUnauthenticated ||
+                       result.code() == absl::StatusCode::kPermissionDenied;
+  const bool write = !facts.action.empty() && facts.access == auth::Access::kWrite;
+  const bool personal_data_read = facts.personal_data_read && result.ok();
+  if ((!refused && !write && !personal_data_read) || runtime.audit_log == nullptr) return result;
+  audit::Entry e;
+  e.at = absl::Now();
+  e.request_id = audit::Clean(request_id, 128);
+  if (principal != nullptr) {
+    e.user_id = audit::Clean(principal->user_id, 128);
+    e.role = std::string(auth::RoleName(principal->role));
+    e.principal_division = principal->division.str();
+    e.department = audit::Clean(principal->department, 64);
+  }
+  e.kind = refused ? audit::kKindRefusal : write ? audit::kKindWrite : audit::kKindRead;
+  const bool by_refusal = refused && !facts.refused_action.empty();
+  e.action = by_refusal ? facts.refused_action : facts.action;
+  e.resource_division = by_refusal ? facts.refused_division : facts.resource_division;
+  // Nothing named a division (e.g. no token): the entry belongs to the instance.
+  if (e.resource_division.empty()) e.resource_division = runtime.division.str();
+  e.method = CallMethod(ctx);
+  e.resource_id = audit::Clean(facts.resource_id, 128);
+  e.purpose = audit::Clean(facts.purpose, 200);
+  e.personal_data_read = personal_data_read;
+  e.result_code = static_cast<int32_t>(result.code());
+  e.result_message =
+      audit::Clean(result.ok() ? std::string_view(facts.note) : AsStd(result.message()), 200);
+  const absl::Status appended = runtime.audit_log->Append(std::move(e));
+  if (appended.ok()) return result;
+  return absl::UnavailableError(
+      absl::StrCat("the call's audit entry could not be written (", appended.message(),
+                   "); nothing is answered unaudited: retry with the same request_id"));
+}
 
 void Runtime::AddConsumer(std::string_view source_service, events::Handler handler) {
   AddConsumer(source_service, events::PerEventWork(std::move(handler)));
@@ -145,8 +264,7 @@ absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& 
 grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, Runtime& runtime,
                                  std::function<absl::Status(CallContext&)> fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  std::string request_id = Metadata(*ctx, "x-request-id");
-  if (request_id.empty() || request_id.size() > 128) request_id = NewRequestId();
+  std::string request_id = RequestIdOf(*ctx);
   ctx->AddTrailingMetadata("x-request-id", request_id);
 
   absl::Time deadline = absl::FromChrono(ctx->deadline());
@@ -157,6 +275,7 @@ grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, Runtime& runt
     absl::Status status;
     std::string who = "-";
     auto principal = Authenticate(*ctx, runtime);
+    CallAudit audit;
     if (!principal.ok()) {
       status = principal.status();
     } else if (ctx->IsCancelled()) {
@@ -172,7 +291,12 @@ grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, Runtime& runt
         // Never let an exception become UNKNOWN: map database errors, else INTERNAL.
         status = pg::StatusFromException(e);
       }
+      audit = std::move(call.audit);
+      if (!call.audit_resource.empty()) audit.resource_id = call.audit_resource;
     }
+    // Durable before the answer (a separate transaction from the handler's).
+    status =
+        AuditCall(runtime, *ctx, request_id, principal.ok() ? &*principal : nullptr, audit, status);
     const auto ms = absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start));
     const std::string code(absl::StatusCodeToString(status.code()));
     if (status.ok() || status.code() == absl::StatusCode::kInvalidArgument ||
@@ -259,6 +383,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
                                                         .search_path = rt->schema,
                                                         .name = server->spec_.name},
                                         rt->registry.get());
+  rt->audit_log = std::make_unique<audit::Log>(*rt->pool);
   rt->workers = std::make_unique<WorkerPool>(rt->config.worker_threads,
                                              static_cast<size_t>(rt->config.worker_threads) * 64);
 
@@ -274,6 +399,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   server->runtime_ = std::move(rt);
   if (server->spec_.make_services) server->services_ = server->spec_.make_services(runtime);
   server->services_.push_back(std::make_unique<ServiceInfoImpl>(runtime, server->spec_.name));
+  server->services_.push_back(MakeAuditService(runtime));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -285,6 +411,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(
       std::make_unique<metrics::MetricsInterceptorFactory>(server->grpc_metrics_.get()));
+  factories.push_back(std::make_unique<MethodNoteInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(factories));
   std::vector<std::string> service_names;
   CaptureServiceNames(builder, &service_names);

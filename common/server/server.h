@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/audit/audit_log.h"
 #include "common/auth/auth.h"
 #include "common/config/config.h"
 #include "common/errors/errors.h"
@@ -46,6 +47,7 @@ struct Runtime {
   std::unique_ptr<WorkerPool> workers;
   std::optional<auth::TokenVerifier> token_verifier;
   std::optional<personal_data::Vault> vault;
+  std::unique_ptr<audit::Log> audit_log;  // this service's tamper-evident log (§17)
 
   // Long-running work of the service (job workers, schedulers): started
   // after the server, asked to stop (the flag) and joined on shutdown.
@@ -63,16 +65,54 @@ struct Runtime {
   std::vector<std::unique_ptr<events::Consumer>> consumers;
 };
 
+// What the audit log needs to know about a call, gathered as it runs
+// (docs/ARCHITECTURE.md §17). A call gets an entry when its authorized
+// action is a write (whatever the result), when it is refused
+// (UNAUTHENTICATED, PERMISSION_DENIED) or when it returned personal data in
+// clear.
+struct CallAudit {
+  std::string action;  // the most significant authorized action: a write over a read
+  auth::Access access = auth::Access::kOperate;
+  std::string resource_division;
+  std::string refused_action;  // the first action refused, with its division
+  std::string refused_division;
+  std::string resource_id;  // optional: the record the call changed or read
+  bool personal_data_read = false;
+  std::string purpose;
+  std::string note;  // optional: a short, non-personal summary of an OK result
+
+  // Records one authorization outcome.
+  void Record(std::string_view action, const division::Code& resource, const absl::Status& outcome);
+};
+
 // Per-call facts handed to a handler.
 struct CallContext {
   Runtime& runtime;
   auth::Principal principal;
   std::string request_id;  // x-request-id metadata, or generated
   absl::Time deadline;     // the client's, capped at 30 s
+  // The record the call changed, when the handler names it (the audit
+  // entry's resource id).
+  std::string audit_resource;
+  // Filled by Authorize and AuditPersonalDataRead; mutable because those are
+  // bookkeeping of a const call (handlers pass `const CallContext&`).
+  mutable CallAudit audit;
+
   pg::TxOptions tx() const { return pg::TxOptions{.deadline = deadline}; }
-  // Authorize(principal, action, division) — the one shared check.
+  // Authorize(principal, action, division) — the one shared check. It also
+  // remembers the action and division for the audit entry.
   absl::Status Authorize(std::string_view action, const division::Code& resource) const {
-    return auth::Authorize(principal, action, resource);
+    absl::Status outcome = auth::Authorize(principal, action, resource);
+    audit.Record(action, resource, outcome);
+    return outcome;
+  }
+  // Call when the response carries personal data in clear: the call is
+  // audited, with the purpose the request stated. The answer waits until
+  // the entry is durable, and is withheld if it cannot be written.
+  void AuditPersonalDataRead(std::string_view resource_id, std::string_view purpose) const {
+    audit.personal_data_read = true;
+    audit.resource_id = std::string(resource_id);
+    audit.purpose = std::string(purpose);
   }
 };
 
@@ -85,6 +125,23 @@ absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& 
 //   return server::Handle(ctx, rt_, [=](CallContext& c) { ...; return absl::OkStatus(); });
 grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, Runtime& runtime,
                                  std::function<absl::Status(CallContext&)> fn);
+
+// The gRPC method of a call ("/zx.assets.v1.AssetsService/RegisterAsset"),
+// or "" (known while the call lives; noted by the server's interceptor).
+std::string CallMethod(const grpc::ServerContextBase& ctx);
+
+// Appends the call's audit entry when one is due (see CallAudit) and
+// returns the status to answer with: `result`, or UNAVAILABLE when the entry
+// could not be made durable (so clear personal data is never answered
+// unaudited; a committed write is then retried by its request_id and
+// audited on the replay). Blocks: call it on the worker pool. Handle does
+// this for unary calls; streaming reactors call it before they finish.
+absl::Status AuditCall(Runtime& runtime, const grpc::ServerContextBase& ctx,
+                       const std::string& request_id, const auth::Principal* principal,
+                       const CallAudit& audit, const absl::Status& result);
+
+// The x-request-id of a call, or a new one.
+std::string RequestIdOf(const grpc::ServerContextBase& ctx);
 
 struct ServiceSpec {
   std::string name;               // "monitoring": schema, stream and metric label

@@ -298,6 +298,15 @@ TEST_F(AuthzMatrixTest, EveryRpcAsEveryRoleMatchesThePermissionTable) {
     cases.insert(cases.end(), more.begin(), more.end());
   }
   cases.push_back({"/zx.common.v1.ServiceInfo/GetServiceInfo", "service.info.get", ""});
+  // The audit log of the monitoring instance (county 653121), after all the
+  // writes above have been audited: its answers must not carry personal data.
+  const std::string audit = "/zx.common.v1.AuditService/";
+  const std::string county_filter = absl::StrCat("filter { division_code: '", kCounty, "' }");
+  cases.push_back({audit + "VerifyAuditChain", "audit.chain.verify", "", kCounty});
+  cases.push_back({audit + "ListAuditEntries", "audit.entry.list", county_filter + " page_size: 50",
+                   kCounty, "", true, "HH"});
+  cases.push_back({audit + "ExportAuditEntries", "audit.entry.export",
+                   county_filter + " max_entries: 200", kCounty, "", true, "HH"});
 
   // Every RPC of every served service has a case, and each case's action is
   // the table's for its RPC.

@@ -180,19 +180,22 @@ Reactor* AssetsServiceImpl::CreateProject(Ctx* ctx, const v1::CreateProjectReque
     const money::Fen total = ValidateFundingLines(p.funding_lines(), "project.funding_lines", v);
     if (!v.ok()) return v.ToStatus();
     if (auto s = call.Authorize("assets.project.create", *division); !s.ok()) return s;
-    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      return idempotency::Run(tx, "assets.CreateProject", req->request_id(), *req, *resp, [&] {
-        v1::Project out = p;
-        out.set_project_id(NewId("pj"));
-        out.set_status(v1::PROJECT_STATUS_PLANNED);
-        out.set_total_fen(total);
-        *out.mutable_created() = Stamp(call.principal);
-        *out.mutable_updated() = out.created();
-        InsertProject(tx, out);
-        *resp = std::move(out);
-        return absl::OkStatus();
-      });
-    });
+    const absl::Status created =
+        pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+          return idempotency::Run(tx, "assets.CreateProject", req->request_id(), *req, *resp, [&] {
+            v1::Project out = p;
+            out.set_project_id(NewId("pj"));
+            out.set_status(v1::PROJECT_STATUS_PLANNED);
+            out.set_total_fen(total);
+            *out.mutable_created() = Stamp(call.principal);
+            *out.mutable_updated() = out.created();
+            InsertProject(tx, out);
+            *resp = std::move(out);
+            return absl::OkStatus();
+          });
+        });
+    if (created.ok()) call.audit_resource = resp->project_id();  // the audit entry names it
+    return created;
   });
 }
 
@@ -311,6 +314,7 @@ Reactor* AssetsServiceImpl::RegisterAsset(Ctx* ctx, const v1::RegisterAssetReque
                                 .actor_level = call.principal.division.level(),
                                 .deadline = call.deadline};
     registrations_.Submit(pending);
+    if (pending.status.ok()) call.audit_resource = resp->asset_id();  // the audit entry names it
     return pending.status;
   });
 }

@@ -327,7 +327,10 @@ void Watch::SubmitPollLocked() {
 
 absl::Status Watch::FirstPoll() {
   auto principal = server::Authenticate(*ctx_, rt_);
-  if (!principal.ok()) return principal.status();
+  if (!principal.ok()) {  // a refusal: audited (on this worker) before the stream ends
+    return server::AuditCall(rt_, *ctx_, server::RequestIdOf(*ctx_), nullptr, {},
+                             principal.status());
+  }
   errors::Validator v;
   auto division = CheckDivision(v, request_.division_code(), *principal);
   if (request_.after_alert_id() < 0) v.Add("after_alert_id", "must not be negative");
@@ -335,7 +338,9 @@ absl::Status Watch::FirstPoll() {
   CheckKinds(v, request_.kinds(), &kinds);
   if (!v.ok()) return v.ToStatus();
   if (auto a = auth::Authorize(*principal, "monitoring.alert.watch", *division); !a.ok()) {
-    return a;
+    server::CallAudit audit;
+    audit.Record("monitoring.alert.watch", *division, a);
+    return server::AuditCall(rt_, *ctx_, server::RequestIdOf(*ctx_), &*principal, audit, a);
   }
   std::lock_guard lock(mu_);
   prefix_ = VillagePrefix(*division);

@@ -48,29 +48,32 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::CreateHousehold(
     const auto village = *division::Code::Parse(request->household().village_code());
     if (auto s = call.Authorize("monitoring.household.create", village); !s.ok()) return s;
 
-    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      return idempotency::Run(
-          tx, "monitoring.CreateHousehold", request->request_id(), *request, *response, [&] {
-            v1::Household h = request->household();
-            h.set_household_id(NewId("hh"));
-            // Microseconds: what PostgreSQL keeps, so Get returns the same stamp.
-            *h.mutable_created_at() =
-                time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
-            InsertHousehold(tx, h);
-            if (auto s = RefreshRollup(tx, h.household_id()); !s.ok()) return s;
-            v1::HouseholdRegistered payload;
-            *payload.mutable_household() = h;
-            auto event = events::Append(tx, rt_.config.instance,
-                                        {.type = "monitoring.household_registered",
-                                         .division_code = h.village_code(),
-                                         .aggregate_id = h.household_id(),
-                                         .payload = &payload,
-                                         .causation_id = request->request_id()});
-            if (!event.ok()) return event.status();
-            *response = std::move(h);
-            return absl::OkStatus();
-          });
-    });
+    const absl::Status created =
+        pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+          return idempotency::Run(
+              tx, "monitoring.CreateHousehold", request->request_id(), *request, *response, [&] {
+                v1::Household h = request->household();
+                h.set_household_id(NewId("hh"));
+                // Microseconds: what PostgreSQL keeps, so Get returns the same stamp.
+                *h.mutable_created_at() =
+                    time::ToProto(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
+                InsertHousehold(tx, h);
+                if (auto s = RefreshRollup(tx, h.household_id()); !s.ok()) return s;
+                v1::HouseholdRegistered payload;
+                *payload.mutable_household() = h;
+                auto event = events::Append(tx, rt_.config.instance,
+                                            {.type = "monitoring.household_registered",
+                                             .division_code = h.village_code(),
+                                             .aggregate_id = h.household_id(),
+                                             .payload = &payload,
+                                             .causation_id = request->request_id()});
+                if (!event.ok()) return event.status();
+                *response = std::move(h);
+                return absl::OkStatus();
+              });
+        });
+    if (created.ok()) call.audit_resource = response->household_id();  // named in the audit entry
+    return created;
   });
 }
 
@@ -284,12 +287,9 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListPersons(grpc::CallbackServe
       *response->add_persons() = std::move(stored.person);
     }
     if (clear && !persons.empty()) {
-      // The audit log (security issue) will hold this; until then the log does.
-      logging::Info("personal_data_read", {{"principal", call.principal.ToString()},
-                                           {"household_id", request->household_id()},
-                                           {"persons", std::to_string(persons.size())},
-                                           {"purpose", request->purpose()},
-                                           {"request_id", call.request_id}});
+      // Answered only once the audit entry is durable (server::Handle).
+      call.AuditPersonalDataRead(request->household_id(), request->purpose());
+      call.audit.note = absl::StrCat(persons.size(), " persons in clear");
     }
     return absl::OkStatus();
   });
@@ -389,11 +389,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::UpdatePerson(
       response->set_id_number(*id_number);
       response->set_name(name);
       response->set_personal_data_masked(false);
-      logging::Info("personal_data_read", {{"principal", call.principal.ToString()},
-                                           {"household_id", response->household_id()},
-                                           {"persons", "1"},
-                                           {"purpose", request->purpose()},
-                                           {"request_id", call.request_id}});
+      call.AuditPersonalDataRead(id, request->purpose());
     }
     return absl::OkStatus();
   });

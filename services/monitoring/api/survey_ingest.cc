@@ -181,10 +181,11 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
 class IngestSurveyReactor final
     : public grpc::ServerBidiReactor<v1::IngestSurveyRequest, v1::IngestSurveyResponse> {
  public:
-  IngestSurveyReactor(grpc::CallbackServerContext* ctx, server::Runtime& rt) : rt_(rt) {
+  IngestSurveyReactor(grpc::CallbackServerContext* ctx, server::Runtime& rt)
+      : ctx_(ctx), rt_(rt), request_id_(server::RequestIdOf(*ctx)) {
     auto principal = server::Authenticate(*ctx, rt);
     if (!principal.ok()) {
-      Finish(errors::ToGrpcStatus(principal.status()));
+      FinishWith(principal.status());
       return;
     }
     // The role must hold the action before any row is read; each row's
@@ -230,7 +231,31 @@ class IngestSurveyReactor final
     }
   }
 
-  void FinishWith(const absl::Status& status) { Finish(errors::ToGrpcStatus(status)); }
+  // Every end of the stream is audited first: one entry per stream, a
+  // write (rows accepted so far) or a refusal (no valid token). The append
+  // blocks, so it runs on the worker pool; when the pool is full it runs
+  // here rather than leave the stream unaudited.
+  void FinishWith(const absl::Status& status) {
+    if (!rt_.workers->TrySubmit(
+            [this, status] { Finish(errors::ToGrpcStatus(Audited(status))); })) {
+      Finish(errors::ToGrpcStatus(Audited(status)));
+    }
+  }
+
+  absl::Status Audited(const absl::Status& result) {
+    server::CallAudit audit;
+    if (principal_) {
+      // Each row is authorized against its household's village; the stream
+      // as a whole is a write within the caller's jurisdiction.
+      audit.action = "monitoring.survey.ingest";
+      audit.access = auth::Access::kWrite;
+      audit.resource_division = principal_->division.str();
+      audit.resource_id = batch_id_;
+      audit.note = absl::StrCat(accepted_, " rows accepted in ", messages_, " messages");
+    }
+    return server::AuditCall(rt_, *ctx_, request_id_, principal_ ? &*principal_ : nullptr, audit,
+                             result);
+  }
 
   void Apply() {
     errors::Validator v;
@@ -273,10 +298,16 @@ class IngestSurveyReactor final
       return absl::OkStatus();
     });
     if (!status.ok()) return FinishWith(status);
+    if (auto audited = Audited(absl::OkStatus()); !audited.ok()) {
+      Finish(errors::ToGrpcStatus(audited));
+      return;
+    }
     StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
   }
 
+  grpc::CallbackServerContext* ctx_;
   server::Runtime& rt_;
+  const std::string request_id_;
   std::optional<auth::Principal> principal_;  // set before the first read
   v1::IngestSurveyRequest request_;
   v1::IngestSurveyResponse response_;
