@@ -31,7 +31,6 @@ namespace cv1 = zx::common::v1;
 constexpr char kCounty[] = "dev.653121.county_official.co1";
 constexpr char kOtherCounty[] = "dev.653122.county_official.co9";
 constexpr char kAuditor[] = "dev.653121.auditor.au1";
-constexpr char kOtherVillageCadre[] = "dev.653121101202.village_cadre.vc2";
 constexpr char kVillage[] = "653121101201";
 
 class AuditTest : public ::testing::Test {
@@ -240,10 +239,10 @@ TEST_F(AuditTest, WritesRefusalsAndPersonalDataReadsAreAuditedPlainReadsAreNot) 
   EXPECT_EQ(verified.head_seq(), 6);
   EXPECT_EQ(verified.head_hash(), entries.back().hash());
 
-  // Jurisdiction: a village cadre of another village sees only what lies in
-  // its village (the refusal by co9 concerns kVillage: not theirs); a
-  // division outside the caller's is refused — and that refusal is audited.
-  EXPECT_TRUE(Entries(kOtherVillageCadre).empty());
+  // Jurisdiction: an auditor of another county sees only what lies in that
+  // county (the refusal by co9 concerns kVillage: not theirs); a division
+  // outside the caller's is refused — and that refusal is audited.
+  EXPECT_TRUE(Entries("dev.653122000000.auditor.a9").empty());
   cv1::AuditFilter only_reads;
   only_reads.set_kind("read");
   EXPECT_EQ(Entries(kAuditor, only_reads).size(), 1u);

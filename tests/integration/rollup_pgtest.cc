@@ -200,7 +200,8 @@ class RollupPropertyTest : public ::testing::Test {
         h->set_relocated(pick(5) == 0);
         v1::Household out;
         grpc::ClientContext ctx;
-        Prepare(ctx, kPrefectureOfficial);
+        // Households are registered locally (the permission table).
+        Prepare(ctx, absl::StrCat("dev.", County(h->village_code()), ".county_official.c"));
         if (ok(households_->CreateHousehold(&ctx, req, &out))) {
           mine.push_back({out.household_id(), out.village_code()});
         }
@@ -299,7 +300,7 @@ class RollupPropertyTest : public ::testing::Test {
           req.set_household_consent(true);
         } else if (!object.has_data_compared_at()) {
           rpc = &Stub::RecordDataComparison;
-          token = absl::StrCat("dev.", County(h.village), ".department.d");
+          token = absl::StrCat("dev.", County(h.village), ".department:civil_affairs.d");
         } else {
           rpc = &Stub::VillageAssess;
         }
@@ -408,7 +409,7 @@ TEST_F(RollupPropertyTest, ClosedDaysAnswerAsOfAndUnclosedDaysSaySo) {
   v1::Household out;
   {
     grpc::ClientContext ctx;
-    Prepare(ctx, kPrefectureOfficial);
+    Prepare(ctx, absl::StrCat("dev.", County(kVillages[0]), ".county_official.c"));
     ASSERT_TRUE(households_->CreateHousehold(&ctx, req, &out).ok());
   }
   const absl::CivilDay yesterday = Today() - 1;
@@ -426,7 +427,7 @@ TEST_F(RollupPropertyTest, ClosedDaysAnswerAsOfAndUnclosedDaysSaySo) {
   req.set_request_id("create-2");
   {
     grpc::ClientContext ctx;
-    Prepare(ctx, kPrefectureOfficial);
+    Prepare(ctx, absl::StrCat("dev.", County(kVillages[0]), ".county_official.c"));
     ASSERT_TRUE(households_->CreateHousehold(&ctx, req, &out).ok());
   }
   v1::GetRollupRequest get;
