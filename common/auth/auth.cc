@@ -5,6 +5,7 @@
 #include <fstream>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -133,6 +134,14 @@ std::string Base64UrlEncode(std::string_view bytes) {
 
 absl::StatusOr<std::string> Base64UrlDecode(std::string_view text) {
   InitSodium();
+  // libsodium 1.0.18 decodes some bytes >= 0x80 as base64 digits (found by
+  // fuzzing): only the base64url alphabet is accepted, so decoding stays
+  // one-to-one and a token has exactly one spelling.
+  for (char c : text) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      return absl::InvalidArgumentError("not base64url");
+    }
+  }
   std::string out(text.size(), '\0');
   size_t len = 0;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),

@@ -50,6 +50,9 @@ absl::StatusOr<ServiceConfig> ParseServiceConfig(std::string service, int argc,
       ->envname("ZX_LOG_LEVEL");
   app.add_option("--shutdown-grace", c.shutdown_grace_seconds, "Seconds to drain on SIGTERM")
       ->envname("ZX_SHUTDOWN_GRACE");
+  app.add_option("--max-message-bytes", c.max_message_bytes,
+                 "Largest gRPC request message accepted, in bytes")
+      ->envname("ZX_MAX_MESSAGE_BYTES");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -116,6 +119,9 @@ absl::Status Validate(ServiceConfig& c) {
   if (c.shutdown_grace_seconds < 0 || c.shutdown_grace_seconds > 600) {
     v.Add("--shutdown-grace", "must be in 0..600 seconds");
   }
+  if (c.max_message_bytes < (64 << 10) || c.max_message_bytes > (64 << 20)) {
+    v.Add("--max-message-bytes", "must be in 65536..67108864 (64 KiB..64 MiB)");
+  }
   return v.ToStatus();
 }
 
@@ -137,7 +143,8 @@ std::string Describe(const ServiceConfig& c) {
                       " personal_data_keys=",
                       c.personal_data_keys_file.empty() ? "(development: random, lost at exit)"
                                                         : c.personal_data_keys_file,
-                      " log_level=", c.log_level, " shutdown_grace_s=", c.shutdown_grace_seconds);
+                      " log_level=", c.log_level, " shutdown_grace_s=", c.shutdown_grace_seconds,
+                      " max_message_bytes=", c.max_message_bytes);
 }
 
 bool IsLoopbackHost(std::string_view host) {

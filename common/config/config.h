@@ -34,6 +34,9 @@ struct ServiceConfig {
   std::string personal_data_keys_file;
   std::string log_level = "info";
   int shutdown_grace_seconds = 10;
+  // Largest request message the gRPC server accepts (--max-message-bytes);
+  // larger ones fail with RESOURCE_EXHAUSTED before any handler runs.
+  int max_message_bytes = 4 << 20;
 
   // Derived by Validate().
   std::string redis_host;

@@ -117,10 +117,15 @@ absl::StatusOr<Level> FromProto(zx::common::v1::Level level) {
 absl::StatusOr<Code> Code::Parse(std::string_view text) {
   if (text.empty()) return absl::InvalidArgumentError("division code is empty");
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("division code must contain only digits, found '", AsAbsl(text.substr(i, 1)),
-                       "' at position ", i + 1));
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!absl::ascii_isdigit(c)) {
+      // One byte of a multi-byte character would make the message invalid
+      // UTF-8, which the client then cannot parse (found by fuzzing).
+      const std::string found = absl::ascii_isprint(c)
+                                    ? absl::StrCat("'", AsAbsl(text.substr(i, 1)), "'")
+                                    : absl::StrCat("byte 0x", absl::Hex(c, absl::kZeroPad2));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "division code must contain only digits, found ", found, " at position ", i + 1));
     }
   }
   const std::size_t length = text.size();

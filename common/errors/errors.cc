@@ -1,5 +1,8 @@
 #include "common/errors/errors.h"
 
+#include <cstddef>
+#include <cstdint>
+
 #include "common/base/strings.h"
 
 #include "absl/strings/str_cat.h"
@@ -50,6 +53,10 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
 }
 
 void Validator::Add(std::string field, std::string description) {
+  if (violations_.size() >= kMaxViolations) {
+    ++not_listed_;
+    return;
+  }
   violations_.push_back({std::move(field), std::move(description)});
 }
 
@@ -59,7 +66,81 @@ void Validator::Check(std::string field, const absl::Status& status) {
 
 absl::Status Validator::ToStatus() const {
   if (violations_.empty()) return absl::OkStatus();
-  return InvalidArgument(violations_);
+  if (not_listed_ == 0) return InvalidArgument(violations_);
+  std::vector<FieldViolation> listed = violations_;
+  listed.push_back({"request", absl::StrCat(not_listed_, " more violations not listed")});
+  return InvalidArgument(std::move(listed));
+}
+
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    uint32_t min = 0, code = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2, min = 0x80, code = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3, min = 0x800, code = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4, min = 0x10000, code = lead & 0x07;
+    } else {
+      return false;  // a continuation byte, C0/C1 (overlong) or F5..FF
+    }
+    if (text.size() - i < length) return false;
+    for (size_t k = 1; k < length; ++k) {
+      if ((byte(i + k) & 0xC0) != 0x80) return false;
+      code = (code << 6) | (byte(i + k) & 0x3F);
+    }
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += length;
+  }
+  return true;
+}
+
+namespace {
+
+// Why `value` is not acceptable text, or empty.
+std::string TextProblem(std::string_view value, size_t max_bytes) {
+  if (value.size() > max_bytes) return absl::StrCat("must be at most ", max_bytes, " bytes");
+  if (!IsValidUtf8(value)) return "must be valid UTF-8";
+  return "";
+}
+
+std::string CountProblem(size_t count, size_t max_count) {
+  if (count <= max_count) return "";
+  return absl::StrCat("at most ", max_count, " entries (got ", count, ")");
+}
+
+}  // namespace
+
+absl::Status CheckText(std::string_view field, std::string_view value, size_t max_bytes) {
+  std::string problem = TextProblem(value, max_bytes);
+  if (problem.empty()) return absl::OkStatus();
+  return InvalidField(std::string(field), std::move(problem));
+}
+
+absl::Status CheckCount(std::string_view field, size_t count, size_t max_count) {
+  std::string problem = CountProblem(count, max_count);
+  if (problem.empty()) return absl::OkStatus();
+  return InvalidField(std::string(field), std::move(problem));
+}
+
+void Validator::CheckText(std::string field, std::string_view value, size_t max_bytes) {
+  if (std::string problem = TextProblem(value, max_bytes); !problem.empty()) {
+    Add(std::move(field), std::move(problem));
+  }
+}
+
+void Validator::CheckCount(std::string field, size_t count, size_t max_count) {
+  if (std::string problem = CountProblem(count, max_count); !problem.empty()) {
+    Add(std::move(field), std::move(problem));
+  }
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

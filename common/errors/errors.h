@@ -28,17 +28,42 @@ absl::Status InvalidField(std::string field, std::string description);
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 
 // Collects violations while validating a request; `ToStatus()` is OK when none.
+// At most kMaxViolations are listed (then one "request" entry counting the
+// rest), so a request with thousands of bad rows cannot produce an error
+// trailer larger than gRPC's metadata limit.
 class Validator {
  public:
+  static constexpr size_t kMaxViolations = 20;
+
   void Add(std::string field, std::string description);
   // Adds `field`'s violation when `status` is not OK, using its message.
   void Check(std::string field, const absl::Status& status);
+  // The free CheckText / CheckCount below, adding the violation under `field`.
+  void CheckText(std::string field, std::string_view value, size_t max_bytes);
+  void CheckCount(std::string field, size_t count, size_t max_count);
   bool ok() const { return violations_.empty(); }
   absl::Status ToStatus() const;
 
  private:
   std::vector<FieldViolation> violations_;
+  size_t not_listed_ = 0;
 };
+
+// ---- Input limits (docs/ARCHITECTURE.md §16) --------------------------------
+
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or
+// code points above U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
+// INVALID_ARGUMENT naming `field` when `value` is longer than `max_bytes` or
+// not valid UTF-8. Protobuf already rejects invalid UTF-8 in proto3 `string`
+// fields while parsing; this is for the length, and for text that arrives any
+// other way (bytes fields, metadata, files).
+absl::Status CheckText(std::string_view field, std::string_view value, size_t max_bytes);
+
+// INVALID_ARGUMENT naming `field` when a repeated field has more than
+// `max_count` entries.
+absl::Status CheckCount(std::string_view field, size_t count, size_t max_count);
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -407,6 +407,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   builder.AddListeningPort(absl::StrCat(runtime.config.host, ":", runtime.config.grpc_port),
                            grpc::InsecureServerCredentials(), &server->grpc_port_);
   for (auto& s : server->services_) builder.RegisterService(s.get());
+  // Input hardening (docs/ARCHITECTURE.md §16): a request above this is
+  // refused by gRPC with RESOURCE_EXHAUSTED before it is parsed.
+  builder.SetMaxReceiveMessageSize(runtime.config.max_message_bytes);
   server->grpc_metrics_ = std::make_unique<metrics::GrpcMetrics>(*runtime.registry);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(

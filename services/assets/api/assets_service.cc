@@ -11,6 +11,7 @@
 #include "common/server/write_batcher.h"
 #include "common/time/time.h"
 #include "services/assets/domain/assets.h"
+#include "services/assets/domain/requests.h"
 #include "services/assets/store/asset_store.h"
 #include "zx/assets/v1/assets.grpc.pb.h"
 
@@ -30,12 +31,6 @@ constexpr int kMaxPageSize = 1000;
 using server::NewId;
 using server::Stamp;
 using server::StoredDivision;
-
-bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
-
-void CheckReason(const std::string& reason, errors::Validator& v) {
-  if (reason.size() > 1000) v.Add("reason", "must be at most 1000 bytes");
-}
 
 // The policy in effect for `division` in `year` (published, else RULES' defaults).
 Policy PolicyFor(pqxx::transaction_base& tx, const division::Code& division, int year) {
@@ -127,6 +122,12 @@ class AssetsServiceImpl final : public v1::AssetsService::CallbackService {
                               v1::AssetsPolicy* resp) override;
 
  private:
+  // What the request checks of domain/requests.h depend on besides the request.
+  RequestEnv Env() const {
+    return {.instance = rt_.division,
+            .today = absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())};
+  }
+
   // Loads and locks the asset, authorizes `action` on its location, and runs
   // `change(after)` under the request's idempotency key; journals the change
   // unless `change` leaves `journal` false.
@@ -157,29 +158,10 @@ Reactor* AssetsServiceImpl::CreateProject(Ctx* ctx, const v1::CreateProjectReque
       v.Add("project", "is required");
       return v.ToStatus();
     }
-    if (Blank(p.name()) || p.name().size() > 200)
-      v.Add("project.name", "is required (1..200 bytes)");
-    if (p.year() < 2013 || p.year() > 2100) {
-      v.Add("project.year", "must be 2013..2100 (RULES A2: assets formed since 2013)");
-    }
-    auto division = division::Code::Parse(p.division_code());
-    if (!division.ok()) {
-      v.Add("project.division_code", std::string(division.status().message()));
-    } else if (division->level() < division::Level::kCounty ||
-               !rt_.division.IsAncestorOrSelfOf(*division)) {
-      v.Add("project.division_code",
-            absl::StrCat("must be a county, township or village inside ", rt_.division.str()));
-    }
-    if (p.category() == v1::PROJECT_CATEGORY_UNSPECIFIED ||
-        !v1::ProjectCategory_IsValid(p.category())) {
-      v.Add("project.category", "must be a known category");
-    }
-    if (Blank(p.implementing_unit()) || p.implementing_unit().size() > 200) {
-      v.Add("project.implementing_unit", "is required (1..200 bytes)");
-    }
-    const money::Fen total = ValidateFundingLines(p.funding_lines(), "project.funding_lines", v);
+    const money::Fen total = ValidateNewProject(p, rt_.division, v);
     if (!v.ok()) return v.ToStatus();
-    if (auto s = call.Authorize("assets.project.create", *division); !s.ok()) return s;
+    const auto division = *division::Code::Parse(p.division_code());
+    if (auto s = call.Authorize("assets.project.create", division); !s.ok()) return s;
     const absl::Status created =
         pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
           return idempotency::Run(tx, "assets.CreateProject", req->request_id(), *req, *resp, [&] {
@@ -223,14 +205,7 @@ Reactor* AssetsServiceImpl::AdvanceProject(Ctx* ctx, const v1::AdvanceProjectReq
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!IsId(req->project_id(), "pj")) {
-      v.Add("project_id", "must look like pj- and 20 hex digits");
-    }
-    if (req->to_status() == v1::PROJECT_STATUS_UNSPECIFIED ||
-        !v1::ProjectStatus_IsValid(req->to_status())) {
-      v.Add("to_status", "must be a project status");
-    }
-    CheckReason(req->reason(), v);
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto p = FindProject(tx, req->project_id(), true);
@@ -300,11 +275,7 @@ Reactor* AssetsServiceImpl::RegisterAsset(Ctx* ctx, const v1::RegisterAssetReque
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!req->has_asset()) {
-      v.Add("asset", "is required");
-    } else {
-      ValidateNewAsset(req->asset(), rt_.division, v);
-    }
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     const auto location = *division::Code::Parse(req->asset().location_division_code());
     if (auto s = call.Authorize("assets.asset.register", location); !s.ok()) return s;
@@ -423,9 +394,7 @@ Reactor* AssetsServiceImpl::ConfirmOwnership(Ctx* ctx, const v1::ConfirmOwnershi
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!IsId(req->asset_id(), "as")) v.Add("asset_id", "must look like as- and 20 hex digits");
-    if (!req->has_ownership()) v.Add("ownership", "is required");
-    CheckReason(req->reason(), v);
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return MutateAsset(
         call, "assets.ConfirmOwnership", "assets.asset.confirm_ownership", req->asset_id(),
@@ -451,9 +420,7 @@ Reactor* AssetsServiceImpl::TransferAsset(Ctx* ctx, const v1::TransferAssetReque
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!IsId(req->asset_id(), "as")) v.Add("asset_id", "must look like as- and 20 hex digits");
-    if (req->custodian().size() > 200) v.Add("custodian", "must be at most 200 bytes");
-    CheckReason(req->reason(), v);
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return MutateAsset(call, "assets.TransferAsset", "assets.asset.transfer", req->asset_id(),
                        req->request_id(), req->reason(), *req, *resp, "transfer",
@@ -481,12 +448,7 @@ Reactor* AssetsServiceImpl::SetOperatingState(Ctx* ctx, const v1::SetOperatingSt
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!IsId(req->asset_id(), "as")) v.Add("asset_id", "must look like as- and 20 hex digits");
-    if (req->state() != v1::ASSET_STATE_IN_OPERATION && req->state() != v1::ASSET_STATE_IDLE) {
-      v.Add("state", "must be IN_OPERATION or IDLE (disposal goes through RequestDisposal)");
-    }
-    if (req->operator_().size() > 200) v.Add("operator", "must be at most 200 bytes");
-    CheckReason(req->reason(), v);
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return MutateAsset(call, "assets.SetOperatingState", "assets.asset.set_state", req->asset_id(),
                        req->request_id(), req->reason(), *req, *resp,
@@ -586,13 +548,7 @@ Reactor* AssetsServiceImpl::RecordIncome(Ctx* ctx, const v1::RecordIncomeRequest
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!IsId(req->asset_id(), "as")) v.Add("asset_id", "must look like as- and 20 hex digits");
-    if (!IsPeriod(req->period())) v.Add("period", "must be a month like 2026-10");
-    if (req->kind() == v1::INCOME_KIND_UNSPECIFIED || !v1::IncomeKind_IsValid(req->kind())) {
-      v.Add("kind", "must be RENT, DIVIDEND, SALES or OTHER");
-    }
-    if (req->amount_fen() <= 0) v.Add("amount_fen", "must be positive (fen)");
-    if (req->note().size() > 1000) v.Add("note", "must be at most 1000 bytes");
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto a = FindAsset(tx, req->asset_id(), false);
@@ -631,12 +587,7 @@ Reactor* AssetsServiceImpl::DistributeIncome(Ctx* ctx, const v1::DistributeIncom
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!IsId(req->asset_id(), "as")) v.Add("asset_id", "must look like as- and 20 hex digits");
-    if (!IsPeriod(req->period())) v.Add("period", "must be a month like 2026-10");
-    if (Blank(req->decided_by()) || req->decided_by().size() > 500) {
-      v.Add("decided_by",
-            "is required: the asset's distribution rule or the village meeting that decided it");
-    }
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     auto planned = PlanDistribution(req->amount_fen(), req->shares(), req->households());
     if (!planned.ok()) return planned.status();
@@ -750,18 +701,7 @@ Reactor* AssetsServiceImpl::RequestDisposal(Ctx* ctx, const v1::RequestDisposalR
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!IsId(req->asset_id(), "as")) v.Add("asset_id", "must look like as- and 20 hex digits");
-    if (req->method() == v1::DISPOSAL_METHOD_UNSPECIFIED ||
-        !v1::DisposalMethod_IsValid(req->method())) {
-      v.Add("method", "must be a disposal method of RULES A6");
-    }
-    if (req->trigger() == v1::DISPOSAL_TRIGGER_UNSPECIFIED ||
-        !v1::DisposalTrigger_IsValid(req->trigger())) {
-      v.Add("trigger", "must be a disposal trigger of RULES A6");
-    }
-    if (Blank(req->reason()) || req->reason().size() > 1000) {
-      v.Add("reason", "is required (1..1000 bytes)");
-    }
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto a = FindAsset(tx, req->asset_id(), true);
@@ -813,12 +753,7 @@ Reactor* AssetsServiceImpl::ApproveDisposalStep(Ctx* ctx, const v1::ApproveDispo
                                                 v1::Disposal* resp) {
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
-    if (req->step() == v1::APPROVAL_STEP_UNSPECIFIED || !v1::ApprovalStep_IsValid(req->step())) {
-      v.Add("step", "must be an approval step");
-    }
-    if (Blank(req->reference()) || req->reference().size() > 200) {
-      v.Add("reference", "is required: the minutes or document number (1..200 bytes)");
-    }
+    Validate(*req, Env(), v);
     if (auto s = CheckDisposalRequest(req->request_id(), req->disposal_id(), v); !s.ok()) return s;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto dp = FindDisposal(tx, req->disposal_id(), true);
@@ -949,12 +884,6 @@ Reactor* AssetsServiceImpl::GetDisposal(Ctx* ctx, const v1::GetDisposalRequest* 
 
 // ---- Inspections and certificates --------------------------------------------------
 
-bool IsPastOrToday(const std::string& text) {
-  absl::CivilDay d;
-  return text.size() == 10 && absl::ParseCivilTime(text, &d) &&
-         d <= absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
-}
-
 // Loads the asset, checks it is live and the caller may `action` on it.
 absl::Status AuthorizedLiveAsset(pqxx::transaction_base& tx, const server::CallContext& call,
                                  std::string_view action, const std::string& asset_id) {
@@ -974,25 +903,9 @@ Reactor* AssetsServiceImpl::RecordInspection(Ctx* ctx, const v1::RecordInspectio
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    const auto& in = req->inspection();
-    if (!IsId(in.asset_id(), "as"))
-      v.Add("inspection.asset_id", "must look like as- and 20 hex digits");
-    if (in.result() == v1::INSPECTION_RESULT_UNSPECIFIED ||
-        !v1::InspectionResult_IsValid(in.result())) {
-      v.Add("inspection.result", "must be FOUND, DAMAGED or MISSING");
-    }
-    if (Blank(in.inspector()) || in.inspector().size() > 200) {
-      v.Add("inspection.inspector", "is required (1..200 bytes)");
-    }
-    if (in.result() != v1::INSPECTION_RESULT_MISSING && Blank(in.photo_ref())) {
-      v.Add("inspection.photo_ref", "is required unless the asset is missing");
-    }
-    if (in.photo_ref().size() > 500) v.Add("inspection.photo_ref", "must be at most 500 bytes");
-    if (!IsPastOrToday(in.inspected_on())) {
-      v.Add("inspection.inspected_on", "must be a date like 2026-11-02, not in the future");
-    }
-    if (in.note().size() > 2000) v.Add("inspection.note", "must be at most 2000 bytes");
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
+    const auto& in = req->inspection();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       if (auto s = AuthorizedLiveAsset(tx, call, "assets.inspection.record", in.asset_id());
           !s.ok()) {
@@ -1015,21 +928,9 @@ Reactor* AssetsServiceImpl::RecordCertificate(Ctx* ctx, const v1::RecordCertific
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    const auto& c = req->certificate();
-    if (!IsId(c.asset_id(), "as"))
-      v.Add("certificate.asset_id", "must look like as- and 20 hex digits");
-    if (Blank(c.kind()) || c.kind().size() > 100)
-      v.Add("certificate.kind", "is required (1..100 bytes)");
-    if (Blank(c.number()) || c.number().size() > 100) {
-      v.Add("certificate.number", "is required (1..100 bytes)");
-    }
-    if (Blank(c.issued_by()) || c.issued_by().size() > 200) {
-      v.Add("certificate.issued_by", "is required (1..200 bytes)");
-    }
-    if (!IsPastOrToday(c.issued_on())) {
-      v.Add("certificate.issued_on", "must be a date like 2026-11-02, not in the future");
-    }
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
+    const auto& c = req->certificate();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       if (auto s = AuthorizedLiveAsset(tx, call, "assets.certificate.record", c.asset_id());
           !s.ok()) {
@@ -1089,19 +990,11 @@ Reactor* AssetsServiceImpl::RecordCollectiveIncome(Ctx* ctx,
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    const auto& in = req->income();
-    auto village = division::Code::Parse(in.village_code());
-    if (!village.ok() || village->level() != division::Level::kVillage ||
-        !rt_.division.IsAncestorOrSelfOf(*village)) {
-      v.Add("income.village_code", absl::StrCat("must be a village inside ", rt_.division.str()));
-    }
-    if (in.year() < 2013 || in.year() > 2100) v.Add("income.year", "must be 2013..2100");
-    if (Blank(in.source()) || in.source().size() > 200) {
-      v.Add("income.source", "is required (1..200 bytes)");
-    }
-    if (in.amount_fen() <= 0) v.Add("income.amount_fen", "must be positive (fen)");
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
-    if (auto s = call.Authorize("assets.collective_income.record", *village); !s.ok()) return s;
+    const auto& in = req->income();
+    const auto village = *division::Code::Parse(in.village_code());  // checked above
+    if (auto s = call.Authorize("assets.collective_income.record", village); !s.ok()) return s;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       return idempotency::Run(tx, "assets.RecordCollectiveIncome", req->request_id(), *req, *resp,
                               [&] {

@@ -1,6 +1,7 @@
 #include "services/assets/domain/assets.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <tuple>
@@ -210,6 +211,10 @@ money::Fen ValidateFundingLines(const google::protobuf::RepeatedPtrField<v1::Fun
     v.Add(std::string(prefix), "at least one funding line is required");
     return 0;
   }
+  if (lines.size() > kMaxFundingLines) {
+    v.CheckCount(prefix, lines.size(), kMaxFundingLines);
+    return 0;
+  }
   money::Fen total = 0;
   bool ok = true;
   for (int i = 0; i < lines.size(); ++i) {
@@ -236,6 +241,30 @@ money::Fen ValidateFundingLines(const google::protobuf::RepeatedPtrField<v1::Fun
     total = *sum;
   }
   return ok ? total : 0;
+}
+
+money::Fen ValidateNewProject(const v1::Project& p, const division::Code& instance,
+                              errors::Validator& v) {
+  if (Blank(p.name()) || p.name().size() > 200) v.Add("project.name", "is required (1..200 bytes)");
+  if (p.year() < 2013 || p.year() > 2100) {
+    v.Add("project.year", "must be 2013..2100 (RULES A2: assets formed since 2013)");
+  }
+  auto division = division::Code::Parse(p.division_code());
+  if (!division.ok()) {
+    v.Add("project.division_code", std::string(division.status().message()));
+  } else if (division->level() < division::Level::kCounty ||
+             !instance.IsAncestorOrSelfOf(*division)) {
+    v.Add("project.division_code",
+          absl::StrCat("must be a county, township or village inside ", instance.str()));
+  }
+  if (p.category() == v1::PROJECT_CATEGORY_UNSPECIFIED ||
+      !v1::ProjectCategory_IsValid(p.category())) {
+    v.Add("project.category", "must be a known category");
+  }
+  if (Blank(p.implementing_unit()) || p.implementing_unit().size() > 200) {
+    v.Add("project.implementing_unit", "is required (1..200 bytes)");
+  }
+  return ValidateFundingLines(p.funding_lines(), "project.funding_lines", v);
 }
 
 void ValidateNewAsset(const v1::Asset& a, const division::Code& instance, errors::Validator& v) {
@@ -354,37 +383,48 @@ void ValidateOwnership(v1::AssetClass asset_class, const v1::Ownership& o,
 
 v1::FundingReport BuildFundingReport(const std::vector<ProjectFunding>& projects,
                                      const Policy& policy) {
-  std::map<int, money::Fen> by_source, by_category;
-  money::Fen total = 0, linking = 0, linking_industry = 0, integrated = 0, dual = 0;
+  // Each project's total fits int64, their sum need not (found by fuzzing):
+  // sums are exact in 128 bits and clamped to int64 only when reported.
+  using Sum = __int128;
+  const auto clamp = [](Sum v) -> money::Fen {
+    constexpr money::Fen kMax = std::numeric_limits<money::Fen>::max();
+    constexpr money::Fen kMin = std::numeric_limits<money::Fen>::min();
+    return v > kMax ? kMax : v < kMin ? kMin : static_cast<money::Fen>(v);
+  };
+  std::map<int, Sum> by_source, by_category;
+  Sum total_sum = 0, linking_sum = 0, linking_industry_sum = 0, integrated_sum = 0, dual_sum = 0;
   for (const auto& p : projects) {
     for (const auto& l : p.lines) {
       by_source[l.source()] += l.amount_fen();
       by_category[p.category] += l.amount_fen();
-      total += l.amount_fen();
+      total_sum += l.amount_fen();
       const bool is_linking = l.source() == v1::FUNDING_SOURCE_CENTRAL_LINKING ||
                               l.source() == v1::FUNDING_SOURCE_REGION_LINKING;
       if (is_linking) {
-        linking += l.amount_fen();
-        if (p.category == v1::PROJECT_CATEGORY_INDUSTRY) linking_industry += l.amount_fen();
+        linking_sum += l.amount_fen();
+        if (p.category == v1::PROJECT_CATEGORY_INDUSTRY) linking_industry_sum += l.amount_fen();
       }
       if (l.source() == v1::FUNDING_SOURCE_INTEGRATED_AGRICULTURAL) {
-        integrated += l.amount_fen();
-        if (l.dual_binding()) dual += l.amount_fen();
+        integrated_sum += l.amount_fen();
+        if (l.dual_binding()) dual_sum += l.amount_fen();
       }
     }
   }
+  const money::Fen total = clamp(total_sum), linking = clamp(linking_sum),
+                   linking_industry = clamp(linking_industry_sum),
+                   integrated = clamp(integrated_sum), dual = clamp(dual_sum);
   v1::FundingReport r;
   r.set_project_count(static_cast<int32_t>(projects.size()));
   r.set_total_fen(total);
   for (const auto& [s, amount] : by_source) {
     auto* t = r.add_by_source();
     t->set_source(static_cast<v1::FundingSource>(s));
-    t->set_amount_fen(amount);
+    t->set_amount_fen(clamp(amount));
   }
   for (const auto& [c, amount] : by_category) {
     auto* t = r.add_by_category();
     t->set_category(static_cast<v1::ProjectCategory>(c));
-    t->set_amount_fen(amount);
+    t->set_amount_fen(clamp(amount));
   }
   const auto check = [&](std::string rule, std::string what, money::Fen num, money::Fen den,
                          int32_t threshold) {
@@ -471,6 +511,10 @@ absl::StatusOr<std::vector<PlannedLine>> PlanDistribution(
   errors::Validator v;
   if (amount_fen <= 0) v.Add("amount_fen", "must be positive (fen)");
   if (shares.empty()) v.Add("shares", "at least one share is required");
+  // Caps first: the checks below build a set and a message per entry.
+  v.CheckCount("shares", shares.size(), kMaxDistributionShares);
+  v.CheckCount("households", households.size(), kMaxDistributionHouseholds);
+  if (!v.ok()) return v.ToStatus();
   int64_t bp_total = 0;
   int household_share = -1;
   std::set<int> seen;

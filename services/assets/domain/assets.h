@@ -23,8 +23,6 @@
 
 namespace zx::assets {
 
-namespace v1 = zx::assets::v1;
-
 // Every figure the rules use: one versioned policy, defaults from RULES
 // (the Dayao township plan for A7 and the collective economy). Nothing below
 // hard-codes a threshold; the service uses Policy{} until policies can be
@@ -81,6 +79,19 @@ absl::Status CheckAssetTransition(v1::AssetState from, v1::AssetState to);
 absl::Status CheckProjectAllowsTransfer(v1::ProjectStatus status);
 
 // ---- Validation ---------------------------------------------------------------
+
+// Caps on repeated request fields (docs/ARCHITECTURE.md §16): far above any
+// real project or village, low enough that one request stays cheap.
+inline constexpr int kMaxFundingLines = 100;
+inline constexpr int kMaxDistributionShares = 20;          // each use once; there are fewer
+inline constexpr int kMaxDistributionHouseholds = 10'000;  // a large village has ~1,000
+
+// The project fields a caller supplies at creation (prefix "project."): name,
+// year 2013..2100, a county/township/village inside `instance`, category,
+// implementing unit and funding lines. Returns the funded total (0 when
+// invalid).
+money::Fen ValidateNewProject(const v1::Project& project, const division::Code& instance,
+                              errors::Validator& v);
 
 // The asset fields a caller supplies at registration (prefix "asset.").
 void ValidateNewAsset(const v1::Asset& asset, const division::Code& instance, errors::Validator& v);

@@ -15,6 +15,7 @@
 #include "services/employment/api/event_handlers.h"
 #include "services/employment/domain/employment.h"
 #include "services/employment/domain/matching.h"
+#include "services/employment/domain/requests.h"
 #include "services/employment/store/employment_store.h"
 #include "zx/employment/v1/employment.grpc.pb.h"
 
@@ -33,8 +34,6 @@ using server::StoredDivision;
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
-
-bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 
 absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
 
@@ -178,17 +177,10 @@ class EmploymentServiceImpl final : public v1::EmploymentService::CallbackServic
   // A division field that must lie inside the instance.
   std::optional<division::Code> InsideDivision(const std::string& code, const std::string& field,
                                                errors::Validator& v) const {
-    auto d = division::Code::Parse(code);
-    if (!d.ok()) {
-      v.Add(field, std::string(d.status().message()));
-      return std::nullopt;
-    }
-    if (!rt_.division.IsAncestorOrSelfOf(*d)) {
-      v.Add(field, absl::StrCat("must be inside ", rt_.division.str()));
-      return std::nullopt;
-    }
-    return *d;
+    return employment::InsideDivision(rt_.division, code, field, v);
   }
+  // What the request checks of domain/requests.h depend on besides the request.
+  RequestEnv Env() const { return {.instance = rt_.division}; }
 
   struct Loaded {
     v1::Placement placement;
@@ -219,13 +211,9 @@ Reactor* EmploymentServiceImpl::UpsertWorker(Ctx* ctx, const v1::UpsertWorkerReq
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!req->has_worker()) {
-      v.Add("worker", "is required");
-      return v.ToStatus();
-    }
-    ValidateWorker(req->worker(), v);
-    const auto division = InsideDivision(req->worker().division_code(), "worker.division_code", v);
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
+    const auto division = division::Code::Parse(req->worker().division_code());  // checked
     if (auto s = call.Authorize("employment.worker.upsert", *division); !s.ok()) return s;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       return idempotency::Run(
@@ -301,14 +289,9 @@ Reactor* EmploymentServiceImpl::UpsertEmployer(Ctx* ctx, const v1::UpsertEmploye
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!req->has_employer()) {
-      v.Add("employer", "is required");
-      return v.ToStatus();
-    }
-    ValidateEmployer(req->employer(), v);
-    const auto division =
-        InsideDivision(req->employer().division_code(), "employer.division_code", v);
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
+    const auto division = division::Code::Parse(req->employer().division_code());  // checked
     if (auto s = call.Authorize("employment.employer.upsert", *division); !s.ok()) return s;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       return idempotency::Run(
@@ -338,11 +321,7 @@ Reactor* EmploymentServiceImpl::UpsertJob(Ctx* ctx, const v1::UpsertJobRequest* 
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    if (!req->has_job()) {
-      v.Add("job", "is required");
-      return v.ToStatus();
-    }
-    ValidateJob(req->job(), v);
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto employer = FindEmployer(tx, req->job().employer_id());
@@ -543,10 +522,7 @@ Reactor* EmploymentServiceImpl::AcceptPlacement(Ctx* ctx, const v1::AcceptPlacem
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    CheckId(req->placement_id(), "pl", "placement_id", v);
-    if (Blank(req->consent_ref()) || req->consent_ref().size() > 200) {
-      v.Add("consent_ref", "is required: the worker's recorded consent (1..200 bytes)");
-    }
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.placement.accept", req->placement_id());
@@ -579,8 +555,7 @@ Reactor* EmploymentServiceImpl::StartPlacement(Ctx* ctx, const v1::StartPlacemen
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    CheckId(req->placement_id(), "pl", "placement_id", v);
-    if (!ParseDate(req->start_date())) v.Add("start_date", "must be a date like 2026-11-02");
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.placement.start", req->placement_id());
@@ -613,11 +588,7 @@ Reactor* EmploymentServiceImpl::EndPlacement(Ctx* ctx, const v1::EndPlacementReq
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    CheckId(req->placement_id(), "pl", "placement_id", v);
-    if (req->reason() == v1::END_REASON_UNSPECIFIED || !v1::EndReason_IsValid(req->reason())) {
-      v.Add("reason", "must be a known end reason");
-    }
-    if (!ParseDate(req->end_date())) v.Add("end_date", "must be a date like 2026-11-02");
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.placement.end", req->placement_id());
@@ -706,12 +677,7 @@ Reactor* EmploymentServiceImpl::RecordWage(Ctx* ctx, const v1::RecordWageRequest
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    CheckId(req->placement_id(), "pl", "placement_id", v);
-    if (!ParseMonth(req->month())) v.Add("month", "must be a month like 2026-10");
-    if (req->amount_fen() <= 0 || req->amount_fen() > 10'000'000) {
-      v.Add("amount_fen", "must be 1..10,000,000 fen");
-    }
-    if (!ParseDate(req->paid_on())) v.Add("paid_on", "must be a date like 2026-11-02");
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.wage.record", req->placement_id());
@@ -775,17 +741,9 @@ Reactor* EmploymentServiceImpl::AppointPublicWelfarePost(
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    CheckId(req->worker_id(), "wk", "worker_id", v);
-    CheckId(req->job_id(), "jb", "job_id", v);
-    const auto start = ParseDate(req->agreement_start());
-    const auto end = ParseDate(req->agreement_end());
-    if (!start) v.Add("agreement_start", "must be a date like 2026-01-01");
-    if (!end) v.Add("agreement_end", "must be a date like 2026-12-31");
-    if (start && end && *end < *start) v.Add("agreement_end", "must not be before agreement_start");
-    if (Blank(req->consent_ref()) || req->consent_ref().size() > 200) {
-      v.Add("consent_ref", "is required: the worker's recorded consent (1..200 bytes)");
-    }
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
+    const auto start = ParseDate(req->agreement_start());  // checked by Validate
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto job = FindJob(tx, req->job_id(), true);
       if (!job) return absl::NotFoundError("job " + req->job_id() + " not found");
@@ -846,11 +804,7 @@ Reactor* EmploymentServiceImpl::RecordAttendance(Ctx* ctx, const v1::RecordAtten
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    CheckId(req->placement_id(), "pl", "placement_id", v);
-    if (!ParseMonth(req->month())) v.Add("month", "must be a month like 2026-10");
-    if (req->days_on_duty() < 0 || req->days_on_duty() > 31) {
-      v.Add("days_on_duty", "must be 0..31");
-    }
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.attendance.record", req->placement_id());
@@ -878,9 +832,7 @@ Reactor* EmploymentServiceImpl::PayPostSubsidy(Ctx* ctx, const v1::PayPostSubsid
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    CheckId(req->placement_id(), "pl", "placement_id", v);
-    if (!ParseMonth(req->month())) v.Add("month", "must be a month like 2026-10");
-    if (!ParseDate(req->paid_on())) v.Add("paid_on", "must be a date like 2026-11-02");
+    Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.post.subsidy", req->placement_id());

@@ -17,8 +17,6 @@
 
 namespace zx::employment {
 
-namespace v1 = zx::employment::v1;
-
 // Matching weights: arc costs of the min-cost flow (lower is better).
 struct Weights {
   int64_t monitored_household = 300;

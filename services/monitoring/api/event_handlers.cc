@@ -5,28 +5,13 @@
 #include "common/logging/logging.h"
 #include "services/monitoring/api/assessment.h"
 #include "services/monitoring/api/monitoring_service.h"
+#include "services/monitoring/domain/event_income.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/store/household_store.h"
 #include "services/monitoring/store/record_store.h"
-#include "zx/assets/v1/assets.pb.h"
-#include "zx/consumption/v1/consumption.pb.h"
-#include "zx/employment/v1/employment.pb.h"
 
 namespace zx::monitoring {
 namespace {
-
-constexpr int64_t kMaxEventAmountFen = int64_t{1'000'000'000'000};  // as for declared records
-
-// One income figure carried by an event, as its handler read it.
-struct EventIncome {
-  std::string household_id;
-  std::string village_code;  // empty when the payload carries none (wages)
-  std::string month;         // "YYYY-MM"
-  int64_t amount_fen = 0;
-  bool may_be_negative = false;  // refunds
-  v1::IncomeKind kind = v1::INCOME_KIND_UNSPECIFIED;
-  std::string note;
-};
 
 // What every income event shares: check the figure, book it once (keyed by
 // the event id) and re-assess the household. An error is retried by the
@@ -35,16 +20,7 @@ struct EventIncome {
 absl::Status BookEventIncome(pqxx::transaction_base& tx, const server::Runtime& rt,
                              const zx::common::v1::Event& event, const EventIncome& in,
                              AssessLater* later) {
-  absl::CivilMonth month;
-  const bool amount_ok = in.may_be_negative
-                             ? in.amount_fen >= -kMaxEventAmountFen && in.amount_fen != 0 &&
-                                   in.amount_fen <= kMaxEventAmountFen
-                             : in.amount_fen >= 0 && in.amount_fen <= kMaxEventAmountFen;
-  if (!IsHouseholdId(in.household_id) || in.month.size() != 7 ||
-      !absl::ParseCivilTime(in.month, &month) || !amount_ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(event.type(), " event ", event.id(), " has a bad household, month or amount"));
-  }
+  if (auto s = CheckEventIncome(event, in); !s.ok()) return s;
   // Locked first: booking the income and the assessment then never deadlock
   // with a concurrent event of the same household on another consumer.
   auto household = LockHousehold(tx, in.household_id);
@@ -136,76 +112,33 @@ absl::Status ReassessIfPolicyPublished(pqxx::transaction_base& tx, const server:
   return AssessAndStore(tx, rt, household, causation_id).status();
 }
 
+namespace {
+
+// Books the income `decode` read from `event`; OK for types not booked here.
+absl::Status BookDecoded(pqxx::transaction_base& tx, const server::Runtime& rt,
+                         const zx::common::v1::Event& event,
+                         const absl::StatusOr<std::optional<EventIncome>>& decoded,
+                         AssessLater* later) {
+  if (!decoded.ok()) return decoded.status();
+  if (!decoded->has_value()) return absl::OkStatus();  // not ours to book
+  return BookEventIncome(tx, rt, event, **decoded, later);
+}
+
+}  // namespace
+
 absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
                                    const zx::common::v1::Event& event, AssessLater* later) {
-  if (event.type() != "employment.wage_paid") return absl::OkStatus();  // not ours to book
-  zx::employment::v1::WagePaid wage;
-  if (!event.payload().UnpackTo(&wage)) {
-    return absl::InvalidArgumentError("employment.wage_paid payload is not a WagePaid");
-  }
-  return BookEventIncome(tx, rt, event,
-                         {.household_id = wage.household_id(),
-                          .month = wage.month(),
-                          .amount_fen = wage.amount_fen(),
-                          .kind = v1::INCOME_KIND_WAGE,
-                          .note = absl::StrCat("placement ", wage.placement_id())},
-                         later);
+  return BookDecoded(tx, rt, event, DecodeEmploymentEvent(event), later);
 }
 
 absl::Status HandleAssetsEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
                                const zx::common::v1::Event& event, AssessLater* later) {
-  if (event.type() != "assets.dividend_paid") return absl::OkStatus();  // not ours to book
-  zx::assets::v1::DividendPaid dividend;
-  if (!event.payload().UnpackTo(&dividend)) {
-    return absl::InvalidArgumentError("assets.dividend_paid payload is not a DividendPaid");
-  }
-  return BookEventIncome(tx, rt, event,
-                         {.household_id = dividend.household_id(),
-                          .village_code = dividend.village_code(),
-                          .month = dividend.month(),
-                          .amount_fen = dividend.amount_fen(),
-                          .kind = v1::INCOME_KIND_PROPERTY,
-                          .note = absl::StrCat("dividend ", dividend.distribution_id(),
-                                               " of asset ", dividend.asset_id())},
-                         later);
+  return BookDecoded(tx, rt, event, DecodeAssetsEvent(event), later);
 }
 
 absl::Status HandleConsumptionEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
                                     const zx::common::v1::Event& event, AssessLater* later) {
-  if (event.type() != "consumption.income_attributed") return absl::OkStatus();
-  zx::consumption::v1::IncomeAttributed attributed;
-  if (!event.payload().UnpackTo(&attributed)) {
-    return absl::InvalidArgumentError(
-        "consumption.income_attributed payload is not an IncomeAttributed");
-  }
-  v1::IncomeKind kind = v1::INCOME_KIND_UNSPECIFIED;
-  switch (attributed.binding_kind()) {
-    case zx::consumption::v1::BINDING_KIND_WAGE:
-      kind = v1::INCOME_KIND_WAGE;
-      break;
-    case zx::consumption::v1::BINDING_KIND_OPERATING:
-      kind = v1::INCOME_KIND_OPERATING;
-      break;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat("consumption.income_attributed event ",
-                                                     event.id(), " has no known binding kind (",
-                                                     attributed.binding_kind(), ")"));
-  }
-  const bool refund = attributed.amount_fen() < 0;
-  return BookEventIncome(
-      tx, rt, event,
-      {.household_id = attributed.household_id(),
-       .village_code = attributed.village_code(),
-       .month = attributed.month(),
-       .amount_fen = attributed.amount_fen(),
-       .may_be_negative = true,
-       .kind = kind,
-       .note = refund ? absl::StrCat("refund ", attributed.order_line_id(), " of order line ",
-                                     attributed.refunded_order_line_id(), ", binding ",
-                                     attributed.binding_id())
-                      : absl::StrCat("order line ", attributed.order_line_id(), ", binding ",
-                                     attributed.binding_id())},
-      later);
+  return BookDecoded(tx, rt, event, DecodeConsumptionEvent(event), later);
 }
 
 }  // namespace zx::monitoring

@@ -11,6 +11,7 @@
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/domain/person.h"
+#include "services/monitoring/domain/requests.h"
 #include "services/monitoring/store/household_store.h"
 #include "services/monitoring/store/person_store.h"
 #include "services/monitoring/store/rollup_store.h"
@@ -39,11 +40,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::CreateHousehold(
   return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
-    if (!request->has_household()) {
-      v.Add("household", "is required");
-    } else {
-      ValidateNewHousehold(request->household(), rt_.division, "household.", v);
-    }
+    Validate(*request, rt_.division, v);
     if (!v.ok()) return v.ToStatus();
     const auto village = *division::Code::Parse(request->household().village_code());
     if (auto s = call.Authorize("monitoring.household.create", village); !s.ok()) return s;

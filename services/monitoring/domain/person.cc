@@ -7,8 +7,6 @@
 
 namespace zx::monitoring {
 
-namespace v1 = zx::monitoring::v1;
-
 std::optional<id_card::IdCardInfo> ValidateNewPerson(const v1::Person& p, absl::CivilDay today,
                                                      std::string_view prefix,
                                                      errors::Validator& v) {

@@ -27,12 +27,6 @@ static_assert(v1::LifecycleAction_MAX == v1::LIFECYCLE_ACTION_CLOSE_NO_RISK);
 static_assert(static_cast<int>(lc::DeadlineKind::kFollowUp) + 1 == v1::DEADLINE_KIND_FOLLOW_UP);
 static_assert(v1::DeadlineKind_MAX == v1::DEADLINE_KIND_FOLLOW_UP);
 
-template <typename Domain>
-std::optional<Domain> Shifted(int wire, int max) {
-  if (wire < 1 || wire > max) return std::nullopt;
-  return static_cast<Domain>(wire - 1);
-}
-
 // Microseconds since the epoch, as every timestamp column is read and
 // written: exactly what PostgreSQL keeps.
 std::string AtMicros(int param) {
@@ -142,36 +136,6 @@ absl::StatusOr<std::optional<StoredObject>> FirstObject(const pqxx::result& rows
 }
 
 }  // namespace
-
-// ---- Enums --------------------------------------------------------------------
-
-v1::MonitoringObjectState ToProto(lc::State state) {
-  return static_cast<v1::MonitoringObjectState>(static_cast<int>(state) + 1);
-}
-v1::MonitoringObjectType ToProto(lc::ObjectType type) {
-  return static_cast<v1::MonitoringObjectType>(static_cast<int>(type) + 1);
-}
-v1::RiskType ToProto(lc::RiskType risk) {
-  return static_cast<v1::RiskType>(static_cast<int>(risk) + 1);
-}
-v1::LifecycleAction ToProto(lc::ActionKind kind) {
-  return static_cast<v1::LifecycleAction>(static_cast<int>(kind) + 1);
-}
-v1::DeadlineKind ToProto(lc::DeadlineKind kind) {
-  return static_cast<v1::DeadlineKind>(static_cast<int>(kind) + 1);
-}
-std::optional<lc::State> FromProto(v1::MonitoringObjectState state) {
-  return Shifted<lc::State>(state, v1::MonitoringObjectState_MAX);
-}
-std::optional<lc::ObjectType> FromProto(v1::MonitoringObjectType type) {
-  return Shifted<lc::ObjectType>(type, v1::MonitoringObjectType_MAX);
-}
-std::optional<lc::RiskType> FromProto(v1::RiskType risk) {
-  return Shifted<lc::RiskType>(risk, v1::RiskType_MAX);
-}
-std::optional<lc::ActionKind> FromProto(v1::LifecycleAction action) {
-  return Shifted<lc::ActionKind>(action, v1::LifecycleAction_MAX);
-}
 
 // ---- Conversion -------------------------------------------------------------------
 

@@ -13,21 +13,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/monitoring/domain/lifecycle.h"
+#include "services/monitoring/domain/lifecycle_proto.h"
 #include "zx/monitoring/v1/lifecycle.pb.h"
 
 namespace zx::monitoring {
 
-// ---- Enum mapping (domain <-> wire) -------------------------------------------
-v1::MonitoringObjectState ToProto(lifecycle::State state);
-v1::MonitoringObjectType ToProto(lifecycle::ObjectType type);
-v1::RiskType ToProto(lifecycle::RiskType risk);
-v1::LifecycleAction ToProto(lifecycle::ActionKind kind);
-v1::DeadlineKind ToProto(lifecycle::DeadlineKind kind);
-// nullopt for UNSPECIFIED or an unknown value.
-std::optional<lifecycle::State> FromProto(v1::MonitoringObjectState state);
-std::optional<lifecycle::ObjectType> FromProto(v1::MonitoringObjectType type);
-std::optional<lifecycle::RiskType> FromProto(v1::RiskType risk);
-std::optional<lifecycle::ActionKind> FromProto(v1::LifecycleAction action);
+// Enum mapping (domain <-> wire): services/monitoring/domain/lifecycle_proto.h.
 
 // ---- Object <-> proto ----------------------------------------------------------
 // The API view of `object` (deadlines not filled: they depend on the clock).
