@@ -34,6 +34,7 @@ constexpr std::string_view kAlert = "/zx.monitoring.v1.AlertService/";
 constexpr std::string_view kCredit = "/zx.monitoring.v1.CreditService/";
 constexpr std::string_view kAssets = "/zx.assets.v1.AssetsService/";
 constexpr std::string_view kEmp = "/zx.employment.v1.EmploymentService/";
+constexpr std::string_view kCon = "/zx.consumption.v1.ConsumptionService/";
 
 struct Row {
   std::string_view service;
@@ -341,6 +342,68 @@ const std::vector<Row>& Rows() {
       {kEmp, "PublishPolicy", "employment.policy.publish", A::kWrite, {ZX_POLICY_MAKERS}},
       {kEmp, "GetEffectivePolicy", "employment.policy.get", A::kRead, {ZX_READERS}},
       {kEmp, "GetEmploymentRollup", "employment.rollup.get", A::kRead, {ZX_READERS}},
+
+      // ---- consumption (RULES C1-C5): agriculture is the line department
+      // (suppliers, products, 832 imports), finance keeps the budget units;
+      // partner-province buyers register themselves and order within their
+      // partnership (their own province is their jurisdiction).
+      {kCon,
+       "UpsertSupplier",
+       "consumption.supplier.upsert",
+       A::kWrite,
+       {"township_official", "county_official", "department:agriculture"}},
+      {kCon, "GetSupplier", "consumption.supplier.get", A::kRead, {ZX_READERS}},
+      {kCon,
+       "UpsertBinding",
+       "consumption.binding.upsert",
+       A::kWrite,
+       {"township_official", "county_official", "department:agriculture"}},
+      {kCon, "ListBindings", "consumption.binding.list", A::kRead, {ZX_READERS}},
+      {kCon,
+       "UpsertProduct",
+       "consumption.product.upsert",
+       A::kWrite,
+       {"county_official", "department:agriculture"}},
+      {kCon, "GetProduct", "consumption.product.get", A::kRead, {ZX_READERS}},
+      {kCon,
+       "AdvanceCertification",
+       "consumption.product.certify",
+       A::kWrite,
+       {"county_official", "department:agriculture"}},
+      {kCon,
+       "UpsertBuyer",
+       "consumption.buyer.upsert",
+       A::kWrite,
+       {"county_official", "department:finance", ZX_SUPERVISORS, "partner"}},
+      {kCon, "GetBuyer", "consumption.buyer.get", A::kRead, {ZX_READERS, "partner"}},
+      {kCon, "GrantPartnership", "consumption.partnership.grant", A::kWrite, {ZX_SUPERVISORS}},
+      {kCon,
+       "SubmitOrder",
+       "consumption.order.submit",
+       A::kWrite,
+       {ZX_LOCAL, "department:finance", "partner"}},
+      {kCon, "GetOrder", "consumption.order.get", A::kRead, {ZX_READERS, "partner"}},
+      {kCon,
+       "AdvanceOrder",
+       "consumption.order.advance",
+       A::kWrite,
+       {ZX_LOCAL, "department:agriculture", "partner"}},
+      {kCon,
+       "RefundOrder",
+       "consumption.order.refund",
+       A::kWrite,
+       {"county_official", "department:agriculture"}},
+      {kCon, "TraceOrderLine", "consumption.order.trace", A::kRead, {ZX_READERS}},
+      {kCon,
+       "ImportPlatformOrders",
+       "consumption.import.orders",
+       A::kWrite,
+       {"county_official", "department:agriculture"}},
+      {kCon, "PublishPolicy", "consumption.policy.publish", A::kWrite, {ZX_POLICY_MAKERS}},
+      {kCon, "GetEffectivePolicy", "consumption.policy.get", A::kRead, {ZX_READERS}},
+      {kCon, "GetTargetReport", "consumption.report.targets", A::kRead, {ZX_READERS}},
+      {kCon, "GetSalesReport", "consumption.report.sales", A::kRead, {ZX_READERS}},
+      {kCon, "GetAttributionReport", "consumption.report.attribution", A::kRead, {ZX_READERS}},
   };
   return *rows;
 }

@@ -191,6 +191,16 @@ Code Code::AncestorAt(Level level) const {
   return Code(std::move(ancestor));
 }
 
+std::string LikePattern(const Code& division) {
+  return division.str().substr(0, PrefixLength(division.level())) + "%";
+}
+
+std::vector<std::string> SelfAndAncestors(const Code& division) {
+  std::vector<std::string> out{division.str()};
+  for (auto p = division.Parent(); p; p = p->Parent()) out.push_back(p->str());
+  return out;
+}
+
 absl::StatusOr<std::vector<DivisionInfo>> ParseDivisionsCsv(std::string_view csv) {
   constexpr std::string_view kHeader = "code,level,name_zh,name_en,parent_code";
   std::vector<DivisionInfo> divisions;

@@ -64,6 +64,12 @@ class Code {
   std::string code_;  // Always exactly 12 ASCII digits.
 };
 
+// "653121%" for a county: the SQL LIKE pattern of every code inside `division`
+// (its own digits, the zero groups below left open).
+std::string LikePattern(const Code& division);
+// The division and each ancestor up to its region, nearest first.
+std::vector<std::string> SelfAndAncestors(const Code& division);
+
 // A real division from the embedded table (common/division/divisions.csv).
 struct DivisionInfo {
   Code code;

@@ -79,9 +79,11 @@ absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view 
   return e->id();
 }
 
-absl::Status AppendMany(pqxx::transaction_base& tx, std::string_view instance,
-                        const std::vector<NewEvent>& events) {
-  if (events.empty()) return absl::OkStatus();
+absl::StatusOr<std::vector<std::string>> AppendMany(pqxx::transaction_base& tx,
+                                                    std::string_view instance,
+                                                    const std::vector<NewEvent>& events) {
+  std::vector<std::string> ids;
+  if (events.empty()) return ids;
   std::vector<zx::common::v1::Event> envelopes;
   for (const NewEvent& event : events) {
     auto e = Envelope(instance, event);
@@ -97,7 +99,9 @@ absl::Status AppendMany(pqxx::transaction_base& tx, std::string_view instance,
                             tx.esc_raw(e.SerializeAsString()));
   }
   copy.complete();
-  return absl::OkStatus();
+  ids.reserve(envelopes.size());
+  for (auto& e : envelopes) ids.push_back(std::move(*e.mutable_id()));
+  return ids;
 }
 
 namespace {

@@ -42,9 +42,10 @@ struct NewEvent {
 absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view instance,
                                    const NewEvent& event);
 // Append for many events in one COPY (bulk paths); the same order and
-// guarantees as appending them one by one.
-absl::Status AppendMany(pqxx::transaction_base& tx, std::string_view instance,
-                        const std::vector<NewEvent>& events);
+// guarantees as appending them one by one. Returns the event ids in order.
+absl::StatusOr<std::vector<std::string>> AppendMany(pqxx::transaction_base& tx,
+                                                    std::string_view instance,
+                                                    const std::vector<NewEvent>& events);
 
 struct RelayOptions {
   std::string pg_conninfo;

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "google/protobuf/message_lite.h"
 
 namespace prometheus {
 class Registry;
@@ -143,6 +144,19 @@ pqxx::result ExecPrepared(pqxx::transaction_base& tx, const std::string& name,
 // A PostgreSQL array literal ('{"a","b"}') of `values`, each quoted, for
 // `= ANY($1::text[])` with one parameter instead of one per value.
 std::string ArrayLiteral(const std::vector<std::string>& values);
+
+// A protobuf message for a bytea column, and back (the `body` columns).
+inline pqxx::binarystring MessageBytes(const google::protobuf::MessageLite& message) {
+  const std::string bytes = message.SerializeAsString();
+  return pqxx::binarystring(bytes.data(), bytes.size());
+}
+template <typename Message>
+Message ParseMessage(const pqxx::field& field) {
+  Message m;
+  const pqxx::binarystring b(field);
+  m.ParseFromArray(b.data(), static_cast<int>(b.size()));
+  return m;
+}
 
 // `bytes` as hex digits: bytea values through a text[] array parameter,
 // turned back on the server with decode(x, 'hex').

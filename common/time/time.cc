@@ -47,6 +47,27 @@ std::string FormatRfc3339(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
 }
 
+std::optional<absl::CivilDay> ParseDate(std::string_view text) {
+  absl::CivilDay d;
+  if (text.size() != 10 || !absl::ParseCivilTime(absl::string_view(text.data(), text.size()), &d)) {
+    return std::nullopt;
+  }
+  if (FormatDate(d) != text) return std::nullopt;  // no normalised 2026-02-30
+  return d;
+}
+
+std::optional<absl::CivilMonth> ParseMonth(std::string_view text) {
+  absl::CivilMonth m;
+  if (text.size() != 7 || !absl::ParseCivilTime(absl::string_view(text.data(), text.size()), &m)) {
+    return std::nullopt;
+  }
+  if (FormatMonth(m) != text) return std::nullopt;
+  return m;
+}
+
+std::string FormatDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+std::string FormatMonth(absl::CivilMonth month) { return absl::FormatCivilTime(month); }
+
 absl::CivilMonth AddMonths(absl::CivilMonth month, int months) { return month + months; }
 
 MonthWindow TwelveMonthsBefore(absl::CivilMonth month) {

@@ -4,7 +4,9 @@
 #define ZX_COMMON_TIME_TIME_H_
 
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -21,6 +23,13 @@ absl::Time FromProto(const google::protobuf::Timestamp& timestamp);
 // UTC with milliseconds (truncated): "2026-11-23T05:21:28.123Z". Infinite
 // times format as "infinite-future" / "infinite-past".
 std::string FormatRfc3339(absl::Time time);
+
+// Dates "2026-11-02" and months "2026-11" exactly as the APIs carry them:
+// nullopt for any other shape or a day that does not exist ("2026-02-30").
+std::optional<absl::CivilDay> ParseDate(std::string_view text);
+std::optional<absl::CivilMonth> ParseMonth(std::string_view text);
+std::string FormatDate(absl::CivilDay day);
+std::string FormatMonth(absl::CivilMonth month);
 
 absl::CivilMonth AddMonths(absl::CivilMonth month, int months);
 

@@ -1,16 +1,7 @@
-// zx-consumption: serves health, reflection, metrics and ServiceInfo; its domain
-// arrives with the consumption issue (see docs/ARCHITECTURE.md).
-#include "common/server/server.h"
-
-namespace zx::migrations {
-const std::vector<MigrationFile>& ConsumptionMigrations();
-}
+// zx-consumption: 消费帮扶 (suppliers and bindings, certified products,
+// buyers and targets, orders, attribution to households, 832 imports).
+#include "services/consumption/api/consumption_service.h"
 
 int main(int argc, char** argv) {
-  return zx::server::RunServiceMain(
-      zx::server::ServiceSpec{.name = "consumption",
-                              .grpc_service_name = "zx.consumption.v1.ConsumptionService",
-                              .migrations = &zx::migrations::ConsumptionMigrations(),
-                              .make_services = {}},
-      argc, argv);
+  return zx::server::RunServiceMain(zx::consumption::ConsumptionSpec(), argc, argv);
 }

@@ -170,19 +170,6 @@ absl::Status CheckProjectAllowsTransfer(v1::ProjectStatus status) {
                    ": an asset is transferred (移交) only once its project is completed"));
 }
 
-bool IsId(std::string_view id, std::string_view prefix) {
-  if (id.size() != prefix.size() + 21 || id.substr(0, prefix.size()) != prefix ||
-      id[prefix.size()] != '-') {
-    return false;
-  }
-  for (char c : id.substr(prefix.size() + 1)) {
-    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool IsHouseholdId(std::string_view id) { return IsId(id, "hh"); }
 
 bool IsPeriod(std::string_view period) {

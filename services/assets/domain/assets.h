@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/base/ids.h"
 #include "common/division/division.h"
 #include "common/errors/errors.h"
 #include "common/money/money.h"
@@ -121,8 +122,6 @@ money::Fen ValidateFundingLines(const google::protobuf::RepeatedPtrField<v1::Fun
 
 // "hh-" + 20 lower-case hex digits (the monitoring service's household ids).
 bool IsHouseholdId(std::string_view id);
-// "<prefix>-" + 20 lower-case hex digits.
-bool IsId(std::string_view id, std::string_view prefix);
 // "YYYY-MM".
 bool IsPeriod(std::string_view period);
 

@@ -107,32 +107,6 @@ void ValidatePolicy(const v1::EmploymentPolicy& p, errors::Validator& v) {
 
 // ---- Ids, dates -------------------------------------------------------------------
 
-bool IsId(std::string_view id, std::string_view prefix) {
-  if (id.size() != prefix.size() + 21 || id.substr(0, prefix.size()) != prefix ||
-      id[prefix.size()] != '-') {
-    return false;
-  }
-  return std::all_of(id.begin() + prefix.size() + 1, id.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-std::optional<absl::CivilDay> ParseDate(std::string_view text) {
-  absl::CivilDay d;
-  if (text.size() != 10 || !absl::ParseCivilTime(AsAbsl(text), &d)) return std::nullopt;
-  if (FormatDate(d) != text) return std::nullopt;  // no normalised 2026-02-30
-  return d;
-}
-
-std::optional<absl::CivilMonth> ParseMonth(std::string_view text) {
-  absl::CivilMonth m;
-  if (text.size() != 7 || !absl::ParseCivilTime(AsAbsl(text), &m)) return std::nullopt;
-  if (FormatMonth(m) != text) return std::nullopt;
-  return m;
-}
-
-std::string FormatDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
-std::string FormatMonth(absl::CivilMonth month) { return absl::FormatCivilTime(month); }
-
 int AgeOn(absl::CivilDay birth, absl::CivilDay day) {
   int age = static_cast<int>(day.year() - birth.year());
   if (day.month() < birth.month() || (day.month() == birth.month() && day.day() < birth.day())) {

@@ -11,8 +11,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "common/base/ids.h"
 #include "common/errors/errors.h"
 #include "common/money/money.h"
+#include "common/time/time.h"
 #include "zx/employment/v1/employment.pb.h"
 
 namespace zx::employment {
@@ -50,11 +52,10 @@ Policy PolicyFromProto(const v1::EmploymentPolicy& proto);
 void ValidatePolicy(const v1::EmploymentPolicy& policy, errors::Validator& v);
 
 // ---- Ids, dates ----------------------------------------------------------------
-bool IsId(std::string_view id, std::string_view prefix);            // "<prefix>-" + 20 hex
-std::optional<absl::CivilDay> ParseDate(std::string_view text);     // "2026-11-02"
-std::optional<absl::CivilMonth> ParseMonth(std::string_view text);  // "2026-11"
-std::string FormatDate(absl::CivilDay day);
-std::string FormatMonth(absl::CivilMonth month);
+using time::FormatDate;  // common/time: dates and months as the API carries them
+using time::FormatMonth;
+using time::ParseDate;
+using time::ParseMonth;
 // Completed years on `day`.
 int AgeOn(absl::CivilDay birth, absl::CivilDay day);
 // Completed months between `start` and `day` (a month counts on its day-of-month).

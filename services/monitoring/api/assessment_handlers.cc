@@ -315,7 +315,7 @@ absl::Status AppendColourChanges(pqxx::transaction_base& tx, const server::Runti
                      .payload = &changes[i],
                      .causation_id = causation_ids[i]});
   }
-  return events::AppendMany(tx, rt.config.instance, batch);
+  return events::AppendMany(tx, rt.config.instance, batch).status();
 }
 
 absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,

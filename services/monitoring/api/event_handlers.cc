@@ -2,6 +2,7 @@
 // followed by a re-assessment — inside the consumer's transaction, so the
 // effect and the processed-event id commit together (exactly once).
 #include "absl/strings/str_cat.h"
+#include "common/events/events.h"
 #include "common/logging/logging.h"
 #include "services/monitoring/api/assessment.h"
 #include "services/monitoring/api/monitoring_service.h"
@@ -50,6 +51,21 @@ absl::Status BookEventIncome(pqxx::transaction_base& tx, const server::Runtime& 
   record.set_source_ref(event.id());
   record.set_note(in.note);
   if (!InsertIncome(tx, record)) return absl::OkStatus();  // booked before
+  v1::IncomeBooked booked;
+  booked.set_record_id(record.record_id());
+  booked.set_household_id(record.household_id());
+  booked.set_source_event_id(event.id());
+  booked.set_source_event_type(event.type());
+  booked.set_kind(record.kind());
+  booked.set_month(record.month());
+  booked.set_amount_fen(record.amount_fen());
+  auto appended = events::Append(tx, rt.config.instance,
+                                 {.type = "monitoring.income_booked",
+                                  .division_code = household->village_code(),
+                                  .aggregate_id = household->household_id(),
+                                  .payload = &booked,
+                                  .causation_id = event.id()});
+  if (!appended.ok()) return appended.status();
   if (later != nullptr) {
     later->households[household->household_id()] = {*household, event.id()};
     return absl::OkStatus();

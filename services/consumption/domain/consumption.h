@@ -1,0 +1,152 @@
+// The rules of consumption assistance (RULES C1–C5, DESIGN §3.4), pure: no
+// I/O, unit-tested in consumption_test.cc. Every figure is a default of the
+// versioned ConsumptionPolicy.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "common/base/ids.h"
+#include "common/division/division.h"
+#include "common/errors/errors.h"
+#include "common/money/money.h"
+#include "common/time/time.h"
+#include "zx/consumption/v1/consumption.pb.h"
+
+namespace zx::consumption {
+
+namespace v1 = zx::consumption::v1;
+using time::FormatDate;
+using time::FormatMonth;
+using time::ParseDate;
+
+inline constexpr int32_t kBasisPoints = 10000;
+// Bounds that keep every product of quantity, price and share inside int64
+// with room to spare (an order total ≤ 10^13 fen = 1,000 亿 yuan).
+inline constexpr int64_t kMaxQuantity = 100'000'000;
+inline constexpr int64_t kMaxPriceFen = 100'000'000'000;  // 10 亿 yuan per unit
+inline constexpr int64_t kMaxOrderTotalFen = 10'000'000'000'000;
+inline constexpr int kMaxOrderLines = 100;
+
+// ---- Policy ---------------------------------------------------------------------------
+
+struct Policy {
+  int32_t canteen_share_bp = 1000;        // C2: 10% of canteen food purchasing
+  int32_t union_min_purchases = 2;        // C5
+  money::Fen cadre_min_fen = 100'000;     // C5: 1,000 yuan
+  money::Fen staff_target_fen = 100'000;  // per staff member of an assisting unit
+  int32_t publicity_days = 5;
+  int32_t certification_valid_days = 1095;
+  money::Fen min_annual_sales_fen = 50'000'000;  // C4: 500,000 yuan
+};
+v1::ConsumptionPolicy PolicyToProto(const Policy& policy);
+// Fields left 0 keep the default.
+Policy PolicyFromProto(const v1::ConsumptionPolicy& proto);
+void ValidatePolicy(const v1::ConsumptionPolicy& policy, errors::Validator& v);
+
+// ---- Attribution ------------------------------------------------------------------------
+
+// A binding as the attribution reads it.
+struct Share {
+  std::string binding_id;
+  v1::BindingRule rule = v1::BINDING_RULE_UNSPECIFIED;
+  int32_t share_bp = 0;
+  money::Fen fen_per_unit = 0;
+};
+
+// The income kind a rule books (wage for piece wages, operating otherwise).
+v1::BindingKind KindOf(v1::BindingRule rule);
+
+// What each binding receives of a line of `quantity` units worth
+// `amount_fen` (result i belongs to shares[i]). Each rule is one pool:
+//   revenue share     Σ amount × share_bp / 10000
+//   purchase premium  Σ quantity × fen_per_unit × share_bp / 10000
+//   piece wage        likewise,
+// the pool rounded half away from zero to the fen. The pool is split in
+// proportion to each binding's exact amount by the largest-remainder
+// method: everyone gets the floor of the exact amount, and the fen left
+// over go one each to the largest fractional parts, ties to the smaller
+// binding id. So the parts sum exactly to the pool, and no part differs
+// from its exact amount by a fen or more. Negative inputs are INVALID_ARGUMENT.
+absl::StatusOr<std::vector<money::Fen>> Attribute(money::Fen amount_fen, int64_t quantity,
+                                                  std::span<const Share> shares);
+
+// The attributions that move a line from what `before_quantity` units
+// attributed to what `after_quantity` units do (a refund: after < before),
+// per share: Attribute(after) − Attribute(before). Refunds in any steps
+// therefore leave exactly what a sale of the kept units would have
+// attributed, and a full refund leaves zero.
+absl::StatusOr<std::vector<money::Fen>> Reattribute(money::Fen unit_price_fen,
+                                                    int64_t before_quantity, int64_t after_quantity,
+                                                    std::span<const Share> shares);
+
+// A binding is in force on `day` (valid_from ≤ day ≤ valid_to, open end).
+bool InForce(const v1::Binding& binding, absl::CivilDay day);
+
+// The supplier's bindings of one rule in force on some common day must not
+// share out more than 100%: FAILED_PRECONDITION naming the total otherwise.
+// `others` are the supplier's other bindings (not the one being written).
+absl::Status CheckShares(const v1::Binding& binding, std::span<const v1::Binding> others);
+
+void ValidateBinding(const v1::Binding& binding, errors::Validator& v);
+
+// ---- Products and certification (C3–C4) -----------------------------------------
+
+void ValidateProduct(const v1::Product& product, errors::Validator& v);
+
+// The certification after `step` on `day`, or FAILED_PRECONDITION naming the
+// rule: review needs a traceability reference and the policy's annual
+// sales; publicity follows review; announcement follows publicity of at
+// least the policy's days and certifies for the policy's validity; revoking
+// needs a reason and is possible from any state but REVOKED.
+absl::StatusOr<v1::Certification> AdvanceCertification(const v1::Product& product,
+                                                       v1::CertificationStep step,
+                                                       absl::CivilDay day,
+                                                       const std::string& reason,
+                                                       const Policy& policy);
+
+// OK when the product may be sold as an assistance product on `day`;
+// FAILED_PRECONDITION saying why not (uncertified, expired, revoked).
+absl::Status CheckSellable(const v1::Product& product, absl::CivilDay day);
+
+// ---- Buyers and partnerships ---------------------------------------------------------
+
+bool IsPartnerKind(v1::BuyerKind kind);
+// Partner buyers are outside the instance's region; others inside the instance.
+void ValidateBuyer(const v1::Buyer& buyer, const division::Code& instance, errors::Validator& v);
+void ValidatePartnership(const v1::Partnership& partnership, errors::Validator& v);
+
+// The partnership that lets a buyer of `buyer_division` buy products of
+// `origin_county` on `day`, if any.
+const v1::Partnership* CoveringPartnership(std::span<const v1::Partnership> partnerships,
+                                           const division::Code& buyer_division,
+                                           const division::Code& origin_county, absl::CivilDay day);
+
+// ---- Orders ----------------------------------------------------------------------------
+
+// quantity × unit price, OUT_OF_RANGE past the bounds above.
+absl::StatusOr<money::Fen> LineAmount(int64_t quantity, money::Fen unit_price_fen);
+
+// OK when `from` may move to `to` (placed → confirmed → shipped → received →
+// settled; placed | confirmed → cancelled); FAILED_PRECONDITION otherwise.
+absl::Status CheckTransition(v1::OrderStatus from, v1::OrderStatus to);
+
+// ---- Targets (C2, C5) ------------------------------------------------------------------
+
+// What a buyer did in a year: settled orders, net of refunds.
+struct YearPurchases {
+  money::Fen own_fen = 0;      // the buyer's own orders
+  money::Fen counted_fen = 0;  // own + those of unions and staff counting toward it
+  int32_t own_orders = 0;
+};
+
+v1::BuyerTarget EvaluateTarget(const v1::Buyer& buyer, const YearPurchases& purchases,
+                               const Policy& policy);
+
+}  // namespace zx::consumption
