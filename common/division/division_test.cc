@@ -312,5 +312,19 @@ TEST(ParseDivisionsCsvTest, RejectsBadTables) {
   }
 }
 
+TEST(LikePatternTest, KeepsTheDivisionsOwnDigits) {
+  EXPECT_EQ(LikePattern(*Code::Parse("650000000000")), "65%");
+  EXPECT_EQ(LikePattern(*Code::Parse("653121000000")), "653121%");
+  EXPECT_EQ(LikePattern(*Code::Parse("653121101000")), "653121101%");
+  EXPECT_EQ(LikePattern(*Code::Parse("653121101201")), "653121101201%");
+}
+
+TEST(SelfAndAncestorsTest, NearestFirstUpToTheRegion) {
+  EXPECT_THAT(
+      SelfAndAncestors(*Code::Parse("653121101201")),
+      ElementsAre("653121101201", "653121101000", "653121000000", "653100000000", "650000000000"));
+  EXPECT_THAT(SelfAndAncestors(*Code::Parse("650000000000")), ElementsAre("650000000000"));
+}
+
 }  // namespace
 }  // namespace zx::division

@@ -149,5 +149,17 @@ TEST(FakeClockTest, ConcurrentAdvancesAreNotLost) {
   EXPECT_EQ(clock.Now(), absl::UnixEpoch() + absl::Milliseconds(kThreads * kStepsPerThread));
 }
 
+TEST(DateTest, ParsesOnlyExactDatesAndMonths) {
+  EXPECT_EQ(ParseDate("2026-11-02"), absl::CivilDay(2026, 11, 2));
+  EXPECT_EQ(ParseDate("2028-02-29"), absl::CivilDay(2028, 2, 29));
+  for (const char* bad : {"2026-02-30", "2026-2-3", "2026-11-02T00", "", "20261102"}) {
+    EXPECT_EQ(ParseDate(bad), std::nullopt) << bad;
+  }
+  EXPECT_EQ(ParseMonth("2026-11"), absl::CivilMonth(2026, 11));
+  EXPECT_EQ(ParseMonth("2026-13"), std::nullopt);
+  EXPECT_EQ(FormatDate(absl::CivilDay(2026, 1, 5)), "2026-01-05");
+  EXPECT_EQ(FormatMonth(absl::CivilMonth(2026, 1)), "2026-01");
+}
+
 }  // namespace
 }  // namespace zx::time

@@ -1,0 +1,570 @@
+// Issue 6, the consumption service in-process over real gRPC, with the
+// monitoring service beside it, on a real PostgreSQL and Redis:
+//  1. a Shandong partner company orders walnuts from a Shufu (Kashgar)
+//     cooperative bound to 20 households by revenue share; settlement
+//     produces 20 attribution events summing exactly to the bound share, the
+//     monitoring service books each once (and reports back, closing the
+//     trail), a partial refund reverses the right amounts;
+//  2. uncertified and expired products, a partner outside its partnership,
+//     illegal transitions, negative and overflowing amounts are refused
+//     with the right code and write nothing;
+//  3. the target report lists a budget unit at 9% canteen share and a union
+//     with one purchase as below target, and a unit without a canteen as exempt.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/server/server.h"
+#include "common/testing/stack.h"
+#include "services/consumption/api/consumption_service.h"
+#include "services/consumption/domain/consumption.h"
+#include "services/monitoring/api/monitoring_service.h"
+#include "zx/consumption/v1/consumption.grpc.pb.h"
+#include "zx/monitoring/v1/monitoring.grpc.pb.h"
+
+namespace zx::consumption {
+namespace {
+
+namespace mv1 = zx::monitoring::v1;
+using S = v1::ConsumptionService::Stub;
+
+constexpr char kCountyCode[] = "653121000000";  // 疏附县, Kashgar prefecture
+constexpr char kTownship[] = "653121101000";
+constexpr char kVillage[] = "653121101201";
+constexpr char kCounty[] = "dev.653121000000.county_official.co1";
+constexpr char kPrefecture[] = "dev.653100000000.prefecture_official.pf1";
+constexpr char kShandong[] = "dev.370000000000.partner.sd1";
+constexpr char kGuangdong[] = "dev.440000000000.partner.gd1";
+
+class ConsumptionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto& stack = zx::testing::Stack::Get();
+    db_ = stack.FreshDatabase("consumption_it");
+    const std::string ns = absl::StrCat(
+        "zx:it-consumption:", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    auto config = stack.ServiceConfig("consumption", db_);
+    config.redis_namespace = ns;
+    auto server = server::Server::Start(ConsumptionSpec(), config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    stub_ = v1::ConsumptionService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(server_->grpc_port()), grpc::InsecureChannelCredentials()));
+    auto mconfig = stack.ServiceConfig("monitoring", db_);
+    mconfig.redis_namespace = ns;
+    auto monitoring = server::Server::Start(zx::monitoring::MonitoringSpec(), mconfig);
+    ASSERT_TRUE(monitoring.ok()) << monitoring.status();
+    monitoring_ = std::move(*monitoring);
+    households_ = mv1::MonitoringService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(monitoring_->grpc_port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    if (monitoring_) monitoring_->Shutdown(absl::Seconds(1));
+    if (server_) server_->Shutdown(absl::Seconds(1));
+  }
+
+  template <typename Stub, typename Method, typename Request, typename Response>
+  grpc::Status Call(Stub* stub, Method method, const Request& req, Response* resp,
+                    const std::string& token) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    return (stub->*method)(&ctx, req, resp);
+  }
+  template <typename Method, typename Request, typename Response>
+  grpc::Status C(Method method, const Request& req, Response* resp,
+                 const std::string& token = kCounty) {
+    return Call(stub_.get(), method, req, resp, token);
+  }
+  // The call must succeed; returns the response.
+  template <typename Response, typename Method, typename Request>
+  Response Ok(Method method, const Request& req, const std::string& token = kCounty) {
+    Response out;
+    const auto s = C(method, req, &out, token);
+    EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+    return out;
+  }
+
+  // Request ids are printable ASCII: one per call made here.
+  std::string Rid(const char* what) { return absl::StrCat(what, "-", ++requests_); }
+
+  int64_t Query(const std::string& sql) { return zx::testing::QueryInt(db_, sql); }
+  int64_t WaitFor(const std::string& sql, int64_t want) {
+    return zx::testing::WaitForInt(db_, sql, want);
+  }
+
+  // Every table's row count, the stock and the order states: a refused
+  // request must leave it unchanged.
+  std::string Census() {
+    std::string out;
+    for (const char* t : {"suppliers", "bindings", "products", "buyers", "partnerships", "orders",
+                          "order_lines", "line_shares", "attributions", "idempotency", "outbox"}) {
+      absl::StrAppend(&out, t, "=", Query(absl::StrCat("SELECT count(*) FROM consumption.", t)),
+                      " ");
+    }
+    absl::StrAppend(
+        &out, "stock=", Query("SELECT coalesce(sum(stock), 0) FROM consumption.products"),
+        " status=", Query("SELECT coalesce(sum(status), 0) FROM consumption.orders"),
+        " refunded=", Query("SELECT coalesce(sum(refunded_fen), 0) FROM consumption.orders"));
+    return out;
+  }
+
+  std::string CreateHousehold(int n) {
+    mv1::CreateHouseholdRequest req;
+    req.set_request_id(absl::StrCat("hh-create-", n));
+    req.mutable_household()->set_village_code(kVillage);
+    req.mutable_household()->set_category(mv1::HOUSEHOLD_CATEGORY_LIFTED);
+    req.mutable_household()->set_member_count(4);
+    mv1::Household out;
+    const auto s =
+        Call(households_.get(), &mv1::MonitoringService::Stub::CreateHousehold, req, &out, kCounty);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out.household_id();
+  }
+
+  v1::Supplier Supplier(const std::string& name) {
+    v1::UpsertSupplierRequest req;
+    req.set_request_id(Rid("sup"));
+    req.mutable_supplier()->set_name(name);
+    req.mutable_supplier()->set_kind(v1::SUPPLIER_KIND_COOPERATIVE);
+    req.mutable_supplier()->set_division_code(kTownship);
+    return Ok<v1::Supplier>(&S::UpsertSupplier, req);
+  }
+
+  v1::Binding Bind(const v1::Supplier& supplier, const std::string& household, int32_t bp) {
+    v1::UpsertBindingRequest req;
+    req.set_request_id("bind-" + household);
+    auto* b = req.mutable_binding();
+    b->set_supplier_id(supplier.supplier_id());
+    b->set_household_id(household);
+    b->set_village_code(kVillage);
+    b->set_rule(v1::BINDING_RULE_REVENUE_SHARE);
+    b->set_share_bp(bp);
+    b->set_valid_from("2026-01-01");
+    return Ok<v1::Binding>(&S::UpsertBinding, req);
+  }
+
+  // A product through the whole certification, announced on `announce`
+  // (valid three years from then); `certify` false leaves it applied.
+  v1::Product Product(const v1::Supplier& supplier, const std::string& name, int64_t price_fen,
+                      int64_t stock, bool certify = true, int year = 2026) {
+    v1::UpsertProductRequest req;
+    req.set_request_id(Rid("prod"));
+    auto* p = req.mutable_product();
+    p->set_supplier_id(supplier.supplier_id());
+    p->set_name(name);
+    p->set_category("干果");
+    p->set_origin_county_code(kCountyCode);
+    p->set_unit("kg");
+    p->set_price_fen(price_fen);
+    p->set_stock(stock);
+    p->set_traceability_ref("溯源码 " + name);
+    p->set_annual_sales_fen(80'000'000);
+    auto out = Ok<v1::Product>(&S::UpsertProduct, req);
+    if (!certify) return out;
+    const std::vector<std::pair<v1::CertificationStep, std::string>> steps{
+        {v1::CERTIFICATION_STEP_REVIEW, absl::StrCat(year, "-01-05")},
+        {v1::CERTIFICATION_STEP_PUBLICISE, absl::StrCat(year, "-01-06")},
+        {v1::CERTIFICATION_STEP_ANNOUNCE, absl::StrCat(year, "-01-12")}};
+    for (const auto& [step, date] : steps) {
+      v1::AdvanceCertificationRequest a;
+      a.set_request_id(Rid("cert"));
+      a.set_product_id(out.product_id());
+      a.set_step(step);
+      a.set_date(date);
+      out = Ok<v1::Product>(&S::AdvanceCertification, a);
+    }
+    EXPECT_EQ(out.certification().status(), v1::CERTIFICATION_STATUS_ANNOUNCED);
+    return out;
+  }
+
+  v1::Buyer Buyer(const std::string& name, v1::BuyerKind kind, const std::string& division,
+                  const std::string& token = kCounty,
+                  const std::function<void(v1::Buyer&)>& change = nullptr) {
+    v1::UpsertBuyerRequest req;
+    req.set_request_id(Rid("buyer"));
+    auto* b = req.mutable_buyer();
+    b->set_name(name);
+    b->set_kind(kind);
+    b->set_division_code(division);
+    if (change) change(*b);
+    return Ok<v1::Buyer>(&S::UpsertBuyer, req, token);
+  }
+
+  v1::SubmitOrderRequest OrderRequest(const std::string& rid, const v1::Buyer& buyer,
+                                      const v1::Product& product, int64_t quantity,
+                                      v1::Channel channel = v1::CHANNEL_COUNTER) {
+    v1::SubmitOrderRequest req;
+    req.set_request_id(rid);
+    req.set_buyer_id(buyer.buyer_id());
+    req.set_channel(channel);
+    auto* l = req.add_lines();
+    l->set_product_id(product.product_id());
+    l->set_quantity(quantity);
+    return req;
+  }
+
+  v1::Order Advance(const v1::Order& order, v1::OrderStatus to, const std::string& token) {
+    v1::AdvanceOrderRequest req;
+    req.set_request_id(absl::StrCat("adv-", order.order_id(), "-", to));
+    req.set_order_id(order.order_id());
+    req.set_to(to);
+    return Ok<v1::Order>(&S::AdvanceOrder, req, token);
+  }
+
+  // placed -> settled: the supplier's county confirms, ships and settles;
+  // the buyer (its own token) receives.
+  v1::Order Settle(const v1::Order& order, const std::string& buyer_token = kCounty) {
+    Advance(order, v1::ORDER_STATUS_CONFIRMED, kCounty);
+    Advance(order, v1::ORDER_STATUS_SHIPPED, kCounty);
+    Advance(order, v1::ORDER_STATUS_RECEIVED, buyer_token);
+    return Advance(order, v1::ORDER_STATUS_SETTLED, kCounty);
+  }
+
+  v1::Order Buy(const std::string& rid, const v1::Buyer& buyer, const v1::Product& product,
+                int64_t quantity) {
+    return Settle(Ok<v1::Order>(&S::SubmitOrder, OrderRequest(rid, buyer, product, quantity)));
+  }
+
+  // The monitoring income booked per household from consumption events.
+  std::map<std::string, int64_t> BookedByHousehold() {
+    std::map<std::string, int64_t> out;
+    for (const auto& [h, _] : expected_households_) {
+      out[h] = Query(absl::StrCat(
+          "SELECT coalesce(sum(amount_fen), 0) FROM monitoring.income_records WHERE kind = 2 AND "
+          "household_id = '",
+          h, "'"));
+    }
+    return out;
+  }
+
+  std::string db_;
+  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<server::Server> monitoring_;
+  std::unique_ptr<S> stub_;
+  std::unique_ptr<mv1::MonitoringService::Stub> households_;
+  std::map<std::string, std::string> expected_households_;  // household -> binding
+  int requests_ = 0;
+};
+
+TEST_F(ConsumptionTest, PartnerOrderIsAttributedToTwentyHouseholdsBookedOnceAndRefunded) {
+  const auto coop = Supplier("疏附县核桃合作社");
+  std::vector<std::string> bindings;
+  for (int i = 0; i < 20; ++i) {
+    const std::string h = CreateHousehold(i);
+    ASSERT_FALSE(h.empty());
+    const auto b = Bind(coop, h, 150);  // 1.5% each: 30% of revenue to the 20 households
+    expected_households_[h] = b.binding_id();
+    bindings.push_back(b.binding_id());
+  }
+  const auto walnuts = Product(coop, "纸皮核桃", 2'345, 1'000);
+  {
+    v1::GrantPartnershipRequest grant;
+    grant.set_request_id("partner-sd");
+    grant.mutable_partnership()->set_partner_province_code("370000000000");
+    grant.mutable_partnership()->set_origin_division_code(kCountyCode);
+    grant.mutable_partnership()->set_valid_from("2026-01-01");
+    Ok<v1::Partnership>(&S::GrantPartnership, grant, kPrefecture);
+  }
+  const auto company =
+      Buyer("青岛某食品公司", v1::BUYER_KIND_PARTNER_COMPANY, "370200000000", kShandong);
+
+  auto order = Ok<v1::Order>(
+      &S::SubmitOrder, OrderRequest("order-sd-1", company, walnuts, 37, v1::CHANNEL_PARTNER_STORE),
+      kShandong);
+  ASSERT_EQ(order.lines_size(), 1);
+  EXPECT_EQ(order.lines(0).unit_price_fen(), 2'345);  // the price at order time
+  EXPECT_EQ(order.total_fen(), 86'765);
+  EXPECT_EQ(Query("SELECT stock FROM consumption.products"), 1'000 - 37);
+  order = Settle(order, kShandong);
+  ASSERT_EQ(order.status(), v1::ORDER_STATUS_SETTLED);
+  const std::string line = order.lines(0).line_id();
+
+  // 30% of 86,765 fen = 26,029.5, rounded half away from zero: 26,030 fen,
+  // split 1,301.475 each: 1,301 to all, the 10 fen left to the 10 smallest
+  // binding ids (equal remainders).
+  const int64_t bound_share = 26'030;
+  EXPECT_EQ(Query("SELECT count(*) FROM consumption.outbox WHERE event_type = "
+                  "'consumption.income_attributed'"),
+            20);
+  EXPECT_EQ(Query(absl::StrCat("SELECT sum(amount_fen) FROM consumption.attributions WHERE "
+                               "line_id = '",
+                               line, "'")),
+            bound_share);
+  std::sort(bindings.begin(), bindings.end());
+  for (size_t i = 0; i < bindings.size(); ++i) {
+    EXPECT_EQ(Query(absl::StrCat("SELECT amount_fen FROM consumption.attributions WHERE "
+                                 "binding_id = '",
+                                 bindings[i], "'")),
+              i < 10 ? 1'302 : 1'301)
+        << bindings[i];
+  }
+
+  // The monitoring service books each event once, as operating income.
+  const std::string booked_count =
+      "SELECT count(*) FROM monitoring.income_records WHERE source = 3 AND kind = 2";
+  ASSERT_EQ(WaitFor(booked_count, 20), 20);
+  EXPECT_EQ(Query("SELECT sum(amount_fen) FROM monitoring.income_records WHERE kind = 2"),
+            bound_share);
+  // The trail closes: each attribution learns its income record.
+  ASSERT_EQ(WaitFor("SELECT count(*) FROM consumption.attributions WHERE income_record_id IS NOT "
+                    "NULL",
+                    20),
+            20);
+  v1::TraceOrderLineRequest trace_req;
+  trace_req.set_line_id(line);
+  auto trace = Ok<v1::OrderLineTrace>(&S::TraceOrderLine, trace_req);
+  EXPECT_EQ(trace.attributions_size(), 20);
+  EXPECT_EQ(trace.bindings_size(), 20);
+  EXPECT_EQ(trace.attributed_fen(), bound_share);
+  EXPECT_EQ(trace.booked(), 20);
+  EXPECT_EQ(trace.supplier().supplier_id(), coop.supplier_id());
+  for (const auto& a : trace.attributions()) {
+    EXPECT_EQ(Query(absl::StrCat("SELECT count(*) FROM monitoring.income_records WHERE "
+                                 "record_id = '",
+                                 a.income_record_id(), "' AND source_ref = '", a.event_id(),
+                                 "' AND household_id = '", a.household_id(), "'")),
+              1);
+  }
+  // The same settlement retried (same request_id) changes nothing.
+  const std::string before_retry = Census();
+  EXPECT_EQ(Advance(order, v1::ORDER_STATUS_SETTLED, kCounty).status(), v1::ORDER_STATUS_SETTLED);
+  EXPECT_EQ(Census(), before_retry);
+
+  // Partial refund: 7 of the 37 kg. What stays attributed is what 30 kg
+  // would have attributed: 30% of 70,350 = 21,105 fen, so −4,925 fen back.
+  v1::RefundOrderRequest refund;
+  refund.set_request_id("refund-1");
+  refund.set_order_id(order.order_id());
+  refund.set_reason("7 kg damaged in transit");
+  auto* rl = refund.add_lines();
+  rl->set_line_id(line);
+  rl->set_quantity(7);
+  auto refunded = Ok<v1::Order>(&S::RefundOrder, refund);
+  EXPECT_EQ(refunded.refunded_fen(), 7 * 2'345);
+  EXPECT_EQ(refunded.status(), v1::ORDER_STATUS_SETTLED);
+  EXPECT_EQ(Query("SELECT sum(amount_fen) FROM consumption.attributions WHERE refund_id IS NOT "
+                  "NULL"),
+            21'105 - bound_share);
+  ASSERT_EQ(WaitFor(booked_count, 40), 40);
+  std::vector<Share> shares;
+  for (const auto& id : bindings) {
+    shares.push_back({.binding_id = id, .rule = v1::BINDING_RULE_REVENUE_SHARE, .share_bp = 150});
+  }
+  const auto kept = Attribute(30 * 2'345, 30, shares);
+  ASSERT_TRUE(kept.ok());
+  const auto booked = BookedByHousehold();
+  for (const auto& [household, binding] : expected_households_) {
+    const size_t i = std::find(bindings.begin(), bindings.end(), binding) - bindings.begin();
+    EXPECT_EQ(booked.at(household), (*kept)[i]) << household;
+  }
+  EXPECT_EQ(Query("SELECT sum(amount_fen) FROM monitoring.income_records WHERE kind = 2"), 21'105);
+
+  // Reports: the sale by buying province and channel; income per village.
+  v1::GetSalesReportRequest sales_req;
+  sales_req.set_year(2026);
+  const auto sales = Ok<v1::SalesReport>(&S::GetSalesReport, sales_req);
+  ASSERT_EQ(sales.cells_size(), 1);
+  EXPECT_EQ(sales.cells(0).buyer_province_code(), "370000000000");
+  EXPECT_EQ(sales.cells(0).channel(), v1::CHANNEL_PARTNER_STORE);
+  EXPECT_EQ(sales.cells(0).amount_fen(), 30 * 2'345);
+  v1::GetAttributionReportRequest attribution_req;
+  attribution_req.set_year(2026);
+  const auto attributed = Ok<v1::AttributionReport>(&S::GetAttributionReport, attribution_req);
+  EXPECT_EQ(attributed.households_size(), 20);
+  ASSERT_EQ(attributed.villages_size(), 1);
+  EXPECT_EQ(attributed.villages(0).amount_fen(), 21'105);
+  EXPECT_EQ(attributed.total_fen(), 21'105);
+
+  // The rest refunded: nothing stays attributed, and the order is REFUNDED.
+  refund.set_request_id("refund-2");
+  rl->set_quantity(30);
+  EXPECT_EQ(Ok<v1::Order>(&S::RefundOrder, refund).status(), v1::ORDER_STATUS_REFUNDED);
+  ASSERT_EQ(WaitFor(booked_count, 60), 60);
+  EXPECT_EQ(Query("SELECT sum(amount_fen) FROM monitoring.income_records WHERE kind = 2"), 0);
+}
+
+TEST_F(ConsumptionTest, RefusalsNameTheRuleAndWriteNothing) {
+  const auto coop = Supplier("疏附县红枣合作社");
+  const std::string h = CreateHousehold(1);
+  Bind(coop, h, 1000);
+  const auto certified = Product(coop, "红枣", 1'000, 100);
+  const auto applied = Product(coop, "未认定干果", 1'000, 100, /*certify=*/false);
+  const auto expired = Product(coop, "过期核桃", 1'000, 100, true, /*year=*/2020);
+  const auto dear = Product(coop, "贵重礼盒", 100'000'000'000, 1'000'000'000);
+  {
+    v1::GrantPartnershipRequest grant;
+    grant.set_request_id("partner-sd");
+    grant.mutable_partnership()->set_partner_province_code("370000000000");
+    grant.mutable_partnership()->set_origin_division_code(kCountyCode);
+    grant.mutable_partnership()->set_valid_from("2026-01-01");
+    Ok<v1::Partnership>(&S::GrantPartnership, grant, kPrefecture);
+  }
+  const auto unit =
+      Buyer("县财政局", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, [](v1::Buyer& b) {
+        b.set_has_canteen(true);
+        b.set_canteen_food_budget_fen(1'000'000);
+      });
+  const auto guangzhou =
+      Buyer("广州某公司", v1::BUYER_KIND_PARTNER_COMPANY, "440100000000", kGuangdong);
+  const auto placed = Ok<v1::Order>(&S::SubmitOrder, OrderRequest("placed", unit, certified, 1));
+
+  const auto refused = [&](grpc::StatusCode code, const std::string& needle, auto method,
+                           const auto& req, const std::string& token = kCounty) {
+    const std::string before = Census();
+    v1::Order ignored;  // every call refused here answers an Order
+    const grpc::Status s = C(method, req, &ignored, token);
+    EXPECT_EQ(s.error_code(), code) << needle << ": " << s.error_message();
+    EXPECT_NE(s.error_message().find(needle), std::string::npos) << s.error_message();
+    EXPECT_EQ(Census(), before) << needle;
+  };
+
+  // Uncertified and expired products cannot be sold as assistance products.
+  refused(grpc::StatusCode::FAILED_PRECONDITION, "C4.certified", &S::SubmitOrder,
+          OrderRequest("o-applied", unit, applied, 1));
+  refused(grpc::StatusCode::FAILED_PRECONDITION, "C4.validity", &S::SubmitOrder,
+          OrderRequest("o-expired", unit, expired, 1));
+  // A partner province without a partnership for this origin.
+  refused(grpc::StatusCode::PERMISSION_DENIED, "partnership", &S::SubmitOrder,
+          OrderRequest("o-gd", guangzhou, certified, 1), kGuangdong);
+  // Negative and overflowing amounts.
+  refused(grpc::StatusCode::INVALID_ARGUMENT, "lines[0].quantity", &S::SubmitOrder,
+          OrderRequest("o-negative", unit, certified, -3));
+  refused(grpc::StatusCode::OUT_OF_RANGE, "exceeds the order limit", &S::SubmitOrder,
+          OrderRequest("o-overflow", unit, dear, 1'000'000));
+  refused(grpc::StatusCode::FAILED_PRECONDITION, "in stock", &S::SubmitOrder,
+          OrderRequest("o-stock", unit, certified, 101));
+  // Illegal transitions.
+  v1::AdvanceOrderRequest skip;
+  skip.set_request_id("skip");
+  skip.set_order_id(placed.order_id());
+  skip.set_to(v1::ORDER_STATUS_SETTLED);
+  refused(grpc::StatusCode::FAILED_PRECONDITION, "order.transition", &S::AdvanceOrder, skip);
+  v1::RefundOrderRequest early;
+  early.set_request_id("early");
+  early.set_order_id(placed.order_id());
+  early.set_reason("changed mind");
+  early.add_lines()->set_line_id(placed.lines(0).line_id());
+  early.mutable_lines(0)->set_quantity(1);
+  refused(grpc::StatusCode::FAILED_PRECONDITION, "order.refund", &S::RefundOrder, early);
+  const auto settled = Buy("settled", unit, certified, 2);
+  v1::RefundOrderRequest too_much = early;
+  too_much.set_request_id("too-much");
+  too_much.set_order_id(settled.order_id());
+  too_much.mutable_lines(0)->set_line_id(settled.lines(0).line_id());
+  too_much.mutable_lines(0)->set_quantity(3);
+  refused(grpc::StatusCode::FAILED_PRECONDITION, "not yet refunded", &S::RefundOrder, too_much);
+  too_much.mutable_lines(0)->set_quantity(-1);
+  refused(grpc::StatusCode::INVALID_ARGUMENT, "lines[0].quantity", &S::RefundOrder, too_much);
+  v1::AdvanceOrderRequest again;
+  again.set_request_id("cancel-settled");
+  again.set_order_id(settled.order_id());
+  again.set_to(v1::ORDER_STATUS_CANCELLED);
+  again.set_reason("too late");
+  refused(grpc::StatusCode::FAILED_PRECONDITION, "order.transition", &S::AdvanceOrder, again);
+  // A binding that would share out more than all of the revenue.
+  {
+    const std::string before = Census();
+    v1::UpsertBindingRequest req;
+    req.set_request_id("bind-over");
+    auto* b = req.mutable_binding();
+    b->set_supplier_id(coop.supplier_id());
+    b->set_household_id(CreateHousehold(2));
+    b->set_village_code(kVillage);
+    b->set_rule(v1::BINDING_RULE_REVENUE_SHARE);
+    b->set_share_bp(9001);
+    b->set_valid_from("2026-01-01");
+    v1::Binding out;
+    const auto s = C(&S::UpsertBinding, req, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    EXPECT_NE(s.error_message().find("C3.binding_shares"), std::string::npos);
+    EXPECT_EQ(Census(), before);
+  }
+  // A negative price never reaches the store.
+  {
+    const std::string before = Census();
+    v1::UpsertProductRequest req;
+    req.set_request_id("prod-negative");
+    *req.mutable_product() = certified;
+    req.mutable_product()->set_price_fen(-5);
+    v1::Product out;
+    const auto s = C(&S::UpsertProduct, req, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(s.error_message().find("product.price_fen"), std::string::npos);
+    EXPECT_EQ(Census(), before);
+  }
+}
+
+TEST_F(ConsumptionTest, TargetReportListsBuyersBelowTarget) {
+  const auto coop = Supplier("疏附县干果合作社");
+  const auto dates = Product(coop, "和田大枣", 1'000, 100'000);
+  // Canteen budget 100,000 yuan; 9,000 yuan bought = 9% of the reserved 10%.
+  const auto at9 =
+      Buyer("县教育局", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, [](v1::Buyer& b) {
+        b.set_has_canteen(true);
+        b.set_canteen_food_budget_fen(10'000'000);
+      });
+  // 10%, reached with its union's purchases (C2: they count toward the unit).
+  const auto at10 =
+      Buyer("县卫健委", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, [](v1::Buyer& b) {
+        b.set_has_canteen(true);
+        b.set_canteen_food_budget_fen(10'000'000);
+      });
+  const auto no_canteen =
+      Buyer("县档案馆", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, nullptr);
+  const auto union1 = Buyer("县总工会", v1::BUYER_KIND_TRADE_UNION, kCountyCode);
+  const auto union2 = Buyer("县卫健委工会", v1::BUYER_KIND_TRADE_UNION, kCountyCode, kCounty,
+                            [&](v1::Buyer& b) { b.set_counts_toward_buyer_id(at10.buyer_id()); });
+  Buy("edu", at9, dates, 900);
+  Buy("health", at10, dates, 600);
+  Buy("union2-a", union2, dates, 200);
+  Buy("union2-b", union2, dates, 200);
+  Buy("union1", union1, dates, 5'000);  // much money, but one purchase
+  // A placed, unsettled order counts for nothing.
+  Ok<v1::Order>(&S::SubmitOrder, OrderRequest("unsettled", at9, dates, 1'000));
+
+  v1::GetTargetReportRequest req;
+  req.set_year(2026);
+  const auto all = Ok<v1::TargetReport>(&S::GetTargetReport, req);
+  std::map<std::string, v1::BuyerTarget> by_id;
+  for (const auto& t : all.buyers()) by_id[t.buyer_id()] = t;
+  ASSERT_EQ(by_id.size(), 5u);
+  EXPECT_EQ(by_id[at9.buyer_id()].status(), v1::TARGET_STATUS_BELOW);
+  EXPECT_EQ(by_id[at9.buyer_id()].canteen_share_bp(), 900);
+  EXPECT_EQ(by_id[at9.buyer_id()].purchased_fen(), 900'000);
+  EXPECT_EQ(by_id[at10.buyer_id()].status(), v1::TARGET_STATUS_MET);
+  EXPECT_EQ(by_id[at10.buyer_id()].purchased_fen(), 1'000'000);
+  EXPECT_EQ(by_id[no_canteen.buyer_id()].status(), v1::TARGET_STATUS_EXEMPT);
+  EXPECT_EQ(by_id[union1.buyer_id()].status(), v1::TARGET_STATUS_BELOW);
+  EXPECT_EQ(by_id[union1.buyer_id()].purchases(), 1);
+  EXPECT_EQ(by_id[union2.buyer_id()].status(), v1::TARGET_STATUS_MET);
+
+  // The listing for a directive: exactly the two below target.
+  req.set_only_below_target(true);
+  const auto below = Ok<v1::TargetReport>(&S::GetTargetReport, req);
+  std::set<std::string> listed;
+  for (const auto& t : below.buyers()) listed.insert(t.buyer_id());
+  EXPECT_EQ(listed, (std::set<std::string>{at9.buyer_id(), union1.buyer_id()}));
+  for (const auto& t : below.buyers())
+    std::cout << "below target: " << t.name() << " — " << t.reason() << "\n";
+
+  // A region that reserves 30% (Guangdong 2025-style policy) moves the bar.
+  v1::PublishPolicyRequest policy;
+  policy.set_request_id("policy-30");
+  policy.mutable_policy()->set_owner_division_code(kCountyCode);
+  policy.mutable_policy()->set_canteen_share_bp(3000);
+  Ok<v1::ConsumptionPolicy>(&S::PublishPolicy, policy);
+  const auto stricter = Ok<v1::TargetReport>(&S::GetTargetReport, req);
+  listed.clear();
+  for (const auto& t : stricter.buyers()) listed.insert(t.buyer_id());
+  EXPECT_EQ(listed, (std::set<std::string>{at9.buyer_id(), at10.buyer_id(), union1.buyer_id()}));
+}
+
+}  // namespace
+}  // namespace zx::consumption
