@@ -176,10 +176,14 @@ TEST(PermissionTableTest, RolesAndDepartmentsAreHeldAsDeclared) {
   EXPECT_FALSE(Authorize(P(Role::kCountyOfficial, "653121000000"),
                          "monitoring.object.township_review", C("653121101201"))
                    .ok());
-  // Partners hold nothing but the service info here.
+  // Partners hold the service info and, as buyers, their own buyer record
+  // and orders (consumption); nothing of any registry, ledger or policy.
   const Principal partner = P(Role::kPartner, "370000000000");
+  const std::set<std::string_view> partner_actions{
+      "service.info.get",         "consumption.buyer.upsert", "consumption.buyer.get",
+      "consumption.order.submit", "consumption.order.get",    "consumption.order.advance"};
   for (const Permission& p : PermissionTable()) {
-    EXPECT_EQ(Holds(partner, p), p.action == "service.info.get") << p.action;
+    EXPECT_EQ(Holds(partner, p), partner_actions.contains(p.action)) << p.action;
   }
 }
 

@@ -6,8 +6,11 @@
 //
 // Grantees: role names (auth.cc), "department:<kind>", "department:*".
 // Jurisdiction is checked separately: the principal's division must be an
-// ancestor-or-self of the resource's. Partners hold nothing here: partner
-// provinces reach the services through the federation gateway's grants.
+// ancestor-or-self of the resource's. Partners hold only what a buyer of
+// another province needs (their buyer record and orders, consumption), each
+// within their own province's jurisdiction and, for orders, a partnership
+// granted for the products' origin; anything more reaches the services
+// through the federation gateway's grants.
 #include <set>
 
 #include "absl/strings/str_cat.h"

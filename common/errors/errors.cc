@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/base/ids.h"
 #include "common/base/strings.h"
 
 #include "absl/strings/str_cat.h"
@@ -134,6 +135,14 @@ absl::Status CheckCount(std::string_view field, size_t count, size_t max_count) 
 void Validator::CheckText(std::string field, std::string_view value, size_t max_bytes) {
   if (std::string problem = TextProblem(value, max_bytes); !problem.empty()) {
     Add(std::move(field), std::move(problem));
+  }
+}
+
+void Validator::CheckId(std::string field, std::string_view id, std::string_view prefix) {
+  if (!IsId(id, prefix)) {
+    Add(std::move(field),
+        absl::StrCat("must look like ", absl::string_view(prefix.data(), prefix.size()),
+                     "- and 20 hex digits"));
   }
 }
 

@@ -41,6 +41,8 @@ class Validator {
   // The free CheckText / CheckCount below, adding the violation under `field`.
   void CheckText(std::string field, std::string_view value, size_t max_bytes);
   void CheckCount(std::string field, size_t count, size_t max_count);
+  // A record id: "<prefix>-" and 20 lower-case hex digits (common/base/ids.h).
+  void CheckId(std::string field, std::string_view id, std::string_view prefix);
   bool ok() const { return violations_.empty(); }
   absl::Status ToStatus() const;
 

@@ -43,6 +43,14 @@ absl::StatusOr<division::Code> StoredDivision(const std::string& code) {
   return d;
 }
 
+std::optional<absl::CivilDay> DateOrToday(const std::string& text, const std::string& field,
+                                          errors::Validator& v) {
+  if (text.empty()) return time::Today();
+  auto d = time::ParseDate(text);
+  if (!d) v.Add(field, "must be a date like 2026-11-02");
+  return d;
+}
+
 std::string NewId(std::string_view prefix) {
   unsigned char bytes[10];
   randombytes_buf(bytes, sizeof bytes);

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/audit/audit_log.h"
 #include "common/auth/auth.h"
@@ -191,6 +192,11 @@ std::string_view Version();
 
 // A new record id: "<prefix>-" + 20 random hex digits (80 bits, libsodium).
 std::string NewId(std::string_view prefix);
+
+// An optional date field of a request: empty means today; otherwise it must
+// be a date like 2026-11-02 (a violation on `field`, and nullopt).
+std::optional<absl::CivilDay> DateOrToday(const std::string& text, const std::string& field,
+                                          errors::Validator& v);
 
 // Who acted, at what level, when — truncated to microseconds, what
 // PostgreSQL keeps, so a stamp read back equals the one returned.

@@ -47,6 +47,8 @@ std::string FormatRfc3339(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
 }
 
+absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
+
 std::optional<absl::CivilDay> ParseDate(std::string_view text) {
   absl::CivilDay d;
   if (text.size() != 10 || !absl::ParseCivilTime(absl::string_view(text.data(), text.size()), &d)) {

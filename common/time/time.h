@@ -27,6 +27,9 @@ std::string FormatRfc3339(absl::Time time);
 // Dates "2026-11-02" and months "2026-11" exactly as the APIs carry them:
 // nullopt for any other shape or a day that does not exist ("2026-02-30").
 std::optional<absl::CivilDay> ParseDate(std::string_view text);
+// Today in the process's local time zone (deployments run with TZ set to
+// the instance's zone; docs/ARCHITECTURE.md §12).
+absl::CivilDay Today();
 std::optional<absl::CivilMonth> ParseMonth(std::string_view text);
 std::string FormatDate(absl::CivilDay day);
 std::string FormatMonth(absl::CivilMonth month);

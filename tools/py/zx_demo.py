@@ -61,6 +61,7 @@ import time
 import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zx_demo_consumption  # noqa: E402
 import zx_grpc  # noqa: E402
 import zx_instances  # noqa: E402
 
@@ -530,6 +531,18 @@ def main():
               f"{sum(r['persons'] for r in results)} persons, "
               f"{sum(r['records'] for r in results)} income/expense records "
               f"({months[0]}..{months[-1]})")
+    rows = zx_instances.load(args.instances_file)
+    for c in counties:
+        consumption = next((r for r in rows if r.instance == c.instance
+                            and r.service == "consumption"), None)
+        if consumption is None:
+            continue
+        lines, errors = zx_demo_consumption.load_county(grpc, Caller, describe, c, consumption,
+                                                        args.host, args.timeout)
+        failures += len(errors)
+        for e in errors[:MAX_ERRORS_SHOWN]:
+            print(f"zx_demo: {c.instance} {e}", file=sys.stderr)
+        print("\n".join(lines))
     print(f"\ndemo data: monitoring line {MONITORING_LINE_FEN // 100:,} yuan (xj-"
           f"{datetime.date.today().year}-demo), {failures} failed calls, "
           f"{time.monotonic() - t0:.1f}s")

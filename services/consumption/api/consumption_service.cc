@@ -23,6 +23,7 @@ namespace {
 
 using Reactor = grpc::ServerUnaryReactor;
 using Ctx = grpc::CallbackServerContext;
+using server::DateOrToday;
 using server::NewId;
 using server::Stamp;
 using server::StoredDivision;
@@ -30,25 +31,6 @@ using server::StoredDivision;
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 constexpr int kMaxImportRowsPerMessage = 5000;
-
-absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
-
-// An optional date field: empty means today.
-std::optional<absl::CivilDay> DateOrToday(const std::string& text, const std::string& field,
-                                          errors::Validator& v) {
-  if (text.empty()) return Today();
-  auto d = ParseDate(text);
-  if (!d) v.Add(field, "must be a date like 2026-11-02");
-  return d;
-}
-
-void CheckId(const std::string& id, std::string_view prefix, const std::string& field,
-             errors::Validator& v) {
-  if (!IsId(id, prefix)) {
-    v.Add(field, absl::StrCat(absl::string_view(prefix.data(), prefix.size()),
-                              "- and 20 hex digits expected"));
-  }
-}
 
 bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 
@@ -155,7 +137,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       errors::Validator v;
       v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
       const auto& s = req->supplier();
-      if (!s.supplier_id().empty()) CheckId(s.supplier_id(), "sp", "supplier.supplier_id", v);
+      if (!s.supplier_id().empty()) v.CheckId("supplier.supplier_id", s.supplier_id(), "sp");
       if (Blank(s.name())) v.Add("supplier.name", "is required");
       v.CheckText("supplier.name", s.name(), 200);
       v.CheckText("supplier.credit_code", s.credit_code(), 18);
@@ -191,7 +173,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
   Reactor* GetSupplier(Ctx* ctx, const v1::GetSupplierRequest* req, v1::Supplier* resp) override {
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
-      CheckId(req->supplier_id(), "sp", "supplier_id", v);
+      v.CheckId("supplier_id", req->supplier_id(), "sp");
       if (!v.ok()) return v.ToStatus();
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto s = AuthorizeSupplier(tx, call, "consumption.supplier.get", req->supplier_id());
@@ -208,8 +190,10 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       errors::Validator v;
       v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
       ValidateBinding(req->binding(), v);
-      Inside(req->binding().village_code(), "binding.village_code", v);
+      const auto village = Inside(req->binding().village_code(), "binding.village_code", v);
       if (!v.ok()) return v.ToStatus();
+      // The caller answers for both ends: the supplier and the household.
+      if (auto a = call.Authorize("consumption.binding.upsert", *village); !a.ok()) return a;
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto supplier =
             AuthorizeSupplier(tx, call, "consumption.binding.upsert", req->binding().supplier_id());
@@ -241,7 +225,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
                         v1::ListBindingsResponse* resp) override {
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
-      CheckId(req->supplier_id(), "sp", "supplier_id", v);
+      v.CheckId("supplier_id", req->supplier_id(), "sp");
       if (!v.ok()) return v.ToStatus();
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto s = AuthorizeSupplier(tx, call, "consumption.binding.list", req->supplier_id());
@@ -301,7 +285,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
   Reactor* GetProduct(Ctx* ctx, const v1::GetProductRequest* req, v1::Product* resp) override {
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
-      CheckId(req->product_id(), "pd", "product_id", v);
+      v.CheckId("product_id", req->product_id(), "pd");
       if (!v.ok()) return v.ToStatus();
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto p = FindProduct(tx, req->product_id(), false);
@@ -320,7 +304,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
       v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-      CheckId(req->product_id(), "pd", "product_id", v);
+      v.CheckId("product_id", req->product_id(), "pd");
       if (!v1::CertificationStep_IsValid(req->step()) ||
           req->step() == v1::CERTIFICATION_STEP_UNSPECIFIED)
         v.Add("step", "must be REVIEW, PUBLICISE, ANNOUNCE or REVOKE");
@@ -391,7 +375,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
   Reactor* GetBuyer(Ctx* ctx, const v1::GetBuyerRequest* req, v1::Buyer* resp) override {
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
-      CheckId(req->buyer_id(), "by", "buyer_id", v);
+      v.CheckId("buyer_id", req->buyer_id(), "by");
       if (!v.ok()) return v.ToStatus();
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto b = FindBuyer(tx, req->buyer_id());
@@ -440,7 +424,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
       v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-      CheckId(req->buyer_id(), "by", "buyer_id", v);
+      v.CheckId("buyer_id", req->buyer_id(), "by");
       if (!v1::Channel_IsValid(req->channel()) || req->channel() == v1::CHANNEL_UNSPECIFIED)
         v.Add("channel", "must be PLATFORM_832, COUNTER, LIVE_STREAM, FAIR or PARTNER_STORE");
       if (req->lines().empty()) v.Add("lines", "at least one line is required");
@@ -449,7 +433,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       for (int i = 0; i < req->lines_size() && i < kMaxOrderLines; ++i) {
         const auto& l = req->lines(i);
         const std::string at = absl::StrCat("lines[", i, "]");
-        CheckId(l.product_id(), "pd", at + ".product_id", v);
+        v.CheckId(at + ".product_id", l.product_id(), "pd");
         if (!seen.insert(l.product_id()).second) v.Add(at + ".product_id", "appears twice");
         if (l.quantity() <= 0 || l.quantity() > kMaxQuantity)
           v.Add(at + ".quantity", absl::StrCat("must be 1..", kMaxQuantity));
@@ -536,7 +520,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
   Reactor* GetOrder(Ctx* ctx, const v1::GetOrderRequest* req, v1::Order* resp) override {
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
-      CheckId(req->order_id(), "or", "order_id", v);
+      v.CheckId("order_id", req->order_id(), "or");
       if (!v.ok()) return v.ToStatus();
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto o =
@@ -552,7 +536,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
       v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-      CheckId(req->order_id(), "or", "order_id", v);
+      v.CheckId("order_id", req->order_id(), "or");
       const auto to = req->to();
       if (to != v1::ORDER_STATUS_CONFIRMED && to != v1::ORDER_STATUS_SHIPPED &&
           to != v1::ORDER_STATUS_RECEIVED && to != v1::ORDER_STATUS_SETTLED &&
@@ -602,13 +586,13 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
       v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-      CheckId(req->order_id(), "or", "order_id", v);
+      v.CheckId("order_id", req->order_id(), "or");
       if (req->lines().empty()) v.Add("lines", "at least one line is required");
       v.CheckCount("lines", req->lines_size(), kMaxOrderLines);
       std::set<std::string> seen;
       for (int i = 0; i < req->lines_size() && i < kMaxOrderLines; ++i) {
         const std::string at = absl::StrCat("lines[", i, "]");
-        CheckId(req->lines(i).line_id(), "ol", at + ".line_id", v);
+        v.CheckId(at + ".line_id", req->lines(i).line_id(), "ol");
         if (!seen.insert(req->lines(i).line_id()).second) v.Add(at + ".line_id", "appears twice");
         if (req->lines(i).quantity() <= 0 || req->lines(i).quantity() > kMaxQuantity)
           v.Add(at + ".quantity", absl::StrCat("must be 1..", kMaxQuantity));
@@ -638,7 +622,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
                           v1::OrderLineTrace* resp) override {
     return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
       errors::Validator v;
-      CheckId(req->line_id(), "ol", "line_id", v);
+      v.CheckId("line_id", req->line_id(), "ol");
       if (!v.ok()) return v.ToStatus();
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto order_id = OrderOfLine(tx, req->line_id());

@@ -28,29 +28,13 @@ namespace {
 
 using Reactor = grpc::ServerUnaryReactor;
 using Ctx = grpc::CallbackServerContext;
+using server::DateOrToday;
 using server::NewId;
 using server::Stamp;
 using server::StoredDivision;
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
-
-absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
-
-// An optional date field: empty means today (the injectable clock of tests).
-std::optional<absl::CivilDay> DateOrToday(const std::string& text, const std::string& field,
-                                          errors::Validator& v) {
-  if (text.empty()) return Today();
-  auto d = ParseDate(text);
-  if (!d) v.Add(field, "must be a date like 2026-11-02");
-  return d;
-}
-
-void CheckId(const std::string& id, std::string_view prefix, const std::string& field,
-             errors::Validator& v) {
-  if (!IsId(id, prefix))
-    v.Add(field, absl::StrCat("must look like ", AsAbsl(prefix), "- and 20 hex digits"));
-}
 
 Policy PolicyFor(pqxx::transaction_base& tx, const division::Code& division) {
   auto p = LoadPolicyFor(tx, division);
@@ -862,7 +846,7 @@ Reactor* EmploymentServiceImpl::ReviewPostExit(Ctx* ctx, const v1::ReviewPostExi
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    CheckId(req->placement_id(), "pl", "placement_id", v);
+    v.CheckId("placement_id", req->placement_id(), "pl");
     std::optional<absl::CivilDay> eliminated;
     if (!req->risk_eliminated_on().empty()) {
       eliminated = ParseDate(req->risk_eliminated_on());
@@ -920,7 +904,7 @@ Reactor* EmploymentServiceImpl::GrantTransportSubsidy(Ctx* ctx,
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
-    CheckId(req->placement_id(), "pl", "placement_id", v);
+    v.CheckId("placement_id", req->placement_id(), "pl");
     const auto as_of = DateOrToday(req->as_of(), "as_of", v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {

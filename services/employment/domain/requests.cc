@@ -12,12 +12,6 @@ namespace {
 
 bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 
-void CheckId(const std::string& id, std::string_view prefix, const std::string& field,
-             errors::Validator& v) {
-  if (!IsId(id, prefix))
-    v.Add(field, absl::StrCat("must look like ", AsAbsl(prefix), "- and 20 hex digits"));
-}
-
 }  // namespace
 
 std::optional<division::Code> InsideDivision(const division::Code& instance,
@@ -62,19 +56,19 @@ void Validate(const v1::UpsertJobRequest& req, const RequestEnv&, errors::Valida
 }
 
 void Validate(const v1::AcceptPlacementRequest& req, const RequestEnv&, errors::Validator& v) {
-  CheckId(req.placement_id(), "pl", "placement_id", v);
+  v.CheckId("placement_id", req.placement_id(), "pl");
   if (Blank(req.consent_ref()) || req.consent_ref().size() > 200) {
     v.Add("consent_ref", "is required: the worker's recorded consent (1..200 bytes)");
   }
 }
 
 void Validate(const v1::StartPlacementRequest& req, const RequestEnv&, errors::Validator& v) {
-  CheckId(req.placement_id(), "pl", "placement_id", v);
+  v.CheckId("placement_id", req.placement_id(), "pl");
   if (!ParseDate(req.start_date())) v.Add("start_date", "must be a date like 2026-11-02");
 }
 
 void Validate(const v1::EndPlacementRequest& req, const RequestEnv&, errors::Validator& v) {
-  CheckId(req.placement_id(), "pl", "placement_id", v);
+  v.CheckId("placement_id", req.placement_id(), "pl");
   if (req.reason() == v1::END_REASON_UNSPECIFIED || !v1::EndReason_IsValid(req.reason())) {
     v.Add("reason", "must be a known end reason");
   }
@@ -82,7 +76,7 @@ void Validate(const v1::EndPlacementRequest& req, const RequestEnv&, errors::Val
 }
 
 void Validate(const v1::RecordWageRequest& req, const RequestEnv&, errors::Validator& v) {
-  CheckId(req.placement_id(), "pl", "placement_id", v);
+  v.CheckId("placement_id", req.placement_id(), "pl");
   if (!ParseMonth(req.month())) v.Add("month", "must be a month like 2026-10");
   if (req.amount_fen() <= 0 || req.amount_fen() > 10'000'000) {
     v.Add("amount_fen", "must be 1..10,000,000 fen");
@@ -92,8 +86,8 @@ void Validate(const v1::RecordWageRequest& req, const RequestEnv&, errors::Valid
 
 void Validate(const v1::AppointPublicWelfarePostRequest& req, const RequestEnv&,
               errors::Validator& v) {
-  CheckId(req.worker_id(), "wk", "worker_id", v);
-  CheckId(req.job_id(), "jb", "job_id", v);
+  v.CheckId("worker_id", req.worker_id(), "wk");
+  v.CheckId("job_id", req.job_id(), "jb");
   const auto start = ParseDate(req.agreement_start());
   const auto end = ParseDate(req.agreement_end());
   if (!start) v.Add("agreement_start", "must be a date like 2026-01-01");
@@ -105,7 +99,7 @@ void Validate(const v1::AppointPublicWelfarePostRequest& req, const RequestEnv&,
 }
 
 void Validate(const v1::RecordAttendanceRequest& req, const RequestEnv&, errors::Validator& v) {
-  CheckId(req.placement_id(), "pl", "placement_id", v);
+  v.CheckId("placement_id", req.placement_id(), "pl");
   if (!ParseMonth(req.month())) v.Add("month", "must be a month like 2026-10");
   if (req.days_on_duty() < 0 || req.days_on_duty() > 31) {
     v.Add("days_on_duty", "must be 0..31");
@@ -113,7 +107,7 @@ void Validate(const v1::RecordAttendanceRequest& req, const RequestEnv&, errors:
 }
 
 void Validate(const v1::PayPostSubsidyRequest& req, const RequestEnv&, errors::Validator& v) {
-  CheckId(req.placement_id(), "pl", "placement_id", v);
+  v.CheckId("placement_id", req.placement_id(), "pl");
   if (!ParseMonth(req.month())) v.Add("month", "must be a month like 2026-10");
   if (!ParseDate(req.paid_on())) v.Add("paid_on", "must be a date like 2026-11-02");
 }

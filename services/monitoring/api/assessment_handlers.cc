@@ -27,7 +27,7 @@ namespace {
 
 constexpr int64_t kMaxAmountFen = int64_t{1'000'000'000'000};  // 100 亿 yuan: surely a typo
 
-absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
+using time::Today;
 
 // "YYYY-MM" not after the current month.
 void CheckMonth(const std::string& field, const std::string& month, errors::Validator& v) {

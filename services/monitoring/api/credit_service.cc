@@ -19,7 +19,7 @@ namespace {
 
 constexpr int64_t kMaxRepaymentFen = int64_t{1'000'000'000'000};  // far above any loan
 
-absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
+using time::Today;
 
 bool IsLoanId(std::string_view id) {
   if (id.size() != 23 || id.substr(0, 3) != "ln-") return false;

@@ -41,7 +41,7 @@ constexpr char kJobColumns[] =
     "(EXTRACT(EPOCH FROM created_at) * 1000000)::bigint, "
     "(EXTRACT(EPOCH FROM finished_at) * 1000000)::bigint, reason";
 
-absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
+using time::Today;
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
+#include "common/time/time.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/rollup.h"
 #include "services/monitoring/store/rollup_store.h"
@@ -15,7 +16,7 @@ namespace {
 
 constexpr int64_t kVacuumAfterFolded = 10'000;
 
-absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
+using time::Today;
 
 v1::ColourCounts Colours(const RollupCounters& c, const std::string& prefix) {
   v1::ColourCounts out;

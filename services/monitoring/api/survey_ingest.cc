@@ -10,6 +10,8 @@
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
 #include "common/pg/pg.h"
+#include "common/server/batch_stream.h"
+#include "common/time/time.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/survey.h"
 #include "sodium.h"
@@ -17,7 +19,7 @@
 namespace zx::monitoring {
 namespace {
 
-absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()); }
+using time::Today;
 
 std::string Hex(const std::string& bytes) {
   std::string hex(bytes.size() * 2 + 1, '\0');
@@ -178,150 +180,41 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
   return absl::OkStatus();
 }
 
-class IngestSurveyReactor final
-    : public grpc::ServerBidiReactor<v1::IngestSurveyRequest, v1::IngestSurveyResponse> {
- public:
-  IngestSurveyReactor(grpc::CallbackServerContext* ctx, server::Runtime& rt)
-      : ctx_(ctx), rt_(rt), request_id_(server::RequestIdOf(*ctx)) {
-    auto principal = server::Authenticate(*ctx, rt);
-    if (!principal.ok()) {
-      FinishWith(principal.status());
-      return;
-    }
-    // The role must hold the action before any row is read; each row's
-    // household is then checked against the caller's jurisdiction.
-    if (auto held = auth::Authorize(*principal, "monitoring.survey.ingest", principal->division);
-        !held.ok()) {
-      Finish(errors::ToGrpcStatus(held));
-      return;
-    }
-    principal_ = *std::move(principal);
-    StartRead(&request_);
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {  // the client half-closed: queue the re-assessment, then finish
-      Submit([this] { Close(); });
-      return;
-    }
-    Submit([this] { Apply(); });
-  }
-
-  void OnWriteDone(bool ok) override {
-    if (!ok) {
-      FinishWith(absl::CancelledError("the client went away"));
-      return;
-    }
-    StartRead(&request_);
-  }
-
-  void OnDone() override {
-    logging::Info("survey_ingested",
-                  {{"batch_id", batch_id_},
-                   {"principal", principal_ ? principal_->ToString() : std::string("-")},
-                   {"rows_accepted", std::to_string(accepted_)},
-                   {"messages", std::to_string(messages_)}});
-    delete this;
-  }
-
- private:
-  void Submit(std::function<void()> work) {
-    if (!rt_.workers->TrySubmit(std::move(work))) {
-      FinishWith(absl::ResourceExhaustedError("server is at capacity; retry the stream later"));
-    }
-  }
-
-  // Every end of the stream is audited first: one entry per stream, a
-  // write (rows accepted so far) or a refusal (no valid token). The append
-  // blocks, so it runs on the worker pool; when the pool is full it runs
-  // here rather than leave the stream unaudited.
-  void FinishWith(const absl::Status& status) {
-    if (!rt_.workers->TrySubmit(
-            [this, status] { Finish(errors::ToGrpcStatus(Audited(status))); })) {
-      Finish(errors::ToGrpcStatus(Audited(status)));
-    }
-  }
-
-  absl::Status Audited(const absl::Status& result) {
-    server::CallAudit audit;
-    if (principal_) {
-      // Each row is authorized against its household's village; the stream
-      // as a whole is a write within the caller's jurisdiction.
-      audit.action = "monitoring.survey.ingest";
-      audit.access = auth::Access::kWrite;
-      audit.resource_division = principal_->division.str();
-      audit.resource_id = batch_id_;
-      audit.note = absl::StrCat(accepted_, " rows accepted in ", messages_, " messages");
-    }
-    return server::AuditCall(rt_, *ctx_, request_id_, principal_ ? &*principal_ : nullptr, audit,
-                             result);
-  }
-
-  void Apply() {
-    errors::Validator v;
-    if (auto s = idempotency::ValidateRequestId(request_.batch_id()); !s.ok()) {
-      v.Add("batch_id", std::string(s.message()));
-    } else if (!batch_id_.empty() && request_.batch_id() != batch_id_) {
-      v.Add("batch_id", "must be the same on every message of a stream");
-    }
-    if (request_.rows_size() > kMaxSurveyRowsPerMessage) {
-      v.Add("rows", absl::StrCat("at most ", kMaxSurveyRowsPerMessage, " rows per message"));
-    }
-    if (!v.ok()) return FinishWith(v.ToStatus());
-    if (messages_++ == 0) {
-      batch_id_ = request_.batch_id();
-      defer_ = request_.defer_reassessment();
-    }
-    int64_t accepted = 0;
-    absl::Status status;
-    try {
-      status = pg::WithTransaction(*rt_.pool, pg::TxOptions{}, [&](pqxx::transaction_base& tx) {
-        accepted = 0;
-        return ApplyRows(tx, rt_, *principal_, request_, response_, accepted);
-      });
-    } catch (const std::exception& e) {
-      status = pg::StatusFromException(e);
-    }
-    if (!status.ok()) return FinishWith(status);
-    accepted_ += accepted;
-    StartWrite(&response_);
-  }
-
-  void Close() {
-    if (accepted_ == 0 || defer_) return FinishWith(absl::OkStatus());
-    absl::Status status = pg::WithTransaction(*rt_.pool, [&](pqxx::transaction_base& tx) {
-      auto job = CreateReassessmentJob(tx, rt_.division, absl::StrCat("survey ", batch_id_),
-                                       v1::REASSESS_REASON_RECORDS);
-      if (!job.ok()) return job.status();
-      response_.Clear();
-      response_.set_reassessment_job_id(job->job_id());
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return FinishWith(status);
-    if (auto audited = Audited(absl::OkStatus()); !audited.ok()) {
-      Finish(errors::ToGrpcStatus(audited));
-      return;
-    }
-    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
-  }
-
-  grpc::CallbackServerContext* ctx_;
-  server::Runtime& rt_;
-  const std::string request_id_;
-  std::optional<auth::Principal> principal_;  // set before the first read
-  v1::IngestSurveyRequest request_;
-  v1::IngestSurveyResponse response_;
-  std::string batch_id_;
-  bool defer_ = false;
-  int64_t accepted_ = 0;
-  int messages_ = 0;
-};
-
 }  // namespace
 
 grpc::ServerBidiReactor<v1::IngestSurveyRequest, v1::IngestSurveyResponse>*
 MonitoringServiceImpl::IngestSurvey(grpc::CallbackServerContext* ctx) {
-  return new IngestSurveyReactor(ctx, rt_);
+  using Request = v1::IngestSurveyRequest;
+  using Response = v1::IngestSurveyResponse;
+  server::Runtime& rt = rt_;
+  return new server::BatchStreamReactor<Request, Response>(
+      ctx, rt_,
+      server::BatchStreamSpec<Request, Response>{
+          .action = "monitoring.survey.ingest",
+          .max_rows_per_message = kMaxSurveyRowsPerMessage,
+          .batch_id = [](const Request& r) -> const std::string& { return r.batch_id(); },
+          .row_count = [](const Request& r) { return r.rows_size(); },
+          .apply = [&rt](pqxx::transaction_base& tx, const auth::Principal& principal,
+                         const Request& r, Response& out) -> absl::StatusOr<int64_t> {
+            int64_t accepted = 0;
+            if (auto s = ApplyRows(tx, rt, principal, r, out, accepted); !s.ok()) return s;
+            return accepted;
+          },
+          // Unless the first message deferred it, a stream that accepted
+          // rows queues a re-assessment and names the job in a last response.
+          .close = [&rt](const std::string& batch_id, const Request& first,
+                         Response& out) -> absl::StatusOr<bool> {
+            if (first.defer_reassessment()) return false;
+            absl::Status status = pg::WithTransaction(*rt.pool, [&](pqxx::transaction_base& tx) {
+              auto job = CreateReassessmentJob(tx, rt.division, absl::StrCat("survey ", batch_id),
+                                               v1::REASSESS_REASON_RECORDS);
+              if (!job.ok()) return job.status();
+              out.set_reassessment_job_id(job->job_id());
+              return absl::OkStatus();
+            });
+            if (!status.ok()) return status;
+            return true;
+          }});
 }
 
 }  // namespace zx::monitoring
