@@ -59,13 +59,15 @@ inline constexpr char kVillage[] = "653121101201";
 inline constexpr char kSeededIdNumber[] = "653121199003150023";
 inline constexpr char kSeededName[] = "阿依古丽·吐尔逊";
 
-// Per service: seed steps (run in order: monitoring, assets, employment),
-// then the cases. Every RPC of the service must appear in at least one case.
+// Per service: seed steps (run in order: monitoring, assets, employment,
+// consumption), then the cases. Every RPC of the service must appear in at least one case.
 std::vector<SeedStep> MonitoringSeeds();
 std::vector<MatrixCase> MonitoringCases();
 std::vector<SeedStep> AssetsSeeds();
 std::vector<MatrixCase> AssetsCases();
 std::vector<SeedStep> EmploymentSeeds();
 std::vector<MatrixCase> EmploymentCases();
+std::vector<SeedStep> ConsumptionSeeds();
+std::vector<MatrixCase> ConsumptionCases();
 
 }  // namespace zx::security
