@@ -82,6 +82,7 @@ void EventsSuite(BenchContext& ctx);       // events_bench.cc (common/events)
 void MonitoringSuite(BenchContext& ctx);   // monitoring_bench.cc (zx-monitoring process)
 void AssetsSuite(BenchContext& ctx);       // assets_bench.cc (zx-assets process)
 void EmploymentSuite(BenchContext& ctx);   // employment_bench.cc (matching; zx-employment process)
+void ConsumptionSuite(BenchContext& ctx);  // consumption_bench.cc (zx-consumption + zx-monitoring)
 
 // ---- Helpers for suites -------------------------------------------------
 

@@ -46,10 +46,14 @@ struct SuiteEntry {
   bool needs_redis;
 };
 constexpr SuiteEntry kSuites[] = {
-    {"raw.grpc_echo", RawGrpcEchoSuite, false, false}, {"raw.pg", RawPgSuite, true, false},
-    {"raw.redis", RawRedisSuite, false, true},         {"events", EventsSuite, true, true},
-    {"monitoring", MonitoringSuite, true, true},       {"assets", AssetsSuite, true, true},
+    {"raw.grpc_echo", RawGrpcEchoSuite, false, false},
+    {"raw.pg", RawPgSuite, true, false},
+    {"raw.redis", RawRedisSuite, false, true},
+    {"events", EventsSuite, true, true},
+    {"monitoring", MonitoringSuite, true, true},
+    {"assets", AssetsSuite, true, true},
     {"employment", EmploymentSuite, true, true},
+    {"consumption", ConsumptionSuite, true, true},
 };
 
 struct SuiteError {

@@ -35,33 +35,35 @@ int FreePort() {
 
 ServiceProcess::ServiceProcess(const BenchContext& ctx, const std::string& service,
                                const std::string& division,
-                               const std::vector<std::string>& extra_args)
+                               const std::vector<std::string>& extra_args,
+                               const std::string& redis_namespace)
     : name_("zx-" + service) {
   port_ = FreePort();
   const std::string bin =
       (std::filesystem::read_symlink("/proc/self/exe").parent_path() / name_).string();
   log_ = (std::filesystem::temp_directory_path() / ("zx-bench-" + service + ".log")).string();
   const char* level = std::getenv("ZX_BENCH_SERVICE_LOG_LEVEL");
-  std::vector<std::string> args = {bin,
-                                   "--instance",
-                                   "bench",
-                                   "--division",
-                                   division,
-                                   "--host",
-                                   "127.0.0.1",
-                                   "--grpc-port",
-                                   std::to_string(port_),
-                                   "--metrics-port",
-                                   std::to_string(FreePort()),
-                                   "--pg",
-                                   ctx.pg_conninfo,
-                                   "--redis",
-                                   absl::StrCat(ctx.redis_host, ":", ctx.redis_port),
-                                   "--redis-namespace",
-                                   "zx:bench-" + service,
-                                   "--allow-dev-tokens",
-                                   "--log-level",
-                                   level != nullptr ? level : "warn"};
+  std::vector<std::string> args = {
+      bin,
+      "--instance",
+      "bench",
+      "--division",
+      division,
+      "--host",
+      "127.0.0.1",
+      "--grpc-port",
+      std::to_string(port_),
+      "--metrics-port",
+      std::to_string(FreePort()),
+      "--pg",
+      ctx.pg_conninfo,
+      "--redis",
+      absl::StrCat(ctx.redis_host, ":", ctx.redis_port),
+      "--redis-namespace",
+      redis_namespace.empty() ? "zx:bench-" + service : redis_namespace,
+      "--allow-dev-tokens",
+      "--log-level",
+      level != nullptr ? level : "warn"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = fork();
   Check(pid_ >= 0, "fork");

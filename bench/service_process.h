@@ -25,9 +25,12 @@ int FreePort();
 class ServiceProcess {
  public:
   // `service` is "monitoring", "assets", ...: runs zx-<service> with
-  // --division `division` and `extra_args` after the common ones.
+  // --division `division` and `extra_args` after the common ones. Its Redis
+  // namespace is `redis_namespace`, or zx:bench-<service> when empty
+  // (services that exchange events must share one).
   ServiceProcess(const BenchContext& ctx, const std::string& service, const std::string& division,
-                 const std::vector<std::string>& extra_args = {});
+                 const std::vector<std::string>& extra_args = {},
+                 const std::string& redis_namespace = "");
   ~ServiceProcess();
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;
