@@ -8,7 +8,9 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -66,10 +68,49 @@ absl::StatusOr<zx::common::v1::Event> Envelope(std::string_view instance, const 
 
 }  // namespace
 
+namespace {
+
+// Wakes this process's relays once a transaction that appended events has
+// committed. In-process rather than NOTIFY: PostgreSQL serializes the
+// commits of every transaction that sent a NOTIFY (a database-wide lock
+// held through the commit's WAL flush), which capped every event-writing
+// path. A replica whose relay is not woken finds the rows at its next poll;
+// the committing process's own relay publishes them at once.
+struct RelayWake {
+  std::mutex mutex;
+  std::condition_variable changed;
+  uint64_t generation = 0;  // Guarded by mutex.
+};
+
+RelayWake& Wake() {
+  static auto* wake = new RelayWake;
+  return *wake;
+}
+
+void WakeRelays() {
+  RelayWake& w = Wake();
+  {
+    std::lock_guard<std::mutex> lock(w.mutex);
+    ++w.generation;
+  }
+  w.changed.notify_all();
+}
+
+uint64_t WakeGeneration() {
+  RelayWake& w = Wake();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  return w.generation;
+}
+
+constexpr char kWakeHook = 0;  // AfterCommit key: one wake per transaction
+
+}  // namespace
+
 absl::StatusOr<std::string> Append(pqxx::transaction_base& tx, std::string_view instance,
                                    const NewEvent& event) {
   auto e = Envelope(instance, event);
   if (!e.ok()) return e.status();
+  pg::AfterCommit(&kWakeHook, &WakeRelays);
   const std::string bytes = e->SerializeAsString();
   pg::ExecPrepared(tx, "zx_outbox_append",
                    "INSERT INTO outbox (event_id, event_type, aggregate_id, division_code, event) "
@@ -84,6 +125,7 @@ absl::StatusOr<std::vector<std::string>> AppendMany(pqxx::transaction_base& tx,
                                                     const std::vector<NewEvent>& events) {
   std::vector<std::string> ids;
   if (events.empty()) return ids;
+  pg::AfterCommit(&kWakeHook, &WakeRelays);
   std::vector<zx::common::v1::Event> envelopes;
   for (const NewEvent& event : events) {
     auto e = Envelope(instance, event);
@@ -128,14 +170,7 @@ std::string Str(const redisReply* r) { return std::string(r->str, r->len); }
 // ---------------------------------------------------------------- Relay
 
 struct Relay::State {
-  class Listener : public pqxx::notification_receiver {
-   public:
-    Listener(pqxx::connection_base& c, const std::string& channel)
-        : pqxx::notification_receiver(c, channel) {}
-    void operator()(const std::string&, int) override {}
-  };
   std::unique_ptr<pqxx::connection> conn;
-  std::unique_ptr<Listener> listener;
   std::unique_ptr<RedisClient> redis;
   uint64_t checked_connection = 0;  // RedisClient::connections() at the last check
   absl::Time next_stream_check = absl::InfinitePast();
@@ -194,6 +229,7 @@ void Relay::Start() {
 void Relay::Stop(absl::Duration grace) {
   if (!thread_.joinable()) return;
   stop_ = true;
+  WakeRelays();
   thread_.join();
   // Flush what committed before shutdown so nothing waits for the next start.
   const absl::Time until = absl::Now() + grace;
@@ -205,16 +241,12 @@ void Relay::Stop(absl::Duration grace) {
 
 absl::Status Relay::EnsureConnected() {
   if (state_->conn != nullptr && state_->conn->is_open()) return absl::OkStatus();
-  state_->listener.reset();
   state_->conn.reset();
   try {
     state_->conn = std::make_unique<pqxx::connection>(
         pg::WithSearchPath(options_.pg_conninfo, options_.schema));
-    state_->listener =
-        std::make_unique<State::Listener>(*state_->conn, "zx_outbox_" + options_.schema);
     return absl::OkStatus();
   } catch (const std::exception& e) {
-    state_->listener.reset();
     state_->conn.reset();
     return pg::StatusFromException(e);
   }
@@ -349,7 +381,6 @@ absl::StatusOr<int> Relay::PublishBatch() {
     return static_cast<int>(rows.size());
   } catch (const std::exception& e) {
     if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
-      state_->listener.reset();
       state_->conn.reset();
     }
     return pg::StatusFromException(e);
@@ -375,6 +406,8 @@ absl::StatusOr<int64_t> Relay::Depth() {
 void Relay::Run() {
   absl::Duration backoff = absl::Milliseconds(100);
   while (!stop_) {
+    // Read before draining: a commit during the drain then skips the wait.
+    const uint64_t seen = WakeGeneration();
     absl::Status status = absl::OkStatus();
     // Drain everything committed so far, batch after batch.
     while (!stop_) {
@@ -418,14 +451,11 @@ void Relay::Run() {
         }
       }
     }
-    try {
-      // Sleeps until a NOTIFY arrives or the poll interval passes.
-      const auto us = absl::ToInt64Microseconds(options_.poll_interval);
-      state_->conn->await_notification(us / 1000000, us % 1000000);
-    } catch (const std::exception& e) {
-      state_->listener.reset();
-      state_->conn.reset();
-    }
+    // Sleeps until a local commit appended events or the poll interval passes.
+    RelayWake& w = Wake();
+    std::unique_lock<std::mutex> lock(w.mutex);
+    w.changed.wait_for(lock, absl::ToChronoMilliseconds(options_.poll_interval),
+                       [&] { return stop_ || w.generation != seen; });
   }
 }
 

@@ -54,7 +54,7 @@ struct RelayOptions {
   std::string redis_host;
   int redis_port = 6379;
   int batch_size = 500;
-  absl::Duration poll_interval = absl::Seconds(1);  // fallback when no NOTIFY arrives
+  absl::Duration poll_interval = absl::Seconds(1);  // when no local commit wakes it
   absl::Duration metrics_interval = absl::Seconds(5);
   // How often to compare the stream's last id with the outbox even when the
   // connection did not drop (FLUSHALL, failover to a stale replica).

@@ -223,6 +223,28 @@ absl::Status StatusFromException(const std::exception& e) {
   return absl::InternalError(absl::StrCat("database error: ", e.what()));
 }
 
+namespace {
+
+struct CommitHooks {
+  std::vector<std::pair<const void*, std::function<void()>>> hooks;
+  void Clear() { hooks.clear(); }
+  void Run() {
+    auto ready = std::move(hooks);
+    hooks.clear();
+    for (auto& [key, hook] : ready) hook();
+  }
+};
+thread_local CommitHooks commit_hooks;
+
+}  // namespace
+
+void AfterCommit(const void* key, std::function<void()> hook) {
+  for (const auto& [k, h] : commit_hooks.hooks) {
+    if (k == key) return;
+  }
+  commit_hooks.hooks.emplace_back(key, std::move(hook));
+}
+
 absl::Status WithTransaction(Pool& pool, const TxOptions& options, const TxFn& fn) {
   absl::Status last;
   for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
@@ -250,14 +272,18 @@ absl::Status WithTransaction(Pool& pool, const TxOptions& options, const TxFn& f
               std::max<int64_t>(1, absl::ToInt64Milliseconds(options.deadline - absl::Now()));
           tx.exec(absl::StrCat("SET LOCAL statement_timeout = ", ms));
         }
+        commit_hooks.Clear();
         absl::Status status = fn(tx);
         if (!status.ok()) {
+          commit_hooks.Clear();
           tx.abort();
           return status;
         }
         tx.commit();
+        commit_hooks.Run();
         return absl::OkStatus();
       } catch (const std::exception& e) {
+        commit_hooks.Clear();
         if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
             dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
           lease->MarkBroken();

@@ -108,6 +108,12 @@ struct TxOptions {
 
 using TxFn = std::function<absl::Status(pqxx::transaction_base&)>;
 
+// Runs `hook` on this thread once the transaction WithTransaction is running
+// here has committed; it is dropped if the transaction aborts or is retried.
+// For work that must not see uncommitted state (waking the outbox relay).
+// Hooks with the same `key` run once per transaction.
+void AfterCommit(const void* key, std::function<void()> hook);
+
 // Runs `fn` in a transaction and commits when it returns OK; rolls back and
 // returns its status otherwise. Retries the whole function on serialization
 // failure, deadlock and a connection lost before commit, so `fn` must not

@@ -36,6 +36,39 @@ TEST(PgTest, CommitsAndRollsBack) {
   EXPECT_EQ(count, 0) << "a refused transaction writes nothing";
 }
 
+TEST(PgTest, AfterCommitHooksRunOnceAfterACommitAndNeverAfterAnAbort) {
+  const std::string db = Stack::Get().FreshDatabase("pg_hooks");
+  Pool pool({.conninfo = db, .size = 2});
+  static const char key = 0;
+  int runs = 0;
+  bool committed_when_run = false;
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                tx.exec("CREATE TABLE t (id int)");
+                tx.exec("INSERT INTO t VALUES (1)");
+                for (int i = 0; i < 3; ++i) {  // the same key: one run
+                  AfterCommit(&key, [&] {
+                    ++runs;
+                    // Another connection sees the row: the hook ran after COMMIT.
+                    pqxx::connection other(db);
+                    pqxx::nontransaction read(other);
+                    committed_when_run = read.exec1("SELECT count(*) FROM t")[0].as<int>() == 1;
+                  });
+                }
+                EXPECT_EQ(runs, 0) << "hooks wait for the commit";
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(runs, 1);
+  EXPECT_TRUE(committed_when_run);
+  const absl::Status refused = WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+    tx.exec("INSERT INTO t VALUES (2)");
+    AfterCommit(&key, [&] { ++runs; });
+    return absl::InvalidArgumentError("handler refused");
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(WithTransaction(pool, [](pqxx::transaction_base&) { return absl::OkStatus(); }).ok());
+  EXPECT_EQ(runs, 1) << "a refused transaction's hook is dropped, not carried into the next";
+}
+
 TEST(PgTest, MapsDatabaseErrorsToStatusCodes) {
   const std::string db = Stack::Get().FreshDatabase("pg_errors");
   Pool pool({.conninfo = db, .size = 1});
