@@ -451,7 +451,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
               std::vector<std::string> ids;
               for (const auto& l : req->lines()) ids.push_back(l.product_id());
               std::map<std::string, v1::Product> products;
-              for (auto& p : LockProducts(tx, ids)) products[p.product_id()] = std::move(p);
+              for (auto& p : ReadProducts(tx, ids)) products[p.product_id()] = std::move(p);
               std::vector<v1::Partnership> partnerships;
               if (IsPartnerKind(buyer->kind())) {
                 partnerships =
@@ -506,9 +506,20 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
                 return absl::OutOfRangeError("the order total exceeds 10^13 fen");
               }
               o.set_total_fen(*total);
-              for (const auto& l : o.lines()) AddStock(tx, l.product_id(), -l.quantity());
               *o.mutable_updated() = Stamp(call.principal);
               InsertOrder(tx, o);
+              // Stock last, in product-id order (no deadlock between two
+              // orders): a product's row is then locked only for the commit.
+              std::vector<std::pair<std::string, int64_t>> takes;
+              for (const auto& l : o.lines()) takes.emplace_back(l.product_id(), l.quantity());
+              std::sort(takes.begin(), takes.end());
+              for (const auto& [product, quantity] : takes) {
+                if (!TakeStock(tx, product, quantity)) {
+                  return absl::FailedPreconditionError(
+                      absl::StrCat("lines: product ", product, " has fewer than ", quantity,
+                                   " units in stock now (another order took them)"));
+                }
+              }
               call.audit_resource = o.order_id();
               *resp = std::move(o);
               return absl::OkStatus();

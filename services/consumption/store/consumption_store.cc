@@ -81,18 +81,25 @@ std::optional<v1::Product> FindProduct(pqxx::transaction_base& tx, const std::st
   return p;
 }
 
-std::vector<v1::Product> LockProducts(pqxx::transaction_base& tx, std::vector<std::string> ids) {
-  std::sort(ids.begin(), ids.end());
+std::vector<v1::Product> ReadProducts(pqxx::transaction_base& tx,
+                                      const std::vector<std::string>& ids) {
   std::vector<v1::Product> out;
   for (const auto& row :
-       tx.exec_params("SELECT body, stock FROM products WHERE product_id = ANY($1::text[]) "
-                      "ORDER BY product_id FOR UPDATE",
+       tx.exec_params("SELECT body, stock FROM products WHERE product_id = ANY($1::text[])",
                       pg::ArrayLiteral(ids))) {
     auto p = ParseMessage<v1::Product>(row[0]);
     p.set_stock(row[1].as<int64_t>());
     out.push_back(std::move(p));
   }
   return out;
+}
+
+bool TakeStock(pqxx::transaction_base& tx, const std::string& product_id, int64_t quantity) {
+  return tx.exec_params(
+               "UPDATE products SET stock = stock - $2 WHERE product_id = $1 AND "
+               "stock >= $2",
+               product_id, quantity)
+             .affected_rows() == 1;
 }
 
 void AddStock(pqxx::transaction_base& tx, const std::string& product_id, int64_t delta) {

@@ -24,9 +24,14 @@ std::vector<v1::Binding> BindingsOf(pqxx::transaction_base& tx, const std::strin
 void UpsertProduct(pqxx::transaction_base& tx, const v1::Product& p);
 std::optional<v1::Product> FindProduct(pqxx::transaction_base& tx, const std::string& id,
                                        bool lock);
-// Many products at once, locked, in id order (orders lock stock in one order).
-std::vector<v1::Product> LockProducts(pqxx::transaction_base& tx, std::vector<std::string> ids);
+// Many products at once, unlocked, with their stock as last committed.
+std::vector<v1::Product> ReadProducts(pqxx::transaction_base& tx,
+                                      const std::vector<std::string>& ids);
 void AddStock(pqxx::transaction_base& tx, const std::string& product_id, int64_t delta);
+// Takes `quantity` from the stock if that much is there (false otherwise).
+// The row stays locked until the transaction ends: callers take stock last,
+// so concurrent orders of one product queue only for the commit.
+bool TakeStock(pqxx::transaction_base& tx, const std::string& product_id, int64_t quantity);
 void UpsertBuyer(pqxx::transaction_base& tx, const v1::Buyer& b);
 std::optional<v1::Buyer> FindBuyer(pqxx::transaction_base& tx, const std::string& id);
 void InsertPartnership(pqxx::transaction_base& tx, const v1::Partnership& p);
