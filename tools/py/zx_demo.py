@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Loads a small synthetic prefecture into the county instances' monitoring services.
+"""Loads a small synthetic prefecture into the county instances' monitoring services
+(then consumption: zx_demo_consumption.py).
 
     zx_demo.py [--instances-file deploy/local/instances.tsv] [--host 127.0.0.1]
 
