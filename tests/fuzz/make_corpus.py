@@ -183,6 +183,44 @@ def employment_target():
     ])
 
 
+def consumption_target():
+    sp, bd = "sp-0123456789abcdef0123", "bd-0123456789abcdef0123"
+    binding = c.Binding(supplier_id=sp, household_id=HH, village_code=VILLAGE,
+                        rule=c.BINDING_RULE_REVENUE_SHARE, share_bp=150, valid_from="2026-01-01")
+    premium = c.Binding(binding_id=bd, supplier_id=sp, household_id=HH, village_code=VILLAGE,
+                        rule=c.BINDING_RULE_PURCHASE_PREMIUM, share_bp=5000, fen_per_unit=30,
+                        valid_from="2026-01-01", valid_to="2026-12-31")
+    product = c.Product(supplier_id=sp, name="纸皮核桃", category="干果", origin_county_code=COUNTY,
+                        unit="kg", price_fen=2345, stock=1000, traceability_ref="t",
+                        annual_sales_fen=60000000,
+                        certification=c.Certification(status=c.CERTIFICATION_STATUS_PUBLICISED,
+                                                      publicity_from="2026-11-01"))
+    shares = [c.Binding(binding_id=f"bd-0123456789abcdef{i:04d}", supplier_id=sp, household_id=HH,
+                        village_code=VILLAGE, rule=c.BINDING_RULE_REVENUE_SHARE, share_bp=150,
+                        valid_from="2026-01-01") for i in range(20)]
+    write("consumption_requests", [
+        sel(0, binding), sel(0, premium), sel(0, c.Binding(share_bp=10001, valid_from="2026-02-30")),
+        sel(1, product), sel(1, c.Product(price_fen=-5, origin_county_code=VILLAGE)),
+        sel(2, c.Buyer(name="县教育局", kind=c.BUYER_KIND_BUDGET_UNIT, division_code=COUNTY,
+                       has_canteen=True, canteen_food_budget_fen=10000000)),
+        sel(2, c.Buyer(name="青岛某公司", kind=c.BUYER_KIND_PARTNER_COMPANY,
+                       division_code="370200000000")),
+        sel(2, c.Buyer(name="工会", kind=c.BUYER_KIND_TRADE_UNION, division_code=COUNTY,
+                       counts_toward_buyer_id="by-0123456789abcdef0123")),
+        sel(3, c.Partnership(partner_province_code="370000000000", origin_division_code=COUNTY,
+                             valid_from="2026-01-01")),
+        sel(4, c.ConsumptionPolicy(canteen_share_bp=3000, union_min_purchases=2)),
+        sel(5, c.OrderLineTrace(line=c.OrderLine(quantity=37, unit_price_fen=2345),
+                                bindings=shares + [premium])),
+        sel(5, c.OrderLineTrace(line=c.OrderLine(quantity=100000000, unit_price_fen=100000),
+                                bindings=[c.Binding(binding_id=bd, supplier_id=sp, household_id=HH,
+                                                    village_code=VILLAGE,
+                                                    rule=c.BINDING_RULE_PIECE_WAGE, share_bp=10000,
+                                                    fen_per_unit=100000000000,
+                                                    valid_from="2026-01-01")])),
+    ])
+
+
 def monitoring_target():
     household = m.Household(village_code=VILLAGE, category=1, member_count=3)
     person = m.Person(household_id=HH, id_number=id_number("65312119900101123"), name="阿依古丽",
@@ -251,6 +289,7 @@ if __name__ == "__main__":
     common_targets()
     assets_target()
     employment_target()
+    consumption_target()
     monitoring_target()
     events_target()
     total = sum(len(fs) for _, _, fs in os.walk(CORPUS))
