@@ -21,7 +21,6 @@
 
 namespace zx::consumption {
 
-namespace v1 = zx::consumption::v1;
 using time::FormatDate;
 using time::FormatMonth;
 using time::ParseDate;
