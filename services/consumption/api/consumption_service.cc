@@ -44,21 +44,78 @@ absl::Status CheckYear(int year) {
   return absl::OkStatus();
 }
 
-// Attributes every line of an order settled on `day`: the supplier's
-// bindings in force are kept with the line (refunds reverse through them),
-// each binding's part becomes an attribution row and one
-// consumption.income_attributed event, appended in the same transaction.
-absl::Status AttributeSettlement(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                 const v1::Order& order, absl::CivilDay day,
-                                 const std::string& cause) {
+// The non-zero parts of one line, as settlement or a refund computed them:
+// `amounts[i]` is what `shares[i]` receives (negative for a refund).
+struct LineParts {
+  std::string line_id;
+  std::string refund_id;  // set for a refund
+  std::vector<LineShare> shares;
+  std::vector<money::Fen> amounts;
+};
+
+// Records each non-zero part as an append-only attribution row and announces
+// it as one consumption.income_attributed event, in the caller's transaction
+// (outbox: both commit or neither).
+absl::Status RecordAttributions(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                const std::vector<LineParts>& lines, absl::CivilDay day,
+                                const std::string& cause) {
   const std::string month = FormatMonth(absl::CivilMonth(day));
   std::vector<v1::IncomeAttributed> payloads;
   std::vector<AttributionRow> rows;
+  for (const LineParts& line : lines) {
+    for (size_t i = 0; i < line.shares.size(); ++i) {
+      if (line.amounts[i] == 0) continue;
+      const LineShare& s = line.shares[i];
+      v1::IncomeAttributed p;
+      p.set_order_line_id(line.refund_id.empty() ? line.line_id : line.refund_id);
+      if (!line.refund_id.empty()) p.set_refunded_order_line_id(line.line_id);
+      p.set_binding_id(s.share.binding_id);
+      p.set_binding_kind(KindOf(s.share.rule));
+      p.set_household_id(s.household_id);
+      p.set_village_code(s.village_code);
+      p.set_month(month);
+      p.set_amount_fen(line.amounts[i]);
+      payloads.push_back(std::move(p));
+      AttributionRow row{.refund_id = line.refund_id};
+      row.attribution.set_attribution_id(NewId("at"));
+      row.attribution.set_line_id(line.line_id);
+      row.attribution.set_binding_id(s.share.binding_id);
+      row.attribution.set_rule(s.share.rule);
+      row.attribution.set_household_id(s.household_id);
+      row.attribution.set_village_code(s.village_code);
+      row.attribution.set_amount_fen(line.amounts[i]);
+      row.attribution.set_month(month);
+      rows.push_back(std::move(row));
+    }
+  }
+  std::vector<events::NewEvent> batch;
+  batch.reserve(payloads.size());
+  for (const auto& p : payloads) {
+    batch.push_back({.type = "consumption.income_attributed",
+                     .division_code = p.village_code(),
+                     .aggregate_id = p.household_id(),
+                     .payload = &p,
+                     .causation_id = cause});
+  }
+  auto ids = events::AppendMany(tx, rt.config.instance, batch);
+  if (!ids.ok()) return ids.status();
+  for (size_t i = 0; i < rows.size(); ++i) rows[i].attribution.set_event_id((*ids)[i]);
+  InsertAttributions(tx, rows);
+  return absl::OkStatus();
+}
+
+// Attributes every line of an order settled on `day` through the
+// supplier's bindings in force, which are kept with the line (refunds
+// reverse through exactly these).
+absl::Status AttributeSettlement(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                 const v1::Order& order, absl::CivilDay day,
+                                 const std::string& cause) {
+  std::vector<LineParts> lines;
   std::map<std::string, std::vector<v1::Binding>> bindings_of;  // by supplier
   for (const auto& line : order.lines()) {
     auto [it, fresh] = bindings_of.try_emplace(line.supplier_id());
     if (fresh) it->second = BindingsOf(tx, line.supplier_id(), false);
-    std::vector<LineShare> kept;
+    LineParts parts{.line_id = line.line_id()};
     std::vector<Share> shares;
     for (const auto& b : it->second) {
       if (!InForce(b, day)) continue;
@@ -67,49 +124,16 @@ absl::Status AttributeSettlement(pqxx::transaction_base& tx, const server::Runti
               .share_bp = b.share_bp(),
               .fen_per_unit = b.fen_per_unit()};
       shares.push_back(s);
-      kept.push_back(
+      parts.shares.push_back(
           {.share = s, .household_id = b.household_id(), .village_code = b.village_code()});
     }
-    InsertLineShares(tx, line.line_id(), kept);
+    InsertLineShares(tx, line.line_id(), parts.shares);
     auto amounts = Attribute(line.amount_fen(), line.quantity(), shares);
     if (!amounts.ok()) return amounts.status();
-    for (size_t i = 0; i < kept.size(); ++i) {
-      if ((*amounts)[i] == 0) continue;
-      v1::IncomeAttributed p;
-      p.set_order_line_id(line.line_id());
-      p.set_binding_id(kept[i].share.binding_id);
-      p.set_binding_kind(KindOf(kept[i].share.rule));
-      p.set_household_id(kept[i].household_id);
-      p.set_village_code(kept[i].village_code);
-      p.set_month(month);
-      p.set_amount_fen((*amounts)[i]);
-      payloads.push_back(std::move(p));
-      AttributionRow row;
-      row.attribution.set_attribution_id(NewId("at"));
-      row.attribution.set_line_id(line.line_id());
-      row.attribution.set_binding_id(kept[i].share.binding_id);
-      row.attribution.set_rule(kept[i].share.rule);
-      row.attribution.set_household_id(kept[i].household_id);
-      row.attribution.set_village_code(kept[i].village_code);
-      row.attribution.set_amount_fen((*amounts)[i]);
-      row.attribution.set_month(month);
-      rows.push_back(std::move(row));
-    }
+    parts.amounts = *std::move(amounts);
+    lines.push_back(std::move(parts));
   }
-  std::vector<events::NewEvent> batch;
-  batch.reserve(payloads.size());
-  for (size_t i = 0; i < payloads.size(); ++i) {
-    batch.push_back({.type = "consumption.income_attributed",
-                     .division_code = payloads[i].village_code(),
-                     .aggregate_id = payloads[i].household_id(),
-                     .payload = &payloads[i],
-                     .causation_id = cause});
-  }
-  auto ids = events::AppendMany(tx, rt.config.instance, batch);
-  if (!ids.ok()) return ids.status();
-  for (size_t i = 0; i < rows.size(); ++i) rows[i].attribution.set_event_id((*ids)[i]);
-  InsertAttributions(tx, rows);
-  return absl::OkStatus();
+  return RecordAttributions(tx, rt, lines, day, cause);
 }
 
 // The monitoring service reports each booked attribution back: the trail's
@@ -850,9 +874,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
   absl::Status Refund(pqxx::transaction_base& tx, server::CallContext& call,
                       const v1::RefundOrderRequest& req, absl::CivilDay day, v1::Order& o,
                       v1::Order& resp) {
-    const std::string month = FormatMonth(absl::CivilMonth(day));
-    std::vector<v1::IncomeAttributed> payloads;
-    std::vector<AttributionRow> rows;
+    std::vector<LineParts> parts;
     std::vector<money::Fen> refunded{o.refunded_fen()};
     for (int i = 0; i < req.lines_size(); ++i) {
       const auto& want = req.lines(i);
@@ -869,57 +891,24 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
         return absl::FailedPreconditionError(absl::StrCat(
             at, ".quantity: ", want.quantity(), " to refund, but ", kept, " not yet refunded"));
       }
-      const auto shares = LineSharesOf(tx, line->line_id());
+      LineParts line_parts{.line_id = line->line_id(), .refund_id = NewId("rf")};
+      line_parts.shares = LineSharesOf(tx, line->line_id());
       std::vector<Share> plain;
-      for (const auto& s : shares) plain.push_back(s.share);
+      for (const auto& sh : line_parts.shares) plain.push_back(sh.share);
       auto deltas = Reattribute(line->unit_price_fen(), kept, kept - want.quantity(), plain);
       if (!deltas.ok()) return deltas.status();
       auto amount = LineAmount(want.quantity(), line->unit_price_fen());
       if (!amount.ok()) return amount.status();
       refunded.push_back(*amount);
       line->set_refunded_quantity(line->refunded_quantity() + want.quantity());
-      const std::string refund_id = NewId("rf");
-      for (size_t k = 0; k < shares.size(); ++k) {
-        if ((*deltas)[k] == 0) continue;
-        v1::IncomeAttributed p;
-        p.set_order_line_id(refund_id);
-        p.set_binding_id(shares[k].share.binding_id);
-        p.set_binding_kind(KindOf(shares[k].share.rule));
-        p.set_household_id(shares[k].household_id);
-        p.set_village_code(shares[k].village_code);
-        p.set_month(month);
-        p.set_amount_fen((*deltas)[k]);
-        p.set_refunded_order_line_id(line->line_id());
-        payloads.push_back(std::move(p));
-        AttributionRow row;
-        row.refund_id = refund_id;
-        row.attribution.set_attribution_id(NewId("at"));
-        row.attribution.set_line_id(line->line_id());
-        row.attribution.set_binding_id(shares[k].share.binding_id);
-        row.attribution.set_rule(shares[k].share.rule);
-        row.attribution.set_household_id(shares[k].household_id);
-        row.attribution.set_village_code(shares[k].village_code);
-        row.attribution.set_amount_fen((*deltas)[k]);
-        row.attribution.set_month(month);
-        rows.push_back(std::move(row));
-      }
+      line_parts.amounts = *std::move(deltas);
+      parts.push_back(std::move(line_parts));
     }
     auto total = money::Sum(refunded);
     if (!total.ok()) return total.status();
     o.set_refunded_fen(*total);
     if (o.refunded_fen() == o.total_fen()) o.set_status(v1::ORDER_STATUS_REFUNDED);
-    std::vector<events::NewEvent> batch;
-    for (size_t i = 0; i < payloads.size(); ++i) {
-      batch.push_back({.type = "consumption.income_attributed",
-                       .division_code = payloads[i].village_code(),
-                       .aggregate_id = payloads[i].household_id(),
-                       .payload = &payloads[i],
-                       .causation_id = req.request_id()});
-    }
-    auto ids = events::AppendMany(tx, rt_.config.instance, batch);
-    if (!ids.ok()) return ids.status();
-    for (size_t i = 0; i < rows.size(); ++i) rows[i].attribution.set_event_id((*ids)[i]);
-    InsertAttributions(tx, rows);
+    if (auto st = RecordAttributions(tx, rt_, parts, day, req.request_id()); !st.ok()) return st;
     *o.mutable_updated() = Stamp(call.principal);
     UpdateOrder(tx, o);
     call.audit_resource = o.order_id();
