@@ -265,60 +265,43 @@ void SubmitOrders(BenchContext& ctx, const std::string& address, const Seeded& s
 std::vector<std::string> Import(BenchContext& ctx, cv1::ConsumptionService::Stub& stub,
                                 const Seeded& seeded, int64_t rows, size_t keep) {
   const std::string today = Day(Today());
-  std::atomic<int64_t> accepted{0};
-  std::mutex mu;
-  std::string error;
+  int64_t accepted = 0;  // guarded by StreamRows' lock, like `kept`
   std::vector<std::string> kept;
-  const double started = NowSeconds();
-  std::vector<std::thread> streams;
-  for (int s = 0; s < kImportStreams; ++s) {
-    streams.emplace_back([&, s] {
-      grpc::ClientContext cctx;
-      Prepare(cctx, 3600);
-      auto stream = stub.ImportPlatformOrders(&cctx);
-      for (int64_t first = s * kImportRowsPerMessage; first < rows;
-           first += kImportStreams * kImportRowsPerMessage) {
-        cv1::ImportPlatformOrdersRequest req;
-        req.set_batch_id(absl::StrCat("bench-import-", s));
-        for (int64_t i = first; i < std::min(rows, first + kImportRowsPerMessage); ++i) {
-          cv1::PlatformOrderRow* row = req.add_rows();
-          row->set_row_number(i + 1);
-          row->set_platform_order_no(absl::StrFormat("832-BENCH-%010d", i));
-          row->set_buyer_id(seeded.buyers[i % seeded.buyers.size()]);
-          row->set_product_id(seeded.products[i / 7 % seeded.products.size()]);
-          row->set_quantity(1 + i % 5);
-          row->set_unit_price_fen(kPriceFen);
-          row->set_order_date(today);
-          row->set_status(cv1::ORDER_STATUS_RECEIVED);
-        }
-        cv1::ImportPlatformOrdersResponse resp;
-        if (!stream->Write(req) || !stream->Read(&resp)) break;
-        std::lock_guard lock(mu);
-        for (const auto& r : resp.results()) {
-          if (r.outcome() != cv1::ROW_OUTCOME_ACCEPTED) {
-            if (error.empty()) error = absl::StrCat("row ", r.row_number(), ": ", r.reason());
-            continue;
-          }
-          ++accepted;
-          if (kept.size() < keep) kept.push_back(r.order_id());
-        }
-      }
-      stream->WritesDone();
-      cv1::ImportPlatformOrdersResponse last;
-      while (stream->Read(&last)) {
-      }
-      const grpc::Status st = stream->Finish();
-      if (!st.ok()) {
-        std::lock_guard lock(mu);
-        error = st.error_message();
-      }
-    });
-  }
-  for (auto& t : streams) t.join();
-  const double seconds = NowSeconds() - started;
-  Check(error.empty(), "ImportPlatformOrders: " + error);
+  const double seconds =
+      StreamRows<cv1::ImportPlatformOrdersRequest, cv1::ImportPlatformOrdersResponse>(
+          "ImportPlatformOrders", rows, kImportStreams, kImportRowsPerMessage,
+          [&](grpc::ClientContext& cctx) {
+            Prepare(cctx, 3600);
+            return stub.ImportPlatformOrders(&cctx);
+          },
+          [&](int s, int64_t first, int64_t end, cv1::ImportPlatformOrdersRequest& req) {
+            req.set_batch_id(absl::StrCat("bench-import-", s));
+            for (int64_t i = first; i < end; ++i) {
+              cv1::PlatformOrderRow* row = req.add_rows();
+              row->set_row_number(i + 1);
+              row->set_platform_order_no(absl::StrFormat("832-BENCH-%010d", i));
+              row->set_buyer_id(seeded.buyers[i % seeded.buyers.size()]);
+              row->set_product_id(seeded.products[i / 7 % seeded.products.size()]);
+              row->set_quantity(1 + i % 5);
+              row->set_unit_price_fen(kPriceFen);
+              row->set_order_date(today);
+              row->set_status(cv1::ORDER_STATUS_RECEIVED);
+            }
+          },
+          [&](const cv1::ImportPlatformOrdersResponse& resp) {
+            std::string error;
+            for (const auto& r : resp.results()) {
+              if (r.outcome() != cv1::ROW_OUTCOME_ACCEPTED) {
+                if (error.empty()) error = absl::StrCat("row ", r.row_number(), ": ", r.reason());
+                continue;
+              }
+              ++accepted;
+              if (kept.size() < keep) kept.push_back(r.order_id());
+            }
+            return error;
+          });
   Check(accepted == rows,
-        absl::StrCat("ImportPlatformOrders accepted ", accepted.load(), " of ", rows, " rows"));
+        absl::StrCat("ImportPlatformOrders accepted ", accepted, " of ", rows, " rows"));
   spdlog::info("consumption: imported {} rows in {:.1f} s", rows, seconds);
   ctx.Add({.id = "consumption.import.rows_per_s",
            .value = static_cast<double>(rows) / seconds,

@@ -248,22 +248,17 @@ void Ingest(BenchContext& ctx, Service& service, int64_t households) {
   constexpr int kRowsPerMessage = 2'000;
   constexpr int kStreams = 2;
   const std::string month = absl::FormatCivilTime(ThisMonth() - 1);
-  std::atomic<int64_t> accepted{0};
-  std::mutex mu;
-  std::string error;
-  const double started = NowSeconds();
-  std::vector<std::thread> streams;
-  for (int s = 0; s < kStreams; ++s) {
-    streams.emplace_back([&, s] {
-      grpc::ClientContext cctx;
-      Prepare(cctx, 3600, kSurveyToken);
-      auto stream = service.stub().IngestSurvey(&cctx);
-      for (int64_t first = s * kRowsPerMessage; first < households;
-           first += kStreams * kRowsPerMessage) {
-        v1::IngestSurveyRequest req;
+  int64_t accepted = 0;  // guarded by StreamRows' lock
+  const double seconds = StreamRows<v1::IngestSurveyRequest, v1::IngestSurveyResponse>(
+      "IngestSurvey", households, kStreams, kRowsPerMessage,
+      [&](grpc::ClientContext& cctx) {
+        Prepare(cctx, 3600, kSurveyToken);
+        return service.stub().IngestSurvey(&cctx);
+      },
+      [&](int s, int64_t first, int64_t end, v1::IngestSurveyRequest& req) {
         req.set_batch_id(absl::StrCat("bench-", s));
         req.set_defer_reassessment(true);
-        for (int64_t i = first; i < std::min(households, first + kRowsPerMessage); ++i) {
+        for (int64_t i = first; i < end; ++i) {
           v1::SurveyRow* row = req.add_rows();
           row->set_row_number(i + 1);
           row->set_id_number(HeadId(i));
@@ -272,28 +267,15 @@ void Ingest(BenchContext& ctx, Service& service, int64_t households) {
           row->set_wage_fen(YearlyIncomeFen(i) * kMembers / 12);
           row->set_transfer_fen(10'000);
         }
-        v1::IngestSurveyResponse resp;
-        if (!stream->Write(req) || !stream->Read(&resp)) break;
+      },
+      [&](const v1::IngestSurveyResponse& resp) {
         for (const auto& r : resp.results()) {
           if (r.outcome() == v1::ROW_OUTCOME_ACCEPTED) ++accepted;
         }
-      }
-      stream->WritesDone();
-      v1::IngestSurveyResponse last;
-      while (stream->Read(&last)) {
-      }
-      const grpc::Status st = stream->Finish();
-      if (!st.ok()) {
-        std::lock_guard lock(mu);
-        error = st.error_message();
-      }
-    });
-  }
-  for (auto& t : streams) t.join();
-  const double seconds = NowSeconds() - started;
-  Check(error.empty(), "IngestSurvey: " + error);
+        return std::string();
+      });
   Check(accepted == households,
-        absl::StrCat("IngestSurvey accepted ", accepted.load(), " of ", households, " rows"));
+        absl::StrCat("IngestSurvey accepted ", accepted, " of ", households, " rows"));
   ctx.Add({.id = "monitoring.ingest.rows_per_s",
            .value = static_cast<double>(households) / seconds,
            .unit = "rows/s",

@@ -6,12 +6,17 @@
 
 #include <sys/types.h>
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "bench/bench.h"
 
 namespace zx::bench {
@@ -54,5 +59,51 @@ class ServiceProcess {
   std::atomic<bool> stop_{false};
   std::atomic<long> max_rss_kib_{0};
 };
+
+// A bulk load over `streams` concurrent bidirectional streams: rows
+// [0, rows) in messages of `per_message`, stream s sending messages s,
+// s + streams, ...; each message waits for its response (as a client that
+// wants its per-row results would). `open(ctx)` starts a stream,
+// `fill(stream, first, end, request)` builds a message, `check(response)`
+// returns an error text ("" when every row is fine) and runs under a lock.
+// Fails the suite on an error; returns the seconds from opening the
+// streams to their end.
+template <typename Request, typename Response, typename Open, typename Fill, typename CheckFn>
+double StreamRows(const std::string& what, int64_t rows, int streams, int per_message, Open open,
+                  Fill fill, CheckFn check) {
+  std::mutex mu;
+  std::string error;
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int s = 0; s < streams; ++s) {
+    threads.emplace_back([&, s] {
+      grpc::ClientContext cctx;
+      auto stream = open(cctx);
+      for (int64_t first = int64_t{s} * per_message; first < rows;
+           first += int64_t{streams} * per_message) {
+        Request req;
+        fill(s, first, std::min(rows, first + per_message), req);
+        Response resp;
+        if (!stream->Write(req) || !stream->Read(&resp)) break;
+        std::lock_guard lock(mu);
+        if (std::string e = check(resp); !e.empty() && error.empty()) error = std::move(e);
+      }
+      stream->WritesDone();
+      Response last;
+      while (stream->Read(&last)) {
+      }
+      const grpc::Status st = stream->Finish();
+      if (!st.ok()) {
+        std::lock_guard lock(mu);
+        error = st.error_message();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  Check(error.empty(), absl::StrCat(what, ": ", error));
+  return seconds;
+}
 
 }  // namespace zx::bench
