@@ -74,6 +74,9 @@ bool HoldsPersonalDataPrivilege(Role role) {
 }
 
 std::string Principal::ToString() const {
+  if (!instance_level.empty()) {
+    return absl::StrCat("instance:", instance_level, "@", division.str());
+  }
   if (role == Role::kDepartment) {
     return absl::StrCat("department:", department, ":", user_id, "@", division.str());
   }
@@ -267,6 +270,33 @@ absl::StatusOr<Principal> ParseDevToken(std::string_view token) {
   Principal principal{std::string(parts[3]), *role, *division,
                       role_parts.size() == 2 ? std::string(role_parts[1]) : "", ""};
   if (auto s = CheckDepartment(principal); !s.ok()) return s;
+  return principal;
+}
+
+absl::StatusOr<Principal> PrincipalFromCertificate(std::string_view common_name) {
+  std::vector<absl::string_view> parts = absl::StrSplit(AsAbsl(common_name), ':');
+  if (parts.size() != 2) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate CN \"", AsAbsl(common_name), "\" is not \"<level>:<division>\""));
+  }
+  static const std::map<std::string, Role, std::less<>> kRoles = {
+      {"county", Role::kCountyOfficial},
+      {"prefecture", Role::kPrefectureOfficial},
+      {"region", Role::kRegionOfficial},
+      {"partner", Role::kPartner}};
+  auto role = kRoles.find(AsStd(parts[0]));
+  if (role == kRoles.end()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "certificate level \"", parts[0], "\" is not county, prefecture, region or partner"));
+  }
+  auto division = division::Code::Parse(AsStd(parts[1]));
+  if (!division.ok()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("certificate division: ", division.status().message()));
+  }
+  Principal principal{"instance", role->second, *division, "", ""};
+  principal.instance_level = role->first;
+  if (role->second == Role::kPartner) principal.partner_province = division->str();
   return principal;
 }
 

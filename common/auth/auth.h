@@ -38,6 +38,10 @@ struct Principal {
   division::Code division;
   std::string department;        // role kDepartment: "medical_insurance", ...
   std::string partner_province;  // role kPartner: region code of the partner
+  // Set when an instance certificate (mutual TLS) authenticated the call:
+  // "county", "prefecture", "region" or "partner". Such a principal acts
+  // only through the federation's PeerService.
+  std::string instance_level;
   // For logs: "county_official:demo@653121000000".
   std::string ToString() const;
 };
@@ -120,6 +124,13 @@ class TokenVerifier {
 // Development token "dev.<division>.<role>.<user>": accepted only when the
 // server allows them and the peer is on loopback (the caller checks that).
 absl::StatusOr<Principal> ParseDevToken(std::string_view token);
+
+// ---- Instance certificates ------------------------------------------------
+// An instance certificate's subject CN is "<level>:<division>" (tools/zxca).
+// The principal acts with the role of its level (county_official,
+// prefecture_official, region_official, partner) at its division; a
+// partner's division is its province, also its partner_province.
+absl::StatusOr<Principal> PrincipalFromCertificate(std::string_view common_name);
 
 std::string Base64UrlEncode(std::string_view bytes);
 absl::StatusOr<std::string> Base64UrlDecode(std::string_view text);

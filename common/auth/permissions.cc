@@ -38,6 +38,8 @@ constexpr std::string_view kCredit = "/zx.monitoring.v1.CreditService/";
 constexpr std::string_view kAssets = "/zx.assets.v1.AssetsService/";
 constexpr std::string_view kEmp = "/zx.employment.v1.EmploymentService/";
 constexpr std::string_view kCon = "/zx.consumption.v1.ConsumptionService/";
+constexpr std::string_view kFed = "/zx.federation.v1.FederationService/";
+constexpr std::string_view kPeer = "/zx.federation.v1.PeerService/";
 
 struct Row {
   std::string_view service;
@@ -407,6 +409,50 @@ const std::vector<Row>& Rows() {
       {kCon, "GetTargetReport", "consumption.report.targets", A::kRead, {ZX_READERS}},
       {kCon, "GetSalesReport", "consumption.report.sales", A::kRead, {ZX_READERS}},
       {kCon, "GetAttributionReport", "consumption.report.attribution", A::kRead, {ZX_READERS}},
+
+      // ---- Federation: people on their own instance (docs §19) ----
+      {kFed,
+       "GetFederationStatus",
+       "federation.status.get",
+       A::kOperate,
+       {"operator", "county_official", ZX_SUPERVISORS, "auditor"}},
+      {kFed, "BuildReport", "federation.report.build", A::kRead, {ZX_POLICY_MAKERS, "auditor"}},
+      {kFed,
+       "SubmitReport",
+       "federation.report.submit",
+       A::kWrite,
+       {"county_official", "prefecture_official"}},
+      {kFed,
+       "GetChildrenReport",
+       "federation.report.children",
+       A::kRead,
+       {ZX_SUPERVISORS, "auditor"}},
+      {kFed, "ApprovePeriod", "federation.report.approve", A::kWrite, {ZX_SUPERVISORS}},
+      {kFed, "UnapprovePeriod", "federation.report.unapprove", A::kWrite, {ZX_SUPERVISORS}},
+      {kFed, "PublishPolicy", "federation.policy.publish", A::kWrite, {ZX_SUPERVISORS}},
+      {kFed, "GetPolicyRelease", "federation.policy.get", A::kRead, {ZX_READERS}},
+      {kFed, "IssueDirective", "federation.directive.issue", A::kWrite, {ZX_SUPERVISORS}},
+      {kFed,
+       "AdvanceDirective",
+       "federation.directive.advance",
+       A::kWrite,
+       {"county_official", "prefecture_official"}},
+      {kFed, "GetDirective", "federation.directive.get", A::kRead, {ZX_POLICY_MAKERS, "auditor"}},
+      {kFed,
+       "ListDirectives",
+       "federation.directive.list",
+       A::kRead,
+       {ZX_POLICY_MAKERS, "auditor"}},
+      {kFed,
+       "DrillDownHouseholds",
+       "federation.drilldown.households",
+       A::kRead,
+       {ZX_SUPERVISORS, "auditor"}},
+      // ---- Federation: instances calling each other (instance
+      // certificates only; the roles are those certificates carry) ----
+      {kPeer, "Deliver", "federation.peer.deliver", A::kWrite, {"county_official", ZX_SUPERVISORS}},
+      {kPeer, "ListHouseholds", "federation.peer.households", A::kRead, {ZX_SUPERVISORS}},
+      {kPeer, "GetAgreedReport", "federation.peer.report", A::kRead, {ZX_SUPERVISORS, "partner"}},
   };
   return *rows;
 }

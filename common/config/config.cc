@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <regex>
 
@@ -53,6 +54,18 @@ absl::StatusOr<ServiceConfig> ParseServiceConfig(std::string service, int argc,
   app.add_option("--max-message-bytes", c.max_message_bytes,
                  "Largest gRPC request message accepted, in bytes")
       ->envname("ZX_MAX_MESSAGE_BYTES");
+  app.add_option("--tls-host", c.tls_host, "Address of the mutual-TLS listener (default --host)")
+      ->envname("ZX_TLS_HOST");
+  app.add_option("--tls-port", c.tls_port, "Port of the mutual-TLS listener (0: a free port)")
+      ->envname("ZX_TLS_PORT");
+  app.add_option("--tls-cert", c.tls_cert, "PEM certificate of this instance (enables mTLS)")
+      ->envname("ZX_TLS_CERT");
+  app.add_option("--tls-key", c.tls_key, "PEM private key of --tls-cert")->envname("ZX_TLS_KEY");
+  app.add_option("--tls-ca", c.tls_ca, "PEM CA certificates that sign peers' certificates")
+      ->envname("ZX_TLS_CA");
+  app.add_option("--federation-config", c.federation_config,
+                 "Federation peers and local services (protobuf text format)")
+      ->envname("ZX_FEDERATION_CONFIG");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -122,6 +135,19 @@ absl::Status Validate(ServiceConfig& c) {
   if (c.max_message_bytes < (64 << 10) || c.max_message_bytes > (64 << 20)) {
     v.Add("--max-message-bytes", "must be in 65536..67108864 (64 KiB..64 MiB)");
   }
+  if (c.tls_host.empty()) c.tls_host = c.host;
+  if (c.tls_port < 0 || c.tls_port > 65535) v.Add("--tls-port", "must be in 0..65535");
+  if (!c.tls_cert.empty() || !c.tls_key.empty() || !c.tls_ca.empty()) {
+    for (const auto& [flag, file] :
+         {std::pair{"--tls-cert", &c.tls_cert}, std::pair{"--tls-key", &c.tls_key},
+          std::pair{"--tls-ca", &c.tls_ca}}) {
+      if (file->empty()) {
+        v.Add(flag, "--tls-cert, --tls-key and --tls-ca go together");
+      } else if (!std::filesystem::is_regular_file(*file)) {
+        v.Add(flag, absl::StrCat("no such file: ", *file));
+      }
+    }
+  }
   return v.ToStatus();
 }
 
@@ -133,18 +159,20 @@ std::string RedactConninfo(std::string_view conninfo) {
 }
 
 std::string Describe(const ServiceConfig& c) {
-  return absl::StrCat("service=", c.service, " instance=", c.instance,
-                      " division=", c.division_code, " host=", c.host, " grpc_port=", c.grpc_port,
-                      " metrics_port=", c.metrics_port, " pg=\"", RedactConninfo(c.pg),
-                      "\" redis=", c.redis, " redis_namespace=", c.redis_namespace,
-                      " pg_pool=", c.pg_pool_size, " workers=", c.worker_threads,
-                      " allow_dev_tokens=", c.allow_dev_tokens ? "true" : "false",
-                      " token_keys=", c.token_keys_file.empty() ? "(none)" : c.token_keys_file,
-                      " personal_data_keys=",
-                      c.personal_data_keys_file.empty() ? "(development: random, lost at exit)"
-                                                        : c.personal_data_keys_file,
-                      " log_level=", c.log_level, " shutdown_grace_s=", c.shutdown_grace_seconds,
-                      " max_message_bytes=", c.max_message_bytes);
+  return absl::StrCat(
+      "service=", c.service, " instance=", c.instance, " division=", c.division_code,
+      " host=", c.host, " grpc_port=", c.grpc_port, " metrics_port=", c.metrics_port, " pg=\"",
+      RedactConninfo(c.pg), "\" redis=", c.redis, " redis_namespace=", c.redis_namespace,
+      " pg_pool=", c.pg_pool_size, " workers=", c.worker_threads,
+      " allow_dev_tokens=", c.allow_dev_tokens ? "true" : "false",
+      " token_keys=", c.token_keys_file.empty() ? "(none)" : c.token_keys_file,
+      " personal_data_keys=",
+      c.personal_data_keys_file.empty() ? "(development: random, lost at exit)"
+                                        : c.personal_data_keys_file,
+      " log_level=", c.log_level, " shutdown_grace_s=", c.shutdown_grace_seconds,
+      " max_message_bytes=", c.max_message_bytes,
+      " tls=", c.tls_cert.empty() ? "(off)" : absl::StrCat(c.tls_host, ":", c.tls_port),
+      c.federation_config.empty() ? "" : " federation_config=", c.federation_config);
 }
 
 bool IsLoopbackHost(std::string_view host) {

@@ -37,6 +37,17 @@ struct ServiceConfig {
   // Largest request message the gRPC server accepts (--max-message-bytes);
   // larger ones fail with RESOURCE_EXHAUSTED before any handler runs.
   int max_message_bytes = 4 << 20;
+  // Mutual TLS listener (docs/ARCHITECTURE.md §19): served when --tls-cert is
+  // set, on --tls-host (default: --host) and --tls-port (0: a free port).
+  // Callers must present a certificate signed by --tls-ca; the certificate
+  // is their identity. Instances call each other's federation this way.
+  std::string tls_host;
+  int tls_port = 0;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  // The federation service's peers and local services (protobuf text).
+  std::string federation_config;
 
   // Derived by Validate().
   std::string redis_host;

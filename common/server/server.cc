@@ -7,8 +7,13 @@
 #include <signal.h>
 #include <sodium.h>
 
+#include <grpc/support/log.h>
+#include <spdlog/spdlog.h>
+
 #include <chrono>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -163,6 +168,64 @@ class ServiceInfoImpl final : public zx::common::v1::ServiceInfo::CallbackServic
 
 std::string CallMethod(const grpc::ServerContextBase& ctx) { return CallMethods::Get().Find(&ctx); }
 
+namespace {
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, std::string_view flag) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(AsAbsl(flag), ": cannot read ", path));
+  }
+  return text.str();
+}
+
+// gRPC's own log lines (a refused TLS handshake: an expired or foreign
+// certificate) go to the service log, not bare stderr.
+void RouteGrpcLogs() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    gpr_set_log_function([](gpr_log_func_args* args) {
+      auto level = args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
+                   : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
+                                                             : spdlog::level::debug;
+      spdlog::log(level, "grpc {}:{}: {}", args->file, args->line, args->message);
+    });
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsServerCredentials(
+    const config::ServiceConfig& config) {
+  auto ca = ReadPemFile(config.tls_ca, "--tls-ca");
+  if (!ca.ok()) return ca.status();
+  auto cert = ReadPemFile(config.tls_cert, "--tls-cert");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPemFile(config.tls_key, "--tls-key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = *ca;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MutualTlsChannelCredentials(
+    const std::string& ca_file, const std::string& cert_file, const std::string& key_file) {
+  auto ca = ReadPemFile(ca_file, "tls_ca");
+  if (!ca.ok()) return ca.status();
+  auto cert = ReadPemFile(cert_file, "tls_cert");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPemFile(key_file, "tls_key");
+  if (!key.ok()) return key.status();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = *ca;
+  options.pem_private_key = *key;
+  options.pem_cert_chain = *cert;
+  return grpc::SslCredentials(options);
+}
+
 std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
   std::string request_id = Metadata(ctx, "x-request-id");
   if (request_id.empty() || request_id.size() > 128) request_id = NewRequestId();
@@ -243,8 +306,35 @@ void Runtime::AddConsumer(std::string_view source_service, events::BatchWorkFact
   }
 }
 
+namespace {
+
+constexpr std::string_view kPeerServicePrefix = "/zx.federation.v1.PeerService/";
+
+// The instance certificate the peer presented over mutual TLS, if any.
+std::optional<std::string> PeerCertificateName(const grpc::ServerContextBase& ctx) {
+  std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return std::nullopt;
+  std::vector<grpc::string_ref> names = auth->FindPropertyValues("x509_common_name");
+  if (names.empty()) return std::nullopt;
+  return std::string(names.front().data(), names.front().size());
+}
+
+absl::StatusOr<auth::Principal> AuthenticateInstance(const grpc::ServerContextBase& ctx) {
+  std::optional<std::string> name = PeerCertificateName(ctx);
+  if (!name.has_value()) {
+    return absl::UnauthenticatedError(
+        "peer calls need an instance certificate (mutual TLS listener)");
+  }
+  return auth::PrincipalFromCertificate(*name);
+}
+
+}  // namespace
+
 absl::StatusOr<auth::Principal> Authenticate(const grpc::CallbackServerContext& ctx,
                                              const Runtime& runtime) {
+  // Instances call each other's PeerService with their certificates; those
+  // calls take no token, and a certificate authenticates nothing else.
+  if (CallMethod(ctx).starts_with(kPeerServicePrefix)) return AuthenticateInstance(ctx);
   std::string header = Metadata(ctx, "authorization");
   if (header.empty()) {
     return absl::UnauthenticatedError("missing \"authorization: Bearer <token>\" metadata");
@@ -335,6 +425,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   server->spec_ = std::move(spec);
   auto division = division::Code::Parse(config.division_code);
   if (!division.ok()) return division.status();
+  if (server->spec_.check_config) {
+    if (auto checked = server->spec_.check_config(config); !checked.ok()) return checked;
+  }
   auto rt = std::make_unique<Runtime>(*division);
   rt->config = std::move(config);
   rt->schema = server->spec_.name;
@@ -409,11 +502,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   server->services_.push_back(std::make_unique<ServiceInfoImpl>(runtime, server->spec_.name));
   server->services_.push_back(MakeAuditService(runtime));
 
+  RouteGrpcLogs();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(runtime.config.host, ":", runtime.config.grpc_port),
                            grpc::InsecureServerCredentials(), &server->grpc_port_);
+  if (!runtime.config.tls_cert.empty()) {
+    auto credentials = MutualTlsServerCredentials(runtime.config);
+    if (!credentials.ok()) return credentials.status();
+    builder.AddListeningPort(absl::StrCat(runtime.config.tls_host, ":", runtime.config.tls_port),
+                             *credentials, &server->tls_port_);
+  }
   for (auto& s : server->services_) builder.RegisterService(s.get());
   // Input hardening (docs/ARCHITECTURE.md §16): a request above this is
   // refused by gRPC with RESOURCE_EXHAUSTED before it is parsed.
@@ -427,7 +527,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   std::vector<std::string> service_names;
   CaptureServiceNames(builder, &service_names);
   server->grpc_server_ = builder.BuildAndStart();
-  if (server->grpc_server_ == nullptr || server->grpc_port_ == 0) {
+  if (server->grpc_server_ == nullptr || server->grpc_port_ == 0 ||
+      (!runtime.config.tls_cert.empty() && server->tls_port_ == 0)) {
     return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", runtime.config.host, ":",
                                                runtime.config.grpc_port,
                                                " (port taken or address invalid)"));

@@ -141,6 +141,15 @@ absl::Status AuditCall(Runtime& runtime, const grpc::ServerContextBase& ctx,
                        const std::string& request_id, const auth::Principal* principal,
                        const CallAudit& audit, const absl::Status& result);
 
+// Server credentials of the mutual-TLS listener: the config's certificate
+// and key, client certificates required and verified against its CA.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MutualTlsServerCredentials(
+    const config::ServiceConfig& config);
+
+// Channel credentials for calling a peer's mutual-TLS listener.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MutualTlsChannelCredentials(
+    const std::string& ca_file, const std::string& cert_file, const std::string& key_file);
+
 // The x-request-id of a call, or a new one.
 std::string RequestIdOf(const grpc::ServerContextBase& ctx);
 
@@ -148,6 +157,9 @@ struct ServiceSpec {
   std::string name;               // "monitoring": schema, stream and metric label
   std::string grpc_service_name;  // for health, e.g. "zx.monitoring.v1.MonitoringService"
   const std::vector<migrations::MigrationFile>* migrations = nullptr;
+  // Optional: refuses a configuration the service cannot run with (checked
+  // before anything starts).
+  std::function<absl::Status(const config::ServiceConfig&)> check_config;
   // Builds the service's gRPC services; may call runtime.AddConsumer().
   std::function<std::vector<std::unique_ptr<grpc::Service>>(Runtime&)> make_services;
 };
@@ -160,6 +172,7 @@ class Server {
   ~Server();
 
   int grpc_port() const { return grpc_port_; }
+  int tls_port() const { return tls_port_; }  // 0 without --tls-cert
   int metrics_port() const { return metrics_port_; }
   Runtime& runtime() { return *runtime_; }
   events::Relay& relay() { return *relay_; }
@@ -180,6 +193,7 @@ class Server {
   std::atomic<bool> stop_background_{false};
   std::vector<std::thread> background_threads_;
   int grpc_port_ = 0;
+  int tls_port_ = 0;
   int metrics_port_ = 0;
   bool shut_down_ = false;
 };

@@ -1,16 +1,8 @@
-// zx-federation: serves health, reflection, metrics and ServiceInfo; its domain
-// arrives with the federation issue (see docs/ARCHITECTURE.md).
-#include "common/server/server.h"
-
-namespace zx::migrations {
-const std::vector<MigrationFile>& FederationMigrations();
-}
+// zx-federation: the gateway between county, prefecture and region instances
+// and partner provinces (reports up, policy and directives down, drill-down,
+// store-and-forward delivery over mutual TLS).
+#include "services/federation/api/federation_service.h"
 
 int main(int argc, char** argv) {
-  return zx::server::RunServiceMain(
-      zx::server::ServiceSpec{.name = "federation",
-                              .grpc_service_name = "zx.federation.v1.FederationService",
-                              .migrations = &zx::migrations::FederationMigrations(),
-                              .make_services = {}},
-      argc, argv);
+  return zx::server::RunServiceMain(zx::federation::FederationSpec(), argc, argv);
 }
