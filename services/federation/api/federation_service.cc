@@ -128,8 +128,15 @@ class Federation {
     if (!credentials.ok()) return credentials.status();
     for (const Peer& p : topology.peers) {
       if (p.address.empty()) continue;
+      // gRPC's own reconnect backoff (default up to 120 s) would outlast
+      // ours after a healed link: bound it by the delivery backoff.
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                  static_cast<int>(absl::ToInt64Milliseconds(settings.backoff_initial)));
+      args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                  static_cast<int>(absl::ToInt64Milliseconds(settings.backoff_max)));
       peer_stubs[p.division.str()] =
-          v1::PeerService::NewStub(grpc::CreateChannel(p.address, *credentials));
+          v1::PeerService::NewStub(grpc::CreateCustomChannel(p.address, *credentials, args));
       backlog[p.division.str()] = &backlog_family->Add(
           {{"peer", p.division.str()}, {"relation", RelationName(p.relation)}});
     }
@@ -1029,8 +1036,8 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
                                    " but the envelope claims sender ", e.sender_division_code()))
                 : CheckEnvelopeAllowed(**peer, e);
         if (!allowed.ok()) {
-          logging::Warn("peer_refused",
-                        {{"peer", call.principal.ToString()}, {"reason", std::string(allowed.message())}});
+          logging::Warn("peer_refused", {{"peer", call.principal.ToString()},
+                                         {"reason", std::string(allowed.message())}});
           return allowed;
         }
       }
@@ -1167,8 +1174,8 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
     auto peer = IdentifyPeer(f_->topology, call.principal);
     if (!peer.ok()) {
       call.audit.Record("federation.peer", call.principal.division, peer.status());
-      logging::Warn("peer_refused",
-                    {{"peer", call.principal.ToString()}, {"reason", std::string(peer.status().message())}});
+      logging::Warn("peer_refused", {{"peer", call.principal.ToString()},
+                                     {"reason", std::string(peer.status().message())}});
     }
     return peer;
   }
