@@ -180,8 +180,10 @@ TEST(PermissionTableTest, RolesAndDepartmentsAreHeldAsDeclared) {
   // and orders (consumption); nothing of any registry, ledger or policy.
   const Principal partner = P(Role::kPartner, "370000000000");
   const std::set<std::string_view> partner_actions{
-      "service.info.get",         "consumption.buyer.upsert", "consumption.buyer.get",
-      "consumption.order.submit", "consumption.order.get",    "consumption.order.advance"};
+      "service.info.get", "consumption.buyer.upsert", "consumption.buyer.get",
+      "consumption.order.submit", "consumption.order.get", "consumption.order.advance",
+      // ...and, as an instance certificate, reading an agreed report (if granted).
+      "federation.peer.report"};
   for (const Permission& p : PermissionTable()) {
     EXPECT_EQ(Holds(partner, p), partner_actions.contains(p.action)) << p.action;
   }

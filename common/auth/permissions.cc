@@ -414,7 +414,7 @@ const std::vector<Row>& Rows() {
       {kFed,
        "GetFederationStatus",
        "federation.status.get",
-       A::kOperate,
+       A::kRead,
        {"operator", "county_official", ZX_SUPERVISORS, "auditor"}},
       {kFed, "BuildReport", "federation.report.build", A::kRead, {ZX_POLICY_MAKERS, "auditor"}},
       {kFed,

@@ -13,14 +13,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/pg/pg.h"
 #include "common/server/server.h"
 #include "common/testing/stack.h"
 #include "google/protobuf/descriptor.h"
@@ -29,9 +32,11 @@
 #include "services/assets/api/assets_service.h"
 #include "services/consumption/api/consumption_service.h"
 #include "services/employment/api/employment_service.h"
+#include "services/federation/api/federation_service.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "tests/security/matrix.h"
+#include "zx/federation/v1/federation.pb.h"
 
 namespace zx::security {
 namespace {
@@ -201,25 +206,75 @@ class AuthzMatrixTest : public ::testing::Test {
     Start(assets::AssetsSpec(), "assets", stack, ns);
     Start(employment::EmploymentSpec(), "employment", stack, ns);
     Start(consumption::ConsumptionSpec(), "consumption", stack, ns);
+    StartFederation(stack, ns);
+  }
+
+  // The prefecture's federation gateway, its home county a child and the
+  // region its parent, both unreachable; a directive received from the
+  // region about the home village, seeded in its table (only a parent
+  // instance can send one).
+  void StartFederation(zx::testing::Stack& stack, const std::string& ns) {
+    pki_ = std::filesystem::temp_directory_path() / absl::StrCat("zx-matrix-pki-", getpid());
+    const std::string zxca = absl::StrCat(ZX_SOURCE_DIR, "/tools/zxca/zxca");
+    for (const std::string& args :
+         {absl::StrCat("init ", pki_.string()),
+          absl::StrCat("issue ", pki_.string(), " prefecture ", kPrefecture, " --name fed")}) {
+      const std::string cmd = absl::StrCat(zxca, " ", args, " >/dev/null 2>&1");
+      ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    }
+    const std::string path = (pki_ / "federation.txtpb").string();
+    std::ofstream(path) << "level: LEVEL_PREFECTURE\n"
+                        << "parent { division_code: '" << kRegion
+                        << "' level: LEVEL_REGION address: '127.0.0.1:1' }\n"
+                        << "children { division_code: '" << kCounty
+                        << "' level: LEVEL_COUNTY address: '127.0.0.1:1' }\n"
+                        << "local_services { name: 'monitoring' address: '127.0.0.1:"
+                        << monitoring_port_ << "' }\n"
+                        << "delivery_deadline_ms: 500\n";
+    Start(federation::FederationSpec(), "federation", stack, ns, [&](config::ServiceConfig& c) {
+      c.division_code = kPrefecture;
+      c.tls_cert = (pki_ / "fed.crt").string();
+      c.tls_key = (pki_ / "fed.key").string();
+      c.tls_ca = (pki_ / "ca.crt").string();
+      c.federation_config = path;
+    });
+    federation::v1::Directive d;
+    d.set_directive_id(kSeededDirectiveId);
+    d.set_issuer_division_code(kRegion);
+    d.set_target_division_code(kVillage);
+    d.set_subject("verify_households");
+    d.set_deadline("2026-12-31");
+    d.set_status(federation::v1::DIRECTIVE_STATUS_ISSUED);
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO federation.directives (directive_id, direction, status, deadline, body) "
+        "VALUES ($1, 'received', 1, '2026-12-31', $2)",
+        d.directive_id(), pg::MessageBytes(d));
+    tx.commit();
   }
   void TearDown() override {
     for (auto& s : servers_) s->Shutdown(absl::Seconds(1));
+    if (!pki_.empty()) std::filesystem::remove_all(pki_);
     monitoring::SetLifecycleClockForTesting(nullptr);
   }
 
   void Start(server::ServiceSpec spec, const std::string& name, zx::testing::Stack& stack,
-             const std::string& ns) {
+             const std::string& ns,
+             const std::function<void(config::ServiceConfig&)>& adjust = {}) {
     auto config = stack.ServiceConfig(name, db_);
     config.redis_namespace = ns;
+    if (adjust) adjust(config);
     auto server = server::Server::Start(std::move(spec), config);
     ASSERT_TRUE(server.ok()) << server.status();
     callers_[name] = std::make_unique<GenericCaller>(grpc::CreateChannel(
         "127.0.0.1:" + std::to_string((*server)->grpc_port()), grpc::InsecureChannelCredentials()));
+    if (name == "monitoring") monitoring_port_ = (*server)->grpc_port();
     servers_.push_back(std::move(*server));
   }
 
   GenericCaller& CallerFor(const std::string& rpc) {
-    for (const char* svc : {"monitoring", "assets", "employment", "consumption"}) {
+    for (const char* svc : {"monitoring", "assets", "employment", "consumption", "federation"}) {
       if (rpc.starts_with(absl::StrCat("/zx.", svc, "."))) return *callers_[svc];
     }
     return *callers_["monitoring"];  // zx.common.v1.ServiceInfo
@@ -279,6 +334,8 @@ class AuthzMatrixTest : public ::testing::Test {
   // Ahead of the wall clock, which stamps clues; moved on a minute a step.
   time::FakeClock clock_{absl::Now() + absl::Hours(1)};
   std::string db_;
+  int monitoring_port_ = 0;
+  std::filesystem::path pki_;
   std::vector<std::unique_ptr<server::Server>> servers_;
   std::map<std::string, std::unique_ptr<GenericCaller>> callers_;
   std::map<std::string, std::string> values_;
@@ -297,7 +354,7 @@ TEST_F(AuthzMatrixTest, EveryRpcAsEveryRoleMatchesThePermissionTable) {
   ASSERT_FALSE(HasFatalFailure());
 
   std::vector<MatrixCase> cases = MonitoringCases();
-  for (auto more : {AssetsCases(), EmploymentCases(), ConsumptionCases()}) {
+  for (auto more : {AssetsCases(), EmploymentCases(), ConsumptionCases(), FederationCases()}) {
     cases.insert(cases.end(), more.begin(), more.end());
   }
   cases.push_back({"/zx.common.v1.ServiceInfo/GetServiceInfo", "service.info.get", ""});
@@ -356,8 +413,9 @@ TEST_F(AuthzMatrixTest, EveryRpcAsEveryRoleMatchesThePermissionTable) {
         const auto resource =
             division::Code::Parse(c.division.empty() ? std::string(kVillage) : c.division);
         ASSERT_TRUE(resource.ok()) << c.rpc << " division " << c.division;
-        const bool expect_allowed = holds && (permission.access == auth::Access::kOperate ||
-                                              who.division.IsAncestorOrSelfOf(*resource));
+        const bool expect_allowed = !c.certificate_only && holds &&
+                                    (permission.access == auth::Access::kOperate ||
+                                     who.division.IsAncestorOrSelfOf(*resource));
         const std::string bytes = Serialize(c.rpc, c.request);
         Outcome out = CallerFor(c.rpc).Call(c.rpc, bytes, DevToken(who), deadline);
         ++calls;

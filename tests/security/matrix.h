@@ -46,6 +46,9 @@ struct MatrixCase {
   // A placeholder whose value some allowed answer must contain, so the scan
   // of this case is known to have looked at real data.
   std::string shows = "";
+  // Answered only to instance certificates (federation PeerService): every
+  // token caller must be refused, whatever the table grants its role.
+  bool certificate_only = false;
 };
 
 // Places of the home jurisdiction; the resources all lie in kVillage.
@@ -69,5 +72,8 @@ std::vector<SeedStep> EmploymentSeeds();
 std::vector<MatrixCase> EmploymentCases();
 std::vector<SeedStep> ConsumptionSeeds();
 std::vector<MatrixCase> ConsumptionCases();
+// No seed steps: the received directive it needs is inserted by SetUp.
+std::vector<MatrixCase> FederationCases();
+extern const std::string kSeededDirectiveId;
 
 }  // namespace zx::security

@@ -208,6 +208,13 @@ absl::StatusOr<mon::Rollup> LiveRollup(Federation& f, const auth::Principal& act
   req.set_division_code(f.topology.self.str());
   mon::Rollup rollup;
   grpc::Status s = (*stub)->GetRollup(&ctx, req, &rollup);
+  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    // Our own request was refused: the configured service is not this
+    // instance's (a deployment error, not the caller's).
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the local monitoring service cannot give the roll-up of ", f.topology.self.str(),
+        " (is local_services pointing at this instance's?): ", s.error_message()));
+  }
   if (!s.ok()) return errors::FromGrpcStatus(s);
   return rollup;
 }
