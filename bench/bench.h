@@ -83,6 +83,7 @@ void MonitoringSuite(BenchContext& ctx);   // monitoring_bench.cc (zx-monitoring
 void AssetsSuite(BenchContext& ctx);       // assets_bench.cc (zx-assets process)
 void EmploymentSuite(BenchContext& ctx);   // employment_bench.cc (matching; zx-employment process)
 void ConsumptionSuite(BenchContext& ctx);  // consumption_bench.cc (zx-consumption + zx-monitoring)
+void FederationSuite(BenchContext& ctx);   // federation_bench.cc (14 instances, mutual TLS)
 
 // ---- Helpers for suites -------------------------------------------------
 

@@ -54,6 +54,7 @@ constexpr SuiteEntry kSuites[] = {
     {"assets", AssetsSuite, true, true},
     {"employment", EmploymentSuite, true, true},
     {"consumption", ConsumptionSuite, true, true},
+    {"federation", FederationSuite, true, true},
 };
 
 struct SuiteError {

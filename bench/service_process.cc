@@ -36,17 +36,20 @@ int FreePort() {
 ServiceProcess::ServiceProcess(const BenchContext& ctx, const std::string& service,
                                const std::string& division,
                                const std::vector<std::string>& extra_args,
-                               const std::string& redis_namespace)
+                               const std::string& redis_namespace, const std::string& instance)
     : name_("zx-" + service) {
   port_ = FreePort();
   const std::string bin =
       (std::filesystem::read_symlink("/proc/self/exe").parent_path() / name_).string();
-  log_ = (std::filesystem::temp_directory_path() / ("zx-bench-" + service + ".log")).string();
+  const std::string log_name = instance == "bench"
+                                   ? absl::StrCat("zx-bench-", service, ".log")
+                                   : absl::StrCat("zx-bench-", instance, "-", service, ".log");
+  log_ = (std::filesystem::temp_directory_path() / log_name).string();
   const char* level = std::getenv("ZX_BENCH_SERVICE_LOG_LEVEL");
   std::vector<std::string> args = {
       bin,
       "--instance",
-      "bench",
+      instance,
       "--division",
       division,
       "--host",

@@ -33,9 +33,11 @@ class ServiceProcess {
   // --division `division` and `extra_args` after the common ones. Its Redis
   // namespace is `redis_namespace`, or zx:bench-<service> when empty
   // (services that exchange events must share one).
+  // `instance` names it (--instance, and the log zx-bench-<service>.log or,
+  // for another instance than "bench", zx-bench-<instance>-<service>.log).
   ServiceProcess(const BenchContext& ctx, const std::string& service, const std::string& division,
                  const std::vector<std::string>& extra_args = {},
-                 const std::string& redis_namespace = "");
+                 const std::string& redis_namespace = "", const std::string& instance = "bench");
   ~ServiceProcess();
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;

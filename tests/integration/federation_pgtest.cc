@@ -621,6 +621,12 @@ TEST_F(FederationTest, PolicyReportsApprovalDirectiveAndDrillDownAcrossFourInsta
                 .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT)
       << "not inside any child instance";
+  // The region reaches a county through the prefecture (relayed, same person).
+  drill.set_division_code(kShufu);
+  auto from_region = Ok<mv1::ListHouseholdsResponse>(
+      region.fed.get(), &v1::FederationService::Stub::DrillDownHouseholds, drill, kRegionOfficial);
+  ASSERT_EQ(from_region.households_size(), 1);
+  EXPECT_EQ(from_region.households(0).household_id(), shufu_household);
   EXPECT_EQ(testing::QueryInt(kashgar.db, "SELECT count(*) FROM monitoring.households"), 0)
       << "the prefecture never copies households";
 }
@@ -821,6 +827,26 @@ TEST_F(FederationTest, ForeignExpiredUngrantedAndMisplacedCallersAreRefusedAndLo
     v1::DeliverResponse resp;
     EXPECT_EQ(stub->Deliver(&ctx, report_from(kShufu), &resp).error_code(),
               grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // The parent may act only for people of its own jurisdiction: Kashgar's
+  // certificate asking Shufu for households on behalf of a Hotan official.
+  {
+    auto stub = PeerAs(instances_[kShufu], "prefecture-653100000000");
+    v1::PeerListHouseholdsRequest req;
+    req.set_acting_user_id("h1");
+    req.set_acting_role("prefecture_official");
+    req.set_acting_division_code("653200000000");
+    req.mutable_request()->set_division_code(kShufu);
+    grpc::ClientContext ctx;
+    mv1::ListHouseholdsResponse resp;
+    s = stub->ListHouseholds(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_NE(s.error_message().find("own jurisdiction"), std::string::npos) << s.error_message();
+    EXPECT_EQ(testing::WaitForInt(instances_[kShufu].db,
+                                  "SELECT count(*) FROM federation.audit_log WHERE kind = "
+                                  "'refusal' AND result_message LIKE '%own jurisdiction%'",
+                                  1),
+              1);
   }
   // Logged: each refusal is an audit entry with its reason; the handshake
   // failure is in the service log.

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Loads a small synthetic prefecture into the county instances' monitoring services
-(then consumption: zx_demo_consumption.py).
+(then consumption: zx_demo_consumption.py, and federation: zx_demo_federation.py).
 
     zx_demo.py [--instances-file deploy/local/instances.tsv] [--host 127.0.0.1]
 
@@ -63,6 +63,7 @@ import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zx_demo_consumption  # noqa: E402
+import zx_demo_federation  # noqa: E402
 import zx_grpc  # noqa: E402
 import zx_instances  # noqa: E402
 
@@ -544,6 +545,12 @@ def main():
         for e in errors[:MAX_ERRORS_SHOWN]:
             print(f"zx_demo: {c.instance} {e}", file=sys.stderr)
         print("\n".join(lines))
+    lines, errors = zx_demo_federation.load(grpc, Caller, describe, rows, args.host,
+                                            args.timeout)
+    failures += len(errors)
+    for e in errors[:MAX_ERRORS_SHOWN]:
+        print(f"zx_demo: federation {e}", file=sys.stderr)
+    print("\n".join(lines))
     print(f"\ndemo data: monitoring line {MONITORING_LINE_FEN // 100:,} yuan (xj-"
           f"{datetime.date.today().year}-demo), {failures} failed calls, "
           f"{time.monotonic() - t0:.1f}s")

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors/errors.h"
@@ -35,6 +36,7 @@ using Reactor = grpc::ServerUnaryReactor;
 using server::CallContext;
 
 constexpr int kMaxEnvelopesPerCall = 4096;
+constexpr size_t kMaxBatchBytes = 1 << 20;
 constexpr int kMaxDirectiveItems = 1000;
 
 struct Settings {
@@ -63,6 +65,17 @@ auth::Principal InstanceActor(const division::Code& owner) {
                         ? auth::Role::kPrefectureOfficial
                         : auth::Role::kCountyOfficial;
   return auth::Principal{"federation", role, owner, "", ""};
+}
+
+// The request id of a call to a local service made on behalf of `id`:
+// "fed:" + id, or + its hash when that would pass the 128-character limit.
+std::string LocalRequestId(const std::string& id) {
+  if (id.size() <= 124) return absl::StrCat("fed:", id);
+  unsigned char hash[16];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(id.data()),
+                     id.size(), nullptr, 0);
+  return absl::StrCat("fed:", absl::BytesToHexString(absl::string_view(
+                                  reinterpret_cast<const char*>(hash), sizeof hash)));
 }
 
 void SetDeadline(grpc::ClientContext& ctx, absl::Time deadline) {
@@ -197,8 +210,10 @@ class Federation {
 
 // ---- Calls to this instance's monitoring service ----------------------------
 
-absl::StatusOr<mon::Rollup> LiveRollup(Federation& f, const auth::Principal& actor,
-                                       absl::Time deadline) {
+// The instance's roll-up for a period: live for the current month, else as
+// of the month's last day (monitoring answers a past day from its closing).
+absl::StatusOr<mon::Rollup> PeriodRollup(Federation& f, const auth::Principal& actor,
+                                         const std::string& period, absl::Time deadline) {
   auto stub = f.Monitoring();
   if (!stub.ok()) return stub.status();
   grpc::ClientContext ctx;
@@ -206,6 +221,9 @@ absl::StatusOr<mon::Rollup> LiveRollup(Federation& f, const auth::Principal& act
   ctx.AddMetadata("authorization", LocalToken(actor));
   mon::GetRollupRequest req;
   req.set_division_code(f.topology.self.str());
+  if (auto month = time::ParseMonth(period); month && *month < absl::CivilMonth(time::Today())) {
+    req.set_as_of(time::FormatDate(absl::CivilDay(*month + 1) - 1));
+  }
   mon::Rollup rollup;
   grpc::Status s = (*stub)->GetRollup(&ctx, req, &rollup);
   if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
@@ -315,7 +333,7 @@ void ApplyReport(Federation& f, pqxx::transaction_base& tx, const Peer& child,
 void ApplyApproval(pqxx::transaction_base& tx, const division::Code& self,
                    const v1::ApprovalNotice& notice) {
   auto own = store::LoadReport(tx, self.str(), notice.period(), true);
-  if (!own.has_value()) return;
+  if (!own.has_value() || own->revision() != notice.revision()) return;
   own->set_approval(notice.approved() ? v1::APPROVAL_STATE_APPROVED : v1::APPROVAL_STATE_SUBMITTED);
   own->set_approved_by(notice.approved() ? notice.actor() : "");
   if (notice.approved()) {
@@ -408,8 +426,15 @@ absl::StatusOr<bool> DeliverBatch(Federation& f, const Peer& peer) {
     g->second->Set(static_cast<double>(link.last_seq - link.acked_seq));
   }
   if (batch.empty()) return false;
+  // A batch stays well under the receiver's message limit (4 MiB default):
+  // at most 1 MiB of envelopes, and always at least one.
   v1::DeliverRequest req;
-  for (v1::Envelope& e : batch) *req.add_envelopes() = std::move(e);
+  size_t bytes = 0;
+  for (v1::Envelope& e : batch) {
+    bytes += e.ByteSizeLong();
+    if (req.envelopes_size() > 0 && bytes > kMaxBatchBytes) break;
+    *req.add_envelopes() = std::move(e);
+  }
   grpc::ClientContext ctx;
   SetDeadline(ctx, absl::Now() + f.settings.deliver_deadline);
   v1::DeliverResponse resp;
@@ -433,7 +458,8 @@ absl::StatusOr<bool> DeliverBatch(Federation& f, const Peer& peer) {
   if (auto g = f.backlog.find(division); g != f.backlog.end()) {
     g->second->Set(static_cast<double>(backlog));
   }
-  return backlog > 0 || static_cast<int>(batch.size()) == f.settings.batch;
+  return backlog > 0 || req.envelopes_size() < static_cast<int>(batch.size()) ||
+         static_cast<int>(batch.size()) == f.settings.batch;
 }
 
 // The per-peer worker: delivers in order, one batch in flight, retrying
@@ -560,7 +586,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
       auto period = CanonicalPeriod(req->period(), v);
       if (!v.ok()) return v.ToStatus();
       if (auto a = call.Authorize("federation.report.build", f_->topology.self); !a.ok()) return a;
-      auto own = LiveRollup(*f_, call.principal, call.deadline);
+      auto own = PeriodRollup(*f_, call.principal, *period, call.deadline);
       if (!own.ok()) return own.status();
       return pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto children = store::LoadReports(tx, ChildDivisions(f_->topology), *period, false);
@@ -582,7 +608,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
       if (parent == nullptr) {
         return absl::FailedPreconditionError("this instance has no parent to report to");
       }
-      auto own = LiveRollup(*f_, call.principal, call.deadline);
+      auto own = PeriodRollup(*f_, call.principal, *period, call.deadline);
       if (!own.ok()) return own.status();
       return pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         return idempotency::Run(tx, "federation.SubmitReport", req->request_id(), *req, *resp, [&] {
@@ -625,7 +651,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
       // The aggregate goes up after approval: read the own roll-up first.
       std::optional<mon::Rollup> own;
       if (t.parent() != nullptr) {
-        auto rollup = LiveRollup(*f_, call.principal, call.deadline);
+        auto rollup = PeriodRollup(*f_, call.principal, *period, call.deadline);
         if (!rollup.ok()) return rollup.status();
         own = std::move(*rollup);
       }
@@ -652,6 +678,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
                 v1::Envelope env;
                 auto* n = env.mutable_approval();
                 n->set_period(*period);
+                n->set_revision(r.revision());
                 n->set_approved(true);
                 n->set_actor(call.principal.ToString());
                 auto child = division::Code::Parse(r.division_code());
@@ -704,6 +731,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
                 v1::Envelope env;
                 auto* n = env.mutable_approval();
                 n->set_period(*period);
+                n->set_revision(r.revision());
                 n->set_approved(false);
                 n->set_actor(call.principal.ToString());
                 n->set_reason(req->reason());
@@ -735,7 +763,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
       if (auto a = call.Authorize("federation.policy.publish", t.self); !a.ok()) return a;
       // The own monitoring service applies it first (and checks every field).
       if (auto applied = ApplyPolicyLocally(*f_, call.principal, req->policy(),
-                                            absl::StrCat("fed:", req->request_id()), call.deadline);
+                                            LocalRequestId(req->request_id()), call.deadline);
           !applied.ok()) {
         return applied;
       }
@@ -1068,7 +1096,7 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
           return errors::InvalidField("envelopes.policy.owner_division_code",
                                       std::string(owner.status().message()));
         if (auto s = ApplyPolicyLocally(*f_, InstanceActor(*owner), e.policy().policy(),
-                                        absl::StrCat("fed:", e.idempotency_key()), call.deadline);
+                                        LocalRequestId(e.idempotency_key()), call.deadline);
             !s.ok()) {
           return s;
         }
@@ -1123,12 +1151,28 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
       auto division = division::Code::Parse(req->request().division_code());
       v.Check("request.division_code", division.status());
       if (!v.ok()) return v.ToStatus();
-      if (!(*peer)->division.IsAncestorOrSelfOf(*acting_division)) {
+      // The person must sit on the parent's own line: inside its
+      // jurisdiction, or above it (a region official relayed through the
+      // prefecture) — never in another branch.
+      const division::Code& parent = (*peer)->division;
+      if (!parent.IsAncestorOrSelfOf(*acting_division) &&
+          !acting_division->IsAncestorOrSelfOf(parent)) {
         return Refuse(call, absl::StrCat("the parent may act only for people of its own "
-                                         "jurisdiction, not ",
+                                         "jurisdiction or above it, not ",
                                          acting_division->str()));
       }
       if (auto a = call.Authorize("federation.peer.households", *division); !a.ok()) return a;
+      // A division further down (a region drilling into a county through
+      // its prefecture): relay to the child that keeps it, same person.
+      if (const Peer* child = f_->topology.ChildContaining(*division)) {
+        v1::PeerService::Stub* down = f_->PeerStub(*child);
+        if (down == nullptr) return absl::FailedPreconditionError("no channel to that child");
+        grpc::ClientContext relay;
+        SetDeadline(relay, call.deadline);
+        grpc::Status s = down->ListHouseholds(&relay, *req, resp);
+        if (!s.ok()) return errors::FromGrpcStatus(s);
+        return CheckServerIdentity(relay, *child);
+      }
       auto stub = f_->Monitoring();
       if (!stub.ok()) return stub.status();
       grpc::ClientContext client;

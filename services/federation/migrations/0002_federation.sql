@@ -15,7 +15,8 @@ CREATE TABLE peer_links (
   delivered_at   timestamptz
 );
 
--- Messages waiting for (or kept after) delivery, in order per peer.
+-- Messages waiting for delivery, in order per peer (deleted once the peer
+-- acknowledged them).
 CREATE TABLE peer_outbox (
   peer_division text   NOT NULL REFERENCES peer_links,
   seq           bigint NOT NULL CHECK (seq > 0),
