@@ -8,7 +8,6 @@
 #include <sodium.h>
 
 #include <grpc/support/log.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <fstream>
@@ -186,10 +185,15 @@ void RouteGrpcLogs() {
   static std::once_flag once;
   std::call_once(once, [] {
     gpr_set_log_function([](gpr_log_func_args* args) {
-      auto level = args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
-                   : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
-                                                             : spdlog::level::debug;
-      spdlog::log(level, "grpc {}:{}: {}", args->file, args->line, args->message);
+      const std::string where = absl::StrCat(args->file, ":", args->line);
+      const logging::Fields fields = {{"where", where}, {"message", args->message}};
+      if (args->severity == GPR_LOG_SEVERITY_ERROR) {
+        logging::Error("grpc", fields);
+      } else if (args->severity == GPR_LOG_SEVERITY_INFO) {
+        logging::Info("grpc", fields);
+      } else {
+        logging::Debug("grpc", fields);
+      }
     });
   });
 }

@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/base/ports.h"
 #include "common/server/server.h"
 #include "common/testing/stack.h"
 #include "common/time/time.h"
@@ -48,19 +49,6 @@ constexpr char kKashgarOfficial[] = "dev.653100000000.prefecture_official.p1";
 constexpr char kHotanOfficial[] = "dev.653200000000.prefecture_official.h1";
 constexpr char kShufuOfficial[] = "dev.653121000000.county_official.a1";
 constexpr char kShuleOfficial[] = "dev.653122000000.county_official.b1";
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // The body of a plain HTTP/1.0 GET on loopback (the /metrics page).
 std::string HttpGet(int port, const std::string& path) {
@@ -216,7 +204,7 @@ class FederationTest : public ::testing::Test {
     add(kKashgar, "kashgar", "prefecture");
     add(kShufu, "shufu", "county");
     add(kShule, "shule", "county");
-    for (auto& [division, inst] : instances_) inst.tls_port = FreePort();
+    for (auto& [division, inst] : instances_) inst.tls_port = base::PortOutsideEphemeralRange();
     // One relay per direction of every link, so one link can be cut alone.
     auto peer = [&](const char* from, const char* relation, const char* to, const char* level) {
       auto& relay = links_[{from, to}];

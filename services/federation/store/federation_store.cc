@@ -28,8 +28,9 @@ int64_t Enqueue(pqxx::transaction_base& tx, const std::string& peer, v1::Envelop
   envelope.set_seq(seq);
   envelope.set_idempotency_key(absl::StrCat(envelope.sender_division_code(), "/", peer, "/", seq));
   *envelope.mutable_created_at() = time::ToProto(absl::Now());
-  tx.exec_params("INSERT INTO peer_outbox (peer_division, seq, body) VALUES ($1, $2, $3)", peer,
-                 seq, pg::MessageBytes(envelope));
+  pg::ExecPrepared(tx, "fed_enqueue",
+                   "INSERT INTO peer_outbox (peer_division, seq, body) VALUES ($1, $2, $3)", peer,
+                   seq, pg::MessageBytes(envelope));
   return seq;
 }
 
@@ -174,20 +175,24 @@ void SaveAck(pqxx::transaction_base& tx, const std::string& owner, const std::st
 
 void SaveDirective(pqxx::transaction_base& tx, const std::string& direction,
                    const v1::Directive& directive) {
-  tx.exec_params(
-      "INSERT INTO directives (directive_id, direction, status, deadline, body) "
-      "VALUES ($1, $2, $3, $4::date, $5) ON CONFLICT (directive_id) DO UPDATE SET "
-      "status = EXCLUDED.status, deadline = EXCLUDED.deadline, body = EXCLUDED.body",
-      directive.directive_id(), direction, static_cast<int>(directive.status()),
-      directive.deadline(), pg::MessageBytes(directive));
+  pg::ExecPrepared(tx, "fed_save_directive",
+                   "INSERT INTO directives (directive_id, direction, status, deadline, body) "
+                   "VALUES ($1, $2, $3, $4::date, $5) ON CONFLICT (directive_id) DO UPDATE SET "
+                   "status = EXCLUDED.status, deadline = EXCLUDED.deadline, body = EXCLUDED.body",
+                   directive.directive_id(), direction, static_cast<int>(directive.status()),
+                   directive.deadline(), pg::MessageBytes(directive));
 }
 
 std::optional<StoredDirective> LoadDirective(pqxx::transaction_base& tx, const std::string& id,
                                              bool for_update) {
   pqxx::result r =
-      tx.exec_params(absl::StrCat("SELECT direction, body FROM directives WHERE directive_id = $1",
-                                  for_update ? " FOR UPDATE" : ""),
-                     id);
+      for_update
+          ? pg::ExecPrepared(tx, "fed_lock_directive",
+                             "SELECT direction, body FROM directives WHERE directive_id = $1 "
+                             "FOR UPDATE",
+                             id)
+          : pg::ExecPrepared(tx, "fed_load_directive",
+                             "SELECT direction, body FROM directives WHERE directive_id = $1", id);
   if (r.empty()) return std::nullopt;
   return StoredDirective{r[0][0].as<std::string>(), pg::ParseMessage<v1::Directive>(r[0][1])};
 }
