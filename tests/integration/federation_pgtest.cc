@@ -578,6 +578,46 @@ TEST_F(FederationTest, PolicyReportsApprovalDirectiveAndDrillDownAcrossFourInsta
     return d.status() == v1::DIRECTIVE_STATUS_COMPLETED && d.history_size() == 4;
   })) << "the issuer sees the directive completed, each step once";
 
+  // ---- An escalation up: Shufu asks to dispose of an asset above its
+  // limit; Kashgar approves; the decision comes back.
+  v1::RaiseEscalationRequest raise;
+  raise.set_request_id(Rid("esc"));
+  raise.set_kind("asset_disposal");
+  raise.set_subject_division_code("653121101201");
+  raise.set_title("报废提灌站水泵");
+  raise.set_amount_fen(8'000'000);
+  auto escalation = Ok<v1::Escalation>(
+      shufu.fed.get(), &v1::FederationService::Stub::RaiseEscalation, raise, kShufuOfficial);
+  v1::ListEscalationsRequest incoming;
+  incoming.set_direction("received");
+  ASSERT_TRUE(Eventually([&] {
+    return Ok<v1::ListEscalationsResponse>(kashgar.fed.get(),
+                                           &v1::FederationService::Stub::ListEscalations, incoming,
+                                           kKashgarOfficial)
+               .escalations_size() == 1;
+  }));
+  v1::DecideEscalationRequest decide;
+  decide.set_request_id(Rid("dec"));
+  decide.set_escalation_id(escalation.escalation_id());
+  decide.set_decision(v1::ESCALATION_STATUS_APPROVED);
+  decide.set_note("同意按程序报废");
+  v1::Escalation decided;
+  EXPECT_EQ(Call(shufu.fed.get(), &v1::FederationService::Stub::DecideEscalation, decide, &decided,
+                 kShufuOfficial)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "a county does not decide";
+  Ok<v1::Escalation>(kashgar.fed.get(), &v1::FederationService::Stub::DecideEscalation, decide,
+                     kKashgarOfficial);
+  v1::ListEscalationsRequest mine;
+  mine.set_direction("raised");
+  mine.set_status(v1::ESCALATION_STATUS_APPROVED);
+  ASSERT_TRUE(Eventually([&] {
+    auto list = Ok<v1::ListEscalationsResponse>(
+        shufu.fed.get(), &v1::FederationService::Stub::ListEscalations, mine, kShufuOfficial);
+    return list.escalations_size() == 1 && list.escalations(0).decision_note() == "同意按程序报废";
+  })) << "the decision came back to the county";
+
   // ---- Drill-down: one county's households, only within jurisdiction.
   v1::DrillDownHouseholdsRequest drill;
   drill.set_division_code(kShufu);

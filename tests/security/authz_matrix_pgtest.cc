@@ -251,6 +251,17 @@ class AuthzMatrixTest : public ::testing::Test {
         "INSERT INTO federation.directives (directive_id, direction, status, deadline, body) "
         "VALUES ($1, 'received', 1, '2026-12-31', $2)",
         d.directive_id(), pg::MessageBytes(d));
+    federation::v1::Escalation e;
+    e.set_escalation_id(kSeededEscalationId);
+    e.set_raiser_division_code(kCounty);
+    e.set_kind("asset_disposal");
+    e.set_subject_division_code(kVillage);
+    e.set_title("报废抽水泵");
+    e.set_status(federation::v1::ESCALATION_STATUS_RAISED);
+    tx.exec_params(
+        "INSERT INTO federation.escalations (escalation_id, direction, status, body) "
+        "VALUES ($1, 'received', 1, $2)",
+        e.escalation_id(), pg::MessageBytes(e));
     tx.commit();
   }
   void TearDown() override {

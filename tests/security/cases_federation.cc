@@ -3,7 +3,8 @@
 // child and the region as its parent (both unreachable: what they are sent
 // waits in the outbox). A directive received from the region about the home
 // village is seeded in SetUp ("dr-" + 20 "0a"), since only a parent can send
-// one. PeerService answers instance certificates only: every token caller is
+// one; likewise an escalation received from the home county
+// ("es-" + 20 "0a"). PeerService answers instance certificates only: every token caller is
 // refused there, whatever the table grants the role an instance carries.
 #include "absl/strings/str_cat.h"
 #include "tests/security/matrix.h"
@@ -11,6 +12,7 @@
 namespace zx::security {
 
 const std::string kSeededDirectiveId = "dr-0a0a0a0a0a0a0a0a0a0a";
+const std::string kSeededEscalationId = "es-0a0a0a0a0a0a0a0a0a0a";
 
 std::vector<MatrixCase> FederationCases() {
   const std::string fed = "/zx.federation.v1.FederationService/";
@@ -51,6 +53,18 @@ std::vector<MatrixCase> FederationCases() {
       {fed + "GetDirective", "federation.directive.get",
        absl::StrCat("directive_id: '", kSeededDirectiveId, "'"), kVillage},
       {fed + "ListDirectives", "federation.directive.list", "direction: 'received'", p},
+      // Goes to the (unreachable) region's queue.
+      {fed + "RaiseEscalation", "federation.escalation.raise",
+       absl::StrCat("request_id: '${RID}' kind: 'asset_disposal' subject_division_code: '",
+                    kVillage, "' title: '报废抽水泵' amount_fen: 5000000"),
+       kVillage},
+      // Received from the home county; the first allowed caller decides it,
+      // the others find it decided (FAILED_PRECONDITION, still allowed).
+      {fed + "DecideEscalation", "federation.escalation.decide",
+       absl::StrCat("request_id: '${RID}' escalation_id: '", kSeededEscalationId,
+                    "' decision: ESCALATION_STATUS_APPROVED"),
+       kVillage},
+      {fed + "ListEscalations", "federation.escalation.list", "direction: 'received'", p},
       // The child is unreachable: UNAVAILABLE for the allowed.
       {fed + "DrillDownHouseholds", "federation.drilldown.households",
        absl::StrCat("division_code: '", kCounty, "'"), kCounty},

@@ -72,8 +72,10 @@ std::vector<SeedStep> EmploymentSeeds();
 std::vector<MatrixCase> EmploymentCases();
 std::vector<SeedStep> ConsumptionSeeds();
 std::vector<MatrixCase> ConsumptionCases();
-// No seed steps: the received directive it needs is inserted by SetUp.
+// No seed steps: the received directive and escalation it needs are
+// inserted by SetUp.
 std::vector<MatrixCase> FederationCases();
 extern const std::string kSeededDirectiveId;
+extern const std::string kSeededEscalationId;
 
 }  // namespace zx::security

@@ -408,6 +408,18 @@ void ApplyDirective(pqxx::transaction_base& tx, const Peer& from, const v1::Dire
   store::SaveDirective(tx, "issued", d);
 }
 
+void ApplyEscalation(pqxx::transaction_base& tx, const Peer& from, const v1::Escalation& sent) {
+  auto stored = store::LoadEscalation(tx, sent.escalation_id(), true);
+  if (from.relation == Relation::kChild) {
+    if (!stored.has_value()) store::SaveEscalation(tx, "received", sent);
+    return;
+  }
+  // The parent's decision on one this instance raised.
+  if (stored.has_value() && stored->direction == "raised") {
+    store::SaveEscalation(tx, "raised", sent);
+  }
+}
+
 // ---- Delivery ------------------------------------------------------------------
 
 // One Deliver call with the next queued batch. OK(true) when more may wait.
@@ -510,6 +522,43 @@ void DeliveryLoop(Federation& f, const Peer& peer, const std::atomic<bool>& stop
   }
 }
 
+// Records a step of a directive's life in its history.
+void AddHistory(v1::Directive& d, v1::DirectiveStatus status, const std::string& actor,
+                const std::string& note = "") {
+  v1::DirectiveEvent* e = d.add_history();
+  e->set_status(status);
+  e->set_actor(actor);
+  e->set_note(note);
+  *e->mutable_at() = time::ToProto(absl::Now());
+}
+
+// Queues the directive's current state for `peer` (inside the caller's
+// transaction).
+void SendDirective(Federation& f, pqxx::transaction_base& tx, const Peer& peer,
+                   const v1::Directive& d, bool reminder = false) {
+  v1::Envelope env;
+  *env.mutable_directive()->mutable_directive() = d;
+  env.mutable_directive()->set_reminder(reminder);
+  f.Enqueue(tx, peer, env);
+}
+
+// Tells the child whose report `r` is that its period was approved (or the
+// approval withdrawn), naming the revision decided.
+void NotifyApproval(Federation& f, pqxx::transaction_base& tx, const v1::Report& r,
+                    const std::string& actor, const std::string& reason = "") {
+  v1::Envelope env;
+  auto* n = env.mutable_approval();
+  n->set_period(r.period());
+  n->set_revision(r.revision());
+  n->set_approved(r.approval() == v1::APPROVAL_STATE_APPROVED);
+  n->set_actor(actor);
+  n->set_reason(reason);
+  auto child = division::Code::Parse(r.division_code());
+  if (const Peer* p = child.ok() ? f.topology.Find(*child, Relation::kChild) : nullptr) {
+    f.Enqueue(tx, *p, env);
+  }
+}
+
 // Marks issued directives overdue once their deadline passed, reminds the
 // receiving instance and tells the issuer (a warning and the status).
 void SweepOverdue(Federation& f) {
@@ -520,21 +569,13 @@ void SweepOverdue(Federation& f) {
       const Peer* child = target.ok() ? f.topology.ChildContaining(*target) : nullptr;
       d.set_status(v1::DIRECTIVE_STATUS_OVERDUE);
       d.set_reminders(d.reminders() + 1);
-      v1::DirectiveEvent* e = d.add_history();
-      e->set_status(v1::DIRECTIVE_STATUS_OVERDUE);
-      e->set_actor(absl::StrCat("instance@", f.topology.self.str()));
-      e->set_note(absl::StrCat("deadline ", d.deadline(), " passed; reminder sent"));
-      *e->mutable_at() = time::ToProto(absl::Now());
+      AddHistory(d, v1::DIRECTIVE_STATUS_OVERDUE, absl::StrCat("instance@", f.topology.self.str()),
+                 absl::StrCat("deadline ", d.deadline(), " passed; reminder sent"));
       store::SaveDirective(tx, "issued", d);
       logging::Warn("directive_overdue", {{"directive", d.directive_id()},
                                           {"target", d.target_division_code()},
                                           {"deadline", d.deadline()}});
-      if (child != nullptr) {
-        v1::Envelope env;
-        *env.mutable_directive()->mutable_directive() = d;
-        env.mutable_directive()->set_reminder(true);
-        f.Enqueue(tx, *child, env);
-      }
+      if (child != nullptr) SendDirective(f, tx, *child, d, /*reminder=*/true);
     }
     return absl::OkStatus();
   });
@@ -675,16 +716,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
                 r.set_approved_by(call.principal.ToString());
                 *r.mutable_approved_at() = time::ToProto(absl::Now());
                 store::SaveReport(tx, r);
-                v1::Envelope env;
-                auto* n = env.mutable_approval();
-                n->set_period(*period);
-                n->set_revision(r.revision());
-                n->set_approved(true);
-                n->set_actor(call.principal.ToString());
-                auto child = division::Code::Parse(r.division_code());
-                if (const Peer* p = child.ok() ? t.Find(*child, Relation::kChild) : nullptr) {
-                  f_->Enqueue(tx, *p, env);
-                }
+                NotifyApproval(*f_, tx, r, call.principal.ToString());
               }
               if (own.has_value()) {
                 v1::Report discard;
@@ -728,17 +760,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
                 r.clear_approved_by();
                 r.clear_approved_at();
                 store::SaveReport(tx, r);
-                v1::Envelope env;
-                auto* n = env.mutable_approval();
-                n->set_period(*period);
-                n->set_revision(r.revision());
-                n->set_approved(false);
-                n->set_actor(call.principal.ToString());
-                n->set_reason(req->reason());
-                auto child = division::Code::Parse(r.division_code());
-                if (const Peer* p = child.ok() ? t.Find(*child, Relation::kChild) : nullptr) {
-                  f_->Enqueue(tx, *p, env);
-                }
+                NotifyApproval(*f_, tx, r, call.principal.ToString(), req->reason());
               }
               *resp = ChildrenView(t, *period, std::move(rows));
               return absl::OkStatus();
@@ -845,28 +867,23 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
       if (!v.ok()) return v.ToStatus();
       if (auto a = call.Authorize("federation.directive.issue", *target); !a.ok()) return a;
       return pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-        return idempotency::Run(tx, "federation.IssueDirective", req->request_id(), *req, *resp,
-                                [&] {
-                                  v1::Directive d;
-                                  d.set_directive_id(server::NewId("dr"));
-                                  d.set_issuer_division_code(t.self.str());
-                                  d.set_target_division_code(target->str());
-                                  d.set_subject(req->subject());
-                                  d.set_title(req->title());
-                                  *d.mutable_items() = req->items();
-                                  d.set_deadline(req->deadline());
-                                  d.set_status(v1::DIRECTIVE_STATUS_ISSUED);
-                                  v1::DirectiveEvent* e = d.add_history();
-                                  e->set_status(v1::DIRECTIVE_STATUS_ISSUED);
-                                  e->set_actor(call.principal.ToString());
-                                  *e->mutable_at() = time::ToProto(absl::Now());
-                                  store::SaveDirective(tx, "issued", d);
-                                  v1::Envelope env;
-                                  *env.mutable_directive()->mutable_directive() = d;
-                                  f_->Enqueue(tx, *child, env);
-                                  *resp = std::move(d);
-                                  return absl::OkStatus();
-                                });
+        return idempotency::Run(
+            tx, "federation.IssueDirective", req->request_id(), *req, *resp, [&] {
+              v1::Directive d;
+              d.set_directive_id(server::NewId("dr"));
+              d.set_issuer_division_code(t.self.str());
+              d.set_target_division_code(target->str());
+              d.set_subject(req->subject());
+              d.set_title(req->title());
+              *d.mutable_items() = req->items();
+              d.set_deadline(req->deadline());
+              d.set_status(v1::DIRECTIVE_STATUS_ISSUED);
+              AddHistory(d, v1::DIRECTIVE_STATUS_ISSUED, call.principal.ToString());
+              store::SaveDirective(tx, "issued", d);
+              SendDirective(*f_, tx, *child, d);
+              *resp = std::move(d);
+              return absl::OkStatus();
+            });
       });
     });
   }
@@ -911,15 +928,9 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
                   time::Today() > *deadline) {
                 d.set_completed_late(true);
               }
-              v1::DirectiveEvent* e = d.add_history();
-              e->set_status(*next);
-              e->set_actor(call.principal.ToString());
-              e->set_note(req->note());
-              *e->mutable_at() = time::ToProto(absl::Now());
+              AddHistory(d, *next, call.principal.ToString(), req->note());
               store::SaveDirective(tx, "received", d);
-              v1::Envelope env;
-              *env.mutable_directive()->mutable_directive() = d;
-              f_->Enqueue(tx, *parent, env);
+              SendDirective(*f_, tx, *parent, d);
               *resp = std::move(d);
               return absl::OkStatus();
             });
@@ -968,6 +979,133 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
           if (target.ok() && call.principal.division.IsAncestorOrSelfOf(*target)) {
             *resp->add_directives() = std::move(d.directive);
           }
+        }
+        return absl::OkStatus();
+      });
+    });
+  }
+
+  Reactor* RaiseEscalation(Ctx* ctx, const v1::RaiseEscalationRequest* req,
+                           v1::Escalation* resp) override {
+    return server::Handle(ctx, f_->rt, [this, req, resp](CallContext& call) -> absl::Status {
+      errors::Validator v;
+      v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
+      const Topology& t = f_->topology;
+      const auto& kinds = EscalationKinds();
+      if (std::find(kinds.begin(), kinds.end(), req->kind()) == kinds.end()) {
+        v.Add("kind", absl::StrCat("must be one of ", absl::StrJoin(kinds, ", ")));
+      }
+      auto subject = division::Code::Parse(req->subject_division_code());
+      if (!subject.ok()) {
+        v.Check("subject_division_code", subject.status());
+      } else if (!t.self.IsAncestorOrSelfOf(*subject)) {
+        v.Add("subject_division_code", absl::StrCat("must lie inside ", t.self.str()));
+      }
+      if (req->title().empty()) v.Add("title", "is required");
+      v.CheckText("title", req->title(), 200);
+      v.CheckText("detail", req->detail(), 4000);
+      if (req->amount_fen() < 0) v.Add("amount_fen", "must not be negative");
+      if (!v.ok()) return v.ToStatus();
+      if (auto a = call.Authorize("federation.escalation.raise", *subject); !a.ok()) return a;
+      const Peer* parent = t.parent();
+      if (parent == nullptr) {
+        return absl::FailedPreconditionError("this instance has no parent to escalate to");
+      }
+      return pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+        return idempotency::Run(tx, "federation.RaiseEscalation", req->request_id(), *req, *resp,
+                                [&] {
+                                  v1::Escalation e;
+                                  e.set_escalation_id(server::NewId("es"));
+                                  e.set_raiser_division_code(t.self.str());
+                                  e.set_kind(req->kind());
+                                  e.set_subject_division_code(subject->str());
+                                  e.set_title(req->title());
+                                  e.set_detail(req->detail());
+                                  e.set_amount_fen(req->amount_fen());
+                                  e.set_status(v1::ESCALATION_STATUS_RAISED);
+                                  e.set_raised_by(call.principal.ToString());
+                                  *e.mutable_raised_at() = time::ToProto(absl::Now());
+                                  store::SaveEscalation(tx, "raised", e);
+                                  v1::Envelope env;
+                                  *env.mutable_escalation()->mutable_escalation() = e;
+                                  f_->Enqueue(tx, *parent, env);
+                                  *resp = std::move(e);
+                                  return absl::OkStatus();
+                                });
+      });
+    });
+  }
+
+  Reactor* DecideEscalation(Ctx* ctx, const v1::DecideEscalationRequest* req,
+                            v1::Escalation* resp) override {
+    return server::Handle(ctx, f_->rt, [this, req, resp](CallContext& call) -> absl::Status {
+      errors::Validator v;
+      v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
+      v.CheckId("escalation_id", req->escalation_id(), "es");
+      if (req->decision() != v1::ESCALATION_STATUS_APPROVED &&
+          req->decision() != v1::ESCALATION_STATUS_REJECTED &&
+          req->decision() != v1::ESCALATION_STATUS_NOTED) {
+        v.Add("decision", "must be APPROVED, REJECTED or NOTED");
+      }
+      v.CheckText("note", req->note(), 2000);
+      if (!v.ok()) return v.ToStatus();
+      return pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+        return idempotency::Run(
+            tx, "federation.DecideEscalation", req->request_id(), *req, *resp,
+            [&]() -> absl::Status {
+              auto stored = store::LoadEscalation(tx, req->escalation_id(), true);
+              if (!stored.has_value()) {
+                return absl::NotFoundError(absl::StrCat("no escalation ", req->escalation_id()));
+              }
+              v1::Escalation e = stored->escalation;
+              auto subject = server::StoredDivision(e.subject_division_code());
+              if (!subject.ok()) return subject.status();
+              if (auto a = call.Authorize("federation.escalation.decide", *subject); !a.ok()) {
+                return a;
+              }
+              if (stored->direction != "received") {
+                return absl::FailedPreconditionError(
+                    "this instance raised the escalation; its parent decides it");
+              }
+              if (auto d = CheckEscalationDecision(e.status(), req->decision()); !d.ok()) return d;
+              auto raiser = division::Code::Parse(e.raiser_division_code());
+              const Peer* child =
+                  raiser.ok() ? f_->topology.Find(*raiser, Relation::kChild) : nullptr;
+              if (child == nullptr) {
+                return absl::InternalError("the raiser is no longer a configured child");
+              }
+              e.set_status(req->decision());
+              e.set_decided_by(call.principal.ToString());
+              e.set_decision_note(req->note());
+              *e.mutable_decided_at() = time::ToProto(absl::Now());
+              store::SaveEscalation(tx, "received", e);
+              v1::Envelope env;
+              *env.mutable_escalation()->mutable_escalation() = e;
+              f_->Enqueue(tx, *child, env);
+              *resp = std::move(e);
+              return absl::OkStatus();
+            });
+      });
+    });
+  }
+
+  Reactor* ListEscalations(Ctx* ctx, const v1::ListEscalationsRequest* req,
+                           v1::ListEscalationsResponse* resp) override {
+    return server::Handle(ctx, f_->rt, [this, req, resp](CallContext& call) -> absl::Status {
+      errors::Validator v;
+      if (!req->direction().empty() && req->direction() != "raised" &&
+          req->direction() != "received") {
+        v.Add("direction", "must be \"raised\", \"received\" or empty");
+      }
+      if (!v1::EscalationStatus_IsValid(req->status())) v.Add("status", "unknown status");
+      if (!v.ok()) return v.ToStatus();
+      if (auto a = call.Authorize("federation.escalation.list", f_->topology.self); !a.ok()) {
+        return a;
+      }
+      return pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+        for (auto& e :
+             store::ListEscalations(tx, req->direction(), static_cast<int>(req->status()))) {
+          *resp->add_escalations() = std::move(e.escalation);
         }
         return absl::OkStatus();
       });
@@ -1120,6 +1258,9 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
               break;
             case v1::Envelope::kDirective:
               ApplyDirective(tx, **peer, e.directive());
+              break;
+            case v1::Envelope::kEscalation:
+              ApplyEscalation(tx, **peer, e.escalation().escalation());
               break;
             case v1::Envelope::BODY_NOT_SET:
               break;

@@ -282,13 +282,22 @@ absl::Status CheckEnvelopeAllowed(const Peer& peer, const v1::Envelope& envelope
                                    0, peer.level == v1::LEVEL_COUNTY ? 6 : 4)));
       break;
     }
+    case v1::Envelope::kEscalation: {
+      kind = "escalation";
+      const v1::Escalation& e = envelope.escalation().escalation();
+      // Raised by the child itself; decided by the parent on one of ours.
+      allowed = (from_child && e.raiser_division_code() == peer.division.str() &&
+                 e.status() == v1::ESCALATION_STATUS_RAISED) ||
+                (from_parent && e.status() != v1::ESCALATION_STATUS_RAISED);
+      break;
+    }
     case v1::Envelope::BODY_NOT_SET:
       break;
   }
   if (allowed) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat("a ", RelationName(peer.relation), " (",
-                                                  peer.identity(), ") may not send this ", AsAbsl(kind),
-                                                  " (seq ", envelope.seq(), ")"));
+                                                  peer.identity(), ") may not send this ",
+                                                  AsAbsl(kind), " (seq ", envelope.seq(), ")"));
 }
 
 std::vector<int> EnvelopesToApply(int64_t last_applied, const v1::DeliverRequest& request) {
@@ -307,7 +316,8 @@ std::vector<int> EnvelopesToApply(int64_t last_applied, const v1::DeliverRequest
 absl::StatusOr<absl::CivilMonth> ParsePeriod(std::string_view text) {
   auto month = time::ParseMonth(text);
   if (!month.has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", AsAbsl(text), "\" is not a month YYYY-MM"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", AsAbsl(text), "\" is not a month YYYY-MM"));
   }
   return *month;
 }
@@ -418,6 +428,23 @@ bool IsOverdue(const v1::Directive& directive, absl::CivilDay today) {
   }
   auto deadline = time::ParseDate(directive.deadline());
   return deadline.has_value() && today > *deadline;
+}
+
+const std::vector<std::string>& EscalationKinds() {
+  static const std::vector<std::string> kKinds = {"scale_warning", "asset_disposal", "other"};
+  return kKinds;
+}
+
+absl::Status CheckEscalationDecision(v1::EscalationStatus current, v1::EscalationStatus decision) {
+  if (decision != v1::ESCALATION_STATUS_APPROVED && decision != v1::ESCALATION_STATUS_REJECTED &&
+      decision != v1::ESCALATION_STATUS_NOTED) {
+    return absl::InvalidArgumentError("decision must be APPROVED, REJECTED or NOTED");
+  }
+  if (current != v1::ESCALATION_STATUS_RAISED) {
+    return absl::FailedPreconditionError(absl::StrCat("the escalation was already decided (",
+                                                      v1::EscalationStatus_Name(current), ")"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Duration Backoff(int attempt, absl::Duration initial, absl::Duration max, double jitter) {

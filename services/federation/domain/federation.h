@@ -100,6 +100,11 @@ absl::StatusOr<v1::DirectiveStatus> AdvanceDirective(v1::DirectiveStatus current
                                                      v1::DirectiveStep step);
 bool IsOverdue(const v1::Directive& directive, absl::CivilDay today);
 
+// Escalation kinds a child may raise.
+const std::vector<std::string>& EscalationKinds();
+// A decision on a raised escalation: APPROVED, REJECTED or NOTED, once.
+absl::Status CheckEscalationDecision(v1::EscalationStatus current, v1::EscalationStatus decision);
+
 // Exponential backoff with jitter: the delay before retry `attempt` (1, 2,
 // ...): min(max, initial * 2^(attempt-1)) scaled by `jitter` in [0.5, 1.0).
 absl::Duration Backoff(int attempt, absl::Duration initial, absl::Duration max, double jitter);

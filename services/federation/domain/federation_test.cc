@@ -179,6 +179,32 @@ TEST(AdvanceDirective, FollowsIssuedAcknowledgedInProgressCompleted) {
             v1::DIRECTIVE_STATUS_COMPLETED);
 }
 
+TEST(Escalations, TravelUpRaisedAndComeBackDecidedOnce) {
+  auto t = *BuildTopology(Code("653100000000"), Config(kKashgar));
+  const Peer& child = *t.Find(Code("653121000000"), Relation::kChild);
+  const Peer& parent = *t.parent();
+  v1::Envelope raised;
+  auto* e = raised.mutable_escalation()->mutable_escalation();
+  e->set_raiser_division_code("653121000000");
+  e->set_status(v1::ESCALATION_STATUS_RAISED);
+  EXPECT_TRUE(CheckEnvelopeAllowed(child, raised).ok());
+  e->set_raiser_division_code("653122000000");
+  EXPECT_FALSE(CheckEnvelopeAllowed(child, raised).ok()) << "raised for another county";
+  EXPECT_FALSE(CheckEnvelopeAllowed(parent, raised).ok()) << "a parent does not raise";
+  e->set_status(v1::ESCALATION_STATUS_APPROVED);
+  EXPECT_TRUE(CheckEnvelopeAllowed(parent, raised).ok());
+  EXPECT_FALSE(CheckEnvelopeAllowed(child, raised).ok()) << "a child does not decide";
+
+  EXPECT_TRUE(
+      CheckEscalationDecision(v1::ESCALATION_STATUS_RAISED, v1::ESCALATION_STATUS_NOTED).ok());
+  EXPECT_EQ(CheckEscalationDecision(v1::ESCALATION_STATUS_APPROVED, v1::ESCALATION_STATUS_REJECTED)
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      CheckEscalationDecision(v1::ESCALATION_STATUS_RAISED, v1::ESCALATION_STATUS_RAISED).code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
 TEST(IsOverdue, OnlyOpenDirectivesPastTheirDeadline) {
   v1::Directive d;
   d.set_deadline("2026-11-20");

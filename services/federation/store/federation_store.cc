@@ -220,4 +220,36 @@ std::vector<v1::Directive> LockOverdue(pqxx::transaction_base& tx, const std::st
   return out;
 }
 
+void SaveEscalation(pqxx::transaction_base& tx, const std::string& direction,
+                    const v1::Escalation& escalation) {
+  tx.exec_params(
+      "INSERT INTO escalations (escalation_id, direction, status, body) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (escalation_id) DO UPDATE SET status = EXCLUDED.status, body = EXCLUDED.body",
+      escalation.escalation_id(), direction, static_cast<int>(escalation.status()),
+      pg::MessageBytes(escalation));
+}
+
+std::optional<StoredEscalation> LoadEscalation(pqxx::transaction_base& tx, const std::string& id,
+                                               bool for_update) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("SELECT direction, body FROM escalations WHERE escalation_id = $1",
+                   for_update ? " FOR UPDATE" : ""),
+      id);
+  if (r.empty()) return std::nullopt;
+  return StoredEscalation{r[0][0].as<std::string>(), pg::ParseMessage<v1::Escalation>(r[0][1])};
+}
+
+std::vector<StoredEscalation> ListEscalations(pqxx::transaction_base& tx,
+                                              const std::string& direction, int status) {
+  pqxx::result r = tx.exec_params(
+      "SELECT direction, body FROM escalations WHERE ($1 = '' OR direction = $1) "
+      "AND ($2 = 0 OR status = $2) ORDER BY escalation_id LIMIT 1000",
+      direction, status);
+  std::vector<StoredEscalation> out;
+  for (const auto& row : r) {
+    out.push_back({row[0].as<std::string>(), pg::ParseMessage<v1::Escalation>(row[1])});
+  }
+  return out;
+}
+
 }  // namespace zx::federation::store

@@ -71,4 +71,16 @@ std::vector<StoredDirective> ListDirectives(pqxx::transaction_base& tx,
 // Issued directives past their deadline and not completed (locked).
 std::vector<v1::Directive> LockOverdue(pqxx::transaction_base& tx, const std::string& today);
 
+// ---- Escalations ---------------------------------------------------------------
+void SaveEscalation(pqxx::transaction_base& tx, const std::string& direction,
+                    const v1::Escalation& escalation);
+struct StoredEscalation {
+  std::string direction;  // "raised" or "received"
+  v1::Escalation escalation;
+};
+std::optional<StoredEscalation> LoadEscalation(pqxx::transaction_base& tx, const std::string& id,
+                                               bool for_update);
+std::vector<StoredEscalation> ListEscalations(pqxx::transaction_base& tx,
+                                              const std::string& direction, int status);
+
 }  // namespace zx::federation::store
