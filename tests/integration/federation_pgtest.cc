@@ -875,6 +875,14 @@ TEST_F(FederationTest, ForeignExpiredUngrantedAndMisplacedCallersAreRefusedAndLo
                                   "'refusal' AND result_message LIKE '%own jurisdiction%'",
                                   1),
               1);
+    // Nor may it claim a local role that sees personal data in clear.
+    req.set_acting_role("county_official");
+    req.set_acting_division_code(kShufu);
+    req.mutable_request()->set_division_code(kShufu);
+    grpc::ClientContext ctx2;
+    s = stub->ListHouseholds(&ctx2, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_NE(s.error_message().find("may not drill down"), std::string::npos) << s.error_message();
   }
   // Logged: each refusal is an audit entry with its reason; the handshake
   // failure is in the service log.

@@ -148,6 +148,9 @@ class Federation {
                   static_cast<int>(absl::ToInt64Milliseconds(settings.backoff_initial)));
       args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
                   static_cast<int>(absl::ToInt64Milliseconds(settings.backoff_max)));
+      // The handshake verifies the peer's own name (tools/zxca puts
+      // "<level>-<division>.zx" in its certificate), not just the address.
+      args.SetSslTargetNameOverride(absl::StrCat(LevelName(p.level), "-", p.division.str(), ".zx"));
       peer_stubs[p.division.str()] =
           v1::PeerService::NewStub(grpc::CreateCustomChannel(p.address, *credentials, args));
       backlog[p.division.str()] = &backlog_family->Add(
@@ -396,9 +399,20 @@ void ApplyDirective(pqxx::transaction_base& tx, const Peer& from, const v1::Dire
     store::SaveDirective(tx, "received", d);
     return;
   }
-  // A step from the child the directive targets.
+  // A step from the child the stored directive targets, and a legal one.
   if (!stored.has_value() || stored->direction != "issued") return;
   v1::Directive d = stored->directive;
+  auto target = division::Code::Parse(d.target_division_code());
+  if (!target.ok() || !from.division.IsAncestorOrSelfOf(*target) ||
+      !(IsDirectiveStep(d.status(), sent.status()) ||
+        (d.status() == v1::DIRECTIVE_STATUS_OVERDUE &&
+         IsDirectiveStep(v1::DIRECTIVE_STATUS_IN_PROGRESS, sent.status())))) {
+    logging::Warn("directive_step_ignored", {{"directive", d.directive_id()},
+                                             {"from", from.division.str()},
+                                             {"status", v1::DirectiveStatus_Name(d.status())},
+                                             {"sent", v1::DirectiveStatus_Name(sent.status())}});
+    return;
+  }
   if (sent.status() == v1::DIRECTIVE_STATUS_COMPLETED ||
       d.status() != v1::DIRECTIVE_STATUS_OVERDUE) {
     d.set_status(sent.status());
@@ -1201,6 +1215,9 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
         return errors::InvalidField("envelopes",
                                     absl::StrCat("at most ", kMaxEnvelopesPerCall, " per call"));
       }
+      for (int i = 0; i < req->envelopes_size(); ++i) {
+        if (auto valid = ValidateEnvelope(req->envelopes(i), i); !valid.ok()) return valid;
+      }
       for (const v1::Envelope& e : req->envelopes()) {
         absl::Status allowed =
             e.sender_division_code() != call.principal.division.str()
@@ -1303,6 +1320,13 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
                                          acting_division->str()));
       }
       if (auto a = call.Authorize("federation.peer.households", *division); !a.ok()) return a;
+      // The person must hold drill-down there too (supervisors, auditors):
+      // a parent cannot claim a local role that sees personal data.
+      const auth::Principal acting{req->acting_user_id(), *role, *acting_division, "", ""};
+      if (auto held = auth::Authorize(acting, "federation.drilldown.households", *division);
+          !held.ok()) {
+        return Refuse(call, absl::StrCat("the acting person may not drill down: ", held.message()));
+      }
       // A division further down (a region drilling into a county through
       // its prefecture): relay to the child that keeps it, same person.
       if (const Peer* child = f_->topology.ChildContaining(*division)) {
@@ -1318,8 +1342,7 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
       if (!stub.ok()) return stub.status();
       grpc::ClientContext client;
       SetDeadline(client, call.deadline);
-      client.AddMetadata("authorization", LocalToken(auth::Principal{req->acting_user_id(), *role,
-                                                                     *acting_division, "", ""}));
+      client.AddMetadata("authorization", LocalToken(acting));
       grpc::Status s = (*stub)->ListHouseholds(&client, req->request(), resp);
       return errors::FromGrpcStatus(s);
     });

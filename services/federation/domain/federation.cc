@@ -260,26 +260,32 @@ absl::Status CheckEnvelopeAllowed(const Peer& peer, const v1::Envelope& envelope
       kind = "report";
       allowed = from_child && envelope.report().report().division_code() == peer.division.str();
       break;
-    case v1::Envelope::kPolicyAck:
+    case v1::Envelope::kPolicyAck: {
       kind = "policy acknowledgement";
-      allowed = from_child;
+      // For the child itself or an instance below it, never a sibling.
+      auto acked = division::Code::Parse(envelope.policy_ack().ack().division_code());
+      allowed = from_child && acked.ok() && peer.division.IsAncestorOrSelfOf(*acked);
       break;
+    }
     case v1::Envelope::kApproval:
       kind = "approval";
       allowed = from_parent;
       break;
-    case v1::Envelope::kPolicy:
+    case v1::Envelope::kPolicy: {
       kind = "policy";
-      allowed = from_parent;
+      // Owned by the parent or a level above it: applied here as its owner.
+      auto owner = division::Code::Parse(envelope.policy().policy().owner_division_code());
+      allowed = from_parent && owner.ok() && owner->IsAncestorOrSelfOf(peer.division);
       break;
+    }
     case v1::Envelope::kDirective: {
       kind = "directive";
       const v1::Directive& d = envelope.directive().directive();
       // Issued (or reminded) by the parent for a division inside the
       // receiver; steps come back from the child the directive targets.
+      auto target = division::Code::Parse(d.target_division_code());
       allowed = (from_parent && d.issuer_division_code() == peer.division.str()) ||
-                (from_child && d.target_division_code().starts_with(peer.division.str().substr(
-                                   0, peer.level == v1::LEVEL_COUNTY ? 6 : 4)));
+                (from_child && target.ok() && peer.division.IsAncestorOrSelfOf(*target));
       break;
     }
     case v1::Envelope::kEscalation: {
@@ -298,6 +304,51 @@ absl::Status CheckEnvelopeAllowed(const Peer& peer, const v1::Envelope& envelope
   return absl::PermissionDeniedError(absl::StrCat("a ", RelationName(peer.relation), " (",
                                                   peer.identity(), ") may not send this ",
                                                   AsAbsl(kind), " (seq ", envelope.seq(), ")"));
+}
+
+absl::Status ValidateEnvelope(const v1::Envelope& e, int index) {
+  errors::Validator v;
+  const std::string at = absl::StrCat("envelopes[", index, "].");
+  switch (e.body_case()) {
+    case v1::Envelope::kReport:
+      v.Check(at + "report.report.period", ParsePeriod(e.report().report().period()).status());
+      if (e.report().report().revision() < 1) v.Add(at + "report.report.revision", "must be >= 1");
+      break;
+    case v1::Envelope::kApproval:
+      v.Check(at + "approval.period", ParsePeriod(e.approval().period()).status());
+      break;
+    case v1::Envelope::kPolicy:
+      if (e.policy().policy().version().empty()) v.Add(at + "policy.policy.version", "is required");
+      break;
+    case v1::Envelope::kPolicyAck:
+      if (e.policy_ack().version().empty()) v.Add(at + "policy_ack.version", "is required");
+      break;
+    case v1::Envelope::kDirective: {
+      const v1::Directive& d = e.directive().directive();
+      v.CheckId(at + "directive.directive.directive_id", d.directive_id(), "dr");
+      if (!time::ParseDate(d.deadline()).has_value()) {
+        v.Add(at + "directive.directive.deadline", "must be a date YYYY-MM-DD");
+      }
+      break;
+    }
+    case v1::Envelope::kEscalation:
+      v.CheckId(at + "escalation.escalation.escalation_id",
+                e.escalation().escalation().escalation_id(), "es");
+      break;
+    case v1::Envelope::BODY_NOT_SET:
+      v.Add(at + "body", "is empty");
+      break;
+  }
+  return v.ToStatus();
+}
+
+bool IsDirectiveStep(v1::DirectiveStatus from, v1::DirectiveStatus to) {
+  for (auto step :
+       {v1::DIRECTIVE_STEP_ACKNOWLEDGE, v1::DIRECTIVE_STEP_START, v1::DIRECTIVE_STEP_COMPLETE}) {
+    auto next = AdvanceDirective(from, step);
+    if (next.ok() && *next == to) return true;
+  }
+  return false;
 }
 
 std::vector<int> EnvelopesToApply(int64_t last_applied, const v1::DeliverRequest& request) {

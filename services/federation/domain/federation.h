@@ -75,6 +75,13 @@ absl::StatusOr<const Peer*> IdentifyPeer(const Topology& topology, const auth::P
 // acknowledgements go up, approvals and policies down, directives both ways.
 absl::Status CheckEnvelopeAllowed(const Peer& peer, const v1::Envelope& envelope);
 
+// The fields of a peer's envelope the receiver's tables rely on (period,
+// ids, dates): INVALID_ARGUMENT naming "envelopes[<index>]....".
+absl::Status ValidateEnvelope(const v1::Envelope& envelope, int index);
+
+// Whether one step of the directive life leads from `from` to `to`.
+bool IsDirectiveStep(v1::DirectiveStatus from, v1::DirectiveStatus to);
+
 // In-order, exactly-once acceptance: given the last sequence applied from
 // a sender, the indexes of `envelopes` to apply now (duplicates skipped; the
 // batch stops at the first gap or disorder).

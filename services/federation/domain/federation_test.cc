@@ -96,7 +96,7 @@ TEST(CheckEnvelopeAllowed, ReportsGoUpPoliciesAndApprovalsGoDown) {
   EXPECT_EQ(CheckEnvelopeAllowed(child, report).code(), absl::StatusCode::kPermissionDenied);
 
   v1::Envelope policy;
-  policy.mutable_policy();
+  policy.mutable_policy()->mutable_policy()->set_owner_division_code("650000000000");
   EXPECT_TRUE(CheckEnvelopeAllowed(parent, policy).ok());
   EXPECT_FALSE(CheckEnvelopeAllowed(child, policy).ok());
   v1::Envelope approval;
@@ -104,6 +104,44 @@ TEST(CheckEnvelopeAllowed, ReportsGoUpPoliciesAndApprovalsGoDown) {
   EXPECT_TRUE(CheckEnvelopeAllowed(parent, approval).ok());
   EXPECT_FALSE(CheckEnvelopeAllowed(child, approval).ok());
   EXPECT_FALSE(CheckEnvelopeAllowed(child, v1::Envelope{}).ok());
+}
+
+TEST(CheckEnvelopeAllowed, AcksPoliciesAndDirectiveStepsStayOnThePeersOwnLine) {
+  auto t = *BuildTopology(Code("653100000000"), Config(kKashgar));
+  const Peer& child = *t.Find(Code("653121000000"), Relation::kChild);
+  const Peer& parent = *t.parent();
+  v1::Envelope ack;
+  ack.mutable_policy_ack()->mutable_ack()->set_division_code("653121000000");
+  EXPECT_TRUE(CheckEnvelopeAllowed(child, ack).ok());
+  ack.mutable_policy_ack()->mutable_ack()->set_division_code("653122000000");
+  EXPECT_FALSE(CheckEnvelopeAllowed(child, ack).ok()) << "an ack for the sibling";
+  v1::Envelope policy;
+  policy.mutable_policy()->mutable_policy()->set_owner_division_code("650000000000");
+  EXPECT_TRUE(CheckEnvelopeAllowed(parent, policy).ok());
+  policy.mutable_policy()->mutable_policy()->set_owner_division_code("653100000000");
+  EXPECT_FALSE(CheckEnvelopeAllowed(parent, policy).ok()) << "owned below the parent";
+  v1::Envelope step;
+  step.mutable_directive()->mutable_directive()->set_target_division_code("653121101201");
+  EXPECT_TRUE(CheckEnvelopeAllowed(child, step).ok());
+  step.mutable_directive()->mutable_directive()->set_target_division_code("653122101201");
+  EXPECT_FALSE(CheckEnvelopeAllowed(child, step).ok()) << "a step on the sibling's directive";
+}
+
+TEST(ValidateEnvelope, NamesTheBadFieldOfAPeersEnvelope) {
+  v1::Envelope report;
+  report.mutable_report()->mutable_report()->set_period("2026-13");
+  report.mutable_report()->mutable_report()->set_revision(1);
+  auto s = ValidateEnvelope(report, 3);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("envelopes[3].report.report.period"), std::string::npos) << s;
+  v1::Envelope directive;
+  directive.mutable_directive()->mutable_directive()->set_directive_id("dr-x");
+  directive.mutable_directive()->mutable_directive()->set_deadline("2026-12-31");
+  EXPECT_NE(ValidateEnvelope(directive, 0).message().find("directive_id"), std::string::npos);
+  EXPECT_FALSE(ValidateEnvelope(v1::Envelope{}, 0).ok());
+  EXPECT_TRUE(IsDirectiveStep(v1::DIRECTIVE_STATUS_ISSUED, v1::DIRECTIVE_STATUS_ACKNOWLEDGED));
+  EXPECT_FALSE(IsDirectiveStep(v1::DIRECTIVE_STATUS_ISSUED, v1::DIRECTIVE_STATUS_COMPLETED));
+  EXPECT_FALSE(IsDirectiveStep(v1::DIRECTIVE_STATUS_COMPLETED, v1::DIRECTIVE_STATUS_ISSUED));
 }
 
 v1::DeliverRequest Seqs(std::initializer_list<int64_t> seqs) {
