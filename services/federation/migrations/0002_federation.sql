@@ -67,11 +67,3 @@ CREATE TABLE directives (
   body            bytea NOT NULL     -- zx.federation.v1.Directive
 );
 CREATE INDEX directives_open ON directives (deadline) WHERE status NOT IN (4, 5);
-
--- Escalations raised here (to the parent) and received from children.
-CREATE TABLE escalations (
-  escalation_id text PRIMARY KEY CHECK (escalation_id ~ '^es-[0-9a-f]{20}$'),
-  direction     text NOT NULL CHECK (direction IN ('raised', 'received')),
-  status        integer NOT NULL,  -- zx.federation.v1.EscalationStatus
-  body          bytea NOT NULL     -- zx.federation.v1.Escalation
-);
