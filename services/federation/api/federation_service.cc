@@ -4,6 +4,7 @@
 #include <prometheus/gauge.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/base/strings.h"
 #include "common/errors/errors.h"
 #include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
@@ -304,6 +306,15 @@ v1::ChildrenReport ChildrenView(const Topology& t, const std::string& period,
   return out;
 }
 
+// A list's `direction` filter: one of the two names, or empty for both.
+void CheckDirection(errors::Validator& v, const std::string& direction, std::string_view mine,
+                    std::string_view theirs) {
+  if (!direction.empty() && direction != mine && direction != theirs) {
+    v.Add("direction",
+          absl::StrCat("must be \"", AsAbsl(mine), "\", \"", AsAbsl(theirs), "\" or empty"));
+  }
+}
+
 absl::StatusOr<std::string> CanonicalPeriod(const std::string& text, errors::Validator& v) {
   auto month = ParsePeriod(text);
   if (!month.ok()) {
@@ -315,8 +326,7 @@ absl::StatusOr<std::string> CanonicalPeriod(const std::string& text, errors::Val
 
 // ---- Applying what a peer sent (inside the receiver's transaction) -------------
 
-void ApplyReport(Federation& f, pqxx::transaction_base& tx, const Peer& child,
-                 const v1::Report& sent) {
+void ApplyReport(pqxx::transaction_base& tx, const Peer& child, const v1::Report& sent) {
   auto existing = store::LoadReport(tx, child.division.str(), sent.period(), true);
   if (existing.has_value() && existing->revision() >= sent.revision()) return;
   v1::Report report = sent;
@@ -330,7 +340,6 @@ void ApplyReport(Federation& f, pqxx::transaction_base& tx, const Peer& child,
   report.clear_approved_by();
   report.clear_approved_at();
   store::SaveReport(tx, report);
-  (void)f;
 }
 
 void ApplyApproval(pqxx::transaction_base& tx, const division::Code& self,
@@ -432,6 +441,20 @@ void ApplyEscalation(pqxx::transaction_base& tx, const Peer& from, const v1::Esc
   if (stored.has_value() && stored->direction == "raised") {
     store::SaveEscalation(tx, "raised", sent);
   }
+}
+
+// One child's households through its PeerService (drill-down, or a relay
+// further down), checking the child's identity.
+absl::Status ListChildHouseholds(Federation& f, const Peer& child,
+                                 const v1::PeerListHouseholdsRequest& req, absl::Time deadline,
+                                 mon::ListHouseholdsResponse* resp) {
+  v1::PeerService::Stub* stub = f.PeerStub(child);
+  if (stub == nullptr) return absl::FailedPreconditionError("no channel to that child");
+  grpc::ClientContext client;
+  SetDeadline(client, deadline);
+  grpc::Status s = stub->ListHouseholds(&client, req, resp);
+  if (!s.ok()) return errors::FromGrpcStatus(s);
+  return CheckServerIdentity(client, child);
 }
 
 // ---- Delivery ------------------------------------------------------------------
@@ -666,9 +689,8 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
       auto own = PeriodRollup(*f_, call.principal, *period, call.deadline);
       if (!own.ok()) return own.status();
       return pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-        return idempotency::Run(tx, "federation.SubmitReport", req->request_id(), *req, *resp, [&] {
-          return SubmitOwnReport(tx, call, *parent, *period, *own, resp);
-        });
+        return idempotency::Run(tx, "federation.SubmitReport", req->request_id(), *req, *resp,
+                                [&] { return SubmitOwnReport(tx, *parent, *period, *own, resp); });
       });
     });
   }
@@ -734,8 +756,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
               }
               if (own.has_value()) {
                 v1::Report discard;
-                if (auto s = SubmitOwnReport(tx, call, *t.parent(), *period, *own, &discard);
-                    !s.ok()) {
+                if (auto s = SubmitOwnReport(tx, *t.parent(), *period, *own, &discard); !s.ok()) {
                   return s;
                 }
               }
@@ -976,10 +997,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
                           v1::ListDirectivesResponse* resp) override {
     return server::Handle(ctx, f_->rt, [this, req, resp](CallContext& call) -> absl::Status {
       errors::Validator v;
-      if (!req->direction().empty() && req->direction() != "issued" &&
-          req->direction() != "received") {
-        v.Add("direction", "must be \"issued\", \"received\" or empty");
-      }
+      CheckDirection(v, req->direction(), "issued", "received");
       if (!v1::DirectiveStatus_IsValid(req->status())) v.Add("status", "unknown status");
       if (!v.ok()) return v.ToStatus();
       if (auto a = call.Authorize("federation.directive.list", f_->topology.self); !a.ok()) {
@@ -1107,10 +1125,7 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
                            v1::ListEscalationsResponse* resp) override {
     return server::Handle(ctx, f_->rt, [this, req, resp](CallContext& call) -> absl::Status {
       errors::Validator v;
-      if (!req->direction().empty() && req->direction() != "raised" &&
-          req->direction() != "received") {
-        v.Add("direction", "must be \"raised\", \"received\" or empty");
-      }
+      CheckDirection(v, req->direction(), "raised", "received");
       if (!v1::EscalationStatus_IsValid(req->status())) v.Add("status", "unknown status");
       if (!v.ok()) return v.ToStatus();
       if (auto a = call.Authorize("federation.escalation.list", f_->topology.self); !a.ok()) {
@@ -1142,8 +1157,6 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
       v.CheckText("page_token", req->page_token(), 256);
       if (!v.ok()) return v.ToStatus();
       if (auto a = call.Authorize("federation.drilldown.households", *division); !a.ok()) return a;
-      v1::PeerService::Stub* stub = f_->PeerStub(*child);
-      if (stub == nullptr) return absl::FailedPreconditionError("no channel to that child");
       v1::PeerListHouseholdsRequest peer_req;
       peer_req.set_acting_user_id(call.principal.user_id);
       peer_req.set_acting_role(std::string(auth::RoleName(call.principal.role)));
@@ -1151,20 +1164,15 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
       peer_req.mutable_request()->set_division_code(division->str());
       peer_req.mutable_request()->set_page_size(req->page_size());
       peer_req.mutable_request()->set_page_token(req->page_token());
-      grpc::ClientContext client;
-      SetDeadline(client, call.deadline);
-      grpc::Status s = stub->ListHouseholds(&client, peer_req, resp);
-      if (!s.ok()) return errors::FromGrpcStatus(s);
-      return CheckServerIdentity(client, *child);
+      return ListChildHouseholds(*f_, *child, peer_req, call.deadline, resp);
     });
   }
 
  private:
   // Stores this instance's report of `period` as its next revision and
   // queues it for the parent (inside the caller's transaction).
-  absl::Status SubmitOwnReport(pqxx::transaction_base& tx, const CallContext& call,
-                               const Peer& parent, const std::string& period,
-                               const mon::Rollup& own, v1::Report* out) {
+  absl::Status SubmitOwnReport(pqxx::transaction_base& tx, const Peer& parent,
+                               const std::string& period, const mon::Rollup& own, v1::Report* out) {
     const Topology& t = f_->topology;
     auto children = store::LoadReports(tx, ChildDivisions(t), period, true);
     if (!t.children().empty()) {
@@ -1191,7 +1199,6 @@ class FederationServiceImpl final : public v1::FederationService::CallbackServic
     *env.mutable_report()->mutable_report() = report;
     f_->Enqueue(tx, parent, env);
     *out = std::move(report);
-    (void)call;
     return absl::OkStatus();
   }
 
@@ -1236,24 +1243,27 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
       // records them (idempotent on the envelope's key, so a retry after a
       // failed commit applies nothing twice). One worker per sender sends,
       // so the read below sees what the transaction will.
-      int64_t last = 0;
-      absl::Status read =
-          pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-            last = store::LoadInbox(tx, sender);
-            return absl::OkStatus();
-          });
-      if (!read.ok()) return read;
-      for (int i : EnvelopesToApply(last, *req)) {
-        const v1::Envelope& e = req->envelopes(i);
-        if (e.body_case() != v1::Envelope::kPolicy) continue;
-        auto owner = division::Code::Parse(e.policy().policy().owner_division_code());
-        if (!owner.ok())
-          return errors::InvalidField("envelopes.policy.owner_division_code",
-                                      std::string(owner.status().message()));
-        if (auto s = ApplyPolicyLocally(*f_, InstanceActor(*owner), e.policy().policy(),
-                                        LocalRequestId(e.idempotency_key()), call.deadline);
-            !s.ok()) {
-          return s;
+      const bool has_policy =
+          std::any_of(req->envelopes().begin(), req->envelopes().end(),
+                      [](const v1::Envelope& e) { return e.body_case() == v1::Envelope::kPolicy; });
+      if (has_policy) {
+        int64_t last = 0;
+        absl::Status read =
+            pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+              last = store::LoadInbox(tx, sender);
+              return absl::OkStatus();
+            });
+        if (!read.ok()) return read;
+        for (int i : EnvelopesToApply(last, *req)) {
+          const v1::Envelope& e = req->envelopes(i);
+          if (e.body_case() != v1::Envelope::kPolicy) continue;
+          // CheckEnvelopeAllowed parsed the owner (the parent or above).
+          const auto owner = *division::Code::Parse(e.policy().policy().owner_division_code());
+          if (auto applied = ApplyPolicyLocally(*f_, InstanceActor(owner), e.policy().policy(),
+                                                LocalRequestId(e.idempotency_key()), call.deadline);
+              !applied.ok()) {
+            return applied;
+          }
         }
       }
       return pg::WithTransaction(*f_->rt.pool, call.tx(), [&](pqxx::transaction_base& tx) {
@@ -1262,7 +1272,7 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
           const v1::Envelope& e = req->envelopes(i);
           switch (e.body_case()) {
             case v1::Envelope::kReport:
-              ApplyReport(*f_, tx, **peer, e.report().report());
+              ApplyReport(tx, **peer, e.report().report());
               break;
             case v1::Envelope::kApproval:
               ApplyApproval(tx, f_->topology.self, e.approval());
@@ -1330,13 +1340,7 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
       // A division further down (a region drilling into a county through
       // its prefecture): relay to the child that keeps it, same person.
       if (const Peer* child = f_->topology.ChildContaining(*division)) {
-        v1::PeerService::Stub* down = f_->PeerStub(*child);
-        if (down == nullptr) return absl::FailedPreconditionError("no channel to that child");
-        grpc::ClientContext relay;
-        SetDeadline(relay, call.deadline);
-        grpc::Status s = down->ListHouseholds(&relay, *req, resp);
-        if (!s.ok()) return errors::FromGrpcStatus(s);
-        return CheckServerIdentity(relay, *child);
+        return ListChildHouseholds(*f_, *child, *req, call.deadline, resp);
       }
       auto stub = f_->Monitoring();
       if (!stub.ok()) return stub.status();
