@@ -66,6 +66,9 @@ std::string NewId(std::string_view prefix) {
 namespace {
 
 constexpr absl::Duration kMaxCallDeadline = absl::Seconds(30);
+// Often enough for alerts on minutes; rare enough that counting a
+// prefecture's households costs the database next to nothing.
+constexpr absl::Duration kStateGaugeInterval = absl::Seconds(30);
 
 std::string NewRequestId() { return "req-" + events::NewEventId(); }
 
@@ -544,6 +547,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
   }
   server->relay_->Start();
   for (auto& consumer : runtime.consumers) consumer->Start();
+  if (!runtime.state_gauges.empty()) {
+    runtime.background_tasks.push_back([&runtime](const std::atomic<bool>& stop) {
+      RunStateGauges(runtime.state_gauges, *runtime.pool, *runtime.registry, kStateGaugeInterval,
+                     stop);
+    });
+  }
   for (auto& task : runtime.background_tasks) {
     server->background_threads_.emplace_back(
         [task, stop = &server->stop_background_] { task(*stop); });

@@ -30,6 +30,7 @@
 #include "common/migrations/migrations.h"
 #include "common/personal_data/personal_data.h"
 #include "common/pg/pg.h"
+#include "common/server/state_gauges.h"
 #include "common/server/worker_pool.h"
 #include "zx/common/v1/types.pb.h"
 
@@ -54,6 +55,8 @@ struct Runtime {
   // after the server, asked to stop (the flag) and joined on shutdown.
   using BackgroundTask = std::function<void(const std::atomic<bool>& stop)>;
   std::vector<BackgroundTask> background_tasks;
+  // Gauges of stored state, refreshed in the background (state_gauges.h).
+  std::vector<StateGauge> state_gauges;
 
   // Set first thing in Server::Shutdown, before gRPC stops accepting and
   // drains calls: long-lived calls (server streams) end themselves when they

@@ -1135,15 +1135,30 @@ ConsumptionServiceImpl::ImportPlatformOrders(Ctx* ctx) {
 }  // namespace
 
 server::ServiceSpec ConsumptionSpec() {
-  return server::ServiceSpec{.name = "consumption",
-                             .grpc_service_name = "zx.consumption.v1.ConsumptionService",
-                             .migrations = &migrations::ConsumptionMigrations(),
-                             .make_services = [](server::Runtime& rt) {
-                               std::vector<std::unique_ptr<grpc::Service>> services;
-                               services.push_back(std::make_unique<ConsumptionServiceImpl>(rt));
-                               rt.AddConsumer("monitoring", &HandleMonitoringEvent);
-                               return services;
-                             }};
+  return server::ServiceSpec{
+      .name = "consumption",
+      .grpc_service_name = "zx.consumption.v1.ConsumptionService",
+      .migrations = &migrations::ConsumptionMigrations(),
+      .make_services = [](server::Runtime& rt) {
+        std::vector<std::unique_ptr<grpc::Service>> services;
+        services.push_back(std::make_unique<ConsumptionServiceImpl>(rt));
+        rt.AddConsumer("monitoring", &HandleMonitoringEvent);
+        rt.state_gauges = {{"zx_consumption_sales_fen",
+                            "Settled sales of the current year net of refunds (fen), "
+                            "by origin county and channel",
+                            {"origin_county", "channel"},
+                            "SELECT l.origin_county, CASE o.channel WHEN 1 THEN "
+                            "'platform_832' WHEN 2 THEN 'counter' WHEN 3 THEN "
+                            "'live_stream' WHEN 4 THEN 'fair' ELSE 'partner_store' END, "
+                            "sum((l.quantity - l.refunded_quantity) * l.unit_price_fen) "
+                            "FROM orders o JOIN order_lines l USING (order_id) "
+                            "WHERE o.status IN (5, 7) AND o.settled_on >= "
+                            "date_trunc('year', current_date) GROUP BY 1, 2",
+                            server::CountiesWith(server::InstanceCounties(rt.division),
+                                                 {"platform_832", "counter", "live_stream", "fair",
+                                                  "partner_store"})}};
+        return services;
+      }};
 }
 
 }  // namespace zx::consumption

@@ -412,6 +412,25 @@ server::ServiceSpec MonitoringSpec() {
             [&rt](const std::atomic<bool>& stop) { RunRollupCompactor(rt, stop); });
         rt.background_tasks.push_back(
             [&rt](const std::atomic<bool>& stop) { RunDeadlineScheduler(rt, stop); });
+        // For alerts and dashboards (deploy/prometheus, deploy/grafana).
+        const auto counties = server::InstanceCounties(rt.division);
+        rt.state_gauges = {
+            {"zx_monitoring_households",
+             "Households by county and current colour (none: not assessed yet)",
+             {"county", "colour"},
+             "SELECT substr(h.village_code, 1, 6) || '000000', CASE c.colour WHEN 1 THEN 'red' "
+             "WHEN 2 THEN 'orange' WHEN 3 THEN 'yellow' WHEN 4 THEN 'green' ELSE 'none' END, "
+             "count(*) FROM households h LEFT JOIN household_colours c USING (household_id) "
+             "GROUP BY 1, 2",
+             server::CountiesWith(counties, {"red", "orange", "yellow", "green", "none"})},
+            {"zx_monitoring_alerts",
+             "Alerts raised so far (records: the count only grows), by county and kind",
+             {"county", "kind"},
+             "SELECT substr(division_code, 1, 6) || '000000', CASE kind WHEN 1 THEN 'new_red' "
+             "WHEN 2 THEN 'overdue_step' WHEN 3 THEN 'plan_missing' WHEN 4 THEN 'scale_warning' "
+             "ELSE 'credit_overdue' END, count(*) FROM alerts GROUP BY 1, 2",
+             server::CountiesWith(counties, {"new_red", "overdue_step", "plan_missing",
+                                             "scale_warning", "credit_overdue"})}};
         return services;
       }};
 }
