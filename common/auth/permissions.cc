@@ -280,12 +280,12 @@ const std::vector<Row>& Rows() {
        "UpsertEmployer",
        "employment.employer.upsert",
        A::kWrite,
-       {"township_official", "county_official", "department:human_resources"}},
+       {"township_official", "county_official", "department:human_resources", "partner"}},
       {kEmp,
        "UpsertJob",
        "employment.job.upsert",
        A::kWrite,
-       {"township_official", "county_official", "department:human_resources"}},
+       {"township_official", "county_official", "department:human_resources", "partner"}},
       {kEmp, "GetJob", "employment.job.get", A::kRead, {ZX_READERS}},
       {kEmp,
        "RunMatching",
@@ -464,6 +464,13 @@ const std::vector<Row>& Rows() {
       {kPeer, "Deliver", "federation.peer.deliver", A::kWrite, {"county_official", ZX_SUPERVISORS}},
       {kPeer, "ListHouseholds", "federation.peer.households", A::kRead, {ZX_SUPERVISORS}},
       {kPeer, "GetAgreedReport", "federation.peer.report", A::kRead, {ZX_SUPERVISORS, "partner"}},
+      // Partner provinces through the gateway; each also needs its grant in
+      // the federation config, and the local service authorizes again.
+      {kPeer, "PartnerUpsertEmployer", "federation.partner.employer", A::kWrite, {"partner"}},
+      {kPeer, "PartnerUpsertJob", "federation.partner.job", A::kWrite, {"partner"}},
+      {kPeer, "PartnerUpsertBuyer", "federation.partner.buyer", A::kWrite, {"partner"}},
+      {kPeer, "PartnerSubmitOrder", "federation.partner.order", A::kWrite, {"partner"}},
+      {kPeer, "PartnerGetOrder", "federation.partner.order_get", A::kRead, {"partner"}},
   };
   return *rows;
 }

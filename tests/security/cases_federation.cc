@@ -6,6 +6,8 @@
 // one; likewise an escalation received from the home county
 // ("es-" + 20 "0a"). PeerService answers instance certificates only: every token caller is
 // refused there, whatever the table grants the role an instance carries.
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "tests/security/matrix.h"
 
@@ -82,6 +84,17 @@ std::vector<MatrixCase> FederationCases() {
   cases.push_back(deliver);
   cases.push_back(households);
   cases.push_back(agreed);
+  // Partner operations: certificates of configured partners only.
+  for (const auto& [rpc, action] : std::vector<std::pair<std::string, std::string>>{
+           {"PartnerUpsertEmployer", "federation.partner.employer"},
+           {"PartnerUpsertJob", "federation.partner.job"},
+           {"PartnerUpsertBuyer", "federation.partner.buyer"},
+           {"PartnerSubmitOrder", "federation.partner.order"},
+           {"PartnerGetOrder", "federation.partner.order_get"}}) {
+    MatrixCase partner{peer + rpc, action, "", p};
+    partner.certificate_only = true;
+    cases.push_back(partner);
+  }
   return cases;
 }
 

@@ -355,6 +355,9 @@ Reactor* EmploymentServiceImpl::GetJob(Ctx* ctx, const v1::GetJobRequest* req, v
       if (!employer) return absl::InternalError("the job's employer is missing");
       auto d = StoredDivision(employer->division_code());
       if (!d.ok()) return d.status();
+      // A job a partner province posted is offered to everyone here: any
+      // reader may see it, wherever their jurisdiction.
+      if (!rt_.division.IsAncestorOrSelfOf(*d)) d = call.principal.division;
       if (auto s = call.Authorize("employment.job.get", *d); !s.ok()) return s;
       *resp = std::move(*j);
       return absl::OkStatus();
@@ -1007,6 +1010,30 @@ Reactor* EmploymentServiceImpl::GetEmploymentRollup(Ctx* ctx,
   });
 }
 
+// For alerts and dashboards (deploy/prometheus, deploy/grafana): coverage
+// of 一户一就业 and the overdue-wage alerts ("两不拖欠") by county.
+std::vector<server::StateGauge> StateGauges(const division::Code& instance) {
+  const auto counties = server::InstanceCounties(instance);
+  return {
+      {"zx_employment_households",
+       "Households with an able worker, by county: covered (a member on duty) or uncovered",
+       {"county", "coverage"},
+       "SELECT county, coverage, count(*) FROM ("
+       "  SELECT substr(min(w.division_code), 1, 6) || '000000' AS county,"
+       "    CASE WHEN EXISTS (SELECT 1 FROM placements p WHERE p.household_id = w.household_id"
+       "                      AND p.status = 3) THEN 'covered' ELSE 'uncovered' END AS coverage"
+       "  FROM workers w WHERE w.able GROUP BY w.household_id) h "
+       "GROUP BY 1, 2",
+       server::CountiesWith(counties, {"covered", "uncovered"})},
+      {"zx_employment_wage_alerts",
+       "Overdue-wage alerts raised so far (they are records: the count only grows), by county",
+       {"county"},
+       "SELECT substr(p.division_code, 1, 6) || '000000', count(*) "
+       "FROM wage_alerts a JOIN placements p USING (placement_id) GROUP BY 1",
+       server::CountiesWith(counties, {})},
+  };
+}
+
 }  // namespace
 
 server::ServiceSpec EmploymentSpec() {
@@ -1017,6 +1044,7 @@ server::ServiceSpec EmploymentSpec() {
                                std::vector<std::unique_ptr<grpc::Service>> services;
                                services.push_back(std::make_unique<EmploymentServiceImpl>(rt));
                                rt.AddConsumer("monitoring", &HandleMonitoringEvent);
+                               rt.state_gauges = StateGauges(rt.division);
                                return services;
                              }};
 }

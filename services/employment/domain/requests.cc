@@ -44,7 +44,15 @@ void Validate(const v1::UpsertEmployerRequest& req, const RequestEnv& env, error
     return;
   }
   ValidateEmployer(req.employer(), v);
-  InsideDivision(env.instance, req.employer().division_code(), "employer.division_code", v);
+  const v1::Employer& e = req.employer();
+  // A partner province registers its own employers at its province code
+  // (through the federation gateway); local staff register them here.
+  if (e.kind() == v1::EMPLOYER_KIND_PARTNER_PROVINCE && e.partner_province().size() == 2 &&
+      e.division_code() == e.partner_province() + "0000000000" &&
+      e.partner_province() != env.instance.str().substr(0, 2)) {
+    return;
+  }
+  InsideDivision(env.instance, e.division_code(), "employer.division_code", v);
 }
 
 void Validate(const v1::UpsertJobRequest& req, const RequestEnv&, errors::Validator& v) {

@@ -19,7 +19,8 @@ struct RequestEnv {
 };
 
 // Worker, employer and job: present, valid (ValidateWorker/...), and for
-// workers and employers a division inside the instance.
+// workers and employers a division inside the instance — or, for a partner
+// employer, its own province's code (the partner registering it).
 void Validate(const v1::UpsertWorkerRequest& req, const RequestEnv& env, errors::Validator& v);
 void Validate(const v1::UpsertEmployerRequest& req, const RequestEnv& env, errors::Validator& v);
 void Validate(const v1::UpsertJobRequest& req, const RequestEnv& env, errors::Validator& v);

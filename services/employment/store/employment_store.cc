@@ -136,7 +136,9 @@ MatchingData LoadMatchingData(pqxx::transaction_base& tx, const division::Code& 
                         "j.job_id AND p.status IN ",
                         kActive,
                         ") FROM jobs j WHERE j.open AND j.kind IN (1, 3) AND "
-                        "(j.owner_division LIKE $1 OR j.owner_division = ANY($2::text[])) "
+                        "(j.owner_division LIKE $1 OR j.owner_division = ANY($2::text[]) "
+                        // Jobs partner provinces posted for everyone here.
+                        " OR j.owner_division ~ '^[0-9]{2}0{10}$') "
                         "ORDER BY j.job_id"),
            pattern, AncestorsArray(division))) {
     auto job = Parse<v1::Job>(row[0]);

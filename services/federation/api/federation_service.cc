@@ -22,6 +22,8 @@
 #include "common/pg/pg.h"
 #include "common/time/time.h"
 #include "services/federation/store/federation_store.h"
+#include "zx/consumption/v1/consumption.grpc.pb.h"
+#include "zx/employment/v1/employment.grpc.pb.h"
 #include "zx/federation/v1/federation.grpc.pb.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
 
@@ -33,6 +35,8 @@ namespace zx::federation {
 namespace {
 
 namespace mon = zx::monitoring::v1;
+namespace emp = zx::employment::v1;
+namespace con = zx::consumption::v1;
 using Ctx = grpc::CallbackServerContext;
 using Reactor = grpc::ServerUnaryReactor;
 using server::CallContext;
@@ -120,10 +124,10 @@ class Federation {
     }
     settings.corrections = this->config.locked_report_policy() == "correction";
     for (const auto& s : this->config.local_services()) {
-      if (s.name() == "monitoring") {
-        monitoring = mon::MonitoringService::NewStub(
-            grpc::CreateChannel(s.address(), grpc::InsecureChannelCredentials()));
-      }
+      auto channel = grpc::CreateChannel(s.address(), grpc::InsecureChannelCredentials());
+      if (s.name() == "monitoring") monitoring = mon::MonitoringService::NewStub(channel);
+      if (s.name() == "employment") employment = emp::EmploymentService::NewStub(channel);
+      if (s.name() == "consumption") consumption = con::ConsumptionService::NewStub(channel);
     }
     backlog_family = &prometheus::BuildGauge()
                           .Name("zx_federation_backlog")
@@ -198,11 +202,24 @@ class Federation {
     return monitoring.get();
   }
 
+  // The local service a partner's operation goes to, or FAILED_PRECONDITION
+  // when the deployment did not configure it.
+  template <typename Stub>
+  static absl::StatusOr<Stub*> Local(const std::unique_ptr<Stub>& stub, std::string_view name) {
+    if (stub == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no local ", AsAbsl(name), " service in the federation config (local_services)"));
+    }
+    return stub.get();
+  }
+
   server::Runtime& rt;
   v1::FederationConfig config;
   Topology topology;
   Settings settings;
   std::unique_ptr<mon::MonitoringService::Stub> monitoring;
+  std::unique_ptr<emp::EmploymentService::Stub> employment;
+  std::unique_ptr<con::ConsumptionService::Stub> consumption;
   std::map<std::string, std::unique_ptr<v1::PeerService::Stub>> peer_stubs;
   prometheus::Family<prometheus::Gauge>* backlog_family = nullptr;
   std::map<std::string, prometheus::Gauge*> backlog;
@@ -1388,7 +1405,94 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
     });
   }
 
+  // ---- Partner provinces, forwarded to the local services ----
+
+  Reactor* PartnerUpsertEmployer(Ctx* ctx, const emp::UpsertEmployerRequest* req,
+                                 emp::Employer* resp) override {
+    return ForPartner(ctx, "employment.job.post", "federation.partner.employer",
+                      [this, req, resp](const auth::Principal& partner, absl::Time deadline) {
+                        return CallLocal(Federation::Local(f_->employment, "employment"),
+                                         &emp::EmploymentService::StubInterface::UpsertEmployer,
+                                         partner, deadline, *req, resp);
+                      });
+  }
+
+  Reactor* PartnerUpsertJob(Ctx* ctx, const emp::UpsertJobRequest* req, emp::Job* resp) override {
+    return ForPartner(ctx, "employment.job.post", "federation.partner.job",
+                      [this, req, resp](const auth::Principal& partner, absl::Time deadline) {
+                        return CallLocal(Federation::Local(f_->employment, "employment"),
+                                         &emp::EmploymentService::StubInterface::UpsertJob, partner,
+                                         deadline, *req, resp);
+                      });
+  }
+
+  Reactor* PartnerUpsertBuyer(Ctx* ctx, const con::UpsertBuyerRequest* req,
+                              con::Buyer* resp) override {
+    return ForPartner(ctx, "consumption.order.submit", "federation.partner.buyer",
+                      [this, req, resp](const auth::Principal& partner, absl::Time deadline) {
+                        return CallLocal(Federation::Local(f_->consumption, "consumption"),
+                                         &con::ConsumptionService::StubInterface::UpsertBuyer,
+                                         partner, deadline, *req, resp);
+                      });
+  }
+
+  Reactor* PartnerSubmitOrder(Ctx* ctx, const con::SubmitOrderRequest* req,
+                              con::Order* resp) override {
+    return ForPartner(ctx, "consumption.order.submit", "federation.partner.order",
+                      [this, req, resp](const auth::Principal& partner, absl::Time deadline) {
+                        return CallLocal(Federation::Local(f_->consumption, "consumption"),
+                                         &con::ConsumptionService::StubInterface::SubmitOrder,
+                                         partner, deadline, *req, resp);
+                      });
+  }
+
+  Reactor* PartnerGetOrder(Ctx* ctx, const con::GetOrderRequest* req, con::Order* resp) override {
+    return ForPartner(ctx, "consumption.order.submit", "federation.partner.order_get",
+                      [this, req, resp](const auth::Principal& partner, absl::Time deadline) {
+                        return CallLocal(Federation::Local(f_->consumption, "consumption"),
+                                         &con::ConsumptionService::StubInterface::GetOrder, partner,
+                                         deadline, *req, resp);
+                      });
+  }
+
  private:
+  // A partner's operation: the caller must be a configured partner holding
+  // `grant`; the local service then decides as for any partner (its own
+  // validation, idempotency and jurisdiction: the partner's province).
+  template <typename Forward>
+  Reactor* ForPartner(Ctx* ctx, std::string_view grant, std::string_view action, Forward forward) {
+    return server::Handle(
+        ctx, f_->rt, [this, grant, action, forward](CallContext& call) -> absl::Status {
+          auto peer = Identify(call);
+          if (!peer.ok()) return peer.status();
+          const Peer& p = **peer;
+          if (p.relation != Relation::kPartner) {
+            return Refuse(call, "only partner provinces use the partner operations");
+          }
+          if (std::find(p.grants.begin(), p.grants.end(), grant) == p.grants.end()) {
+            return Refuse(call, absl::StrCat("operation ", AsAbsl(grant),
+                                             " is not granted to partner ", p.division.str()));
+          }
+          if (auto a = call.Authorize(action, call.principal.division); !a.ok()) {
+            return a;
+          }
+          return forward(call.principal, call.deadline);
+        });
+  }
+
+  // One call to a local service as `actor`; its status is the answer.
+  template <typename Stub, typename Request, typename Response>
+  static absl::Status CallLocal(
+      absl::StatusOr<Stub*> stub,
+      grpc::Status (Stub::StubInterface::*method)(grpc::ClientContext*, const Request&, Response*),
+      const auth::Principal& actor, absl::Time deadline, const Request& req, Response* resp) {
+    if (!stub.ok()) return stub.status();
+    grpc::ClientContext client;
+    SetDeadline(client, deadline);
+    client.AddMetadata("authorization", LocalToken(actor));
+    return errors::FromGrpcStatus(((**stub).*method)(&client, req, resp));
+  }
+
   absl::StatusOr<const Peer*> Identify(const CallContext& call) {
     auto peer = IdentifyPeer(f_->topology, call.principal);
     if (!peer.ok()) {
