@@ -545,6 +545,13 @@ def main():
         for e in errors[:MAX_ERRORS_SHOWN]:
             print(f"zx_demo: {c.instance} {e}", file=sys.stderr)
         print("\n".join(lines))
+    for p in (r for r in rows if r.level == "prefecture" and r.service == "consumption"):
+        _, lines, errors = zx_demo_consumption.load_prefecture(grpc, Caller, describe, p, p,
+                                                               args.host, args.timeout)
+        failures += len(errors)
+        for e in errors[:MAX_ERRORS_SHOWN]:
+            print(f"zx_demo: {p.instance} {e}", file=sys.stderr)
+        print("\n".join(lines))
     lines, errors = zx_demo_federation.load(grpc, Caller, describe, rows, args.host,
                                             args.timeout)
     failures += len(errors)

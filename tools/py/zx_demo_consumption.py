@@ -16,6 +16,11 @@ monitoring demo (zx_demo.py) has registered the households:
                (one purchase: below C5's two); all settled, so the monitoring
                service books the households' shares as operating income.
 
+The prefecture gets a catalogue for its partner province (load_prefecture): a
+certified product of a Shufu cooperative and the partnership of Shandong with
+the whole prefecture, so Shandong's own client (clients/python) can post jobs
+and place orders through the prefecture's federation gateway.
+
 Request ids are deterministic ("demo-c-<county6>-..."): a re-run changes nothing.
 """
 import datetime
@@ -130,3 +135,57 @@ def load_county(grpc, caller_class, describe, county, consumption, host, timeout
     ch.close()
     mch.close()
     return lines, errors
+
+
+def load_prefecture(grpc, caller_class, describe, prefecture, consumption, host, timeout):
+    """The partner catalogue on the prefecture (`consumption` its consumption
+    row): returns (product id or None, summary lines, errors). Idempotent, so
+    a test may call it again to learn the product id."""
+    from zx.consumption.v1 import consumption_pb2 as cpb
+    from zx.consumption.v1 import consumption_pb2_grpc as cpb_grpc
+
+    code = prefecture.division_code
+    county = code[:4] + "21000000"  # the prefecture's first county (Shufu for Kashgar)
+    # Products are certified by the county of origin (C3-C4).
+    official = (("authorization", f"Bearer dev.{county}.county_official.demo"),)
+    errors = []
+    ch = zx_grpc.channel(grpc, f"{host}:{consumption.grpc_port}")
+    call = caller_class(grpc, cpb_grpc.ConsumptionServiceStub(ch), official, timeout)
+
+    def ok(method, request, metadata=None):
+        resp, err = call(method, request, metadata)
+        if err is not None:
+            errors.append(f"{request.request_id}: {describe(err)}")
+        return resp
+
+    rid = lambda what: f"demo-c-{code[:6]}-{what}"  # noqa: E731
+    year = datetime.date.today().year
+    try:
+        supplier = ok("UpsertSupplier", cpb.UpsertSupplierRequest(
+            request_id=rid("supplier"), supplier=cpb.Supplier(
+                name="喀什红枣合作社 (synthetic)", kind=cpb.SUPPLIER_KIND_COOPERATIVE,
+                division_code=county[:6] + "101000")))
+        if supplier is None:
+            return None, [], errors
+        product = ok("UpsertProduct", cpb.UpsertProductRequest(
+            request_id=rid("product"), product=cpb.Product(
+                supplier_id=supplier.supplier_id, name="骏枣", category="干果",
+                origin_county_code=county, unit="kg", price_fen=3_000, stock=1_000_000,
+                traceability_ref=f"溯源-{county[:6]}-jujube", annual_sales_fen=50_000_000)))
+        if product is None:
+            return None, [], errors
+        for step, day in (("REVIEW", "01-05"), ("PUBLICISE", "01-06"), ("ANNOUNCE", "01-12")):
+            ok("AdvanceCertification", cpb.AdvanceCertificationRequest(
+                request_id=rid(f"cert-{step}"), product_id=product.product_id,
+                step=cpb.CertificationStep.Value(f"CERTIFICATION_STEP_{step}"),
+                date=f"{year - 1}-{day}"))
+        ok("GrantPartnership", cpb.GrantPartnershipRequest(
+            request_id=rid("partnership"), partnership=cpb.Partnership(
+                partner_province_code=SHANDONG, origin_division_code=code,
+                valid_from=f"{year - 1}-01-01")), (("authorization", PREFECTURE_TOKEN),))
+        lines = [f"{prefecture.instance}: partner catalogue — 骏枣 {product.product_id} "
+                 f"(30 yuan/kg); Shandong ({SHANDONG}) orders through the federation "
+                 f"gateway (clients/python)"]
+        return product.product_id, lines, errors
+    finally:
+        ch.close()
