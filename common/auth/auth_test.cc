@@ -176,14 +176,18 @@ TEST(PermissionTableTest, RolesAndDepartmentsAreHeldAsDeclared) {
   EXPECT_FALSE(Authorize(P(Role::kCountyOfficial, "653121000000"),
                          "monitoring.object.township_review", C("653121101201"))
                    .ok());
-  // Partners hold the service info and, as buyers, their own buyer record
-  // and orders (consumption); nothing of any registry, ledger or policy.
+  // Partners hold the service info, as buyers their own buyer record and
+  // orders (consumption), as employers their own employers and jobs
+  // (employment); nothing of any registry, ledger or policy.
   const Principal partner = P(Role::kPartner, "370000000000");
   const std::set<std::string_view> partner_actions{
       "service.info.get", "consumption.buyer.upsert", "consumption.buyer.get",
       "consumption.order.submit", "consumption.order.get", "consumption.order.advance",
-      // ...and, as an instance certificate, reading an agreed report (if granted).
-      "federation.peer.report"};
+      "employment.employer.upsert", "employment.job.upsert",
+      // ...and, as an instance certificate, reading an agreed report and the
+      // partner operations through the gateway (each if granted).
+      "federation.peer.report", "federation.partner.employer", "federation.partner.job",
+      "federation.partner.buyer", "federation.partner.order", "federation.partner.order_get"};
   for (const Permission& p : PermissionTable()) {
     EXPECT_EQ(Holds(partner, p), partner_actions.contains(p.action)) << p.action;
   }

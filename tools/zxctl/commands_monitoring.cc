@@ -586,7 +586,7 @@ void AddMonitoringCommands(CLI::App& app, Session& session, int& exit_code) {
       c->add_option("--seconds", a->seconds, "Stop after this many seconds");
       c->callback(Run(session, exit_code, [&session, a] { return AlertsWatch(session, *a); }));
     } else {
-      c->add_option("--page-size", a->page_size)->check(CLI::Range(1, 1000));
+      c->add_option("--page-size", a->page_size)->check(CLI::Range(1, 500));
       c->add_option("--page-token", a->page_token);
       c->callback(Run(session, exit_code, [&session, a] { return AlertsList(session, *a); }));
     }
