@@ -108,6 +108,11 @@ class LocalDeploymentTest(unittest.TestCase):
         self.assertEqual(len(federation), 3)
         self.assertTrue(all("federation_backlog" in s for s in federation), federation)
         self.assertTrue(all("outbox_depth" in s for s in status))
+        peers = json.loads(self.zxctl("-o", "json", "federation", "status",
+                                      instance="kashgar").stdout)["peers"]
+        self.assertEqual(sorted((p["division_code"], p["relation"]) for p in peers),
+                         [("370000000000", "partner"), ("653121000000", "child"),
+                          ("653122000000", "child")])
 
     def green_household(self):
         csv = self.zxctl("-o", "csv", "household", "list", "--division", "653121101201",

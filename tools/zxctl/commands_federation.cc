@@ -151,9 +151,41 @@ int ReportChildren(Session& s, const std::string& period) {
   return kOk;
 }
 
+// This instance's peers and, per peer, what waits for delivery.
+int FederationStatus(Session& s) {
+  fed::FederationStatus r;
+  auto ctx = s.Context("");
+  if (auto st = Stub(s)->GetFederationStatus(ctx.get(), fed::GetFederationStatusRequest(), &r);
+      !st.ok()) {
+    return Fail(st, "GetFederationStatus");
+  }
+  if (s.format() == Format::kJson) {
+    PrintJson(r, std::cout);
+    return kOk;
+  }
+  Table t({"peer 对端", "relation 关系", "name 名称", "address 地址", "backlog 积压",
+           "attempts 重试", "last delivered 最近送达", "last error 最近错误"});
+  bool stuck = false;
+  for (const auto& p : r.peers()) {
+    stuck = stuck || p.attempts() > 0;
+    t.Add({p.division_code(), p.relation(), p.name(), p.address(), absl::StrCat(p.backlog()),
+           absl::StrCat(p.attempts()), Time(p.last_delivered_at()), p.last_error()});
+  }
+  t.Print(s.format(), std::cout);
+  return stuck ? kCheckFailed : kOk;
+}
+
 }  // namespace
 
 void AddFederationCommands(CLI::App& app, Session& session, int& exit_code) {
+  auto* federation = app.add_subcommand("federation", "The federation gateway (§19)");
+  federation->require_subcommand(1);
+  federation
+      ->add_subcommand("status",
+                       "Peers and their delivery backlog; exit 1 while a peer is "
+                       "failing")
+      ->callback(Run(session, exit_code, [&session] { return FederationStatus(session); }));
+
   auto* directive = app.add_subcommand("directive", "Directives (督办) between levels");
   directive->require_subcommand(1);
   {
