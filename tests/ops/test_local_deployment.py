@@ -17,7 +17,6 @@ own (ZX_VAR, ZX_PORT_OFFSET), then checks from outside:
 `./zx down --purge` removes everything afterwards.
 """
 import argparse
-import datetime
 import glob
 import json
 import os
@@ -127,7 +126,7 @@ class LocalDeploymentTest(unittest.TestCase):
     def let_publicity_run_six_days(self, household):
         """The publicity must run five days (RULES M7): move its recorded start
         back six days in the database instead of waiting."""
-        grpc = zx_grpc.setup(ARGS.build_dir)  # noqa: F841 (makes the stubs importable)
+        zx_grpc.setup(ARGS.build_dir)  # makes the generated stubs importable
         from zx.monitoring.v1 import lifecycle_pb2
         pg = ["-h", "127.0.0.1", "-p", str(15432 + self.offset), "-U", "postgres",
               "-d", f"zx_{COUNTY[:6]}", "-v", "ON_ERROR_STOP=1", "-qAt", "-c"]

@@ -32,6 +32,21 @@ SHANDONG = "370000000000"
 PARTNER_TOKEN = f"Bearer dev.{SHANDONG}.partner.demo"
 
 
+def certify_and_partner(cpb, ok, rid, product_id, origin_code, year):
+    """Certifies the product in January of last year (review, publicity,
+    announcement: valid three years) and has the prefecture grant Shandong
+    the partnership over `origin_code`."""
+    for step, day in (("REVIEW", "01-05"), ("PUBLICISE", "01-06"), ("ANNOUNCE", "01-12")):
+        ok("AdvanceCertification", cpb.AdvanceCertificationRequest(
+            request_id=rid(f"cert-{step}"), product_id=product_id,
+            step=cpb.CertificationStep.Value(f"CERTIFICATION_STEP_{step}"),
+            date=f"{year - 1}-{day}"))
+    ok("GrantPartnership", cpb.GrantPartnershipRequest(
+        request_id=rid("partnership"), partnership=cpb.Partnership(
+            partner_province_code=SHANDONG, origin_division_code=origin_code,
+            valid_from=f"{year - 1}-01-01")), (("authorization", PREFECTURE_TOKEN),))
+
+
 def load_county(grpc, caller_class, describe, county, consumption, host, timeout):
     """Loads one county (`county` its monitoring row, `consumption` its consumption
     row of the instances file); returns (summary lines, errors)."""
@@ -82,15 +97,7 @@ def load_county(grpc, caller_class, describe, county, consumption, host, timeout
             traceability_ref=f"溯源-{county6}-walnut", annual_sales_fen=80_000_000)))
     if product is None:
         return [], errors
-    for step, day in (("REVIEW", "01-05"), ("PUBLICISE", "01-06"), ("ANNOUNCE", "01-12")):
-        ok("AdvanceCertification", cpb.AdvanceCertificationRequest(
-            request_id=rid(f"cert-{step}"), product_id=product.product_id,
-            step=cpb.CertificationStep.Value(f"CERTIFICATION_STEP_{step}"),
-            date=f"{year - 1}-{day}"))
-    ok("GrantPartnership", cpb.GrantPartnershipRequest(
-        request_id=rid("partnership"), partnership=cpb.Partnership(
-            partner_province_code=SHANDONG, origin_division_code=code,
-            valid_from=f"{year - 1}-01-01")), (("authorization", PREFECTURE_TOKEN),))
+    certify_and_partner(cpb, ok, rid, product.product_id, code, year)
     partner_md = (("authorization", PARTNER_TOKEN),)
     company = ok("UpsertBuyer", cpb.UpsertBuyerRequest(request_id=rid("buyer-qingdao"), buyer=cpb.Buyer(
         name=f"青岛示范食品公司 ({county.name_zh}) (synthetic)",
@@ -174,15 +181,7 @@ def load_prefecture(grpc, caller_class, describe, prefecture, consumption, host,
                 traceability_ref=f"溯源-{county[:6]}-jujube", annual_sales_fen=50_000_000)))
         if product is None:
             return None, [], errors
-        for step, day in (("REVIEW", "01-05"), ("PUBLICISE", "01-06"), ("ANNOUNCE", "01-12")):
-            ok("AdvanceCertification", cpb.AdvanceCertificationRequest(
-                request_id=rid(f"cert-{step}"), product_id=product.product_id,
-                step=cpb.CertificationStep.Value(f"CERTIFICATION_STEP_{step}"),
-                date=f"{year - 1}-{day}"))
-        ok("GrantPartnership", cpb.GrantPartnershipRequest(
-            request_id=rid("partnership"), partnership=cpb.Partnership(
-                partner_province_code=SHANDONG, origin_division_code=code,
-                valid_from=f"{year - 1}-01-01")), (("authorization", PREFECTURE_TOKEN),))
+        certify_and_partner(cpb, ok, rid, product.product_id, code, year)
         lines = [f"{prefecture.instance}: partner catalogue — 骏枣 {product.product_id} "
                  f"(30 yuan/kg); Shandong ({SHANDONG}) orders through the federation "
                  f"gateway (clients/python)"]

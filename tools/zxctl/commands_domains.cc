@@ -43,9 +43,10 @@ int LedgerGet(Session& s, const LedgerArgs& a) {
   req.set_page_size(a.page_size);
   req.set_page_token(a.page_token);
   assets::Ledger l;
-  auto ctx = s.Context("");
   auto stub = assets::AssetsService::NewStub(s.Channel("assets"));
-  if (auto st = stub->GetLedger(ctx.get(), req, &l); !st.ok()) return Fail(st, "GetLedger");
+  if (int rc = Call(s, "GetLedger", [&](auto* c) { return stub->GetLedger(c, req, &l); })) {
+    return rc;
+  }
   if (s.format() == Format::kJson) {
     PrintJson(l, std::cout);
     return kOk;
@@ -81,9 +82,10 @@ int LedgerReconcile(Session& s, const std::string& division) {
   assets::ReconcileRequest req;
   req.set_division_code(division.empty() ? s.instance().division : division);
   assets::Reconciliation r;
-  auto ctx = s.Context("");
   auto stub = assets::AssetsService::NewStub(s.Channel("assets"));
-  if (auto st = stub->Reconcile(ctx.get(), req, &r); !st.ok()) return Fail(st, "Reconcile");
+  if (int rc = Call(s, "Reconcile", [&](auto* c) { return stub->Reconcile(c, req, &r); })) {
+    return rc;
+  }
   if (s.format() == Format::kJson) {
     PrintJson(r, std::cout);
     return r.balanced() ? kOk : kCheckFailed;
@@ -169,10 +171,10 @@ int MatchingShow(Session& s, const std::string& run_id) {
   emp::GetMatchingRunRequest req;
   req.set_run_id(run_id);
   emp::MatchingRun r;
-  auto ctx = s.Context("");
   auto stub = emp::EmploymentService::NewStub(s.Channel("employment"));
-  if (auto st = stub->GetMatchingRun(ctx.get(), req, &r); !st.ok()) {
-    return Fail(st, "GetMatchingRun");
+  if (int rc =
+          Call(s, "GetMatchingRun", [&](auto* c) { return stub->GetMatchingRun(c, req, &r); })) {
+    return rc;
   }
   PrintRun(s, r);
   return kOk;

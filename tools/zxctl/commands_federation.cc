@@ -29,9 +29,9 @@ int DirectiveList(Session& s, const std::string& direction, const std::string& s
     req.set_status(static_cast<fed::DirectiveStatus>(*v));
   }
   fed::ListDirectivesResponse r;
-  auto ctx = s.Context("");
-  if (auto st = Stub(s)->ListDirectives(ctx.get(), req, &r); !st.ok()) {
-    return Fail(st, "ListDirectives");
+  if (int rc =
+          Call(s, "ListDirectives", [&](auto* c) { return Stub(s)->ListDirectives(c, req, &r); })) {
+    return rc;
   }
   if (s.format() == Format::kJson) {
     PrintJson(r, std::cout);
@@ -58,9 +58,9 @@ int DirectiveAdvance(Session& s, const std::string& id, fed::DirectiveStep step,
   req.set_step(step);
   req.set_note(note);
   fed::Directive d;
-  auto ctx = s.Context("");
-  if (auto st = Stub(s)->AdvanceDirective(ctx.get(), req, &d); !st.ok()) {
-    return Fail(st, "AdvanceDirective");
+  if (int rc = Call(s, "AdvanceDirective",
+                    [&](auto* c) { return Stub(s)->AdvanceDirective(c, req, &d); })) {
+    return rc;
   }
   if (s.format() == Format::kJson) {
     PrintJson(d, std::cout);
@@ -92,9 +92,9 @@ int ReportSubmit(Session& s, const std::string& period, const std::string& reque
   req.set_request_id(request_id.empty() ? NewRequestId() : request_id);
   req.set_period(period);
   fed::Report r;
-  auto ctx = s.Context("");
-  if (auto st = Stub(s)->SubmitReport(ctx.get(), req, &r); !st.ok()) {
-    return Fail(st, "SubmitReport");
+  if (int rc =
+          Call(s, "SubmitReport", [&](auto* c) { return Stub(s)->SubmitReport(c, req, &r); })) {
+    return rc;
   }
   if (s.format() == Format::kJson) {
     PrintJson(r, std::cout);
@@ -131,9 +131,9 @@ int ReportApprove(Session& s, const std::string& period, const std::string& requ
   req.set_request_id(request_id.empty() ? NewRequestId() : request_id);
   req.set_period(period);
   fed::ChildrenReport r;
-  auto ctx = s.Context("");
-  if (auto st = Stub(s)->ApprovePeriod(ctx.get(), req, &r); !st.ok()) {
-    return Fail(st, "ApprovePeriod");
+  if (int rc =
+          Call(s, "ApprovePeriod", [&](auto* c) { return Stub(s)->ApprovePeriod(c, req, &r); })) {
+    return rc;
   }
   PrintChildren(s, r);
   return kOk;
@@ -143,9 +143,9 @@ int ReportChildren(Session& s, const std::string& period) {
   fed::GetChildrenReportRequest req;
   req.set_period(period);
   fed::ChildrenReport r;
-  auto ctx = s.Context("");
-  if (auto st = Stub(s)->GetChildrenReport(ctx.get(), req, &r); !st.ok()) {
-    return Fail(st, "GetChildrenReport");
+  if (int rc = Call(s, "GetChildrenReport",
+                    [&](auto* c) { return Stub(s)->GetChildrenReport(c, req, &r); })) {
+    return rc;
   }
   PrintChildren(s, r);
   return kOk;
@@ -154,10 +154,10 @@ int ReportChildren(Session& s, const std::string& period) {
 // This instance's peers and, per peer, what waits for delivery.
 int FederationStatus(Session& s) {
   fed::FederationStatus r;
-  auto ctx = s.Context("");
-  if (auto st = Stub(s)->GetFederationStatus(ctx.get(), fed::GetFederationStatusRequest(), &r);
-      !st.ok()) {
-    return Fail(st, "GetFederationStatus");
+  if (int rc = Call(s, "GetFederationStatus", [&](auto* c) {
+        return Stub(s)->GetFederationStatus(c, fed::GetFederationStatusRequest(), &r);
+      })) {
+    return rc;
   }
   if (s.format() == Format::kJson) {
     PrintJson(r, std::cout);

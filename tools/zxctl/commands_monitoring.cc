@@ -36,8 +36,9 @@ int HouseholdGet(Session& s, const std::string& id) {
   mon::GetHouseholdRequest req;
   req.set_household_id(id);
   mon::Household h;
-  auto ctx = s.Context("");
-  if (auto st = stub->GetHousehold(ctx.get(), req, &h); !st.ok()) return Fail(st, "GetHousehold");
+  if (int rc = Call(s, "GetHousehold", [&](auto* c) { return stub->GetHousehold(c, req, &h); })) {
+    return rc;
+  }
   if (s.format() == Format::kJson) {
     PrintJson(h, std::cout);
     return kOk;
@@ -70,9 +71,9 @@ int HouseholdList(Session& s, const ListArgs& a) {
   Table table({"household 户", "village 村", "category 类别", "members 人口", "colour 风险"});
   for (;;) {
     mon::ListHouseholdsResponse page;
-    auto ctx = s.Context("");
-    if (auto st = stub->ListHouseholds(ctx.get(), req, &page); !st.ok()) {
-      return Fail(st, "ListHouseholds");
+    if (int rc = Call(s, "ListHouseholds",
+                      [&](auto* c) { return stub->ListHouseholds(c, req, &page); })) {
+      return rc;
     }
     for (const auto& h : page.households()) {
       *all.add_households() = h;
@@ -102,9 +103,9 @@ int HouseholdHistory(Session& s, const std::string& id) {
   mon::GetHouseholdHistoryRequest req;
   req.set_household_id(id);
   mon::GetHouseholdHistoryResponse r;
-  auto ctx = s.Context("");
-  if (auto st = stub->GetHouseholdHistory(ctx.get(), req, &r); !st.ok()) {
-    return Fail(st, "GetHouseholdHistory");
+  if (int rc = Call(s, "GetHouseholdHistory",
+                    [&](auto* c) { return stub->GetHouseholdHistory(c, req, &r); })) {
+    return rc;
   }
   if (s.format() == Format::kJson) {
     PrintJson(r, std::cout);
@@ -132,9 +133,9 @@ int HouseholdExplain(Session& s, const std::string& id, const std::string& langu
   req.set_household_id(id);
   req.set_language(language);
   mon::Explanation e;
-  auto ctx = s.Context("");
-  if (auto st = stub->ExplainAssessment(ctx.get(), req, &e); !st.ok()) {
-    return Fail(st, "ExplainAssessment");
+  if (int rc = Call(s, "ExplainAssessment",
+                    [&](auto* c) { return stub->ExplainAssessment(c, req, &e); })) {
+    return rc;
   }
   if (s.format() == Format::kJson) {
     PrintJson(e, std::cout);
@@ -165,8 +166,9 @@ int HouseholdReassess(Session& s, const ReassessArgs& a) {
   req.set_division_code(a.division);
   mon::ReassessmentJob job;
   {
-    auto ctx = s.Context("");
-    if (auto st = stub->ReassessAll(ctx.get(), req, &job); !st.ok()) return Fail(st, "ReassessAll");
+    if (int rc = Call(s, "ReassessAll", [&](auto* c) { return stub->ReassessAll(c, req, &job); })) {
+      return rc;
+    }
   }
   Progress progress("re-assessing 重新评估", job.households_total());
   while (job.state() == mon::JOB_STATE_RUNNING) {
@@ -215,9 +217,10 @@ int ClueRaise(Session& s, const ClueArgs& a) {
   req.set_way(static_cast<mon::ClueWay>(*way));
   req.set_description(a.description);
   mon::Clue clue;
-  auto ctx = s.Context("");
   auto stub = mon::MonitoringObjectService::NewStub(s.Channel("monitoring"));
-  if (auto st = stub->RaiseClue(ctx.get(), req, &clue); !st.ok()) return Fail(st, "RaiseClue");
+  if (int rc = Call(s, "RaiseClue", [&](auto* c) { return stub->RaiseClue(c, req, &clue); })) {
+    return rc;
+  }
   if (s.format() == Format::kJson) {
     PrintJson(clue, std::cout);
   } else {
@@ -332,9 +335,8 @@ int ObjectAdvance(Session& s, const AdvanceArgs& a) {
   }
   auto stub = mon::MonitoringObjectService::NewStub(s.Channel("monitoring"));
   mon::MonitoringObject o;
-  auto ctx = s.Context("");
-  if (auto st = ((*stub).*(step->second))(ctx.get(), req, &o); !st.ok()) {
-    return Fail(st, a.step);
+  if (int rc = Call(s, a.step, [&](auto* c) { return ((*stub).*(step->second))(c, req, &o); })) {
+    return rc;
   }
   PrintObject(s, o);
   return kOk;
@@ -345,9 +347,9 @@ int ObjectGet(Session& s, const std::string& household) {
   mon::GetMonitoringObjectRequest req;
   req.set_household_id(household);
   mon::MonitoringObject o;
-  auto ctx = s.Context("");
-  if (auto st = stub->GetMonitoringObject(ctx.get(), req, &o); !st.ok()) {
-    return Fail(st, "GetMonitoringObject");
+  if (int rc = Call(s, "GetMonitoringObject",
+                    [&](auto* c) { return stub->GetMonitoringObject(c, req, &o); })) {
+    return rc;
   }
   PrintObject(s, o);
   return kOk;
@@ -391,9 +393,10 @@ int AlertsList(Session& s, const AlertArgs& a) {
   req.set_page_token(a.page_token);
   if (!AddKinds(a.kinds, req.mutable_kinds())) return kUsage;
   mon::ListAlertsResponse r;
-  auto ctx = s.Context("");
   auto stub = mon::AlertService::NewStub(s.Channel("monitoring"));
-  if (auto st = stub->ListAlerts(ctx.get(), req, &r); !st.ok()) return Fail(st, "ListAlerts");
+  if (int rc = Call(s, "ListAlerts", [&](auto* c) { return stub->ListAlerts(c, req, &r); })) {
+    return rc;
+  }
   if (s.format() == Format::kJson) {
     PrintJson(r, std::cout);
     return kOk;
@@ -457,9 +460,10 @@ int Rollup(Session& s, const std::string& division, const std::string& as_of) {
   req.set_division_code(division.empty() ? s.instance().division : division);
   req.set_as_of(as_of);
   mon::Rollup r;
-  auto ctx = s.Context("");
   auto stub = mon::MonitoringService::NewStub(s.Channel("monitoring"));
-  if (auto st = stub->GetRollup(ctx.get(), req, &r); !st.ok()) return Fail(st, "GetRollup");
+  if (int rc = Call(s, "GetRollup", [&](auto* c) { return stub->GetRollup(c, req, &r); })) {
+    return rc;
+  }
   if (s.format() == Format::kJson) {
     PrintJson(r, std::cout);
     return kOk;

@@ -82,11 +82,11 @@ int AuditVerify(Session& s, const std::vector<std::string>& only) {
   for (const std::string& service : s.instance().service_order) {
     if (!only.empty() && std::find(only.begin(), only.end(), service) == only.end()) continue;
     common::VerifyAuditChainResponse r;
-    auto ctx = s.Context("auditor");
-    const grpc::Status st =
-        common::AuditService::NewStub(s.Channel(service))
-            ->VerifyAuditChain(ctx.get(), common::VerifyAuditChainRequest(), &r);
-    if (!st.ok()) return Fail(st, "VerifyAuditChain on " + service);
+    auto stub = common::AuditService::NewStub(s.Channel(service));
+    const auto verify = [&](auto* c) {
+      return stub->VerifyAuditChain(c, common::VerifyAuditChainRequest(), &r);
+    };
+    if (int rc = Call(s, "VerifyAuditChain on " + service, verify, "auditor")) return rc;
     intact = intact && r.ok();
     table.Add({service, r.ok() ? "yes 是" : "NO 否", absl::StrCat(r.entries_checked()),
                absl::StrCat(r.head_seq()),

@@ -109,6 +109,15 @@ std::string OfficialRole(const std::string& level);
 // Prints a failed call (code, message, every field violation) to stderr
 // and returns its exit code.
 int Fail(const grpc::Status& status, absl::string_view what);
+
+// One call with the session's token and deadline: `invoke(context)` makes
+// it; kOk, or the failure printed and its exit code.
+template <typename Invoke>
+int Call(Session& session, absl::string_view what, Invoke invoke, absl::string_view role = "") {
+  auto context = session.Context(role);
+  const grpc::Status status = invoke(context.get());
+  return status.ok() ? kOk : Fail(status, what);
+}
 int ExitCodeFor(grpc::StatusCode code);
 
 // ---- Output -----------------------------------------------------------------
