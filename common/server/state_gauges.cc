@@ -18,7 +18,9 @@ struct Registered {
 
 absl::Status Refresh(Registered& g, pg::Pool& pool) {
   std::map<std::vector<std::string>, double> fresh;
-  absl::Status s = pg::WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+  // Bounded: a slow count must neither hold a connection nor delay shutdown.
+  const pg::TxOptions options{.deadline = absl::Now() + absl::Seconds(10)};
+  absl::Status s = pg::WithTransaction(pool, options, [&](pqxx::transaction_base& tx) {
     for (const auto& row : tx.exec(g.spec->sql)) {
       const auto columns = static_cast<pqxx::row::size_type>(g.spec->labels.size());
       std::vector<std::string> labels;
@@ -79,6 +81,7 @@ void RunStateGauges(const std::vector<StateGauge>& gauges, pg::Pool& pool,
   }
   while (!stop) {
     for (Registered& g : registered) {
+      if (stop) break;
       if (absl::Status s = Refresh(g, pool); !s.ok()) {
         logging::Warn("state_gauge_failed", {{"gauge", g.spec->name}, {"error", s.ToString()}});
       }

@@ -58,8 +58,12 @@ class LocalDeploymentTest(unittest.TestCase):
                        ZX_BUILD_DIR=ARGS.build_dir, ZX_NO_BUILD="1")
         run([os.path.join(ROOT, "zx"), "down", "--purge"], env=cls.env, timeout=120)
         shutil.rmtree(cls.var, ignore_errors=True)
-        cls.started = True
-        up = run([os.path.join(ROOT, "zx"), "up"], env=cls.env, timeout=600)
+        # Runs even when setUpClass fails below: nothing stays up on its ports.
+        cls.addClassCleanup(cls.down)
+        try:
+            up = run([os.path.join(ROOT, "zx"), "up"], env=cls.env, timeout=600)
+        except subprocess.TimeoutExpired as e:
+            raise AssertionError(f"./zx up did not finish in 600 s: {e}") from e
         cls.up_output = up.stdout + up.stderr
         if up.returncode != 0:
             print(cls.up_output[-4000:], file=sys.stderr)
@@ -69,11 +73,10 @@ class LocalDeploymentTest(unittest.TestCase):
                     if line.strip() and not line.startswith("#")]
 
     @classmethod
-    def tearDownClass(cls):
-        if getattr(cls, "started", False):
-            down = run([os.path.join(ROOT, "zx"), "down", "--purge"], env=cls.env, timeout=180)
-            if down.returncode != 0:
-                print(down.stdout + down.stderr, file=sys.stderr)
+    def down(cls):
+        down = run([os.path.join(ROOT, "zx"), "down", "--purge"], env=cls.env, timeout=180)
+        if down.returncode != 0:
+            print(down.stdout + down.stderr, file=sys.stderr)
 
     def zxctl(self, *args, token=None, instance="shufu", expect=0):
         cmd = [os.path.join(ARGS.build_dir, "bin", "zxctl"), "--instances-file",
@@ -98,7 +101,7 @@ class LocalDeploymentTest(unittest.TestCase):
 
     def test_1_status_shows_every_service_serving(self):
         table = self.zxctl("status", instance=None).stdout
-        self.assertEqual(table.count("SERVING"), len(self.rows), table)
+        self.assertEqual(len(re.findall(r"\bSERVING\b", table)), len(self.rows), table)
         status = json.loads(self.zxctl("-o", "json", "status", instance=None).stdout)
         self.assertEqual(len(status), len(self.rows))
         self.assertEqual({s["health"] for s in status}, {"SERVING"})

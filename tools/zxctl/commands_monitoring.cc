@@ -16,13 +16,24 @@ namespace {
 
 namespace mon = zx::monitoring::v1;
 
-// The current colour of a household; 0 when it has not been assessed.
-int CurrentColour(Session& s, mon::MonitoringService::Stub& stub, const std::string& household) {
+// The colour marker of a household: "未评 NONE" when it has not been
+// assessed, "?" when the colour could not be read — then the first failure
+// is printed and its exit code kept in `failed`, so a household is never
+// shown as unassessed because a call failed.
+std::string ColourOf(Session& s, mon::MonitoringService::Stub& stub, const std::string& household,
+                     int& failed) {
   mon::ExplainAssessmentRequest req;
   req.set_household_id(household);
   mon::Explanation e;
   auto ctx = s.Context("");
-  return stub.ExplainAssessment(ctx.get(), req, &e).ok() ? e.colour() : 0;
+  const grpc::Status st = stub.ExplainAssessment(ctx.get(), req, &e);
+  if (st.ok()) return ColourMarker(e.colour(), s.colour());
+  if (st.error_code() == grpc::StatusCode::NOT_FOUND ||
+      st.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+    return ColourMarker(0, s.colour());
+  }
+  if (failed == kOk) failed = Fail(st, "ExplainAssessment " + household);
+  return "?";
 }
 
 std::string Category(int category) {
@@ -43,15 +54,16 @@ int HouseholdGet(Session& s, const std::string& id) {
     PrintJson(h, std::cout);
     return kOk;
   }
+  int failed = kOk;
   PrintFields({{"household 户", h.household_id()},
                {"village 村", h.village_code()},
                {"category 类别", Category(h.category())},
                {"members 人口", absl::StrCat(h.member_count())},
                {"relocated 易地搬迁", h.relocated() ? "yes 是" : "no 否"},
-               {"colour 风险", ColourMarker(CurrentColour(s, *stub, id), s.colour())},
+               {"colour 风险", ColourOf(s, *stub, id, failed)},
                {"registered 登记", Time(h.created_at())}},
               s.format(), std::cout);
-  return kOk;
+  return failed;
 }
 
 struct ListArgs {
@@ -68,6 +80,7 @@ int HouseholdList(Session& s, const ListArgs& a) {
   req.set_page_size(a.page_size);
   req.set_page_token(a.page_token);
   mon::ListHouseholdsResponse all;
+  int failed = kOk;
   Table table({"household 户", "village 村", "category 类别", "members 人口", "colour 风险"});
   for (;;) {
     mon::ListHouseholdsResponse page;
@@ -79,8 +92,7 @@ int HouseholdList(Session& s, const ListArgs& a) {
       *all.add_households() = h;
       if (s.format() != Format::kJson) {
         table.Add({h.household_id(), h.village_code(), Category(h.category()),
-                   absl::StrCat(h.member_count()),
-                   ColourMarker(CurrentColour(s, *stub, h.household_id()), s.colour())});
+                   absl::StrCat(h.member_count()), ColourOf(s, *stub, h.household_id(), failed)});
       }
     }
     all.set_next_page_token(page.next_page_token());
@@ -95,7 +107,7 @@ int HouseholdList(Session& s, const ListArgs& a) {
       std::cerr << "more: --page-token " << all.next_page_token() << " (or --all)\n";
     }
   }
-  return kOk;
+  return failed;
 }
 
 int HouseholdHistory(Session& s, const std::string& id) {

@@ -77,6 +77,12 @@ int Status(Session& s) {
 // The tamper-evident audit chain of each service of the instance (§17).
 int AuditVerify(Session& s, const std::vector<std::string>& only) {
   Table table({"service 服务", "intact 完好", "entries 条目", "head 链头", "problem 问题"});
+  for (const std::string& name : only) {
+    if (!s.instance().services.contains(name)) {
+      std::cerr << "zxctl: " << s.instance().name << " has no service \"" << name << "\"\n";
+      return kUsage;
+    }
+  }
   google::protobuf::ListValue json;
   bool intact = true;
   for (const std::string& service : s.instance().service_order) {

@@ -321,6 +321,18 @@ Reactor* EmploymentServiceImpl::UpsertJob(Ctx* ctx, const v1::UpsertJobRequest* 
         return errors::InvalidField("job.partner_province",
                                     "is set exactly for the jobs of partner-province employers");
       }
+      // An employer a partner registered at its own province offers regular
+      // jobs in that province only (they reach every county's matching).
+      if (!rt_.division.IsAncestorOrSelfOf(*d)) {
+        if (req->job().location_division_code() != employer->division_code()) {
+          return errors::InvalidField(
+              "job.location_division_code",
+              "a partner's job lies in its province " + employer->division_code());
+        }
+        if (req->job().kind() != v1::JOB_KIND_REGULAR) {
+          return errors::InvalidField("job.kind", "a partner posts regular jobs only");
+        }
+      }
       return idempotency::Run(
           tx, "employment.UpsertJob", req->request_id(), *req, *resp, [&]() -> absl::Status {
             v1::Job j = req->job();
@@ -1020,8 +1032,8 @@ std::vector<server::StateGauge> StateGauges(const division::Code& instance) {
        {"county", "coverage"},
        "SELECT county, coverage, count(*) FROM ("
        "  SELECT substr(min(w.division_code), 1, 6) || '000000' AS county,"
-       "    CASE WHEN EXISTS (SELECT 1 FROM placements p WHERE p.household_id = w.household_id"
-       "                      AND p.status = 3) THEN 'covered' ELSE 'uncovered' END AS coverage"
+       "    CASE WHEN w.household_id IN (SELECT household_id FROM placements WHERE status = 3)"
+       "         THEN 'covered' ELSE 'uncovered' END AS coverage"
        "  FROM workers w WHERE w.able GROUP BY w.household_id) h "
        "GROUP BY 1, 2",
        server::CountiesWith(counties, {"covered", "uncovered"})},

@@ -1413,7 +1413,7 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
                       [this, req, resp](const auth::Principal& partner, absl::Time deadline) {
                         return CallLocal(Federation::Local(f_->employment, "employment"),
                                          &emp::EmploymentService::StubInterface::UpsertEmployer,
-                                         partner, deadline, *req, resp);
+                                         partner, deadline, PartnerRequest(partner, *req), resp);
                       });
   }
 
@@ -1422,7 +1422,7 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
                       [this, req, resp](const auth::Principal& partner, absl::Time deadline) {
                         return CallLocal(Federation::Local(f_->employment, "employment"),
                                          &emp::EmploymentService::StubInterface::UpsertJob, partner,
-                                         deadline, *req, resp);
+                                         deadline, PartnerRequest(partner, *req), resp);
                       });
   }
 
@@ -1432,7 +1432,7 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
                       [this, req, resp](const auth::Principal& partner, absl::Time deadline) {
                         return CallLocal(Federation::Local(f_->consumption, "consumption"),
                                          &con::ConsumptionService::StubInterface::UpsertBuyer,
-                                         partner, deadline, *req, resp);
+                                         partner, deadline, PartnerRequest(partner, *req), resp);
                       });
   }
 
@@ -1442,7 +1442,7 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
                       [this, req, resp](const auth::Principal& partner, absl::Time deadline) {
                         return CallLocal(Federation::Local(f_->consumption, "consumption"),
                                          &con::ConsumptionService::StubInterface::SubmitOrder,
-                                         partner, deadline, *req, resp);
+                                         partner, deadline, PartnerRequest(partner, *req), resp);
                       });
   }
 
@@ -1478,6 +1478,20 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
           }
           return forward(call.principal, call.deadline);
         });
+  }
+
+  // The request as forwarded: its request id in the partner's own namespace
+  // ("fed:partner:<province>:<id>"), so one partner can neither replay nor
+  // pre-claim the ids of another or of local staff. An empty id stays empty
+  // (the service then names the missing field).
+  template <typename Request>
+  static Request PartnerRequest(const auth::Principal& partner, const Request& req) {
+    Request out = req;
+    if (!req.request_id().empty() && idempotency::ValidateRequestId(req.request_id()).ok()) {
+      out.set_request_id(
+          LocalRequestId(absl::StrCat("partner:", partner.division.str(), ":", req.request_id())));
+    }
+    return out;
   }
 
   // One call to a local service as `actor`; its status is the answer.
