@@ -843,6 +843,27 @@ TEST_F(FederationTest, ForeignExpiredUngrantedAndMisplacedCallersAreRefusedAndLo
                                                               "a report, "
                                                            << s.error_message();
   }
+  // Partner operations need their grant (Shandong holds report reading
+  // only) and a partner: a child's certificate is refused before any grant.
+  {
+    zx::consumption::v1::SubmitOrderRequest order;
+    order.set_request_id("r-partner-order");
+    order.set_buyer_id("by-0a0a0a0a0a0a0a0a0a0a");
+    zx::consumption::v1::Order placed;
+    grpc::ClientContext ctx;
+    s = PeerAs(kashgar, "partner-370000000000")->PartnerSubmitOrder(&ctx, order, &placed);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_NE(s.error_message().find("consumption.order.submit is not granted"), std::string::npos)
+        << s.error_message();
+    zx::employment::v1::UpsertJobRequest job;
+    job.set_request_id("r-child-job");
+    zx::employment::v1::Job posted;
+    grpc::ClientContext ctx2;
+    s = PeerAs(kashgar, "county-" + std::string(kShufu))->PartnerUpsertJob(&ctx2, job, &posted);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_NE(s.error_message().find("only partner provinces"), std::string::npos)
+        << s.error_message();
+  }
   // A partner may not deliver anything, a person's token is no certificate.
   s = deliver("partner-370000000000", report_from("370000000000"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
@@ -889,8 +910,8 @@ TEST_F(FederationTest, ForeignExpiredUngrantedAndMisplacedCallersAreRefusedAndLo
   EXPECT_EQ(testing::WaitForInt(kashgar.db,
                                 "SELECT count(*) FROM federation.audit_log WHERE kind = 'refusal' "
                                 "AND method LIKE '/zx.federation.v1.PeerService/%'",
-                                6),
-            6);
+                                8),
+            8);
   EXPECT_EQ(testing::QueryInt(kashgar.db,
                               "SELECT count(*) FROM federation.audit_log WHERE kind = 'refusal' "
                               "AND result_message LIKE '%does not belong to%'"),
