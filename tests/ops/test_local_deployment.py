@@ -17,6 +17,7 @@ own (ZX_VAR, ZX_PORT_OFFSET), then checks from outside:
 `./zx down --purge` removes everything afterwards.
 """
 import argparse
+import datetime
 import glob
 import json
 import os
@@ -202,6 +203,63 @@ class LocalDeploymentTest(unittest.TestCase):
                             token="dev.653122000000.county_official.ops-test", expect=4)
         self.assertIn("PERMISSION_DENIED", denied.stderr)
         self.zxctl("--instance", "nowhere", "status", instance=None, expect=2)
+
+    def test_3b_every_zxctl_command_answers(self):
+        """The commands not in the session above, against the demo data."""
+        county = dict(token=COUNTY_OFFICIAL)
+        # Monitoring: explain, roll-up, alerts, a watch that ends, re-assessment.
+        h = self.green_household()
+        explained = json.loads(self.zxctl("-o", "json", "household", "explain", h, "--lang", "en",
+                                          **county).stdout)
+        self.assertEqual(explained["colour"], "COLOUR_GREEN")
+        rollup = json.loads(self.zxctl("-o", "json", "rollup", **county).stdout)
+        self.assertEqual(int(rollup["households"]), 96)
+        self.assertIn("红 RED", self.zxctl("rollup", **county).stdout)
+        alerts = json.loads(self.zxctl("-o", "json", "alerts", "list", "--kind", "new_red",
+                                       **county).stdout)["alerts"]
+        self.assertTrue(alerts and all(a["kind"] == "ALERT_KIND_NEW_RED" for a in alerts))
+        watched = self.zxctl("-o", "json", "alerts", "watch", "--max", "2", **county).stdout
+        self.assertEqual(len(watched.splitlines()), 2, watched)
+        job = json.loads(self.zxctl("-o", "json", "household", "reassess", "--division",
+                                    "653121101201", **county).stdout)
+        self.assertEqual(job["state"], "JOB_STATE_DONE")
+        self.assertEqual(job["households_done"], job["households_total"])
+        # Assets: the ledgers of a county without assets balance.
+        self.zxctl("ledger", "get", "--kind", "master", **county)
+        self.assertIn("balanced", self.zxctl("ledger", "reconcile", **county).stdout)
+        # Employment: a matching run, then shown again by id.
+        run_ = json.loads(self.zxctl("-o", "json", "matching", "run", instance="kashgar").stdout)
+        shown = json.loads(self.zxctl("-o", "json", "matching", "show", run_["run_id"],
+                                      instance="kashgar").stdout)
+        self.assertEqual(shown["run_id"], run_["run_id"])
+        # Consumption: an 832 export whose rows name nothing known is rejected
+        # row by row (exit 3), each row with its field; nothing is imported.
+        export = os.path.join(self.var, "orders.csv")
+        with open(export, "w", encoding="utf-8") as f:
+            f.write("platform_order_no,buyer_id,product_id,quantity,unit_price_fen,order_date\n"
+                    "832-ops-1,by-0a0a0a0a0a0a0a0a0a0a,pd-0a0a0a0a0a0a0a0a0a0a,3,2400,2026-11-01\n"
+                    "832-ops-2,not-a-buyer,pd-0a0a0a0a0a0a0a0a0a0a,3,2400,2026-11-01\n")
+        imported = self.zxctl("orders", "import", export, **county, expect=3)
+        self.assertIn("2 rows: 0 accepted", imported.stdout)
+        self.assertIn("buyer_id", imported.stdout)
+        # Federation: the directive the demo issued to Shufu, acknowledged; the
+        # children's reports of this month at the prefecture.
+        directives = json.loads(self.zxctl("-o", "json", "directive", "list", **county).stdout)
+        demo = [d for d in directives["directives"] if d["subject"] == "verify_households"]
+        self.assertTrue(demo, directives)
+        if demo[0]["status"] == "DIRECTIVE_STATUS_ISSUED":
+            acked = json.loads(self.zxctl("-o", "json", "directive", "ack", demo[0]["directive_id"],
+                                          "--note", "已签收 (ops test)", **county).stdout)
+            self.assertEqual(acked["status"], "DIRECTIVE_STATUS_ACKNOWLEDGED")
+        month = datetime.date.today().strftime("%Y-%m")
+        children = json.loads(self.zxctl("-o", "json", "report", "children", "--period", month,
+                                         instance="kashgar").stdout)
+        self.assertEqual(sorted(c["division_code"] for c in children["children"]),
+                         ["653121000000", "653122000000"])
+        # Audit: every service's chain of the county is intact.
+        audit = self.zxctl("audit", "verify", instance="shufu")
+        self.assertEqual(audit.stdout.count("yes 是"), 5, audit.stdout)
+        self.zxctl("audit", "verify", "--service", "monitorng", instance="shufu", expect=2)
 
     # ---- 2. Prometheus ------------------------------------------------------------
 
