@@ -296,6 +296,25 @@ class LocalDeploymentTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertRegex(p.stdout, r"missing: 0")
 
+    def test_5b_state_gauges_agree_with_the_rollup(self):
+        """zx_monitoring_households of Shufu equals its roll-up (the gauges are
+        refreshed every 30 s: wait for the one after the demo data)."""
+        rollup = json.loads(self.zxctl("-o", "json", "rollup", token=COUNTY_OFFICIAL).stdout)
+        want = {c: int(rollup["household_colours"][c]) for c in ("red", "orange", "yellow", "green")}
+        url = f"http://127.0.0.1:{self.port('shufu', 'monitoring', 6)}/metrics"
+        pattern = re.compile(r'^zx_monitoring_households\{(?=[^}]*county="653121000000")'
+                             r'[^}]*colour="(\w+)"[^}]*\} (\S+)$', re.M)
+        deadline = time.monotonic() + 45
+        while True:
+            text = NO_PROXY.open(url, timeout=5).read().decode()
+            got = {c: int(float(v)) for c, v in pattern.findall(text)}
+            if all(got.get(c) == n for c, n in want.items()):
+                break
+            if time.monotonic() > deadline:
+                self.fail(f"gauge {got} != roll-up {want}")
+            time.sleep(2)
+        self.assertEqual(sum(want.values()), 96)
+
     # ---- 4. The partner province ----------------------------------------------------
 
     def partner(self, *args, cert="partner-370000000000", instance="kashgar", expect=0):

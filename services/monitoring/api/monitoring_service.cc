@@ -418,10 +418,14 @@ server::ServiceSpec MonitoringSpec() {
             {"zx_monitoring_households",
              "Households by county and current colour (none: not assessed yet)",
              {"county", "colour"},
-             "SELECT substr(h.village_code, 1, 6) || '000000', CASE c.colour WHEN 1 THEN 'red' "
-             "WHEN 2 THEN 'orange' WHEN 3 THEN 'yellow' WHEN 4 THEN 'green' ELSE 'none' END, "
-             "count(*) FROM households h LEFT JOIN household_colours c USING (household_id) "
-             "GROUP BY 1, 2",
+             // From the roll-up (county counters + deltas not yet folded), as
+             // GetRollup reads it: never a scan of the households.
+             "SELECT county, CASE colour WHEN 'unassessed' THEN 'none' ELSE colour END, sum(n) "
+             "FROM (SELECT division_code AS county, substr(key, 8) AS colour, value AS n "
+             "  FROM rollup_counters WHERE key LIKE 'colour.%' AND substr(division_code, 5, 2) "
+             "  <> '00' AND substr(division_code, 7) = '000000' "  // county rows only
+             "  UNION ALL SELECT substr(village_code, 1, 6) || '000000', substr(key, 8), delta "
+             "  FROM rollup_deltas WHERE key LIKE 'colour.%') r GROUP BY 1, 2",
              server::CountiesWith(counties, {"red", "orange", "yellow", "green", "none"})},
             {"zx_monitoring_alerts",
              "Alerts raised so far (records: the count only grows), by county and kind",
