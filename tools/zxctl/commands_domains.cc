@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/money/money.h"
 #include "tools/zxctl/zxctl.h"
 #include "zx/assets/v1/assets.grpc.pb.h"
 #include "zx/consumption/v1/consumption.grpc.pb.h"
@@ -54,10 +55,10 @@ int LedgerGet(Session& s, const LedgerArgs& a) {
   if (s.format() == Format::kTable) {
     std::cout << "ledger 台账 " << EnumLabel(assets::LedgerKind_descriptor(), l.kind()) << " of "
               << l.division_code() << ": " << l.totals().count() << " assets, "
-              << Yuan(l.totals().value_fen()) << " yuan\n";
+              << money::FormatYuan(l.totals().value_fen()) << " yuan\n";
     Table totals({"by class 按类别", "count 数量", "value 原值 (yuan)"});
     for (const auto& t : l.totals().by_class()) {
-      totals.Add({t.key(), absl::StrCat(t.count()), Yuan(t.value_fen())});
+      totals.Add({t.key(), absl::StrCat(t.count()), money::FormatYuan(t.value_fen())});
     }
     totals.Print(Format::kTable, std::cout);
     std::cout << "\n";
@@ -65,12 +66,12 @@ int LedgerGet(Session& s, const LedgerArgs& a) {
   Table entries({"asset 资产", "name 名称", "class 类别", "state 状态", "value 原值 (yuan)",
                  "owner 所有权", "ledger 台账区划", "project 项目"});
   for (const auto& e : l.entries()) {
-    entries.Add({e.asset_id(), e.name(),
-                 EnumLabel(assets::AssetClass_descriptor(), e.asset_class()),
-                 EnumLabel(assets::AssetState_descriptor(), e.state()), Yuan(e.value_fen()),
-                 absl::StrCat(EnumLabel(assets::OwnerLevel_descriptor(), e.owner_level()), " ",
-                              e.owner_id()),
-                 e.ledger_division_code(), e.project_id()});
+    entries.Add(
+        {e.asset_id(), e.name(), EnumLabel(assets::AssetClass_descriptor(), e.asset_class()),
+         EnumLabel(assets::AssetState_descriptor(), e.state()), money::FormatYuan(e.value_fen()),
+         absl::StrCat(EnumLabel(assets::OwnerLevel_descriptor(), e.owner_level()), " ",
+                      e.owner_id()),
+         e.ledger_division_code(), e.project_id()});
   }
   entries.Print(s.format(), std::cout);
   if (!l.next_page_token().empty())
@@ -92,12 +93,12 @@ int LedgerReconcile(Session& s, const std::string& division) {
   }
   if (s.format() == Format::kTable) {
     std::cout << (r.balanced() ? "账账相符 balanced" : "账账不符 NOT balanced") << ": master "
-              << r.master_count() << " assets " << Yuan(r.master_value_fen())
-              << " yuan; sub-ledgers " << Yuan(r.subledger_value_fen()) << " yuan\n";
+              << r.master_count() << " assets " << money::FormatYuan(r.master_value_fen())
+              << " yuan; sub-ledgers " << money::FormatYuan(r.subledger_value_fen()) << " yuan\n";
     Table subs({"sub-ledger 分账", "count 数量", "value 原值 (yuan)"});
     for (const auto& t : r.subledgers()) {
       subs.Add({EnumLabel(assets::LedgerKind_descriptor(), t.kind()), absl::StrCat(t.count()),
-                Yuan(t.value_fen())});
+                money::FormatYuan(t.value_fen())});
     }
     subs.Print(Format::kTable, std::cout);
     if (!r.differences().empty()) std::cout << "\n";
@@ -107,7 +108,8 @@ int LedgerReconcile(Session& s, const std::string& division) {
   for (const auto& d : r.differences()) {
     diffs.Add({d.asset_id(), EnumLabel(assets::DifferenceKind_descriptor(), d.kind()),
                EnumLabel(assets::LedgerKind_descriptor(), d.ledger_kind()),
-               Yuan(d.master_value_fen()), Yuan(d.ledger_value_fen()), d.description()});
+               money::FormatYuan(d.master_value_fen()), money::FormatYuan(d.ledger_value_fen()),
+               d.description()});
   }
   if (s.format() == Format::kCsv || !diffs.empty()) diffs.Print(s.format(), std::cout);
   return r.balanced() ? kOk : kCheckFailed;

@@ -6,6 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/money/money.h"
 #include "tools/zxctl/zxctl.h"
 #include "zx/monitoring/v1/alerts.grpc.pb.h"
 #include "zx/monitoring/v1/lifecycle.grpc.pb.h"
@@ -481,21 +482,22 @@ int Rollup(Session& s, const std::string& division, const std::string& as_of) {
     return kOk;
   }
   const auto& c = r.household_colours();
-  Fields f = {{"division 区划", r.division_code()},
-              {"as of 截至", r.live() ? "live 实时" : r.as_of()},
-              {"households 户数", absl::StrCat(r.households())},
-              {"members 人口", absl::StrCat(r.members())},
-              {"lifted 脱贫户", absl::StrCat(r.lifted_households())},
-              {"ordinary 一般农户", absl::StrCat(r.ordinary_households())},
-              {ColourMarker(1, s.colour()), absl::StrCat(c.red())},
-              {ColourMarker(2, s.colour()), absl::StrCat(c.orange())},
-              {ColourMarker(3, s.colour()), absl::StrCat(c.yellow())},
-              {ColourMarker(4, s.colour()), absl::StrCat(c.green())},
-              {"unassessed 未评", absl::StrCat(c.unassessed())},
-              {"monitored objects 监测对象", absl::StrCat(r.monitored_objects())},
-              {"eliminated 风险消除", absl::StrCat(r.eliminated_objects())},
-              {"mean income 人均纯收入均值 (yuan)", Yuan(r.mean_per_capita_net_income_fen())},
-              {"median income 中位数 (yuan)", Yuan(r.median_per_capita_net_income_fen())}};
+  Fields f = {
+      {"division 区划", r.division_code()},
+      {"as of 截至", r.live() ? "live 实时" : r.as_of()},
+      {"households 户数", absl::StrCat(r.households())},
+      {"members 人口", absl::StrCat(r.members())},
+      {"lifted 脱贫户", absl::StrCat(r.lifted_households())},
+      {"ordinary 一般农户", absl::StrCat(r.ordinary_households())},
+      {ColourMarker(1, s.colour()), absl::StrCat(c.red())},
+      {ColourMarker(2, s.colour()), absl::StrCat(c.orange())},
+      {ColourMarker(3, s.colour()), absl::StrCat(c.yellow())},
+      {ColourMarker(4, s.colour()), absl::StrCat(c.green())},
+      {"unassessed 未评", absl::StrCat(c.unassessed())},
+      {"monitored objects 监测对象", absl::StrCat(r.monitored_objects())},
+      {"eliminated 风险消除", absl::StrCat(r.eliminated_objects())},
+      {"mean income 人均纯收入均值 (yuan)", money::FormatYuan(r.mean_per_capita_net_income_fen())},
+      {"median income 中位数 (yuan)", money::FormatYuan(r.median_per_capita_net_income_fen())}};
   for (const auto& n : r.objects_by_state()) {
     f.push_back({"objects " + n.name(), absl::StrCat(n.count())});
   }

@@ -388,15 +388,6 @@ std::string EnumChoices(const google::protobuf::EnumDescriptor* type) {
   return out;
 }
 
-std::string Yuan(int64_t fen) {
-  const bool negative = fen < 0;
-  uint64_t abs = negative ? -static_cast<uint64_t>(fen) : static_cast<uint64_t>(fen);
-  std::string whole = absl::StrCat(abs / 100);
-  for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3) whole.insert(i, ",");
-  const uint64_t cents = abs % 100;
-  return absl::StrCat(negative ? "-" : "", whole, ".", cents < 10 ? "0" : "", cents);
-}
-
 std::string Time(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return "";
   return absl::FormatTime("%Y-%m-%d %H:%M:%SZ", absl::FromUnixSeconds(t.seconds()),

@@ -160,7 +160,6 @@ std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int value);
 std::optional<int> ParseEnum(const google::protobuf::EnumDescriptor* type, absl::string_view text);
 std::string EnumChoices(const google::protobuf::EnumDescriptor* type);
 
-std::string Yuan(int64_t fen);                           // 123456 → "1,234.56"
 std::string Time(const google::protobuf::Timestamp& t);  // "2026-11-24 03:45:54Z" or ""
 std::string NewRequestId();                              // "zxctl-<24 hex>"
 
