@@ -123,6 +123,7 @@ void InsertChained(pqxx::transaction_base& tx, std::span<const Entry> entries) {
 }
 
 void Log::AppendBatch(std::span<Pending* const> batch) {
+  const absl::Time start = absl::Now();
   // The entry must be written even when the call's own deadline has passed:
   // the append has its own bound.
   const absl::Status s = pg::WithTransaction(
@@ -141,6 +142,9 @@ void Log::AppendBatch(std::span<Pending* const> batch) {
                                            {"error", std::string(s.message())}});
   }
   for (Pending* p : batch) p->status = s;
+  logging::Debug("audit_batch_done",
+                 {{"size", std::to_string(batch.size())},
+                  {"ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))}});
 }
 
 absl::StatusOr<VerifyResult> Verify(pg::Pool& pool, absl::Time deadline, int64_t from_seq,

@@ -1,0 +1,816 @@
+#!/usr/bin/python3
+"""Fault suite (issue 10): faults injected under a mixed load, then a reconciliation.
+
+Starts its own PostgreSQL and Redis (tests/harness/stack.sh, loopback) and the
+monitoring, employment and consumption services of one county instance
+(653121 疏附县). Three load threads run throughout:
+
+  income   monitoring RecordIncome (a declared transfer, note = request id)
+  wages    employment RecordWage for on-duty placements; each wage emits
+           employment.wage_paid, which monitoring books as income
+  orders   consumption SubmitOrder → CONFIRMED → SHIPPED → RECEIVED → SETTLED;
+           each settlement attributes revenue to every bound household
+           (consumption.income_attributed), which monitoring books
+
+Each request is retried with the same request_id on a transient code
+(UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, RESOURCE_EXHAUSTED, INTERNAL) until
+it is accepted, as a client must when the outcome is unknown. While the load
+runs, each fault kind is injected in turn: SIGKILL of each service (restarted
+after a pause), SIGKILL of Redis (restarted on the same AOF), a fast shutdown of
+PostgreSQL (started again). After the load stops and the system is quiet:
+
+  every accepted request's effect is present exactly once;
+  every event is applied once (each wage and attribution booked once);
+  monitoring's roll-up equals a full recount (VerifyRollup);
+  no outbox row is left unpublished.
+
+Requests are counted against the fault whose window they started in. Prints
+a table of accepted / lost / duplicated per fault kind; exit status 0 only
+when nothing is lost or duplicated and every check holds. With --results it
+adds the figures fault.<kind>.accepted|lost|duplicated to a zx-bench
+results file. --long (./zx bench) repeats every fault three times with longer
+outages; the default short form is part of ./zx test.
+"""
+import argparse
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools", "py"))
+import zx_grpc  # noqa: E402
+
+COUNTY = "653121000000"
+PREFECTURE = "653100000000"
+TOWNSHIP = "653121101000"
+VILLAGE = "653121101201"
+COUNTY_TOKEN = f"Bearer dev.{COUNTY}.county_official.fault"
+REGION_TOKEN = "Bearer dev.650000000000.region_official.fault"
+PREFECTURE_TOKEN = f"Bearer dev.{PREFECTURE}.prefecture_official.fault"
+SERVICES = ("monitoring", "employment", "consumption")  # the county's domain services
+TRANSIENT = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "ABORTED", "RESOURCE_EXHAUSTED", "INTERNAL"}
+REQUEST_BOUND_S = 120  # a request still not accepted after this is a failure
+CALL_TIMEOUT_S = 10
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def read_env(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                env[k] = v
+    return env
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def months_back(today, n):
+    """First days of the n months before today's month, oldest first."""
+    y, m = today.year, today.month
+    out = []
+    for _ in range(n):
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+        out.append(datetime.date(y, m, 1))
+    return list(reversed(out))
+
+
+class Stack:
+    """PostgreSQL + Redis of stack.sh, with the fault operations on them."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        subprocess.run(["bash", os.path.join(ROOT, "tests", "harness", "stack.sh"), "start",
+                        directory], check=True, stdout=subprocess.DEVNULL)
+        self.env = read_env(os.path.join(directory, "env"))
+        self.pg = self.env["ZX_TEST_PG"]
+        self.redis_port = self.env["ZX_TEST_REDIS_PORT"]
+        self.psql(["-c", "CREATE DATABASE fault", "-c", "CREATE DATABASE fault_pref"],
+                  db="postgres")
+
+    def stop(self):
+        subprocess.run(["bash", os.path.join(ROOT, "tests", "harness", "stack.sh"), "stop",
+                        self.dir], check=False, stdout=subprocess.DEVNULL)
+
+    def conninfo(self, db="fault"):
+        return f"{self.pg} dbname={db}"
+
+    def psql(self, args, db="fault"):
+        return subprocess.run(["psql", self.conninfo(db), "-X", "-q", "-At", "-v",
+                               "ON_ERROR_STOP=1"] + args, check=True, capture_output=True,
+                              text=True).stdout
+
+    def query_int(self, sql, db="fault"):
+        return int(self.psql(["-c", sql], db=db).strip() or 0)
+
+    def query_rows(self, sql, db="fault"):
+        out = self.psql(["-F", "\t", "-c", sql], db=db)
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def as_pg(self, cmd):
+        if os.getuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def pg_fast_restart(self, down_s):
+        pgbin = "/usr/lib/postgresql/15/bin"
+        data = os.path.join(self.dir, "pg")
+        self.as_pg([f"{pgbin}/pg_ctl", "stop", "-D", data, "-m", "fast", "-w", "-t", "30"])
+        time.sleep(down_s)
+        self.as_pg([f"{pgbin}/pg_ctl", "start", "-D", data, "-l", os.path.join(self.dir, "pg.log"),
+                    "-w", "-t", "30"])
+
+    def redis_kill_restart(self, down_s):
+        pidfile = self.env["ZX_TEST_REDIS_PIDFILE"]
+        with open(pidfile) as f:
+            pid = int(f.read().strip())
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(100):
+            if not os.path.exists(f"/proc/{pid}"):
+                break
+            time.sleep(0.05)
+        time.sleep(down_s)
+        subprocess.run(["/bin/sh", "-c", self.env["ZX_TEST_REDIS_CMD"]], check=True)
+        for _ in range(100):
+            r = subprocess.run(["redis-cli", "-p", self.redis_port, "ping"], capture_output=True,
+                               text=True)
+            if r.stdout.strip() == "PONG":
+                return
+            time.sleep(0.1)
+        raise RuntimeError("Redis did not come back")
+
+
+class LinkProxy:
+    """A TCP relay between two federation gateways: the link that gets cut.
+
+    The peer address in each gateway's config points here. cut() closes the
+    listener and every relayed connection, so the peer sees the link drop
+    and new connections refused; restore() listens again on the same port."""
+
+    def __init__(self, upstream_port):
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.port = free_port()
+        self.lock = threading.Lock()
+        self.conns = []
+        self.listener = None
+        self.restore()
+
+    def restore(self):
+        import socket
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", self.port))
+        ls.listen(64)
+        self.listener = ls
+        threading.Thread(target=self.accept_loop, args=(ls,), daemon=True).start()
+
+    def accept_loop(self, ls):
+        import socket
+        while True:
+            try:
+                client, _ = ls.accept()
+            except OSError:
+                return  # cut
+            try:
+                server = socket.create_connection(self.upstream, timeout=5)
+                server.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, server]
+            for src, dst in ((client, server), (server, client)):
+                threading.Thread(target=self.pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def pump(src, dst):
+        import socket
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        import socket
+        # shutdown wakes the accept() blocked in accept_loop; close alone does not.
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for sock in conns:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+
+class Services:
+    """The service processes of both instances; each keeps its ports across
+    restarts. The county 653121 runs monitoring, employment, consumption and
+    its federation gateway; the prefecture 653100 its federation gateway. The
+    gateways reach each other through LinkProxy relays."""
+
+    COUNTY_SERVICES = ("monitoring", "employment", "consumption", "federation")
+
+    def __init__(self, grpc, bin_dir, stack, workdir):
+        self.grpc, self.bin_dir, self.stack, self.workdir = grpc, bin_dir, stack, workdir
+        self.keys = os.path.join(workdir, "personal-data.keys")
+        subprocess.run([os.path.join(bin_dir, "zx-token"), "personal-data-keygen", "--key-id",
+                        "fault-1", "--out", self.keys], check=True, stdout=subprocess.DEVNULL)
+        self.pki = os.path.join(workdir, "pki")
+        zxca = os.path.join(ROOT, "tools", "zxca", "zxca")
+        subprocess.run([zxca, "init", self.pki], check=True, stdout=subprocess.DEVNULL)
+        for level, code in (("county", COUNTY), ("prefecture", PREFECTURE)):
+            subprocess.run([zxca, "issue", self.pki, level, code], check=True,
+                           stdout=subprocess.DEVNULL)
+        keys = list(self.COUNTY_SERVICES) + ["pref-federation"]
+        self.ports = {k: (free_port(), free_port()) for k in keys}
+        self.tls_ports = {"federation": free_port(), "pref-federation": free_port()}
+        # county → prefecture and prefecture → county
+        self.links = [LinkProxy(self.tls_ports["pref-federation"]),
+                      LinkProxy(self.tls_ports["federation"])]
+        self.write_federation_configs()
+        self.procs = {}
+        for k in keys:
+            self.start(k)
+        for k in keys:
+            self.wait_serving(k)
+
+    def write_federation_configs(self):
+        local = "".join(f"local_services {{ name: '{s}' address: '127.0.0.1:{self.ports[s][0]}' }}\n"
+                        for s in ("monitoring", "employment", "consumption"))
+        with open(os.path.join(self.workdir, "county-federation.txtpb"), "w") as f:
+            f.write("level: LEVEL_COUNTY\n"
+                    f"parent {{ division_code: '{PREFECTURE}' level: LEVEL_PREFECTURE "
+                    f"address: '127.0.0.1:{self.links[0].port}' }}\n" + local)
+        with open(os.path.join(self.workdir, "prefecture-federation.txtpb"), "w") as f:
+            f.write("level: LEVEL_PREFECTURE\n"
+                    f"children {{ division_code: '{COUNTY}' level: LEVEL_COUNTY "
+                    f"address: '127.0.0.1:{self.links[1].port}' }}\n")
+
+    def start(self, key):
+        grpc_port, metrics_port = self.ports[key]
+        prefecture = key.startswith("pref-")
+        svc = key[len("pref-"):] if prefecture else key
+        division, db, level = (PREFECTURE, "fault_pref", "prefecture") if prefecture else \
+            (COUNTY, "fault", "county")
+        extra = []
+        if svc == "federation":
+            cfg = f"{level}-federation.txtpb"
+            extra = ["--tls-port", str(self.tls_ports[key]),
+                     "--tls-cert", os.path.join(self.pki, f"{level}-{division}.crt"),
+                     "--tls-key", os.path.join(self.pki, f"{level}-{division}.key"),
+                     "--tls-ca", os.path.join(self.pki, "ca.crt"),
+                     "--federation-config", os.path.join(self.workdir, cfg)]
+        logf = open(os.path.join(self.workdir, f"{key}.log"), "ab")
+        self.procs[key] = subprocess.Popen([
+            os.path.join(self.bin_dir, "zx-" + svc), "--instance", f"fault-{level}",
+            "--division", division, "--grpc-port", str(grpc_port),
+            "--metrics-port", str(metrics_port), "--pg", self.stack.conninfo(db),
+            "--redis", "127.0.0.1:" + self.stack.redis_port,
+            "--redis-namespace", f"zx:fault-{level}", "--allow-dev-tokens", "--log-level", "warn",
+            "--personal-data-keys", self.keys] + extra, stdout=logf, stderr=logf)
+        logf.close()
+
+    def wait_serving(self, key, bound_s=60):
+        from grpc.health.v1 import health_pb2, health_pb2_grpc
+        stub = health_pb2_grpc.HealthStub(self.channel(key))
+        deadline = time.time() + bound_s
+        while time.time() < deadline:
+            if self.procs[key].poll() is not None:
+                raise RuntimeError(f"zx-{key} exited; see {self.workdir}/{key}.log")
+            try:
+                if stub.Check(health_pb2.HealthCheckRequest(), timeout=2).status == \
+                        health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except self.grpc.RpcError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"zx-{key} did not become SERVING within {bound_s} s")
+
+    def channel(self, key):
+        return zx_grpc.channel(self.grpc, f"127.0.0.1:{self.ports[key][0]}")
+
+    def kill_restart(self, key, down_s):
+        self.procs[key].send_signal(signal.SIGKILL)
+        self.procs[key].wait()
+        time.sleep(down_s)
+        self.start(key)
+        self.wait_serving(key)
+
+    def cut_links(self, down_s):
+        for link in self.links:
+            link.cut()
+        time.sleep(down_s)
+        for link in self.links:
+            link.restore()
+
+    def stop_all(self):
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+class Client:
+    """Unary calls retried with the same request until accepted (or bound)."""
+
+    def __init__(self, grpc, stub):
+        self.grpc, self.stub = grpc, stub
+        self.transient_seen = 0
+
+    def call(self, method, request, token=COUNTY_TOKEN, bound_s=REQUEST_BOUND_S):
+        fn = getattr(self.stub, method)
+        deadline = time.time() + bound_s
+        while True:
+            try:
+                return fn(request, timeout=CALL_TIMEOUT_S, metadata=(("authorization", token),))
+            except self.grpc.RpcError as e:
+                if e.code().name in TRANSIENT and time.time() < deadline:
+                    self.transient_seen += 1
+                    time.sleep(0.2)
+                    continue
+                raise RuntimeError(f"{method} {getattr(request, 'request_id', '')}: "
+                                   f"{e.code().name}: {e.details()}") from None
+
+
+class Suite:
+    def __init__(self, args):
+        self.args = args
+        self.grpc = zx_grpc.setup(args.build_dir)
+        from zx.consumption.v1 import consumption_pb2, consumption_pb2_grpc
+        from zx.employment.v1 import employment_pb2, employment_pb2_grpc
+        from zx.federation.v1 import federation_pb2, federation_pb2_grpc
+        from zx.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
+        self.cpb, self.epb, self.mpb = consumption_pb2, employment_pb2, monitoring_pb2
+        self.fpb = federation_pb2
+        self.stubs = {"monitoring": monitoring_pb2_grpc.MonitoringServiceStub,
+                      "employment": employment_pb2_grpc.EmploymentServiceStub,
+                      "consumption": consumption_pb2_grpc.ConsumptionServiceStub,
+                      "federation": federation_pb2_grpc.FederationServiceStub,
+                      "pref-federation": federation_pb2_grpc.FederationServiceStub}
+        self.phase = "baseline"
+        self.stop_load = threading.Event()
+        self.lock = threading.Lock()
+        self.records = []  # (phase, kind, request id, facts)
+        self.failures = []
+        self.clients = []
+        self.today = datetime.date.today()
+
+    def client(self, svc):
+        c = Client(self.grpc, self.stubs[svc](self.services.channel(svc)))
+        self.clients.append(c)
+        return c
+
+    # ---- set-up ------------------------------------------------------------------
+    def set_up(self):
+        m, e, c = self.client("monitoring"), self.client("employment"), self.client("consumption")
+        mpb, epb, cpb = self.mpb, self.epb, self.cpb
+        year = self.today.year
+        m.call("PublishPolicy", mpb.PublishPolicyRequest(
+            request_id="fault-policy", policy=mpb.MonitoringPolicy(
+                version=f"fault-{year}", owner_division_code="650000000000", year=year,
+                effective_from=f"{year}-01-01", monitoring_line_fen=800_000)), token=REGION_TOKEN)
+        self.households = []
+        for i in range(self.args.households):
+            h = m.call("CreateHousehold", mpb.CreateHouseholdRequest(
+                request_id=f"fault-hh-{i}", household=mpb.Household(
+                    village_code=VILLAGE, category=mpb.HOUSEHOLD_CATEGORY_LIFTED, member_count=4)))
+            self.households.append(h.household_id)
+        # Employment: one worker per household, placed and on duty for five years.
+        employer = e.call("UpsertEmployer", epb.UpsertEmployerRequest(
+            request_id="fault-employer", employer=epb.Employer(
+                name="疏附示范企业 (synthetic)", kind=epb.EMPLOYER_KIND_ENTERPRISE,
+                division_code=COUNTY)))
+        e.call("UpsertJob", epb.UpsertJobRequest(request_id="fault-job", job=epb.Job(
+            employer_id=employer.employer_id, title="包装工", kind=epb.JOB_KIND_REGULAR,
+            location_division_code=COUNTY, monthly_wage_fen=300_000,
+            slots=len(self.households), open=True)))
+        for i, h in enumerate(self.households):
+            e.call("UpsertWorker", epb.UpsertWorkerRequest(request_id=f"fault-worker-{i}",
+                   worker=epb.Worker(
+                person_id=f"pe-{h[3:]}-1", household_id=h, division_code=VILLAGE,
+                birth_date="1990-05-01", willingness=epb.WILLINGNESS_LOCAL,
+                labour_capacity=epb.LABOUR_CAPACITY_FULL, available=True,
+                local_registration=True, language_level=3,
+                flags=epb.PriorityFlags(lifted_household=True))))
+        run = e.call("RunMatching", epb.RunMatchingRequest(request_id="fault-matching",
+                                                          division_code=COUNTY))
+        if len(run.proposals) != len(self.households):
+            raise RuntimeError(f"matching proposed {len(run.proposals)} placements for "
+                               f"{len(self.households)} workers")
+        self.wage_months = months_back(self.today, self.args.wage_months)
+        self.placements = []
+        for p in run.proposals:
+            e.call("AcceptPlacement", epb.AcceptPlacementRequest(
+                request_id=f"fault-accept-{p.placement_id}", placement_id=p.placement_id,
+                consent_ref=f"同意书 {p.placement_id}"))
+            e.call("StartPlacement", epb.StartPlacementRequest(
+                request_id=f"fault-start-{p.placement_id}", placement_id=p.placement_id,
+                start_date=self.wage_months[0].isoformat()))
+            self.placements.append(p.placement_id)
+        # Consumption: a cooperative bound to every household (revenue share 2.5 % each).
+        supplier = c.call("UpsertSupplier", cpb.UpsertSupplierRequest(
+            request_id="fault-supplier", supplier=cpb.Supplier(
+                name="疏附核桃合作社 (synthetic)", kind=cpb.SUPPLIER_KIND_COOPERATIVE,
+                division_code=TOWNSHIP)))
+        for i, h in enumerate(self.households):
+            c.call("UpsertBinding", cpb.UpsertBindingRequest(
+                request_id=f"fault-bind-{i}", binding=cpb.Binding(
+                    supplier_id=supplier.supplier_id, household_id=h, village_code=VILLAGE,
+                    rule=cpb.BINDING_RULE_REVENUE_SHARE, share_bp=250,
+                    valid_from=f"{year - 1}-01-01")))
+        product = c.call("UpsertProduct", cpb.UpsertProductRequest(
+            request_id="fault-product", product=cpb.Product(
+                supplier_id=supplier.supplier_id, name="纸皮核桃", category="干果",
+                origin_county_code=COUNTY, unit="kg", price_fen=2_400, stock=1_000_000_000,
+                traceability_ref="溯源-653121-walnut", annual_sales_fen=80_000_000)))
+        for step, day in (("REVIEW", "01-05"), ("PUBLICISE", "01-06"), ("ANNOUNCE", "01-12")):
+            c.call("AdvanceCertification", cpb.AdvanceCertificationRequest(
+                request_id=f"fault-cert-{step}", product_id=product.product_id,
+                step=cpb.CertificationStep.Value(f"CERTIFICATION_STEP_{step}"),
+                date=f"{year - 1}-{day}"))
+        buyer = c.call("UpsertBuyer", cpb.UpsertBuyerRequest(
+            request_id="fault-buyer", buyer=cpb.Buyer(
+                name="疏附县教育局 (synthetic)", kind=cpb.BUYER_KIND_BUDGET_UNIT,
+                division_code=COUNTY, has_canteen=True, canteen_food_budget_fen=20_000_000)))
+        self.product_id, self.buyer_id = product.product_id, buyer.buyer_id
+
+    # ---- load --------------------------------------------------------------------
+    def run_loop(self, name, step):
+        n = 0
+        try:
+            while not self.stop_load.is_set():
+                if not step(n):
+                    return
+                n += 1
+                time.sleep(self.args.pause)
+        except Exception as ex:  # noqa: BLE001 — any failure is reported, not swallowed
+            with self.lock:
+                self.failures.append(f"{name}: {ex}")
+
+    def income_step(self, client):
+        def step(n):
+            phase = self.phase
+            rid = f"fault-income-{n}"
+            month = self.wage_months[-1 - (n % 6)].strftime("%Y-%m")
+            r = client.call("RecordIncome", self.mpb.RecordIncomeRequest(
+                request_id=rid, record=self.mpb.IncomeRecord(
+                    household_id=self.households[n % len(self.households)],
+                    kind=self.mpb.INCOME_KIND_TRANSFER, source=self.mpb.RECORD_SOURCE_DECLARATION,
+                    month=month, amount_fen=10_000, note=rid)))
+            with self.lock:
+                self.records.append((phase, "income", rid, {"record_id": r.record_id}))
+            return True
+        return step
+
+    def wage_step(self, client):
+        combos = [(p, mo) for mo in self.wage_months for p in self.placements]
+
+        def step(n):
+            if n >= len(combos):
+                return False
+            phase = self.phase
+            placement, month = combos[n]
+            nxt = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=10)
+            rid = f"fault-wage-{n}"
+            r = client.call("RecordWage", self.epb.RecordWageRequest(
+                request_id=rid, placement_id=placement, month=month.strftime("%Y-%m"),
+                amount_fen=300_000, paid_on=min(nxt, self.today).isoformat()))
+            with self.lock:
+                self.records.append((phase, "wage", rid,
+                                     {"wage_id": r.wage_id, "event_id": r.event_id}))
+            return True
+        return step
+
+    def order_step(self, client):
+        cpb = self.cpb
+
+        def step(n):
+            phase = self.phase
+            rid = f"fault-order-{n}"
+            order = client.call("SubmitOrder", cpb.SubmitOrderRequest(
+                request_id=rid, buyer_id=self.buyer_id, channel=cpb.CHANNEL_COUNTER,
+                lines=[cpb.SubmitOrderRequest.Line(product_id=self.product_id,
+                                                   quantity=1 + n % 5)]))
+            for to in ("CONFIRMED", "SHIPPED", "RECEIVED", "SETTLED"):
+                client.call("AdvanceOrder", cpb.AdvanceOrderRequest(
+                    request_id=f"{rid}-{to}", order_id=order.order_id,
+                    to=cpb.OrderStatus.Value(f"ORDER_STATUS_{to}")))
+            with self.lock:
+                self.records.append((phase, "order", rid, {"order_id": order.order_id}))
+            return True
+        return step
+
+    def federation_step(self, prefecture, county):
+        fpb = self.fpb
+        # Only the current period is live; earlier ones need a closed roll-up day.
+        period = self.today.strftime("%Y-%m")
+        deadline = (self.today + datetime.timedelta(days=30)).isoformat()
+
+        def step(n):
+            phase = self.phase
+            if n % 10 == 0:  # the county reports a period to the prefecture
+                rid = f"fault-report-{n}"
+                r = county.call("SubmitReport", fpb.SubmitReportRequest(
+                    request_id=rid, period=period))
+                with self.lock:
+                    self.records.append((phase, "report", rid,
+                                         {"period": r.period, "revision": r.revision}))
+            rid = f"fault-directive-{n}"
+            d = prefecture.call("IssueDirective", fpb.IssueDirectiveRequest(
+                request_id=rid, target_division_code=COUNTY, subject="verify_households",
+                title=f"核实 {n}", items=[self.households[n % len(self.households)]],
+                deadline=deadline), token=PREFECTURE_TOKEN)
+            with self.lock:
+                self.records.append((phase, "directive", rid, {"directive_id": d.directive_id}))
+            return True
+        return step
+
+    # ---- faults ------------------------------------------------------------------
+    def faults(self):
+        down = self.args.down
+        kinds = [(f"sigkill_{k.replace('-', '_')}", lambda k=k: self.services.kill_restart(k, down))
+                 for k in Services.COUNTY_SERVICES + ("pref-federation",)]
+        kinds.append(("redis_kill", lambda: self.stack.redis_kill_restart(down)))
+        kinds.append(("pg_fast_restart", lambda: self.stack.pg_fast_restart(down)))
+        kinds.append(("federation_link_cut", lambda: self.services.cut_links(self.args.cut)))
+        return kinds
+
+    def run(self):
+        workdir = tempfile.mkdtemp(prefix="zx-fault-", dir=self.args.work_dir)
+        self.workdir = workdir
+        started = time.time()
+        self.stack = Stack(os.path.join(workdir, "stack"))
+        try:
+            self.services = Services(self.grpc, self.args.bin_dir, self.stack, workdir)
+            try:
+                self.set_up()
+                log(f"set-up: {len(self.households)} households, {len(self.placements)} "
+                    f"placements on duty; load starts")
+                return self.load_and_faults(started)
+            finally:
+                self.services.stop_all()
+        finally:
+            if self.args.keep:
+                log(f"kept {workdir} (stack still running: stack.sh stop {workdir}/stack)")
+            else:
+                self.stack.stop()
+                subprocess.run(["rm", "-rf", workdir], check=False)
+
+    def load_and_faults(self, started):
+        loops = [("income", self.income_step(self.client("monitoring"))),
+                 ("wages", self.wage_step(self.client("employment"))),
+                 ("orders", self.order_step(self.client("consumption"))),
+                 ("federation", self.federation_step(self.client("pref-federation"),
+                                                     self.client("federation")))]
+        threads = [threading.Thread(target=self.run_loop, args=loop, daemon=True) for loop in loops]
+        for t in threads:
+            t.start()
+        time.sleep(self.args.settle)
+        injected = {}
+        for _ in range(self.args.rounds):
+            for kind, inject in self.faults():
+                self.phase = kind
+                time.sleep(self.args.settle)
+                log(f"inject {kind}")
+                inject()
+                injected[kind] = injected.get(kind, 0) + 1
+                time.sleep(self.args.settle)
+        self.phase = "after"
+        self.stop_load.set()
+        for t in threads:
+            t.join(timeout=REQUEST_BOUND_S + 30)
+        log("load stopped; waiting for every event to be applied")
+        self.quiesce()
+        if self.args.prove_detection:
+            # Removes one declared income and one booked event behind the services'
+            # back: the reconciliation must count both as lost.
+            self.stack.psql(["-c", "DELETE FROM monitoring.income_records WHERE record_id IN "
+                             "((SELECT record_id FROM monitoring.income_records WHERE source = 1 "
+                             "LIMIT 1) UNION ALL (SELECT record_id FROM monitoring.income_records "
+                             "WHERE source = 3 LIMIT 1))"])
+        return self.reconcile(injected, started)
+
+    def quiesce(self):
+        deadline = time.time() + self.args.quiesce_bound
+        while time.time() < deadline:
+            if self.unpublished() == 0 and self.unbooked() == 0 and self.peer_backlog() == 0:
+                return
+            time.sleep(0.5)
+        log(f"not quiet after {self.args.quiesce_bound} s: {self.unpublished()} outbox rows "
+            f"unpublished, {self.unbooked()} events unbooked, {self.peer_backlog()} envelopes "
+            "undelivered")
+
+    def unpublished(self):
+        sql = "SELECT count(*) FROM {}.outbox WHERE published_at IS NULL"
+        return sum(self.stack.query_int(sql.format(s)) for s in SERVICES + ("federation",)) + \
+            self.stack.query_int(sql.format("federation"), db="fault_pref")
+
+    def peer_backlog(self):
+        sql = "SELECT coalesce(sum(last_seq - acked_seq), 0) FROM federation.peer_links"
+        return self.stack.query_int(sql) + self.stack.query_int(sql, db="fault_pref")
+
+    def unbooked(self):
+        return self.stack.query_int(
+            "SELECT (SELECT count(*) FROM employment.outbox o WHERE o.event_type = "
+            "'employment.wage_paid' AND NOT EXISTS (SELECT 1 FROM monitoring.income_records r "
+            "WHERE r.source = 3 AND r.source_ref = o.event_id)) + (SELECT count(*) FROM "
+            "consumption.attributions a WHERE NOT EXISTS (SELECT 1 FROM monitoring.income_records "
+            "r WHERE r.source = 3 AND r.source_ref = a.event_id))")
+
+    # ---- reconciliation ----------------------------------------------------------
+    def reconcile(self, injected, started):
+        q = self.stack
+        income_by_note = dict(q.query_rows(
+            "SELECT note, count(*) FROM monitoring.income_records WHERE source = 1 GROUP BY note"))
+        wages = {r[0] for r in q.query_rows("SELECT wage_id FROM employment.wages")}
+        booked = dict(q.query_rows(
+            "SELECT source_ref, count(*) FROM monitoring.income_records WHERE source = 3 "
+            "GROUP BY source_ref"))
+        orders = dict(q.query_rows("SELECT order_id, status FROM consumption.orders"))
+        attributions = {}
+        for order_id, event_id in q.query_rows(
+                "SELECT l.order_id, a.event_id FROM consumption.attributions a JOIN "
+                "consumption.order_lines l USING (line_id)"):
+            attributions.setdefault(order_id, []).append(event_id)
+        received = {r[0] for r in q.query_rows(
+            "SELECT directive_id FROM federation.directives WHERE direction = 'received'")}
+        issued = {r[0] for r in q.query_rows(
+            "SELECT directive_id FROM federation.directives WHERE direction = 'issued'",
+            db="fault_pref")}
+        # The latest revision of each period the county sent, as the prefecture holds it.
+        held = {r[0]: int(r[1]) for r in q.query_rows(
+            f"SELECT period, revision FROM federation.reports WHERE division_code = '{COUNTY}'",
+            db="fault_pref")}
+        latest = {}
+        for _, kind, _, facts in self.records:
+            if kind == "report":
+                latest[facts["period"]] = max(latest.get(facts["period"], 0), facts["revision"])
+        settled = self.cpb.ORDER_STATUS_SETTLED
+        tally = {}
+
+        def count(phase, field, k=1):
+            tally.setdefault(phase, {"accepted": 0, "lost": 0, "duplicated": 0})[field] += k
+
+        accepted_orders = set()
+        for phase, kind, rid, facts in self.records:
+            count(phase, "accepted")
+            if kind == "income":
+                n = int(income_by_note.get(rid, 0))
+                count(phase, "lost", n == 0)
+                count(phase, "duplicated", max(0, n - 1))
+            elif kind == "wage":
+                count(phase, "lost", facts["wage_id"] not in wages)
+                n = int(booked.get(facts["event_id"], 0))
+                count(phase, "lost", n == 0)
+                count(phase, "duplicated", max(0, n - 1))
+            elif kind == "directive":
+                count(phase, "lost", facts["directive_id"] not in received)
+            elif kind == "report":
+                # Lost when the prefecture holds an older revision than the last accepted one.
+                count(phase, "lost", held.get(facts["period"], 0) < latest[facts["period"]])
+            else:
+                oid = facts["order_id"]
+                accepted_orders.add(oid)
+                count(phase, "lost", oid not in orders or int(orders[oid]) != settled)
+                events = attributions.get(oid, [])
+                count(phase, "lost", max(0, len(self.households) - len(events)))
+                count(phase, "duplicated", max(0, len(events) - len(self.households)))
+                for ev in events:
+                    n = int(booked.get(ev, 0))
+                    count(phase, "lost", n == 0)
+                    count(phase, "duplicated", max(0, n - 1))
+        # Effects nobody was told about: a retried request that took effect twice.
+        accepted_income = sum(1 for r in self.records if r[1] == "income")
+        extra_income = sum(int(n) for n in income_by_note.values()) - accepted_income
+        extra_orders = len(set(orders) - accepted_orders)
+        extra_wages = len(wages) - sum(1 for r in self.records if r[1] == "wage")
+        accepted_directives = {r[3]["directive_id"] for r in self.records
+                               if r[1] == "directive"}
+        extra_directives = len(issued - accepted_directives) + len(received - issued)
+        revisions_ahead = sum(1 for p, rev in held.items() if rev > latest.get(p, 0))
+        rollup = self.client("monitoring").call("VerifyRollup", self.mpb.VerifyRollupRequest(
+            division_code=COUNTY))
+        checks = {
+            "unaccounted income records": extra_income,
+            "unaccounted orders": extra_orders,
+            "unaccounted wages": extra_wages,
+            "unaccounted directives": extra_directives,
+            "report revisions never accepted": revisions_ahead,
+            "federation envelopes undelivered": self.peer_backlog(),
+            "outbox rows unpublished": self.unpublished(),
+            "events unbooked": self.unbooked(),
+            "roll-up differences": 0 if rollup.consistent else max(1, len(rollup.differences)),
+            "load failures": len(self.failures),
+        }
+        return self.report(tally, injected, checks, started)
+
+    def report(self, tally, injected, checks, started):
+        print()
+        print(f"{'fault':<26}{'injected':>9}{'accepted':>10}{'lost':>7}{'duplicated':>12}")
+        kinds = ["baseline"] + [k for k, _ in self.faults()] + ["after"]
+        for kind in kinds:
+            t = tally.get(kind, {"accepted": 0, "lost": 0, "duplicated": 0})
+            print(f"{kind:<26}{injected.get(kind, 0):>9}{t['accepted']:>10}{t['lost']:>7}"
+                  f"{t['duplicated']:>12}")
+        retried = sum(c.transient_seen for c in self.clients)
+        print(f"\ncalls retried after a transient error (same request id): {retried}\n")
+        for name, value in checks.items():
+            print(f"{name:<32}{value:>6}")
+        for f in self.failures:
+            print(f"load failure: {f}")
+        lost = sum(t["lost"] for t in tally.values())
+        dup = sum(t["duplicated"] for t in tally.values())
+        accepted = sum(t["accepted"] for t in tally.values())
+        ok = lost == 0 and dup == 0 and all(v == 0 for v in checks.values()) and \
+            all(injected.get(k, 0) > 0 for k, _ in self.faults()) and \
+            all(tally.get(k, {}).get("accepted", 0) > 0 for k, _ in self.faults())
+        print(f"\nfaults injected {sum(injected.values())}, requests accepted {accepted}, "
+              f"lost {lost}, duplicated {dup}, in {time.time() - started:.0f} s: "
+              f"{'PASS' if ok else 'FAIL'}")
+        if self.args.results:
+            self.write_figures(tally)
+        return 0 if ok else 1
+
+    def write_figures(self, tally):
+        path = self.args.results
+        data = {"figures": [], "errors": []}
+        if os.path.exists(path):
+            with open(path) as f:
+                data = json.load(f)
+        data["figures"] = [f for f in data["figures"] if not f["id"].startswith("fault.")]
+        for kind, _ in self.faults():
+            t = tally.get(kind, {"accepted": 0, "lost": 0, "duplicated": 0})
+            for field in ("accepted", "lost", "duplicated"):
+                judged = field != "accepted"
+                data["figures"].append({
+                    "id": f"fault.{kind}.{field}", "value": t[field], "unit": "requests",
+                    "baseline_id": None, "ratio": None, "target": 0 if judged else None,
+                    "better": "lower" if judged else "higher",
+                    "pass": (t[field] == 0) if judged else None})
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=2)
+        os.replace(tmp, path)
+        log(f"figures fault.* written to {path}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    p.add_argument("--work-dir", default=None, help="where the throwaway stack goes")
+    p.add_argument("--long", action="store_true", help="the long form (./zx bench)")
+    p.add_argument("--results", help="add fault.* figures to this zx-bench results file")
+    p.add_argument("--keep", action="store_true", help="leave the stack and logs behind")
+    p.add_argument("--prove-detection", action="store_true",
+                   help="delete two effects before reconciling; the suite must then fail")
+    args = p.parse_args()
+    args.bin_dir = os.path.join(os.path.abspath(args.build_dir), "bin")
+    # Short: one of each fault, 2 s outages, ~2 minutes. Long: three rounds, 10 s outages.
+    args.rounds, args.down, args.settle = (3, 10.0, 6.0) if args.long else (1, 2.0, 3.0)
+    args.households, args.wage_months, args.pause = (20, 60, 0.02) if args.long else (8, 60, 0.05)
+    args.quiesce_bound = 300 if args.long else 120
+    # How long the federation link stays cut: minutes in the long form.
+    args.cut = 120.0 if args.long else 5.0
+    return Suite(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
