@@ -93,6 +93,30 @@ def months_back(today, n):
     return list(reversed(out))
 
 
+def read_rss_mib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def slope_per_hour(points):
+    """Least-squares slope of (seconds, MiB) points, in MiB per hour."""
+    if len(points) < 2:
+        return 0.0
+    n = len(points)
+    mx = sum(t for t, _ in points) / n
+    my = sum(v for _, v in points) / n
+    var = sum((t - mx) ** 2 for t, _ in points)
+    if var == 0:
+        return 0.0
+    return sum((t - mx) * (v - my) for t, v in points) / var * 3600
+
+
 class Stack:
     """PostgreSQL + Redis of stack.sh, with the fault operations on them."""
 
@@ -354,13 +378,18 @@ class Client:
     def __init__(self, grpc, stub):
         self.grpc, self.stub = grpc, stub
         self.transient_seen = 0
+        self.samples = []  # (end time, seconds) of every accepted call
 
     def call(self, method, request, token=COUNTY_TOKEN, bound_s=REQUEST_BOUND_S):
         fn = getattr(self.stub, method)
         deadline = time.time() + bound_s
         while True:
+            t0 = time.time()
             try:
-                return fn(request, timeout=CALL_TIMEOUT_S, metadata=(("authorization", token),))
+                resp = fn(request, timeout=CALL_TIMEOUT_S, metadata=(("authorization", token),))
+                t1 = time.time()
+                self.samples.append((t1, t1 - t0))
+                return resp
             except self.grpc.RpcError as e:
                 if e.code().name in TRANSIENT and time.time() < deadline:
                     self.transient_seen += 1
@@ -391,6 +420,7 @@ class Suite:
         self.records = []  # (phase, kind, request id, facts)
         self.failures = []
         self.clients = []
+        self.ops, self.intervals = {}, {}
         self.today = datetime.date.today()
 
     def client(self, svc):
@@ -450,7 +480,9 @@ class Suite:
             request_id="fault-supplier", supplier=cpb.Supplier(
                 name="疏附核桃合作社 (synthetic)", kind=cpb.SUPPLIER_KIND_COOPERATIVE,
                 division_code=TOWNSHIP)))
-        for i, h in enumerate(self.households):
+        # At most 8 bound households: a settlement emits one attribution each.
+        self.bound = self.households[:8]
+        for i, h in enumerate(self.bound):
             c.call("UpsertBinding", cpb.UpsertBindingRequest(
                 request_id=f"fault-bind-{i}", binding=cpb.Binding(
                     supplier_id=supplier.supplier_id, household_id=h, village_code=VILLAGE,
@@ -475,12 +507,20 @@ class Suite:
     # ---- load --------------------------------------------------------------------
     def run_loop(self, name, step):
         n = 0
+        next_at = time.time()
         try:
             while not self.stop_load.is_set():
                 if not step(n):
                     return
                 n += 1
-                time.sleep(self.args.pause)
+                self.ops[name] = n
+                # The soak paces each loop (self.intervals); otherwise a fixed pause.
+                interval = self.intervals.get(name)
+                if interval is None:
+                    time.sleep(self.args.pause)
+                else:
+                    next_at = max(next_at + interval, time.time() - 1.0)
+                    time.sleep(max(0.0, next_at - time.time()))
         except Exception as ex:  # noqa: BLE001 — any failure is reported, not swallowed
             with self.lock:
                 self.failures.append(f"{name}: {ex}")
@@ -565,6 +605,8 @@ class Suite:
 
     # ---- faults ------------------------------------------------------------------
     def faults(self):
+        if self.args.soak:
+            return []
         down = self.args.down
         kinds = [(f"sigkill_{k.replace('-', '_')}", lambda k=k: self.services.kill_restart(k, down))
                  for k in Services.COUNTY_SERVICES + ("pref-federation",)]
@@ -605,7 +647,9 @@ class Suite:
             t.start()
         time.sleep(self.args.settle)
         injected = {}
-        for _ in range(self.args.rounds):
+        if self.args.soak:
+            self.soak_result = self.soak(loops)
+        for _ in range(self.args.rounds if not self.args.soak else 0):
             for kind, inject in self.faults():
                 self.phase = kind
                 time.sleep(self.args.settle)
@@ -627,6 +671,68 @@ class Suite:
                              "LIMIT 1) UNION ALL (SELECT record_id FROM monitoring.income_records "
                              "WHERE source = 3 LIMIT 1))"])
         return self.reconcile(injected, started)
+
+    def soak(self, loops):
+        """Calibrates each loop's capacity, then runs them at 70 % of it for
+        --soak minutes, sampling every service's RSS every 10 s."""
+        names = [name for name, _ in loops]
+        self.phase = "calibration"
+        self.intervals = {name: 0.0 for name in names}
+        before = dict(self.ops)
+        time.sleep(self.args.calibrate)
+        rates = {n: (self.ops.get(n, 0) - before.get(n, 0)) / self.args.calibrate for n in names}
+        self.intervals = {n: 1.0 / (0.7 * r) if r > 0 else 1.0 for n, r in rates.items()}
+        log("capacity (ops/s): " + ", ".join(f"{n} {r:.1f}" for n, r in rates.items()) +
+            "; soak at 70 %")
+        self.phase = "soak"
+        errors_before = sum(c.transient_seen for c in self.clients)
+        start = time.time()
+        end = start + self.args.soak * 60
+        rss = {k: [] for k in self.services.procs}
+        while time.time() < end and not self.failures:
+            for key, proc in self.services.procs.items():
+                rss[key].append((time.time() - start, read_rss_mib(proc.pid)))
+            time.sleep(min(10.0, max(0.0, end - time.time())))
+        duration = time.time() - start
+        samples = sorted((t, dt) for c in self.clients for t, dt in c.samples if t >= start)
+        return {"rates": rates, "duration": duration, "rss": rss, "samples": samples,
+                "start": start,
+                "errors": sum(c.transient_seen for c in self.clients) - errors_before +
+                len(self.failures)}
+
+    def soak_report(self, result):
+        """Prints and judges the soak; returns (ok, figures)."""
+        figures = []
+        start, duration = result["start"], result["duration"]
+        print(f"\nsoak: {duration / 60:.1f} min at 70 % of capacity, "
+              f"{len(result['samples'])} calls, {result['errors']} errors")
+        figures.append(("soak.errors", result["errors"], "calls", 0, "lower"))
+        ok = result["errors"] == 0
+        for key, points in result["rss"].items():
+            tail = [p for p in points if p[0] >= duration * 0.1]  # after warm-up
+            slope = slope_per_hour(tail)
+            growth = slope * duration / 3600
+            flat = growth <= max(16.0, 0.1 * tail[0][1]) if tail else False
+            ok &= flat
+            print(f"  {key:<18} RSS {tail[0][1] if tail else 0:7.1f} → "
+                  f"{tail[-1][1] if tail else 0:7.1f} MiB, slope {slope:+8.2f} MiB/h "
+                  f"({'flat' if flat else 'GROWING'})")
+            figures.append((f"soak.{key.replace('-', '_')}.rss_slope_mib_per_h", round(slope, 3),
+                            "MiB/h", None, "lower"))
+        windows = 6
+        p99s = []
+        for w in range(windows):
+            lo, hi = start + duration * w / windows, start + duration * (w + 1) / windows
+            lat = sorted(dt for t, dt in result["samples"] if lo <= t < hi)
+            p99s.append(lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000 if lat else 0.0)
+        stable = min(p99s) > 0 and max(p99s) <= 2 * min(p99s)
+        ok &= stable
+        print("  p99 per sixth of the run (ms): " + ", ".join(f"{p:.1f}" for p in p99s) +
+              f" ({'stable' if stable else 'UNSTABLE'}: max ≤ 2 × min)")
+        figures.append(("soak.p99_ms.max_window", round(max(p99s), 3), "ms", None, "lower"))
+        figures.append(("soak.p99_ms.max_over_min", round(max(p99s) / min(p99s), 3)
+                        if min(p99s) > 0 else 0.0, "x", 2, "lower"))
+        return ok, figures
 
     def quiesce(self):
         deadline = time.time() + self.args.quiesce_bound
@@ -711,8 +817,8 @@ class Suite:
                 accepted_orders.add(oid)
                 count(phase, "lost", oid not in orders or int(orders[oid]) != settled)
                 events = attributions.get(oid, [])
-                count(phase, "lost", max(0, len(self.households) - len(events)))
-                count(phase, "duplicated", max(0, len(events) - len(self.households)))
+                count(phase, "lost", max(0, len(self.bound) - len(events)))
+                count(phase, "duplicated", max(0, len(events) - len(self.bound)))
                 for ev in events:
                     n = int(booked.get(ev, 0))
                     count(phase, "lost", n == 0)
@@ -745,7 +851,8 @@ class Suite:
     def report(self, tally, injected, checks, started):
         print()
         print(f"{'fault':<26}{'injected':>9}{'accepted':>10}{'lost':>7}{'duplicated':>12}")
-        kinds = ["baseline"] + [k for k, _ in self.faults()] + ["after"]
+        kinds = ["baseline"] + [k for k, _ in self.faults()] + \
+            (["calibration", "soak"] if self.args.soak else []) + ["after"]
         for kind in kinds:
             t = tally.get(kind, {"accepted": 0, "lost": 0, "duplicated": 0})
             print(f"{kind:<26}{injected.get(kind, 0):>9}{t['accepted']:>10}{t['lost']:>7}"
@@ -762,34 +869,45 @@ class Suite:
         ok = lost == 0 and dup == 0 and all(v == 0 for v in checks.values()) and \
             all(injected.get(k, 0) > 0 for k, _ in self.faults()) and \
             all(tally.get(k, {}).get("accepted", 0) > 0 for k, _ in self.faults())
+        figures = []
+        for kind, _ in self.faults():
+            t = tally.get(kind, {"accepted": 0, "lost": 0, "duplicated": 0})
+            figures += [(f"fault.{kind}.accepted", t["accepted"], "requests", None, "higher"),
+                        (f"fault.{kind}.lost", t["lost"], "requests", 0, "lower"),
+                        (f"fault.{kind}.duplicated", t["duplicated"], "requests", 0, "lower")]
+        if self.args.soak:
+            soak_ok, soak_figures = self.soak_report(self.soak_result)
+            ok &= soak_ok
+            figures += soak_figures
         print(f"\nfaults injected {sum(injected.values())}, requests accepted {accepted}, "
               f"lost {lost}, duplicated {dup}, in {time.time() - started:.0f} s: "
               f"{'PASS' if ok else 'FAIL'}")
         if self.args.results:
-            self.write_figures(tally)
+            self.write_figures(figures)
         return 0 if ok else 1
 
-    def write_figures(self, tally):
+    def write_figures(self, figures):
+        """Adds (id, value, unit, target, better) figures to a zx-bench results
+        file, replacing figures of the same family from an earlier run."""
         path = self.args.results
         data = {"figures": [], "errors": []}
         if os.path.exists(path):
             with open(path) as f:
                 data = json.load(f)
-        data["figures"] = [f for f in data["figures"] if not f["id"].startswith("fault.")]
-        for kind, _ in self.faults():
-            t = tally.get(kind, {"accepted": 0, "lost": 0, "duplicated": 0})
-            for field in ("accepted", "lost", "duplicated"):
-                judged = field != "accepted"
-                data["figures"].append({
-                    "id": f"fault.{kind}.{field}", "value": t[field], "unit": "requests",
-                    "baseline_id": None, "ratio": None, "target": 0 if judged else None,
-                    "better": "lower" if judged else "higher",
-                    "pass": (t[field] == 0) if judged else None})
+        families = {fid.split(".")[0] + "." for fid, *_ in figures}
+        data["figures"] = [f for f in data["figures"]
+                           if not any(f["id"].startswith(p) for p in families)]
+        for fid, value, unit, target, better in figures:
+            data["figures"].append({
+                "id": fid, "value": value, "unit": unit, "baseline_id": None, "ratio": None,
+                "target": target, "better": better,
+                "pass": None if target is None else
+                (value <= target if better == "lower" else value >= target)})
         tmp = path + ".tmp"
         with open(tmp, "w") as f:
             json.dump(data, f, indent=2)
         os.replace(tmp, path)
-        log(f"figures fault.* written to {path}")
+        log(f"figures {', '.join(sorted(families))}* written to {path}")
 
 
 def main():
@@ -799,6 +917,8 @@ def main():
     p.add_argument("--long", action="store_true", help="the long form (./zx bench)")
     p.add_argument("--results", help="add fault.* figures to this zx-bench results file")
     p.add_argument("--keep", action="store_true", help="leave the stack and logs behind")
+    p.add_argument("--soak", type=float, default=0, metavar="MINUTES",
+                   help="no faults: calibrate capacity, then MINUTES of load at 70 %% of it")
     p.add_argument("--prove-detection", action="store_true",
                    help="delete two effects before reconciling; the suite must then fail")
     args = p.parse_args()
@@ -806,7 +926,11 @@ def main():
     # Short: one of each fault, 2 s outages, ~2 minutes. Long: three rounds, 10 s outages.
     args.rounds, args.down, args.settle = (3, 10.0, 6.0) if args.long else (1, 2.0, 3.0)
     args.households, args.wage_months, args.pause = (20, 60, 0.02) if args.long else (8, 60, 0.05)
-    args.quiesce_bound = 300 if args.long else 120
+    args.quiesce_bound = 300 if args.long or args.soak else 120
+    args.calibrate = 30.0
+    if args.soak:
+        # Enough placements × months that the wage loop lasts the whole soak.
+        args.households, args.wage_months = 100, 120
     # How long the federation link stays cut: minutes in the long form.
     args.cut = 120.0 if args.long else 5.0
     return Suite(args).run()
