@@ -1,35 +1,50 @@
 #!/usr/bin/python3
-"""Fault suite (issue 10): faults injected under a mixed load, then a reconciliation.
+"""Fault suite, soak and scale-out (issue 10): a mixed load on real processes.
 
-Starts its own PostgreSQL and Redis (tests/harness/stack.sh, loopback) and the
-monitoring, employment and consumption services of one county instance
-(653121 疏附县). Three load threads run throughout:
+Starts its own PostgreSQL and Redis (tests/harness/stack.sh, loopback), a
+county instance (653121 疏附县: monitoring, employment, consumption and its
+federation gateway, each in --replicas copies against the same database and
+Redis) and the prefecture's gateway (653100). The gateways talk mutual TLS
+through relays this script controls (LinkProxy). Four load threads:
 
-  income   monitoring RecordIncome (a declared transfer, note = request id)
-  wages    employment RecordWage for on-duty placements; each wage emits
-           employment.wage_paid, which monitoring books as income
-  orders   consumption SubmitOrder → CONFIRMED → SHIPPED → RECEIVED → SETTLED;
-           each settlement attributes revenue to every bound household
-           (consumption.income_attributed), which monitoring books
+  income      monitoring RecordIncome (a declared transfer, note = request id)
+  wages       employment RecordWage for on-duty placements; each wage emits
+              employment.wage_paid, which monitoring books as income
+  orders      consumption SubmitOrder → CONFIRMED → SHIPPED → RECEIVED → SETTLED;
+              each settlement attributes revenue to the (≤ 8) bound households
+              (consumption.income_attributed), which monitoring books
+  federation  the prefecture issues directives to the county; every tenth
+              step the county submits this month's report to the prefecture
 
 Each request is retried with the same request_id on a transient code
 (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, RESOURCE_EXHAUSTED, INTERNAL) until
-it is accepted, as a client must when the outcome is unknown. While the load
-runs, each fault kind is injected in turn: SIGKILL of each service (restarted
-after a pause), SIGKILL of Redis (restarted on the same AOF), a fast shutdown of
-PostgreSQL (started again). After the load stops and the system is quiet:
+it is accepted, as a client must when the outcome is unknown. Calls go to the
+replicas in turn.
 
-  every accepted request's effect is present exactly once;
-  every event is applied once (each wage and attribution booked once);
-  monitoring's roll-up equals a full recount (VerifyRollup);
-  no outbox row is left unpublished.
+Modes:
+  (default)    short form, in ./zx test: each fault once, 2 s outages: SIGKILL
+               of each service (the first replica; restarted), SIGKILL of
+               Redis (restarted on the same AOF), fast shutdown of PostgreSQL
+               (started again), the federation link cut for 5 s
+  --long       ./zx bench: every fault three times, 10 s outages, the link
+               cut for two minutes
+  --soak MIN   ./zx bench --soak: no faults; each loop's capacity measured for
+               30 s, then MIN minutes at 70 % of it: errors, RSS slope of
+               every service, p99 per sixth of the run
+  --scale-out  ./zx bench: no faults; unpaced load through the first replica
+               of each service for 30 s, then through all --replicas
 
-Requests are counted against the fault whose window they started in. Prints
-a table of accepted / lost / duplicated per fault kind; exit status 0 only
-when nothing is lost or duplicated and every check holds. With --results it
-adds the figures fault.<kind>.accepted|lost|duplicated to a zx-bench
-results file. --long (./zx bench) repeats every fault three times with longer
-outages; the default short form is part of ./zx test.
+After the load stops and the system is quiet the reconciliation checks:
+every accepted request's effect present exactly once; every event applied
+once (each wage and attribution booked once); every directive received once
+and the prefecture holding the county's latest report revision; monitoring's
+roll-up equal to a full recount (VerifyRollup); no outbox row unpublished and
+no federation envelope undelivered; with replicas, every monitoring replica
+consumed events. Requests are counted against the phase (fault) in which
+they started. Exit status 0 only when nothing is lost or duplicated and every
+check holds. --results adds the figures (fault.<kind>.accepted|lost|duplicated,
+soak.*, scale.*) to a zx-bench results file. --prove-detection deletes two
+effects before reconciling, to show that the suite then fails.
 """
 import argparse
 import datetime
@@ -189,8 +204,10 @@ class LinkProxy:
     listener and every relayed connection, so the peer sees the link drop
     and new connections refused; restore() listens again on the same port."""
 
-    def __init__(self, upstream_port):
-        self.upstream = ("127.0.0.1", upstream_port)
+    def __init__(self, upstream_ports):
+        # Connections go to the upstreams in turn (replicas of a gateway).
+        self.upstreams = [("127.0.0.1", p) for p in upstream_ports]
+        self.next_upstream = 0
         self.port = free_port()
         self.lock = threading.Lock()
         self.conns = []
@@ -214,7 +231,9 @@ class LinkProxy:
             except OSError:
                 return  # cut
             try:
-                server = socket.create_connection(self.upstream, timeout=5)
+                upstream = self.upstreams[self.next_upstream % len(self.upstreams)]
+                self.next_upstream += 1
+                server = socket.create_connection(upstream, timeout=5)
                 server.settimeout(None)
             except OSError:
                 client.close()
@@ -267,8 +286,9 @@ class Services:
 
     COUNTY_SERVICES = ("monitoring", "employment", "consumption", "federation")
 
-    def __init__(self, grpc, bin_dir, stack, workdir):
+    def __init__(self, grpc, bin_dir, stack, workdir, replicas):
         self.grpc, self.bin_dir, self.stack, self.workdir = grpc, bin_dir, stack, workdir
+        self.replicas = replicas
         self.keys = os.path.join(workdir, "personal-data.keys")
         subprocess.run([os.path.join(bin_dir, "zx-token"), "personal-data-keygen", "--key-id",
                         "fault-1", "--out", self.keys], check=True, stdout=subprocess.DEVNULL)
@@ -278,18 +298,23 @@ class Services:
         for level, code in (("county", COUNTY), ("prefecture", PREFECTURE)):
             subprocess.run([zxca, "issue", self.pki, level, code], check=True,
                            stdout=subprocess.DEVNULL)
-        keys = list(self.COUNTY_SERVICES) + ["pref-federation"]
+        # "monitoring" is the first replica, "monitoring@2" the second, ...
+        keys = [k for s in self.COUNTY_SERVICES for k in self.replicas_of(s)] + ["pref-federation"]
         self.ports = {k: (free_port(), free_port()) for k in keys}
-        self.tls_ports = {"federation": free_port(), "pref-federation": free_port()}
-        # county → prefecture and prefecture → county
-        self.links = [LinkProxy(self.tls_ports["pref-federation"]),
-                      LinkProxy(self.tls_ports["federation"])]
+        self.tls_ports = {k: free_port() for k in keys if k.endswith("federation") or
+                          k.startswith("federation@")}
+        # county → prefecture and prefecture → county (to every county replica)
+        self.links = [LinkProxy([self.tls_ports["pref-federation"]]),
+                      LinkProxy([self.tls_ports[k] for k in self.replicas_of("federation")])]
         self.write_federation_configs()
         self.procs = {}
         for k in keys:
             self.start(k)
         for k in keys:
             self.wait_serving(k)
+
+    def replicas_of(self, svc):
+        return [svc] + [f"{svc}@{i}" for i in range(2, self.replicas + 1)]
 
     def write_federation_configs(self):
         local = "".join(f"local_services {{ name: '{s}' address: '127.0.0.1:{self.ports[s][0]}' }}\n"
@@ -306,7 +331,7 @@ class Services:
     def start(self, key):
         grpc_port, metrics_port = self.ports[key]
         prefecture = key.startswith("pref-")
-        svc = key[len("pref-"):] if prefecture else key
+        svc = (key[len("pref-"):] if prefecture else key).split("@")[0]
         division, db, level = (PREFECTURE, "fault_pref", "prefecture") if prefecture else \
             (COUNTY, "fault", "county")
         extra = []
@@ -345,6 +370,14 @@ class Services:
 
     def channel(self, key):
         return zx_grpc.channel(self.grpc, f"127.0.0.1:{self.ports[key][0]}")
+
+    def metric_sum(self, key, name):
+        """The sum of every series of `name` on the replica's /metrics."""
+        import urllib.request
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        text = opener.open(f"http://127.0.0.1:{self.ports[key][1]}/metrics", timeout=5).read()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.decode().splitlines()
+                   if line.startswith(name + "{") or line.startswith(name + " "))
 
     def kill_restart(self, key, down_s):
         self.procs[key].send_signal(signal.SIGKILL)
@@ -399,6 +432,20 @@ class Client:
                                    f"{e.code().name}: {e.details()}") from None
 
 
+class Replicas:
+    """Calls spread over the replicas of one service, in turn; `active` limits
+    them to the first k (the scale-out measurement)."""
+
+    def __init__(self, clients):
+        self.clients = clients
+        self.active = len(clients)
+        self.turn = 0
+
+    def call(self, *args, **kwargs):
+        self.turn += 1
+        return self.clients[self.turn % self.active].call(*args, **kwargs)
+
+
 class Suite:
     def __init__(self, args):
         self.args = args
@@ -421,12 +468,18 @@ class Suite:
         self.failures = []
         self.clients = []
         self.ops, self.intervals = {}, {}
+        self.replica_sets = []
         self.today = datetime.date.today()
 
     def client(self, svc):
-        c = Client(self.grpc, self.stubs[svc](self.services.channel(svc)))
-        self.clients.append(c)
-        return c
+        stub = self.stubs[svc.split("@")[0]]
+        clients = [Client(self.grpc, stub(self.services.channel(k)))
+                   for k in (self.services.replicas_of(svc) if not svc.startswith("pref-")
+                             else [svc])]
+        self.clients += clients
+        r = Replicas(clients)
+        self.replica_sets.append(r)
+        return r
 
     # ---- set-up ------------------------------------------------------------------
     def set_up(self):
@@ -605,7 +658,7 @@ class Suite:
 
     # ---- faults ------------------------------------------------------------------
     def faults(self):
-        if self.args.soak:
+        if self.args.soak or self.args.scale_out:
             return []
         down = self.args.down
         kinds = [(f"sigkill_{k.replace('-', '_')}", lambda k=k: self.services.kill_restart(k, down))
@@ -621,7 +674,8 @@ class Suite:
         started = time.time()
         self.stack = Stack(os.path.join(workdir, "stack"))
         try:
-            self.services = Services(self.grpc, self.args.bin_dir, self.stack, workdir)
+            self.services = Services(self.grpc, self.args.bin_dir, self.stack, workdir,
+                                     self.args.replicas)
             try:
                 self.set_up()
                 log(f"set-up: {len(self.households)} households, {len(self.placements)} "
@@ -649,7 +703,9 @@ class Suite:
         injected = {}
         if self.args.soak:
             self.soak_result = self.soak(loops)
-        for _ in range(self.args.rounds if not self.args.soak else 0):
+        if self.args.scale_out:
+            self.scale_out_result = self.scale_out()
+        for _ in range(0 if self.args.soak or self.args.scale_out else self.args.rounds):
             for kind, inject in self.faults():
                 self.phase = kind
                 time.sleep(self.args.settle)
@@ -671,6 +727,23 @@ class Suite:
                              "LIMIT 1) UNION ALL (SELECT record_id FROM monitoring.income_records "
                              "WHERE source = 3 LIMIT 1))"])
         return self.reconcile(injected, started)
+
+    def scale_out(self):
+        """Unpaced load through the first replica of each service, then through
+        all of them: requests per second of each window."""
+        rates = []
+        self.intervals = {}
+        self.args.pause = 0.0
+        for active in (1, self.args.replicas):
+            self.phase = f"replicas_{active}"
+            for r in self.replica_sets:
+                r.active = min(active, len(r.clients))
+            before = sum(self.ops.values())
+            t0 = time.time()
+            time.sleep(self.args.calibrate)
+            rates.append((sum(self.ops.values()) - before) / (time.time() - t0))
+            log(f"{active} replica(s): {rates[-1]:.1f} load steps/s")
+        return rates
 
     def soak(self, loops):
         """Calibrates each loop's capacity, then runs them at 70 % of it for
@@ -846,13 +919,21 @@ class Suite:
             "roll-up differences": 0 if rollup.consistent else max(1, len(rollup.differences)),
             "load failures": len(self.failures),
         }
+        if self.args.replicas > 1:
+            # Both replicas of monitoring took a share of the booked events.
+            for key in self.services.replicas_of("monitoring"):
+                consumed = self.services.metric_sum(key, "zx_events_consumed_total")
+                log(f"{key}: {consumed:.0f} events consumed")
+                checks[f"{key} consumed no event"] = int(consumed == 0)
         return self.report(tally, injected, checks, started)
 
     def report(self, tally, injected, checks, started):
         print()
         print(f"{'fault':<26}{'injected':>9}{'accepted':>10}{'lost':>7}{'duplicated':>12}")
         kinds = ["baseline"] + [k for k, _ in self.faults()] + \
-            (["calibration", "soak"] if self.args.soak else []) + ["after"]
+            (["calibration", "soak"] if self.args.soak else []) + \
+            ([f"replicas_{k}" for k in sorted({1, self.args.replicas})]
+             if self.args.scale_out else []) + ["after"]
         for kind in kinds:
             t = tally.get(kind, {"accepted": 0, "lost": 0, "duplicated": 0})
             print(f"{kind:<26}{injected.get(kind, 0):>9}{t['accepted']:>10}{t['lost']:>7}"
@@ -875,6 +956,15 @@ class Suite:
             figures += [(f"fault.{kind}.accepted", t["accepted"], "requests", None, "higher"),
                         (f"fault.{kind}.lost", t["lost"], "requests", 0, "lower"),
                         (f"fault.{kind}.duplicated", t["duplicated"], "requests", 0, "lower")]
+        if self.args.scale_out:
+            one, many = self.scale_out_result
+            print(f"\nscale-out: {one:.1f} load steps/s through 1 replica of each service, "
+                  f"{many:.1f} through {self.args.replicas} ({many / one:.2f} ×)")
+            figures += [("scale.replicas_1.steps_per_s", round(one, 2), "steps/s", None, "higher"),
+                        (f"scale.replicas_{self.args.replicas}.steps_per_s", round(many, 2),
+                         "steps/s", None, "higher"),
+                        (f"scale.replicas_{self.args.replicas}_vs_1.ratio",
+                         round(many / one, 3) if one else 0.0, "x", None, "higher")]
         if self.args.soak:
             soak_ok, soak_figures = self.soak_report(self.soak_result)
             ok &= soak_ok
@@ -919,6 +1009,10 @@ def main():
     p.add_argument("--keep", action="store_true", help="leave the stack and logs behind")
     p.add_argument("--soak", type=float, default=0, metavar="MINUTES",
                    help="no faults: calibrate capacity, then MINUTES of load at 70 %% of it")
+    p.add_argument("--replicas", type=int, default=1, choices=range(1, 5),
+                   help="replicas of each county service (same database and Redis)")
+    p.add_argument("--scale-out", action="store_true",
+                   help="no faults: unpaced load through 1 replica, then through all")
     p.add_argument("--prove-detection", action="store_true",
                    help="delete two effects before reconciling; the suite must then fail")
     args = p.parse_args()
