@@ -89,11 +89,28 @@ def read_env(path):
     return env
 
 
+_HANDED_OUT = set()
+
+
 def free_port():
+    """A free loopback port below the kernel's ephemeral range (so no outgoing
+    connection takes it while its service is down), never handed out twice."""
+    import random
     import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+    for _ in range(1000):
+        port = random.randrange(max(1024, low - 12000), low)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def months_back(today, n):
@@ -239,12 +256,16 @@ class LinkProxy:
                 client.close()
                 continue
             with self.lock:
+                if ls is not self.listener:  # cut while this one was being accepted
+                    client.close()
+                    server.close()
+                    return
                 self.conns += [client, server]
+            pair = {"open": 2}
             for src, dst in ((client, server), (server, client)):
-                threading.Thread(target=self.pump, args=(src, dst), daemon=True).start()
+                threading.Thread(target=self.pump, args=(src, dst, pair), daemon=True).start()
 
-    @staticmethod
-    def pump(src, dst):
+    def pump(self, src, dst, pair):
         import socket
         try:
             while True:
@@ -259,17 +280,25 @@ class LinkProxy:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        with self.lock:
+            pair["open"] -= 1
+            if pair["open"] == 0:  # the second direction to end closes both
+                for sock in (src, dst):
+                    sock.close()
+                    if sock in self.conns:
+                        self.conns.remove(sock)
 
     def cut(self):
         import socket
         # shutdown wakes the accept() blocked in accept_loop; close alone does not.
+        with self.lock:
+            listener, self.listener = self.listener, None
+            conns, self.conns = self.conns, []
         try:
-            self.listener.shutdown(socket.SHUT_RDWR)
+            listener.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        self.listener.close()
-        with self.lock:
-            conns, self.conns = self.conns, []
+        listener.close()
         for sock in conns:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
@@ -308,10 +337,14 @@ class Services:
                       LinkProxy([self.tls_ports[k] for k in self.replicas_of("federation")])]
         self.write_federation_configs()
         self.procs = {}
-        for k in keys:
-            self.start(k)
-        for k in keys:
-            self.wait_serving(k)
+        try:
+            for k in keys:
+                self.start(k)
+            for k in keys:
+                self.wait_serving(k)
+        except BaseException:
+            self.stop_all()
+            raise
 
     def replicas_of(self, svc):
         return [svc] + [f"{svc}@{i}" for i in range(2, self.replicas + 1)]
@@ -371,13 +404,15 @@ class Services:
     def channel(self, key):
         return zx_grpc.channel(self.grpc, f"127.0.0.1:{self.ports[key][0]}")
 
-    def metric_sum(self, key, name):
-        """The sum of every series of `name` on the replica's /metrics."""
+    def metric_sum(self, key, name, having=""):
+        """The sum of the series of `name` on the replica's /metrics whose
+        labels contain `having`."""
         import urllib.request
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         text = opener.open(f"http://127.0.0.1:{self.ports[key][1]}/metrics", timeout=5).read()
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.decode().splitlines()
-                   if line.startswith(name + "{") or line.startswith(name + " "))
+                   if (line.startswith(name + "{") or line.startswith(name + " ")) and
+                   having in line)
 
     def kill_restart(self, key, down_s):
         self.procs[key].send_signal(signal.SIGKILL)
@@ -386,12 +421,19 @@ class Services:
         self.start(key)
         self.wait_serving(key)
 
-    def cut_links(self, down_s):
+    def cut_links(self, down_s, felt):
+        """Cuts both links for down_s; `felt()` must become true meanwhile
+        (a sender saw the link down), else the cut is reported as not felt."""
         for link in self.links:
             link.cut()
-        time.sleep(down_s)
+        end, seen = time.time() + down_s, False
+        while time.time() < end:
+            seen = seen or felt()
+            time.sleep(min(0.5, max(0.0, end - time.time())))
         for link in self.links:
             link.restore()
+        if not seen:
+            raise RuntimeError("the federation link cut was not felt by either gateway")
 
     def stop_all(self):
         for p in self.procs.values():
@@ -468,6 +510,10 @@ class Suite:
         self.failures = []
         self.clients = []
         self.ops, self.intervals = {}, {}
+        # The wage loop has placements × months requests to make: paced so they
+        # last through every fault.
+        combos = args.households * args.wage_months
+        self.pauses = {"wages": max(args.pause, 0.9 * args.expected_s / combos)}
         self.replica_sets = []
         self.today = datetime.date.today()
 
@@ -570,7 +616,7 @@ class Suite:
                 # The soak paces each loop (self.intervals); otherwise a fixed pause.
                 interval = self.intervals.get(name)
                 if interval is None:
-                    time.sleep(self.args.pause)
+                    time.sleep(self.pauses.get(name, self.args.pause))
                 else:
                     next_at = max(next_at + interval, time.time() - 1.0)
                     time.sleep(max(0.0, next_at - time.time()))
@@ -665,30 +711,40 @@ class Suite:
                  for k in Services.COUNTY_SERVICES + ("pref-federation",)]
         kinds.append(("redis_kill", lambda: self.stack.redis_kill_restart(down)))
         kinds.append(("pg_fast_restart", lambda: self.stack.pg_fast_restart(down)))
-        kinds.append(("federation_link_cut", lambda: self.services.cut_links(self.args.cut)))
+        kinds.append(("federation_link_cut",
+                      lambda: self.services.cut_links(self.args.cut, self.link_down_seen)))
         return kinds
 
     def run(self):
         workdir = tempfile.mkdtemp(prefix="zx-fault-", dir=self.args.work_dir)
         self.workdir = workdir
         started = time.time()
-        self.stack = Stack(os.path.join(workdir, "stack"))
+        self.stack, self.services, status = None, None, 1
         try:
+            self.stack = Stack(os.path.join(workdir, "stack"))
             self.services = Services(self.grpc, self.args.bin_dir, self.stack, workdir,
                                      self.args.replicas)
-            try:
-                self.set_up()
-                log(f"set-up: {len(self.households)} households, {len(self.placements)} "
-                    f"placements on duty; load starts")
-                return self.load_and_faults(started)
-            finally:
-                self.services.stop_all()
+            self.set_up()
+            log(f"set-up: {len(self.households)} households, {len(self.placements)} "
+                f"placements on duty; load starts")
+            status = self.load_and_faults(started)
+            return status
         finally:
+            self.stop_load.set()
+            if self.services is not None:
+                self.services.stop_all()
             if self.args.keep:
                 log(f"kept {workdir} (stack still running: stack.sh stop {workdir}/stack)")
             else:
-                self.stack.stop()
-                subprocess.run(["rm", "-rf", workdir], check=False)
+                if self.stack is not None:
+                    self.stack.stop()
+                else:
+                    subprocess.run(["bash", os.path.join(ROOT, "tests", "harness", "stack.sh"),
+                                    "stop", os.path.join(workdir, "stack")], check=False)
+                if status == 0:
+                    subprocess.run(["rm", "-rf", workdir], check=False)
+                else:  # the services' logs stay for the diagnosis
+                    log(f"logs of the failed run kept in {workdir}")
 
     def load_and_faults(self, started):
         loops = [("income", self.income_step(self.client("monitoring"))),
@@ -696,6 +752,7 @@ class Suite:
                  ("orders", self.order_step(self.client("consumption"))),
                  ("federation", self.federation_step(self.client("pref-federation"),
                                                      self.client("federation")))]
+        self.ops = {name: 0 for name, _ in loops}
         threads = [threading.Thread(target=self.run_loop, args=loop, daemon=True) for loop in loops]
         for t in threads:
             t.start()
@@ -715,8 +772,13 @@ class Suite:
                 time.sleep(self.args.settle)
         self.phase = "after"
         self.stop_load.set()
+        joined_by = time.time() + REQUEST_BOUND_S + 30
         for t in threads:
-            t.join(timeout=REQUEST_BOUND_S + 30)
+            t.join(timeout=max(0.0, joined_by - time.time()))
+        with self.lock:
+            self.failures += [f"a load thread still ran {REQUEST_BOUND_S + 30} s after the "
+                              "load stopped" for t in threads if t.is_alive()]
+            self.records = list(self.records)  # what reconcile reads; late appends are ignored
         log("load stopped; waiting for every event to be applied")
         self.quiesce()
         if self.args.prove_detection:
@@ -734,6 +796,7 @@ class Suite:
         rates = []
         self.intervals = {}
         self.args.pause = 0.0
+        self.pauses = {}
         for active in (1, self.args.replicas):
             self.phase = f"replicas_{active}"
             for r in self.replica_sets:
@@ -810,7 +873,9 @@ class Suite:
     def quiesce(self):
         deadline = time.time() + self.args.quiesce_bound
         while time.time() < deadline:
-            if self.unpublished() == 0 and self.unbooked() == 0 and self.peer_backlog() == 0:
+            if self.unpublished() == 0 and self.unbooked() == 0 and self.peer_backlog() == 0 \
+                    and self.stack.query_int("SELECT count(*) FROM consumption.attributions "
+                                             "WHERE income_record_id IS NULL") == 0:
                 return
             time.sleep(0.5)
         log(f"not quiet after {self.args.quiesce_bound} s: {self.unpublished()} outbox rows "
@@ -821,6 +886,10 @@ class Suite:
         sql = "SELECT count(*) FROM {}.outbox WHERE published_at IS NULL"
         return sum(self.stack.query_int(sql.format(s)) for s in SERVICES + ("federation",)) + \
             self.stack.query_int(sql.format("federation"), db="fault_pref")
+
+    def link_down_seen(self):
+        sql = "SELECT count(*) FROM federation.peer_links WHERE attempts > 0"
+        return self.stack.query_int(sql) + self.stack.query_int(sql, db="fault_pref") > 0
 
     def peer_backlog(self):
         sql = "SELECT coalesce(sum(last_seq - acked_seq), 0) FROM federation.peer_links"
@@ -867,6 +936,16 @@ class Suite:
 
         def count(phase, field, k=1):
             tally.setdefault(phase, {"accepted": 0, "lost": 0, "duplicated": 0})[field] += k
+
+        by_kind = {}
+        for phase, kind, _, _ in self.records:
+            by_kind[(phase, kind)] = by_kind.get((phase, kind), 0) + 1
+        # Every loop must have had requests accepted during every fault.
+        idle = [f"{kind} during {phase}" for phase, _ in self.faults()
+                for kind in ("income", "wage", "order", "directive")
+                if by_kind.get((phase, kind), 0) == 0]
+        for what in idle:
+            log(f"no request accepted: {what}")
 
         accepted_orders = set()
         for phase, kind, rid, facts in self.records:
@@ -918,11 +997,15 @@ class Suite:
             "events unbooked": self.unbooked(),
             "roll-up differences": 0 if rollup.consistent else max(1, len(rollup.differences)),
             "load failures": len(self.failures),
+            "fault windows with an idle loop": len(idle),
+            "attributions without their income record": self.stack.query_int(
+                "SELECT count(*) FROM consumption.attributions WHERE income_record_id IS NULL"),
         }
         if self.args.replicas > 1:
             # Both replicas of monitoring took a share of the booked events.
             for key in self.services.replicas_of("monitoring"):
-                consumed = self.services.metric_sum(key, "zx_events_consumed_total")
+                consumed = self.services.metric_sum(key, "zx_events_consumed_total",
+                                                    'result="applied"')
                 log(f"{key}: {consumed:.0f} events consumed")
                 checks[f"{key} consumed no event"] = int(consumed == 0)
         return self.report(tally, injected, checks, started)
@@ -951,6 +1034,9 @@ class Suite:
             all(injected.get(k, 0) > 0 for k, _ in self.faults()) and \
             all(tally.get(k, {}).get("accepted", 0) > 0 for k, _ in self.faults())
         figures = []
+        if self.faults():
+            failed = sum(1 for v in checks.values() if v != 0)
+            figures.append(("fault.checks_failed", failed, "checks", 0, "lower"))
         for kind, _ in self.faults():
             t = tally.get(kind, {"accepted": 0, "lost": 0, "duplicated": 0})
             figures += [(f"fault.{kind}.accepted", t["accepted"], "requests", None, "higher"),
@@ -959,7 +1045,8 @@ class Suite:
         if self.args.scale_out:
             one, many = self.scale_out_result
             print(f"\nscale-out: {one:.1f} load steps/s through 1 replica of each service, "
-                  f"{many:.1f} through {self.args.replicas} ({many / one:.2f} ×)")
+                  f"{many:.1f} through {self.args.replicas} "
+                  f"({many / one if one else 0.0:.2f} ×)")
             figures += [("scale.replicas_1.steps_per_s", round(one, 2), "steps/s", None, "higher"),
                         (f"scale.replicas_{self.args.replicas}.steps_per_s", round(many, 2),
                          "steps/s", None, "higher"),
@@ -1016,17 +1103,32 @@ def main():
     p.add_argument("--prove-detection", action="store_true",
                    help="delete two effects before reconciling; the suite must then fail")
     args = p.parse_args()
+    # ctest's timeout and ^C end the run through the finally blocks, which stop
+    # the services and the stack.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if not (args.long or args.soak or args.scale_out):
+        # The short form ends itself (cleanly) well before ctest's TIMEOUT of 600 s.
+        signal.signal(signal.SIGALRM, lambda *_: sys.exit("fault suite: over its 540 s budget"))
+        signal.alarm(540)
+    if args.scale_out and args.replicas < 2:
+        p.error("--scale-out needs --replicas 2 or more")
     args.bin_dir = os.path.join(os.path.abspath(args.build_dir), "bin")
     # Short: one of each fault, 2 s outages, ~2 minutes. Long: three rounds, 10 s outages.
     args.rounds, args.down, args.settle = (3, 10.0, 6.0) if args.long else (1, 2.0, 3.0)
-    args.households, args.wage_months, args.pause = (20, 60, 0.02) if args.long else (8, 60, 0.05)
+    args.households, args.wage_months, args.pause = (40, 60, 0.02) if args.long else (8, 60, 0.05)
     args.quiesce_bound = 300 if args.long or args.soak else 120
     args.calibrate = 30.0
-    if args.soak:
-        # Enough placements × months that the wage loop lasts the whole soak.
-        args.households, args.wage_months = 100, 120
     # How long the federation link stays cut: minutes in the long form.
     args.cut = 120.0 if args.long else 5.0
+    # How long the load runs, roughly (the wage loop is paced to last it).
+    faults = 8
+    args.expected_s = args.settle + args.rounds * (
+        faults * (2 * args.settle + args.down + 3) + max(0.0, args.cut - args.down))
+    if args.soak or args.scale_out:
+        # Enough placements × months that the unpaced or capacity-paced wage
+        # loop lasts the whole run; no pacing beyond that.
+        args.households, args.wage_months = (500, 120) if args.soak else (100, 120)
+        args.expected_s = 0.0
     return Suite(args).run()
 
 
