@@ -643,9 +643,32 @@ absl::StatusOr<int> Consumer::RunOnce() {
     applied = duplicates = 0;
     finish_failed = false;
     std::unique_ptr<BatchWork> batch = entry_by_entry ? nullptr : make_work_();
-    for (auto& entry : entries) {
-      zx::common::v1::Event event;
-      if (!entry.has_fields || !event.ParseFromString(entry.fields["event"])) {
+    std::vector<zx::common::v1::Event> events(entries.size());
+    std::vector<bool> readable(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      readable[i] = entries[i].has_fields && events[i].ParseFromString(entries[i].fields["event"]);
+    }
+    if (batch != nullptr) {
+      std::vector<zx::common::v1::Event> batch_events;
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (readable[i]) batch_events.push_back(events[i]);
+      }
+      absl::Status s;
+      try {
+        s = batch->Begin(tx, batch_events);
+      } catch (const std::exception& e) {
+        if (pg::IsRetryable(e)) throw;
+        s = pg::StatusFromException(e);
+      }
+      if (!s.ok()) {
+        finish_failed = true;
+        return s;  // rolls the batch back; retried entry by entry
+      }
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+      auto& entry = entries[i];
+      const zx::common::v1::Event& event = events[i];
+      if (!readable[i]) {
         unreadable.push_back(&entry);  // trimmed away or not an Event: dead-lettered below
         continue;
       }

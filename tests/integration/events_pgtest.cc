@@ -331,11 +331,20 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
 }
 
 // Batch work that applies each event at the end of its batch, and counts
-// the ends; an end that meets the poison event fails.
+// the ends; an end that meets the poison event fails. It records what Begin
+// was given, and fails Begin if an entry was handled before it.
 class EndOfBatchWork final : public BatchWork {
  public:
-  EndOfBatchWork(std::string poison, int& finishes)
-      : poison_(std::move(poison)), finishes_(finishes) {}
+  EndOfBatchWork(std::string poison, int& finishes, std::vector<std::string>* begun = nullptr)
+      : poison_(std::move(poison)), finishes_(finishes), begun_(begun) {}
+  absl::Status Begin(pqxx::transaction_base&,
+                     std::span<const zx::common::v1::Event> events) override {
+    if (!ids_.empty()) return absl::InternalError("Begin after Handle");
+    for (const auto& event : events) {
+      if (begun_ != nullptr) begun_->push_back(event.id());
+    }
+    return absl::OkStatus();
+  }
   absl::Status Handle(pqxx::transaction_base&, const zx::common::v1::Event& event) override {
     ids_.push_back(event.id());
     return absl::OkStatus();
@@ -352,6 +361,7 @@ class EndOfBatchWork final : public BatchWork {
  private:
   std::string poison_;
   int& finishes_;
+  std::vector<std::string>* begun_;
   std::vector<std::string> ids_;
 };
 
@@ -368,14 +378,16 @@ TEST(EventsConsumerTest, BatchWorkEndsEachBatchOnceAndIsolatesAFailingEnd) {
   const auto ids = Produce(producer, 5, 5, 1000);
   ASSERT_EQ(*relay.PublishBatch(), 5);
 
-  // Healthy: one end for the batch of five.
+  // Healthy: one beginning with all five events, one end for the batch.
   {
     int finishes = 0;
+    std::vector<std::string> begun;
     Consumer consumer(
         ConsumerFor(stream, "whole"), consumer_pool,
-        [&] { return std::make_unique<EndOfBatchWork>("", finishes); }, nullptr);
+        [&] { return std::make_unique<EndOfBatchWork>("", finishes, &begun); }, nullptr);
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
     EXPECT_EQ(finishes, 1);
+    EXPECT_EQ(begun, ids) << "Begin sees every event of the batch, in stream order";
     EXPECT_EQ(ReadEffects(db).rows, 5);
   }
   pqxx::connection conn(db);

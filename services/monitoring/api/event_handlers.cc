@@ -79,6 +79,25 @@ class IncomeEventBatch final : public events::BatchWork {
   IncomeEventBatch(const server::Runtime& rt, IncomeEventHandler handler)
       : rt_(rt), handler_(handler) {}
 
+  // Every household the batch books for, locked in id order before any entry
+  // locks its own: two batches naming the same households (a settlement's
+  // attributions, a payroll) then queue instead of deadlocking.
+  absl::Status Begin(pqxx::transaction_base& tx,
+                     std::span<const zx::common::v1::Event> events) override {
+    std::vector<std::string> ids;
+    for (const auto& event : events) {
+      for (auto decode : {&DecodeEmploymentEvent, &DecodeAssetsEvent, &DecodeConsumptionEvent}) {
+        auto decoded = decode(event);
+        if (decoded.ok() && decoded->has_value()) {
+          ids.push_back((*decoded)->household_id);
+          break;
+        }
+      }
+    }
+    LockHouseholdsInOrder(tx, ids);
+    return absl::OkStatus();
+  }
+
   absl::Status Handle(pqxx::transaction_base& tx, const zx::common::v1::Event& event) override {
     // The entry's savepoint may roll its booking back: its household is
     // added only once the handler succeeded.

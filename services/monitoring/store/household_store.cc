@@ -52,6 +52,14 @@ std::optional<zx::monitoring::v1::Household> LockHousehold(pqxx::transaction_bas
   return FromRow(rows[0]);
 }
 
+void LockHouseholdsInOrder(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
+  pg::ExecPrepared(tx, "monitoring_lock_households_in_order",
+                   "SELECT 1 FROM households WHERE household_id = ANY($1::text[]) "
+                   "ORDER BY household_id FOR UPDATE",
+                   pg::ArrayLiteral(ids));
+}
+
 void SaveHouseholdFacts(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h) {
   tx.exec_params(
       "UPDATE households SET village_code = $2, category = $3, relocated = $4, member_count = $5 "
