@@ -61,6 +61,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tools", "py"))
 import zx_grpc  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
+from stack_env import read_env  # noqa: E402
 
 COUNTY = "653121000000"
 PREFECTURE = "653100000000"
@@ -77,16 +79,6 @@ CALL_TIMEOUT_S = 10
 
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def read_env(path):
-    env = {}
-    with open(path) as f:
-        for line in f:
-            if "=" in line:
-                k, v = line.rstrip("\n").split("=", 1)
-                env[k] = v
-    return env
 
 
 _HANDED_OUT = set()

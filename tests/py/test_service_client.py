@@ -22,6 +22,8 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "py"))
 import zx_grpc  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "harness"))
+from stack_env import read_env  # noqa: E402
 
 ARGS = None
 SERVICES = ["monitoring", "assets", "employment", "consumption", "federation"]
@@ -32,16 +34,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def read_env(path):
-    env = {}
-    with open(path) as f:
-        for line in f:
-            if "=" in line:
-                k, v = line.rstrip("\n").split("=", 1)
-                env[k] = v  # unquoted, to the end of the line
-    return env
 
 
 class ServiceClientTest(unittest.TestCase):
