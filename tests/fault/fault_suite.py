@@ -1119,7 +1119,7 @@ def main():
     if args.soak or args.scale_out:
         # Enough placements × months that the unpaced or capacity-paced wage
         # loop lasts the whole run; no pacing beyond that.
-        args.households, args.wage_months = (500, 120) if args.soak else (100, 120)
+        args.households, args.wage_months = (800, 120) if args.soak else (100, 120)
         args.expected_s = 0.0
     return Suite(args).run()
 
