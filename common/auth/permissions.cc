@@ -109,6 +109,7 @@ const std::vector<Row>& Rows() {
       {kMon, "GetRollup", "monitoring.rollup.get", A::kRead, {ZX_READERS}},
       {kMon, "VerifyRollup", "monitoring.rollup.verify", A::kRead, {ZX_READERS}},
       {kMon, "IngestSurvey", "monitoring.survey.ingest", A::kWrite, {ZX_LOCAL, "department:*"}},
+      {kMon, "ImportHouseholds", "monitoring.household.import", A::kWrite, {ZX_LOCAL}},
 
       // ---- monitoring: the object's life (RULES M6-M10) --------------------
       // Who takes each step mirrors the lifecycle's own level rules

@@ -151,6 +151,15 @@ std::vector<MatrixCase> MonitoringCases() {
                     kSeededIdNumber,
                     "' month: '2026-09' source: RECORD_SOURCE_SURVEY wage_fen: 120000 }"),
        V(), "registered in your jurisdiction"},
+      // Rows are authorized by their village; an already registered member
+      // (the seeded head) keeps allowed callers from registering anything.
+      {kMon + "ImportHouseholds", "monitoring.household.import",
+       absl::StrCat("batch_id: 'matrix-${RID}' rows { row_number: 1 household { village_code: '",
+                    V(), "' category: HOUSEHOLD_CATEGORY_ORDINARY } persons { id_number: '",
+                    kSeededIdNumber, "' name: '", kSeededName,
+                    "' relation: RELATION_HEAD labour_capacity: LABOUR_CAPACITY_FULL "
+                    "health: HEALTH_STATUS_HEALTHY } }"),
+       V(), "is outside your jurisdiction"},
 
       {kObj + "RaiseClue", "monitoring.clue.raise",
        "request_id: '${RID}' household_id: '${HH}' way: CLUE_WAY_DEPARTMENT_SCREENING "

@@ -78,6 +78,9 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
   // Bulk survey rows: api/survey_ingest.cc.
   grpc::ServerBidiReactor<v1::IngestSurveyRequest, v1::IngestSurveyResponse>* IngestSurvey(
       grpc::CallbackServerContext* ctx) override;
+  // Bulk registration: api/household_import.cc.
+  grpc::ServerBidiReactor<v1::ImportHouseholdsRequest, v1::ImportHouseholdsResponse>*
+  ImportHouseholds(grpc::CallbackServerContext* ctx) override;
 
  private:
   server::Runtime& rt_;
