@@ -94,7 +94,8 @@ CountyGenerator::CountyGenerator(const PopulationOptions& options, const CountyP
     : options_(options),
       plan_(plan),
       next_(plan.first),
-      used_(static_cast<size_t>((options.today - kEpoch) + 1) * 2, 0) {}
+      used_(static_cast<size_t>((options.today - kEpoch) + 1) * 2, 0),
+      seed_offset_(static_cast<int>(Rng(options.seed, ~uint64_t{0}).Next() % 499)) {}
 
 std::string CountyGenerator::IdNumber(absl::CivilDay birth, bool male) {
   // 500 sequence numbers per day and sex (odd for men, even for women); a
@@ -104,7 +105,8 @@ std::string CountyGenerator::IdNumber(absl::CivilDay birth, bool male) {
     if (at >= used_.size()) birth = kEpoch + 7305;  // past today: wrap to 1920
     const size_t slot = static_cast<size_t>(birth - kEpoch) * 2 + (male ? 1 : 0);
     if (used_[slot] < 499) {
-      const int k = used_[slot]++;
+      // Offset by the seed, so two seeds' prefectures rarely share numbers.
+      const int k = (used_[slot]++ + seed_offset_) % 499;
       const int sequence = male ? 2 * k + 1 : 2 * k + 2;
       return WithCheckDigit(absl::StrFormat("%s%04d%02d%02d%03d", plan_.county.substr(0, 6),
                                             birth.year(), birth.month(), birth.day(), sequence));

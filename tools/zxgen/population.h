@@ -73,6 +73,7 @@ class CountyGenerator {
   int64_t next_;
   // Sequence numbers used per (birth day, sex): day index from 1900-01-01.
   std::vector<uint16_t> used_;
+  int seed_offset_;
 };
 
 // The 18th character of a GB 11643 number (re-exported for tests).
