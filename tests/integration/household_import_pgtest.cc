@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "common/id_card/id_card.h"
 #include "common/server/server.h"
+#include "common/testing/lockstep_stream.h"
 #include "common/testing/stack.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
@@ -73,28 +74,15 @@ class HouseholdImportTest : public ::testing::Test {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   }
 
-  struct StreamResult {
-    grpc::Status status;
-    std::vector<v1::ImportHouseholdsResponse> responses;
-  };
+  using StreamResult = zx::testing::LockstepResult<v1::ImportHouseholdsResponse>;
 
+  // Sends each message, reading its response before the next, then closes.
   StreamResult Stream(const std::vector<v1::ImportHouseholdsRequest>& messages,
                       const std::string& token = kCounty) {
     grpc::ClientContext ctx;
     Prepare(ctx, token);
-    auto stream = stub_->ImportHouseholds(&ctx);
-    StreamResult out;
-    for (const auto& m : messages) {
-      if (!stream->Write(m)) break;
-      v1::ImportHouseholdsResponse response;
-      if (!stream->Read(&response)) break;
-      out.responses.push_back(response);
-    }
-    stream->WritesDone();
-    v1::ImportHouseholdsResponse last;
-    while (stream->Read(&last)) out.responses.push_back(last);
-    out.status = stream->Finish();
-    return out;
+    return zx::testing::RunLockstep<v1::ImportHouseholdsRequest, v1::ImportHouseholdsResponse>(
+        ctx, [this](grpc::ClientContext* c) { return stub_->ImportHouseholds(c); }, messages);
   }
 
   int64_t Sql(const std::string& query) {
@@ -110,7 +98,10 @@ class HouseholdImportTest : public ::testing::Test {
 TEST_F(HouseholdImportTest, EachRowIsRegisteredWhollyOrRefusedNamingItsField) {
   v1::ImportHouseholdsRequest first;
   first.set_batch_id("registry-2026-11");
-  *first.add_rows() = Row(1, kVillageA, 1, 4);
+  v1::HouseholdImportRow checked = Row(1, kVillageA, 1, 4);
+  checked.mutable_guarantees()->set_food_clothing(v1::GUARANTEE_STATUS_MET);
+  checked.mutable_guarantees()->set_safe_water(v1::GUARANTEE_STATUS_UNMET);
+  *first.add_rows() = checked;
   *first.add_rows() = Row(2, kVillageB, 5, 1);
   v1::HouseholdImportRow headless = Row(3, kVillageA, 6, 2);
   headless.mutable_persons(0)->set_relation(v1::RELATION_SPOUSE);
@@ -152,6 +143,12 @@ TEST_F(HouseholdImportTest, EachRowIsRegisteredWhollyOrRefusedNamingItsField) {
   EXPECT_EQ(Sql("SELECT count(*) FROM monitoring.outbox "
                 "WHERE event_type = 'monitoring.household_registered'"),
             3);
+  EXPECT_EQ(Sql(absl::StrCat("SELECT food_clothing * 10 + safe_water FROM monitoring.guarantees "
+                             "WHERE household_id = '",
+                             r1[0].household_id(), "'")),
+            12)
+      << "the row's guarantees (MET, UNMET), and none for rows without";
+  EXPECT_EQ(Sql("SELECT count(*) FROM monitoring.guarantees"), 1);
 
   // The maintained roll-up counts them, and equals a full recount.
   v1::GetRollupRequest get;

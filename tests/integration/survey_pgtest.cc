@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "common/id_card/id_card.h"
 #include "common/server/server.h"
+#include "common/testing/lockstep_stream.h"
 #include "common/testing/stack.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
@@ -92,29 +93,15 @@ class SurveyTest : public ::testing::Test {
     return row;
   }
 
-  struct StreamResult {
-    grpc::Status status;
-    std::vector<v1::IngestSurveyResponse> responses;
-  };
+  using StreamResult = zx::testing::LockstepResult<v1::IngestSurveyResponse>;
 
   // Sends each message, reading its response before the next, then closes.
   StreamResult Stream(const std::vector<v1::IngestSurveyRequest>& messages,
                       const std::string& token = kCounty) {
     grpc::ClientContext ctx;
     Prepare(ctx, token);
-    auto stream = stub_->IngestSurvey(&ctx);
-    StreamResult out;
-    for (const auto& m : messages) {
-      if (!stream->Write(m)) break;
-      v1::IngestSurveyResponse response;
-      if (!stream->Read(&response)) break;
-      out.responses.push_back(response);
-    }
-    stream->WritesDone();
-    v1::IngestSurveyResponse last;
-    while (stream->Read(&last)) out.responses.push_back(last);
-    out.status = stream->Finish();
-    return out;
+    return zx::testing::RunLockstep<v1::IngestSurveyRequest, v1::IngestSurveyResponse>(
+        ctx, [this](grpc::ClientContext* c) { return stub_->IngestSurvey(c); }, messages);
   }
 
   int64_t Sql(const std::string& query) {

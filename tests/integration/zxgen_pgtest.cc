@@ -78,6 +78,7 @@ TEST_F(ZxgenTest, APrefectureArrivesWholeAndOnce) {
 
   EXPECT_EQ(Sql("SELECT count(*) FROM monitoring.households WHERE synthetic"), 3'000);
   EXPECT_EQ(Sql("SELECT count(*) FROM monitoring.persons"), first->persons);
+  EXPECT_EQ(Sql("SELECT count(*) FROM monitoring.guarantees"), 3'000);
   EXPECT_EQ(Sql("SELECT count(DISTINCT left(village_code, 6)) FROM monitoring.households"), 12);
   EXPECT_EQ(Sql("SELECT count(*) FROM assets.assets"), 60);
   EXPECT_EQ(Sql("SELECT count(*) FROM consumption.bindings"), 60);

@@ -194,6 +194,16 @@ GeneratedHousehold CountyGenerator::Next() {
     }
   }
   h.set_member_count(size);
+  // 两不愁三保障 and water as checked: met, but for a few households.
+  v1::Guarantees& g = *row.mutable_guarantees();
+  auto status = [&](double unmet) {
+    return rng.Chance(unmet) ? v1::GUARANTEE_STATUS_UNMET : v1::GUARANTEE_STATUS_MET;
+  };
+  g.set_food_clothing(status(0.0005));
+  g.set_compulsory_education(status(0.001));
+  g.set_basic_medical(status(0.001));
+  g.set_safe_housing(status(0.003));
+  g.set_safe_water(status(0.002));
 
   // Net income per member over the year: log-normal about the line, so
   // that ~5% of households fall below it (P(z < -1.645) = 5%).

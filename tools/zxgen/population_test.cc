@@ -73,7 +73,7 @@ TEST(Population, DistributionsAreThoseOfTheBrief) {
   ASSERT_EQ(all.size(), 24'000u);
   const division::Code prefecture = *division::Code::Parse(options.prefecture);
   std::map<int, int> sizes;
-  int lifted = 0, below = 0, ill = 0, able_households = 0;
+  int lifted = 0, below = 0, ill = 0, able_households = 0, unmet = 0;
   std::set<std::string> ids;
   for (const GeneratedHousehold& g : all) {
     // Every row passes the service's own rules.
@@ -85,6 +85,16 @@ TEST(Population, DistributionsAreThoseOfTheBrief) {
     ++sizes[g.row.persons_size()];
     lifted += g.row.household().category() == v1::HOUSEHOLD_CATEGORY_LIFTED;
     below += g.per_capita_fen < options.line_fen;
+    const v1::Guarantees& gu = g.row.guarantees();
+    for (v1::GuaranteeStatus s : {gu.food_clothing(), gu.compulsory_education(), gu.basic_medical(),
+                                  gu.safe_housing(), gu.safe_water()}) {
+      ASSERT_NE(s, v1::GUARANTEE_STATUS_UNSPECIFIED) << "every household checked";
+    }
+    unmet += gu.food_clothing() == v1::GUARANTEE_STATUS_UNMET ||
+             gu.compulsory_education() == v1::GUARANTEE_STATUS_UNMET ||
+             gu.basic_medical() == v1::GUARANTEE_STATUS_UNMET ||
+             gu.safe_housing() == v1::GUARANTEE_STATUS_UNMET ||
+             gu.safe_water() == v1::GUARANTEE_STATUS_UNMET;
     bool able = false, illness = false;
     for (const v1::Person& p : g.row.persons()) {
       EXPECT_TRUE(ids.insert(p.id_number()).second) << p.id_number() << " twice";
@@ -107,6 +117,8 @@ TEST(Population, DistributionsAreThoseOfTheBrief) {
   EXPECT_NEAR(below / 24'000.0, 0.05, 0.01);
   EXPECT_GT(able_households / 24'000.0, 0.8);
   EXPECT_GT(ill / 24'000.0, 0.2);
+  EXPECT_GT(unmet, 100) << "~0.75% with a guarantee unmet";
+  EXPECT_LT(unmet, 300);
 }
 
 }  // namespace

@@ -38,9 +38,11 @@ void Reject(v1::SurveyRowResult& result, std::string field, std::string reason) 
 
 std::string Index(int i) { return absl::StrCat("rows[", i, "]."); }
 
-absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
-                       const auth::Principal& principal, const v1::ImportHouseholdsRequest& request,
-                       v1::ImportHouseholdsResponse& response, int64_t& accepted) {
+// Applies one message inside `tx`; returns the households registered.
+absl::StatusOr<int64_t> ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                  const auth::Principal& principal,
+                                  const v1::ImportHouseholdsRequest& request,
+                                  v1::ImportHouseholdsResponse& response) {
   response.Clear();
   const absl::Time t0 = absl::Now();
   const personal_data::Vault& vault = *rt.vault;
@@ -135,6 +137,8 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
   std::vector<LedgerRow> ledger;
   std::vector<HouseholdRow> households;
   std::vector<PersonRow> persons;
+  using GuaranteeRow = std::tuple<std::string, int, int, int, int, int>;
+  std::vector<GuaranteeRow> guarantees;
   std::vector<std::string> ids;
   std::vector<v1::HouseholdRegistered> payloads;
   const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
@@ -171,13 +175,18 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
                            static_cast<int>(p.labour_capacity()), static_cast<int>(p.health()),
                            p.disability_grade(), p.in_school(), p.medical_insured(), p.employed());
     }
+    if (row.has_guarantees()) {
+      const v1::Guarantees& g = row.guarantees();
+      guarantees.emplace_back(h.household_id(), g.food_clothing(), g.compulsory_education(),
+                              g.basic_medical(), g.safe_housing(), g.safe_water());
+    }
     result.set_outcome(v1::ROW_OUTCOME_ACCEPTED);
     result.set_household_id(h.household_id());
     ids.push_back(h.household_id());
     payloads.emplace_back();
     *payloads.back().mutable_household() = std::move(h);
   }
-  if (ids.empty()) return absl::OkStatus();
+  if (ids.empty()) return 0;
   // The ledger last (it refers to the households): a concurrent stream of
   // the same batch makes its COPY fail on the primary key, and the whole
   // message with it.
@@ -194,6 +203,13 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
                              "birth_year", "relation", "labour_capacity", "health",
                              "disability_grade", "in_school", "medical_insured", "employed"},
                             persons);
+      !w.ok()) {
+    return w.status();
+  }
+  if (auto w = pg::CopyRows(tx, "guarantees",
+                            {"household_id", "food_clothing", "compulsory_education",
+                             "basic_medical", "safe_housing", "safe_water"},
+                            guarantees);
       !w.ok()) {
     return w.status();
   }
@@ -217,14 +233,13 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
       !appended.ok()) {
     return appended.status();
   }
-  accepted += static_cast<int64_t>(ids.size());
   auto ms = [](absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d)); };
   logging::Debug("import_message", {{"rows", std::to_string(n)},
                                     {"validate_ms", ms(t1 - t0)},
                                     {"match_ms", ms(t2 - t1)},
                                     {"copy_ms", ms(t3 - t2)},
                                     {"rollup_events_ms", ms(absl::Now() - t3)}});
-  return absl::OkStatus();
+  return static_cast<int64_t>(ids.size());
 }
 
 }  // namespace
@@ -242,11 +257,8 @@ MonitoringServiceImpl::ImportHouseholds(grpc::CallbackServerContext* ctx) {
           .batch_id = [](const Request& r) -> const std::string& { return r.batch_id(); },
           .row_count = [](const Request& r) { return r.rows_size(); },
           .apply = [&rt](pqxx::transaction_base& tx, const auth::Principal& principal,
-                         const Request& r, Response& out) -> absl::StatusOr<int64_t> {
-            int64_t accepted = 0;
-            if (auto s = ApplyRows(tx, rt, principal, r, out, accepted); !s.ok()) return s;
-            return accepted;
-          },
+                         const Request& r,
+                         Response& out) { return ApplyRows(tx, rt, principal, r, out); },
           .close = nullptr});
 }
 

@@ -61,6 +61,17 @@ std::variant<RowViolation, ImportedHousehold> ValidateImportRow(const v1::Househ
     out.members.push_back(*info);
     out.normalized_ids.push_back(std::move(id));
   }
+  const v1::Guarantees& g = row.guarantees();
+  for (const auto& [field, status] :
+       {std::pair{"food_clothing", g.food_clothing()},
+        std::pair{"compulsory_education", g.compulsory_education()},
+        std::pair{"basic_medical", g.basic_medical()}, std::pair{"safe_housing", g.safe_housing()},
+        std::pair{"safe_water", g.safe_water()}}) {
+    if (!v1::GuaranteeStatus_IsValid(status)) {
+      return RowViolation{absl::StrCat(prefix, "guarantees.", field),
+                          "must be MET, UNMET or UNSPECIFIED"};
+    }
+  }
   if (heads != 1) {
     return RowViolation{absl::StrCat(prefix, "persons"),
                         absl::StrCat("must name exactly one RELATION_HEAD, got ", heads)};

@@ -30,7 +30,7 @@ struct ImportedHousehold {
 // The first problem of `row` (fields under `prefix`, e.g. "rows[3]."), or
 // the household it registers. The rules of CreateHousehold and AddPerson,
 // plus: 1..20 persons, exactly one head, member_count 0 or the number of
-// persons, no ID number twice in the row.
+// persons, no ID number twice in the row, guarantee statuses that exist.
 std::variant<RowViolation, ImportedHousehold> ValidateImportRow(const v1::HouseholdImportRow& row,
                                                                 const division::Code& instance,
                                                                 absl::CivilDay today,

@@ -72,6 +72,10 @@ TEST(ImportRow, EachProblemNamesItsField) {
        "rows[0].persons[1].household_id"},
       {[](v1::HouseholdImportRow& r) { r.mutable_persons(2)->clear_name(); },
        "rows[0].persons[2].name"},
+      {[](v1::HouseholdImportRow& r) {
+         r.mutable_guarantees()->set_safe_water(static_cast<v1::GuaranteeStatus>(7));
+       },
+       "rows[0].guarantees.safe_water"},
   };
   for (const Case& c : cases) {
     v1::HouseholdImportRow row = Valid();
