@@ -144,10 +144,16 @@ def slope_per_hour(points):
 class Stack:
     """PostgreSQL + Redis of stack.sh, with the fault operations on them."""
 
+    AOF_FS_MB = 256
+
     def __init__(self, directory):
         self.dir = directory
+        self.aof_fs = self.mount_aof_fs(directory + "-aof")
+        env = dict(os.environ)
+        if self.aof_fs:
+            env["ZX_TEST_REDIS_DATA_DIR"] = self.aof_fs
         subprocess.run(["bash", os.path.join(ROOT, "tests", "harness", "stack.sh"), "start",
-                        directory], check=True, stdout=subprocess.DEVNULL)
+                        directory], check=True, stdout=subprocess.DEVNULL, env=env)
         self.env = read_env(os.path.join(directory, "env"))
         self.pg = self.env["ZX_TEST_PG"]
         self.redis_port = self.env["ZX_TEST_REDIS_PORT"]
@@ -157,6 +163,24 @@ class Stack:
     def stop(self):
         subprocess.run(["bash", os.path.join(ROOT, "tests", "harness", "stack.sh"), "stop",
                         self.dir], check=False, stdout=subprocess.DEVNULL)
+        if self.aof_fs:
+            subprocess.run(["umount", self.aof_fs], check=False)
+            subprocess.run(["rmdir", self.aof_fs], check=False)
+
+    def mount_aof_fs(self, path):
+        """A tmpfs of its own for Redis's AOF, so that the disk-full fault can
+        fill it; None where mounting is not permitted (not root, a container
+        without the capability): the fault is then not injected."""
+        if os.getuid() != 0:
+            return None
+        os.makedirs(path, exist_ok=True)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.AOF_FS_MB}m,mode=0755",
+                            "zx-fault-aof", path], capture_output=True, text=True)
+        if r.returncode != 0:
+            log(f"disk-full fault not available: mount refused ({r.stderr.strip()})")
+            os.rmdir(path)
+            return None
+        return path
 
     def conninfo(self, db="fault"):
         return f"{self.pg} dbname={db}"
@@ -186,16 +210,60 @@ class Stack:
         self.as_pg([f"{pgbin}/pg_ctl", "start", "-D", data, "-l", os.path.join(self.dir, "pg.log"),
                     "-w", "-t", "30"])
 
+    def redis_pid(self):
+        with open(self.env["ZX_TEST_REDIS_PIDFILE"]) as f:
+            return int(f.read().strip())
+
     def redis_kill_restart(self, down_s):
-        pidfile = self.env["ZX_TEST_REDIS_PIDFILE"]
-        with open(pidfile) as f:
-            pid = int(f.read().strip())
+        pid = self.redis_pid()
         os.kill(pid, signal.SIGKILL)
         for _ in range(100):
             if not os.path.exists(f"/proc/{pid}"):
                 break
             time.sleep(0.05)
         time.sleep(down_s)
+        self.redis_start()
+
+    def redis_disk_full(self, down_s):
+        """Fills the AOF's file system for down_s, then frees it. With
+        appendfsync always Redis cannot go on without its AOF and exits on the
+        failed write (it never acknowledged the write it could not log); it is
+        started again on the same AOF once there is room, as a supervisor
+        would. The full disk must be felt: Redis gone or reporting the error."""
+        pid = self.redis_pid()
+        filler = os.path.join(self.aof_fs, "filler")
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            for size in (1 << 20, 4096, 1):
+                block = b"\0" * size
+                while True:
+                    try:
+                        os.write(fd, block)
+                    except OSError:  # ENOSPC: this block no longer fits
+                        break
+        finally:
+            os.close(fd)
+        end, felt = time.time() + down_s, False
+        while time.time() < end or not felt and time.time() < end + 30:
+            felt = felt or not os.path.exists(f"/proc/{pid}") or self.redis_aof_error()
+            time.sleep(0.2)
+        os.remove(filler)
+        if os.path.exists(f"/proc/{pid}"):
+            for _ in range(100):  # Redis retries the write once there is room
+                if not self.redis_aof_error():
+                    break
+                time.sleep(0.1)
+        else:
+            self.redis_start()
+        if not felt:
+            raise RuntimeError("the full disk was not felt by Redis")
+
+    def redis_aof_error(self):
+        r = subprocess.run(["redis-cli", "-p", self.redis_port, "info", "persistence"],
+                           capture_output=True, text=True)
+        return "aof_last_write_status:err" in r.stdout
+
+    def redis_start(self):
         subprocess.run(["/bin/sh", "-c", self.env["ZX_TEST_REDIS_CMD"]], check=True)
         for _ in range(100):
             r = subprocess.run(["redis-cli", "-p", self.redis_port, "ping"], capture_output=True,
@@ -702,6 +770,8 @@ class Suite:
         kinds = [(f"sigkill_{k.replace('-', '_')}", lambda k=k: self.services.kill_restart(k, down))
                  for k in Services.COUNTY_SERVICES + ("pref-federation",)]
         kinds.append(("redis_kill", lambda: self.stack.redis_kill_restart(down)))
+        if self.stack.aof_fs:
+            kinds.append(("redis_disk_full", lambda: self.stack.redis_disk_full(down)))
         kinds.append(("pg_fast_restart", lambda: self.stack.pg_fast_restart(down)))
         kinds.append(("federation_link_cut",
                       lambda: self.services.cut_links(self.args.cut, self.link_down_seen)))

@@ -27,6 +27,9 @@ set -euo pipefail
 
 PGBIN=${ZX_PGBIN:-/usr/lib/postgresql/15/bin}
 REDIS_SERVER=${ZX_REDIS_SERVER:-/usr/bin/redis-server}
+# Where Redis keeps its AOF (default <dir>/redis): the fault suite points it
+# at a small file system of its own to fill it.
+REDIS_DATA_DIR=${ZX_TEST_REDIS_DATA_DIR:-}
 MARKER=.zx-test-stack
 
 die() { echo "stack.sh: $*" >&2; exit 1; }
@@ -198,7 +201,7 @@ EOF
   # --- Redis --------------------------------------------------------------
   local redis_cmd
   redis_cmd="$(sq "$REDIS_SERVER") --bind 127.0.0.1 --port $redis_port --appendonly yes"
-  redis_cmd+=" --appendfsync always --save '' --dir $(sq "$dir/redis")"
+  redis_cmd+=" --appendfsync always --save '' --dir $(sq "${REDIS_DATA_DIR:-$dir/redis}")"
   redis_cmd+=" --daemonize yes --pidfile $(sq "$dir/redis/redis.pid")"
   redis_cmd+=" --logfile $(sq "$dir/redis/redis.log")"
   /bin/sh -c "$redis_cmd" || die "redis-server did not start (port $redis_port)"
