@@ -152,8 +152,12 @@ class Stack:
         env = dict(os.environ)
         if self.aof_fs:
             env["ZX_TEST_REDIS_DATA_DIR"] = self.aof_fs
-        subprocess.run(["bash", os.path.join(ROOT, "tests", "harness", "stack.sh"), "start",
-                        directory], check=True, stdout=subprocess.DEVNULL, env=env)
+        try:
+            subprocess.run(["bash", os.path.join(ROOT, "tests", "harness", "stack.sh"), "start",
+                            directory], check=True, stdout=subprocess.DEVNULL, env=env)
+        except BaseException:
+            self.unmount_aof_fs()
+            raise
         self.env = read_env(os.path.join(directory, "env"))
         self.pg = self.env["ZX_TEST_PG"]
         self.redis_port = self.env["ZX_TEST_REDIS_PORT"]
@@ -163,9 +167,13 @@ class Stack:
     def stop(self):
         subprocess.run(["bash", os.path.join(ROOT, "tests", "harness", "stack.sh"), "stop",
                         self.dir], check=False, stdout=subprocess.DEVNULL)
+        self.unmount_aof_fs()
+
+    def unmount_aof_fs(self):
         if self.aof_fs:
             subprocess.run(["umount", self.aof_fs], check=False)
             subprocess.run(["rmdir", self.aof_fs], check=False)
+            self.aof_fs = None
 
     def mount_aof_fs(self, path):
         """A tmpfs of its own for Redis's AOF, so that the disk-full fault can
@@ -796,7 +804,8 @@ class Suite:
             if self.services is not None:
                 self.services.stop_all()
             if self.args.keep:
-                log(f"kept {workdir} (stack still running: stack.sh stop {workdir}/stack)")
+                aof = f"; umount {self.stack.aof_fs}" if self.stack and self.stack.aof_fs else ""
+                log(f"kept {workdir} (stack still running: stack.sh stop {workdir}/stack{aof})")
             else:
                 if self.stack is not None:
                     self.stack.stop()

@@ -120,8 +120,9 @@ absl::StatusOr<int64_t> ApplyRows(pqxx::transaction_base& tx, const server::Runt
   std::set<std::string> registered;
   if (!fresh.empty()) {
     std::vector<std::string> lookups;
-    for (const Candidate& c : fresh)
+    for (const Candidate& c : fresh) {
       lookups.insert(lookups.end(), c.lookups.begin(), c.lookups.end());
+    }
     for (const auto& r : tx.exec_params("SELECT u.h FROM unnest($1::text[]) AS u(h) "
                                         "JOIN persons p ON p.id_lookup = decode(u.h, 'hex')",
                                         pg::ArrayLiteral(lookups))) {
