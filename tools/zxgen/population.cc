@@ -98,11 +98,10 @@ CountyGenerator::CountyGenerator(const PopulationOptions& options, const CountyP
       seed_offset_(static_cast<int>(Rng(options.seed, ~uint64_t{0}).Next() % 499)) {}
 
 std::string CountyGenerator::IdNumber(absl::CivilDay birth, bool male) {
-  // 500 sequence numbers per day and sex (odd for men, even for women); a
-  // full day moves the birth date on by one.
+  // 499 sequence numbers per day and sex (odd for men, even for women); a
+  // full day moves the birth date on by one (past today: back to 1920).
   for (;; birth = birth + 1) {
-    const size_t at = static_cast<size_t>(birth - kEpoch) * 2 + (male ? 1 : 0);
-    if (at >= used_.size()) birth = kEpoch + 7305;  // past today: wrap to 1920
+    if (birth > options_.today) birth = absl::CivilDay(1920, 1, 1);
     const size_t slot = static_cast<size_t>(birth - kEpoch) * 2 + (male ? 1 : 0);
     if (used_[slot] < 499) {
       // Offset by the seed, so two seeds' prefectures rarely share numbers.

@@ -63,7 +63,6 @@ class CountyGenerator {
   CountyGenerator(const PopulationOptions& options, const CountyPlan& plan);
   bool HasNext() const { return next_ < plan_.end; }
   GeneratedHousehold Next();  // precondition: HasNext()
-  int64_t next_index() const { return next_; }
 
  private:
   std::string IdNumber(absl::CivilDay birth, bool male);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -112,11 +113,13 @@ absl::Status LoadCounty(Shared& shared, const CountyPlan& plan) {
   auto import_stream = shared.monitoring.ImportHouseholds(import_ctx.get());
   Lockstep<mon::ImportHouseholdsRequest, mon::ImportHouseholdsResponse> imports(
       std::move(import_stream), std::move(import_ctx));
-  auto survey_ctx = std::make_unique<grpc::ClientContext>();
-  Prepare(*survey_ctx, token, 3600);
-  auto survey_stream = shared.monitoring.IngestSurvey(survey_ctx.get());
-  Lockstep<mon::IngestSurveyRequest, mon::IngestSurveyResponse> surveys(std::move(survey_stream),
-                                                                        std::move(survey_ctx));
+  std::optional<Lockstep<mon::IngestSurveyRequest, mon::IngestSurveyResponse>> surveys;
+  if (o.survey) {
+    auto survey_ctx = std::make_unique<grpc::ClientContext>();
+    Prepare(*survey_ctx, token, 3600);
+    auto survey_stream = shared.monitoring.IngestSurvey(survey_ctx.get());
+    surveys.emplace(std::move(survey_stream), std::move(survey_ctx));
+  }
   CountyGenerator gen(o.population, plan);
   bool first_survey = true;
   while (gen.HasNext()) {
@@ -150,10 +153,10 @@ absl::Status LoadCounty(Shared& shared, const CountyPlan& plan) {
         }
       }
     }
-    if (!o.survey) continue;
+    if (!surveys) continue;
     mon::IngestSurveyResponse answered;
-    if (!surveys.Send(survey, answered)) {
-      return Failed(absl::StrCat("IngestSurvey ", plan.county), surveys.Close());
+    if (!surveys->Send(survey, answered)) {
+      return Failed(absl::StrCat("IngestSurvey ", plan.county), surveys->Close());
     }
     Tally(answered, shared.survey_accepted, shared.survey_already, shared.survey_rejected,
           shared.mu, shared.first_rejection);
@@ -161,7 +164,7 @@ absl::Status LoadCounty(Shared& shared, const CountyPlan& plan) {
   if (grpc::Status s = imports.Close(); !s.ok()) {
     return Failed(absl::StrCat("ImportHouseholds ", plan.county), s);
   }
-  if (grpc::Status s = surveys.Close(); !s.ok()) {
+  if (grpc::Status s = surveys ? surveys->Close() : grpc::Status::OK; !s.ok()) {
     return Failed(absl::StrCat("IngestSurvey ", plan.county), s);
   }
   return absl::OkStatus();

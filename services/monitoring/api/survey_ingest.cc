@@ -14,20 +14,11 @@
 #include "common/time/time.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/survey.h"
-#include "sodium.h"
 
 namespace zx::monitoring {
 namespace {
 
 using time::Today;
-
-std::string Hex(const std::string& bytes) {
-  std::string hex(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                 bytes.size());
-  hex.pop_back();
-  return hex;
-}
 
 constexpr char kNotInJurisdiction[] =
     "no person with this ID number is registered in your jurisdiction";
@@ -53,7 +44,7 @@ absl::Status ApplyRows(pqxx::transaction_base& tx, const server::Runtime& rt,
       results[i]->set_reason(bad->reason);
       continue;
     }
-    hashes.push_back(Hex(rt.vault->LookupHash(id_card::Normalize(row.id_number()))));
+    hashes.push_back(pg::HexBytes(rt.vault->LookupHash(id_card::Normalize(row.id_number()))));
     hashed_rows.push_back(i);
   }
   const absl::Time t1 = absl::Now();
