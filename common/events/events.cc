@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -573,6 +574,52 @@ std::vector<Entry> ParseEntries(const redisReply* list) {
   return out;
 }
 
+// The batch's processed-event rows in one statement, then its new events to
+// the work in one call. Entries already processed count as duplicates;
+// unreadable ones are left for the caller to dead-letter.
+absl::Status HandleAllAtOnce(pqxx::transaction_base& tx, const std::string& group, BatchWork& batch,
+                             std::vector<Entry>& entries,
+                             const std::vector<zx::common::v1::Event>& events,
+                             const std::vector<bool>& readable, std::vector<std::string>& done,
+                             std::vector<Entry*>& unreadable, int& applied, int& duplicates) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (readable[i]) ids.push_back(events[i].id());
+  }
+  std::set<std::string> fresh;
+  if (!ids.empty()) {
+    for (const auto& row :
+         pg::ExecPrepared(tx, "zx_processed_insert_many",
+                          "INSERT INTO processed_events (consumer_group, event_id) "
+                          "SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id",
+                          group, pg::ArrayLiteral(ids))) {
+      fresh.insert(row[0].as<std::string>());
+    }
+  }
+  std::vector<zx::common::v1::Event> to_handle;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!readable[i]) {
+      unreadable.push_back(&entries[i]);
+      continue;
+    }
+    // An event id twice in one batch (a relay re-published it) is new once.
+    if (fresh.erase(events[i].id()) == 1) {
+      to_handle.push_back(events[i]);
+      ++applied;
+    } else {
+      ++duplicates;
+    }
+    done.push_back(entries[i].id);
+  }
+  if (to_handle.empty()) return absl::OkStatus();
+  try {
+    return batch.HandleAll(tx, to_handle);
+  } catch (const std::exception& e) {
+    if (pg::IsRetryable(e)) throw;
+    return pg::StatusFromException(e);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<int> Consumer::RunOnce() {
@@ -665,7 +712,16 @@ absl::StatusOr<int> Consumer::RunOnce() {
         return s;  // rolls the batch back; retried entry by entry
       }
     }
-    for (size_t i = 0; i < entries.size(); ++i) {
+    if (batch != nullptr && batch->HandlesAll()) {
+      absl::Status s = HandleAllAtOnce(tx, options_.group, *batch, entries, events, readable, done,
+                                       unreadable, applied, duplicates);
+      if (!s.ok()) {
+        finish_failed = true;
+        return s;  // rolls the batch back; retried entry by entry
+      }
+    }
+    const bool one_by_one = batch == nullptr || !batch->HandlesAll();
+    for (size_t i = 0; one_by_one && i < entries.size(); ++i) {
       auto& entry = entries[i];
       const zx::common::v1::Event& event = events[i];
       if (!readable[i]) {

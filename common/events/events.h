@@ -118,6 +118,19 @@ class BatchWork {
   }
   virtual absl::Status Handle(pqxx::transaction_base& tx, const zx::common::v1::Event& event) = 0;
   virtual absl::Status Finish(pqxx::transaction_base& tx) = 0;
+
+  // Work that can take a whole batch at once says so: the consumer then
+  // records the batch's processed events in one statement and calls
+  // HandleAll with the new ones, without a savepoint each, instead of
+  // Handle per entry. An error rolls the batch back, and it is retried
+  // entry by entry through Handle, as when Finish fails.
+  virtual bool HandlesAll() const { return false; }
+  virtual absl::Status HandleAll(pqxx::transaction_base& tx,
+                                 std::span<const zx::common::v1::Event> events) {
+    (void)tx;
+    (void)events;
+    return absl::UnimplementedError("this batch work handles entries one by one");
+  }
 };
 using BatchWorkFactory = std::function<std::unique_ptr<BatchWork>()>;
 // A plain handler as batch work: all of it in Handle, nothing at the end.

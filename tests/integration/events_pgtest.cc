@@ -417,5 +417,110 @@ TEST(EventsConsumerTest, BatchWorkEndsEachBatchOnceAndIsolatesAFailingEnd) {
   EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
 }
 
+// Batch work that takes its batch whole (HandlesAll): it applies every event
+// in one statement and records each call's events; a call that meets the
+// poison event fails, and so does Handle for it alone.
+class WholeBatchWork final : public BatchWork {
+ public:
+  WholeBatchWork(std::string poison, std::vector<std::vector<std::string>>& calls)
+      : poison_(std::move(poison)), calls_(calls) {}
+  bool HandlesAll() const override { return true; }
+  absl::Status HandleAll(pqxx::transaction_base& tx,
+                         std::span<const zx::common::v1::Event> events) override {
+    std::vector<std::string> ids;
+    for (const auto& event : events) ids.push_back(event.id());
+    calls_.push_back(ids);
+    for (const auto& id : ids) {
+      if (id == poison_) return absl::InternalError("cannot apply " + id);
+    }
+    tx.exec_params("INSERT INTO effects SELECT unnest($1::text[]), 1", pg::ArrayLiteral(ids));
+    return absl::OkStatus();
+  }
+  absl::Status Handle(pqxx::transaction_base& tx, const zx::common::v1::Event& event) override {
+    if (event.id() == poison_) return absl::InternalError("cannot apply " + event.id());
+    tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
+    return absl::OkStatus();
+  }
+  absl::Status Finish(pqxx::transaction_base&) override { return absl::OkStatus(); }
+
+ private:
+  std::string poison_;
+  std::vector<std::vector<std::string>>& calls_;
+};
+
+TEST(EventsConsumerTest, WholeBatchWorkTakesNewEventsOnceAndFallsBackEntryByEntry) {
+  Stack& stack = Stack::Get();
+  const std::string db = stack.FreshDatabase("events_whole_batch");
+  PrepareSchemas(db);
+  const std::string stream = "zx:test:events:whole-batch";
+  RedisClient redis(stack.redis_host(), stack.redis_port());
+  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
+  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
+  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
+  Relay relay(RelayFor(db, stream), nullptr);
+  const auto ids = Produce(producer, 5, 5, 1000);
+  ASSERT_EQ(*relay.PublishBatch(), 5);
+  // The first two entries again, as a relay re-publishes after losing track:
+  // the consumer reads seven entries.
+  auto first_two = redis.Command({"XRANGE", stream, "-", "+", "COUNT", "2"});
+  ASSERT_TRUE(first_two.ok());
+  ASSERT_EQ((*first_two)->elements, 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const redisReply* fields = (*first_two)->element[i]->element[1];
+    std::vector<std::string> xadd = {"XADD", stream, "*"};
+    for (size_t j = 0; j < fields->elements; ++j) {
+      xadd.emplace_back(fields->element[j]->str, fields->element[j]->len);
+    }
+    ASSERT_TRUE(redis.Command(xadd).ok());
+  }
+  pqxx::connection conn(db);
+
+  // Healthy: one call with the five events, each once; the two repeats are
+  // duplicates, and a later read hands the work nothing.
+  {
+    std::vector<std::vector<std::string>> calls;
+    Consumer consumer(
+        ConsumerFor(stream, "whole"), consumer_pool,
+        [&] { return std::make_unique<WholeBatchWork>("", calls); }, nullptr);
+    int handled = 0;
+    for (int i = 0; i < 3; ++i) {
+      auto n = consumer.RunOnce();
+      ASSERT_TRUE(n.ok()) << n.status();
+      handled += *n;
+    }
+    EXPECT_EQ(handled, 7) << "five applied and two duplicates, all acknowledged";
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(calls[0], ids) << "every new event once, in stream order";
+    const Effects e = ReadEffects(db);
+    EXPECT_EQ(e.rows, 5);
+    EXPECT_EQ(e.applied_more_than_once, 0);
+  }
+  pqxx::nontransaction(conn).exec("TRUNCATE probe_consumer.effects");
+
+  // One poison event: the whole call fails and its batch rolls back; then
+  // entry by entry the four healthy ones apply through Handle, and the
+  // poison one is retried alone until it is dead-lettered.
+  std::vector<std::vector<std::string>> calls;
+  ConsumerOptions options = ConsumerFor(stream, "poisoned");
+  options.max_attempts = 3;
+  Consumer consumer(
+      options, consumer_pool, [&] { return std::make_unique<WholeBatchWork>(ids[2], calls); },
+      nullptr);
+  for (int i = 0; i < 3 && calls.empty(); ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(ReadEffects(db).rows, 0) << "a failed call rolls its whole batch back";
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  const Effects e = ReadEffects(db);
+  EXPECT_EQ(e.rows, 4) << "the healthy events applied, entry by entry";
+  EXPECT_EQ(e.applied_more_than_once, 0);
+  EXPECT_EQ(ReadEffects(db).unknown, 0);
+  auto dead = redis.Command({"XLEN", stream + ":dead"});
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ((*dead)->integer, 1);
+  auto pending = redis.Command({"XPENDING", stream, "poisoned"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
+}
+
 }  // namespace
 }  // namespace zx::events

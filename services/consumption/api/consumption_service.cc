@@ -1,7 +1,10 @@
 #include "services/consumption/api/consumption_service.h"
 
 #include <map>
+#include <optional>
 #include <set>
+#include <span>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -138,16 +141,44 @@ absl::Status AttributeSettlement(pqxx::transaction_base& tx, const server::Runti
 
 // The monitoring service reports each booked attribution back: the trail's
 // last link (attribution -> income record).
-absl::Status HandleMonitoringEvent(pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
-  if (event.type() != "monitoring.income_booked") return absl::OkStatus();
+// The income record monitoring booked for one of our attribution events, if
+// `event` says so: (attribution event id, income record id).
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>> BookedAttribution(
+    const zx::common::v1::Event& event) {
+  if (event.type() != "monitoring.income_booked") return std::nullopt;
   zx::monitoring::v1::IncomeBooked booked;
   if (!event.payload().UnpackTo(&booked)) {
     return absl::InvalidArgumentError("monitoring.income_booked payload is not an IncomeBooked");
   }
-  if (booked.source_event_type() != "consumption.income_attributed") return absl::OkStatus();
-  MarkBooked(tx, booked.source_event_id(), booked.record_id());
-  return absl::OkStatus();
+  if (booked.source_event_type() != "consumption.income_attributed") return std::nullopt;
+  return std::make_pair(booked.source_event_id(), booked.record_id());
 }
+
+// Links each attribution to the income record monitoring booked for it (the
+// trail of GetAttributionTrail): a batch in one statement, an entry alone
+// when the consumer retries entry by entry.
+class IncomeBookedWork final : public events::BatchWork {
+ public:
+  bool HandlesAll() const override { return true; }
+  absl::Status HandleAll(pqxx::transaction_base& tx,
+                         std::span<const zx::common::v1::Event> events) override {
+    std::vector<std::pair<std::string, std::string>> links;
+    for (const auto& event : events) {
+      auto link = BookedAttribution(event);
+      if (!link.ok()) return link.status();
+      if (link->has_value()) links.push_back(**link);
+    }
+    MarkBookedMany(tx, links);
+    return absl::OkStatus();
+  }
+  absl::Status Handle(pqxx::transaction_base& tx, const zx::common::v1::Event& event) override {
+    auto link = BookedAttribution(event);
+    if (!link.ok()) return link.status();
+    if (link->has_value()) MarkBookedMany(tx, {**link});
+    return absl::OkStatus();
+  }
+  absl::Status Finish(pqxx::transaction_base&) override { return absl::OkStatus(); }
+};
 
 enum class Side { kBuyer, kOrigin, kEither };
 
@@ -1142,7 +1173,7 @@ server::ServiceSpec ConsumptionSpec() {
       .make_services = [](server::Runtime& rt) {
         std::vector<std::unique_ptr<grpc::Service>> services;
         services.push_back(std::make_unique<ConsumptionServiceImpl>(rt));
-        rt.AddConsumer("monitoring", &HandleMonitoringEvent);
+        rt.AddConsumer("monitoring", [] { return std::make_unique<IncomeBookedWork>(); });
         rt.state_gauges = {{"zx_consumption_sales_fen",
                             "Settled sales of the current year net of refunds (fen), "
                             "by origin county and channel",

@@ -290,11 +290,19 @@ std::vector<v1::Attribution> AttributionsOf(pqxx::transaction_base& tx,
   return out;
 }
 
-bool MarkBooked(pqxx::transaction_base& tx, const std::string& event_id,
-                const std::string& record_id) {
-  return tx.exec_params("UPDATE attributions SET income_record_id = $2 WHERE event_id = $1",
-                        event_id, record_id)
-             .affected_rows() > 0;
+void MarkBookedMany(pqxx::transaction_base& tx,
+                    const std::vector<std::pair<std::string, std::string>>& links) {
+  if (links.empty()) return;
+  std::vector<std::string> event_ids, record_ids;
+  for (const auto& [event_id, record_id] : links) {
+    event_ids.push_back(event_id);
+    record_ids.push_back(record_id);
+  }
+  pg::ExecPrepared(
+      tx, "consumption_mark_booked",
+      "UPDATE attributions a SET income_record_id = b.record_id FROM unnest($1::text[], "
+      "$2::text[]) AS b(event_id, record_id) WHERE a.event_id = b.event_id",
+      pg::ArrayLiteral(event_ids), pg::ArrayLiteral(record_ids));
 }
 
 // ---- Policy and reports -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -61,10 +62,10 @@ struct AttributionRow {
 };
 void InsertAttributions(pqxx::transaction_base& tx, const std::vector<AttributionRow>& rows);
 std::vector<v1::Attribution> AttributionsOf(pqxx::transaction_base& tx, const std::string& line_id);
-// Records the monitoring service's income record of an attribution event;
-// false when the event is not one of ours.
-bool MarkBooked(pqxx::transaction_base& tx, const std::string& event_id,
-                const std::string& record_id);
+// Records the monitoring service's income record of each attribution event
+// (attribution event id, income record id); ids not ours change nothing.
+void MarkBookedMany(pqxx::transaction_base& tx,
+                    const std::vector<std::pair<std::string, std::string>>& links);
 
 // ---- Policy and reports ---------------------------------------------------------------------
 void InsertPolicy(pqxx::transaction_base& tx, const v1::ConsumptionPolicy& p);

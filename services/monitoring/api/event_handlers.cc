@@ -1,6 +1,10 @@
 // Events from the other services of this instance, booked as income and
 // followed by a re-assessment — inside the consumer's transaction, so the
 // effect and the processed-event id commit together (exactly once).
+#include <map>
+#include <set>
+#include <span>
+
 #include "absl/strings/str_cat.h"
 #include "common/events/events.h"
 #include "common/logging/logging.h"
@@ -14,18 +18,19 @@
 namespace zx::monitoring {
 namespace {
 
-// What every income event shares: check the figure, book it once (keyed by
-// the event id) and re-assess the household. An error is retried by the
-// consumer and then dead-lettered: a payload this instance cannot book is a
-// data error for operators to look at, never silently dropped.
-absl::Status BookEventIncome(pqxx::transaction_base& tx, const server::Runtime& rt,
-                             const zx::common::v1::Event& event, const EventIncome& in,
-                             AssessLater* later) {
+// household id -> the household and the event that caused its last change:
+// what a batch re-assesses at its end.
+using AssessLater = std::map<std::string, std::pair<v1::Household, std::string>>;
+
+// The income record `event` books for `household` (locked by the caller;
+// null when unknown), after checking the figure and that the household is
+// the one the event means and lies inside this instance.
+absl::StatusOr<v1::IncomeRecord> IncomeRecordFor(const server::Runtime& rt,
+                                                 const zx::common::v1::Event& event,
+                                                 const EventIncome& in,
+                                                 const v1::Household* household) {
   if (auto s = CheckEventIncome(event, in); !s.ok()) return s;
-  // Locked first: booking the income and the assessment then never deadlock
-  // with a concurrent event of the same household on another consumer.
-  auto household = LockHousehold(tx, in.household_id);
-  if (!household) {
+  if (household == nullptr) {
     // Retried, then dead-lettered where operators see it: income for a
     // household this instance does not know is a data error to look at.
     return absl::NotFoundError(absl::StrCat(event.type(), " event ", event.id(),
@@ -50,7 +55,10 @@ absl::Status BookEventIncome(pqxx::transaction_base& tx, const server::Runtime& 
   record.set_amount_fen(in.amount_fen);
   record.set_source_ref(event.id());
   record.set_note(in.note);
-  if (!InsertIncome(tx, record)) return absl::OkStatus();  // booked before
+  return record;
+}
+
+v1::IncomeBooked BookedFrom(const v1::IncomeRecord& record, const zx::common::v1::Event& event) {
   v1::IncomeBooked booked;
   booked.set_record_id(record.record_id());
   booked.set_household_id(record.household_id());
@@ -59,59 +67,93 @@ absl::Status BookEventIncome(pqxx::transaction_base& tx, const server::Runtime& 
   booked.set_kind(record.kind());
   booked.set_month(record.month());
   booked.set_amount_fen(record.amount_fen());
-  auto appended = events::Append(tx, rt.config.instance,
-                                 {.type = "monitoring.income_booked",
-                                  .division_code = household->village_code(),
-                                  .aggregate_id = household->household_id(),
-                                  .payload = &booked,
-                                  .causation_id = event.id()});
+  return booked;
+}
+
+events::NewEvent IncomeBookedEvent(const v1::Household& household, const v1::IncomeBooked& booked,
+                                   const zx::common::v1::Event& cause) {
+  return {.type = "monitoring.income_booked",
+          .division_code = household.village_code(),
+          .aggregate_id = household.household_id(),
+          .payload = &booked,
+          .causation_id = cause.id()};
+}
+
+// One event on its own (the consumer's entry-by-entry retry): the household
+// locked, the income booked once, the household added to `later`.
+absl::Status BookOne(pqxx::transaction_base& tx, const server::Runtime& rt,
+                     const zx::common::v1::Event& event, IncomeDecoder decode, AssessLater& later) {
+  auto decoded = decode(event);
+  if (!decoded.ok()) return decoded.status();
+  if (!decoded->has_value()) return absl::OkStatus();  // not ours to book
+  const EventIncome& in = **decoded;
+  auto household = LockHousehold(tx, in.household_id);
+  auto record = IncomeRecordFor(rt, event, in, household ? &*household : nullptr);
+  if (!record.ok()) return record.status();
+  if (!InsertIncome(tx, *record)) return absl::OkStatus();  // booked before
+  const v1::IncomeBooked booked = BookedFrom(*record, event);
+  auto appended =
+      events::Append(tx, rt.config.instance, IncomeBookedEvent(*household, booked, event));
   if (!appended.ok()) return appended.status();
-  if (later != nullptr) {
-    later->households[household->household_id()] = {*household, event.id()};
-    return absl::OkStatus();
-  }
-  // Any failure now rolls the whole event back, to be retried.
-  return ReassessIfPolicyPublished(tx, rt, *household, event.id());
+  later[household->household_id()] = {*household, event.id()};
+  return absl::OkStatus();
 }
 
 class IncomeEventBatch final : public events::BatchWork {
  public:
-  IncomeEventBatch(const server::Runtime& rt, IncomeEventHandler handler)
-      : rt_(rt), handler_(handler) {}
+  IncomeEventBatch(const server::Runtime& rt, IncomeDecoder decode) : rt_(rt), decode_(decode) {}
 
-  // Every household the batch books for, locked in id order before any entry
-  // locks its own: two batches naming the same households (a settlement's
-  // attributions, a payroll) then queue instead of deadlocking.
-  absl::Status Begin(pqxx::transaction_base& tx,
-                     std::span<const zx::common::v1::Event> events) override {
+  bool HandlesAll() const override { return true; }
+
+  // Every household of the batch locked in id order first: two batches
+  // naming the same households (a settlement's attributions, a payroll) then
+  // queue instead of deadlocking. Any entry's error fails the whole batch,
+  // which the consumer then retries entry by entry (Handle).
+  absl::Status HandleAll(pqxx::transaction_base& tx,
+                         std::span<const zx::common::v1::Event> events) override {
+    std::vector<std::pair<const zx::common::v1::Event*, EventIncome>> incomes;
     std::vector<std::string> ids;
     for (const auto& event : events) {
-      for (auto decode : {&DecodeEmploymentEvent, &DecodeAssetsEvent, &DecodeConsumptionEvent}) {
-        auto decoded = decode(event);
-        if (decoded.ok() && decoded->has_value()) {
-          ids.push_back((*decoded)->household_id);
-          break;
-        }
-      }
+      auto decoded = decode_(event);
+      if (!decoded.ok()) return decoded.status();
+      if (!decoded->has_value()) continue;  // not ours to book
+      ids.push_back((*decoded)->household_id);
+      incomes.emplace_back(&event, **std::move(decoded));
     }
-    LockHouseholdsInOrder(tx, ids);
-    return absl::OkStatus();
+    const std::map<std::string, v1::Household> households = LockHouseholdsInOrder(tx, ids);
+    std::vector<v1::IncomeRecord> records;
+    records.reserve(incomes.size());
+    for (const auto& [event, in] : incomes) {
+      auto found = households.find(in.household_id);
+      auto record =
+          IncomeRecordFor(rt_, *event, in, found == households.end() ? nullptr : &found->second);
+      if (!record.ok()) return record.status();
+      records.push_back(*std::move(record));
+    }
+    const std::set<std::string> inserted = InsertIncomes(tx, records);
+    std::vector<v1::IncomeBooked> booked;
+    booked.reserve(records.size());  // NewEvent points into it
+    std::vector<events::NewEvent> out;
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (!inserted.contains(records[i].record_id())) continue;  // booked before
+      const zx::common::v1::Event& event = *incomes[i].first;
+      const v1::Household& household = households.at(records[i].household_id());
+      booked.push_back(BookedFrom(records[i], event));
+      out.push_back(IncomeBookedEvent(household, booked.back(), event));
+      later_[household.household_id()] = {household, event.id()};
+    }
+    return events::AppendMany(tx, rt_.config.instance, out).status();
   }
 
   absl::Status Handle(pqxx::transaction_base& tx, const zx::common::v1::Event& event) override {
-    // The entry's savepoint may roll its booking back: its household is
-    // added only once the handler succeeded.
-    AssessLater mine;
-    if (auto s = handler_(tx, rt_, event, &mine); !s.ok()) return s;
-    for (auto& [id, entry] : mine.households) later_.households[id] = std::move(entry);
-    return absl::OkStatus();
+    return BookOne(tx, rt_, event, decode_, later_);
   }
 
   absl::Status Finish(pqxx::transaction_base& tx) override {
-    if (later_.households.empty()) return absl::OkStatus();
+    if (later_.empty()) return absl::OkStatus();
     std::vector<v1::Household> households;
     std::vector<std::string> causes;
-    for (auto& [id, entry] : later_.households) {
+    for (auto& [id, entry] : later_) {
       households.push_back(std::move(entry.first));
       causes.push_back(std::move(entry.second));
     }
@@ -120,14 +162,14 @@ class IncomeEventBatch final : public events::BatchWork {
 
  private:
   const server::Runtime& rt_;
-  IncomeEventHandler handler_;
+  IncomeDecoder decode_;
   AssessLater later_;
 };
 
 }  // namespace
 
-events::BatchWorkFactory IncomeEventWork(const server::Runtime& rt, IncomeEventHandler handler) {
-  return [&rt, handler] { return std::make_unique<IncomeEventBatch>(rt, handler); };
+events::BatchWorkFactory IncomeEventWork(const server::Runtime& rt, IncomeDecoder decode) {
+  return [&rt, decode] { return std::make_unique<IncomeEventBatch>(rt, decode); };
 }
 
 absl::Status ReassessIfPolicyPublished(pqxx::transaction_base& tx, const server::Runtime& rt,
@@ -145,35 +187,6 @@ absl::Status ReassessIfPolicyPublished(pqxx::transaction_base& tx, const server:
   }
   if (!policy.ok()) return policy.status();
   return AssessAndStore(tx, rt, household, causation_id).status();
-}
-
-namespace {
-
-// Books the income `decode` read from `event`; OK for types not booked here.
-absl::Status BookDecoded(pqxx::transaction_base& tx, const server::Runtime& rt,
-                         const zx::common::v1::Event& event,
-                         const absl::StatusOr<std::optional<EventIncome>>& decoded,
-                         AssessLater* later) {
-  if (!decoded.ok()) return decoded.status();
-  if (!decoded->has_value()) return absl::OkStatus();  // not ours to book
-  return BookEventIncome(tx, rt, event, **decoded, later);
-}
-
-}  // namespace
-
-absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                   const zx::common::v1::Event& event, AssessLater* later) {
-  return BookDecoded(tx, rt, event, DecodeEmploymentEvent(event), later);
-}
-
-absl::Status HandleAssetsEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                               const zx::common::v1::Event& event, AssessLater* later) {
-  return BookDecoded(tx, rt, event, DecodeAssetsEvent(event), later);
-}
-
-absl::Status HandleConsumptionEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                    const zx::common::v1::Event& event, AssessLater* later) {
-  return BookDecoded(tx, rt, event, DecodeConsumptionEvent(event), later);
 }
 
 }  // namespace zx::monitoring

@@ -400,9 +400,9 @@ server::ServiceSpec MonitoringSpec() {
       .make_services = [](server::Runtime& rt) {
         std::vector<std::unique_ptr<grpc::Service>> services;
         services.push_back(std::make_unique<MonitoringServiceImpl>(rt));
-        rt.AddConsumer("employment", IncomeEventWork(rt, &HandleEmploymentEvent));
-        rt.AddConsumer("assets", IncomeEventWork(rt, &HandleAssetsEvent));
-        rt.AddConsumer("consumption", IncomeEventWork(rt, &HandleConsumptionEvent));
+        rt.AddConsumer("employment", IncomeEventWork(rt, &DecodeEmploymentEvent));
+        rt.AddConsumer("assets", IncomeEventWork(rt, &DecodeAssetsEvent));
+        rt.AddConsumer("consumption", IncomeEventWork(rt, &DecodeConsumptionEvent));
         services.push_back(MakeLifecycleService(rt));
         services.push_back(MakeAlertService(rt));
         services.push_back(MakeCreditService(rt));

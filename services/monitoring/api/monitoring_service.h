@@ -3,8 +3,10 @@
 #pragma once
 
 #include <map>
+#include <optional>
 
 #include "common/server/server.h"
+#include "services/monitoring/domain/event_income.h"
 #include "services/monitoring/domain/policy.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
 
@@ -142,36 +144,25 @@ absl::Status ReassessIfPolicyPublished(pqxx::transaction_base& tx, const server:
                                        const v1::Household& household,
                                        const std::string& causation_id);
 
-// Handlers of the streams of the other services of this instance: each books
-// income (source EVENT, source_ref = event id, so a redelivered event books
-// once) and re-assesses the household. Events of other types are ignored. A
-// payload that cannot be booked (not the expected message, bad household id,
-// month or amount, unknown household, a village that differs from the
-// household's or lies outside this instance) is an error: the consumer
-// retries it, then moves it to the dead-letter stream where operators see it.
+// The consumers of the streams of the other services of this instance: each
+// event read by `decode` is booked as income (source EVENT, source_ref = event
+// id, so a redelivered event books once) and its household re-assessed.
+// Events `decode` does not book are ignored. A payload that cannot be booked
+// (not the expected message, bad household id, month or amount, unknown
+// household, a village that differs from the household's or lies outside
+// this instance) is an error: the consumer retries it, then moves it to the
+// dead-letter stream where operators see it.
 //   employment.wage_paid          -> wage income
 //   assets.dividend_paid          -> property income
 //   consumption.income_attributed -> wage or operating income by binding
 //                                    kind; a refund books a negative record
-// With `later`, the household is added there instead of re-assessed at once.
-struct AssessLater {
-  // household id -> the household and the event that caused the last change
-  std::map<std::string, std::pair<v1::Household, std::string>> households;
-};
-absl::Status HandleEmploymentEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                   const zx::common::v1::Event& event,
-                                   AssessLater* later = nullptr);
-absl::Status HandleAssetsEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                               const zx::common::v1::Event& event, AssessLater* later = nullptr);
-absl::Status HandleConsumptionEvent(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                    const zx::common::v1::Event& event,
-                                    AssessLater* later = nullptr);
-using IncomeEventHandler = absl::Status (*)(pqxx::transaction_base&, const server::Runtime&,
-                                            const zx::common::v1::Event&, AssessLater*);
-// The consumer's work for one of these handlers: the events of a batch are
-// booked one by one, and each household they touched is re-assessed once,
-// in bulk (ReassessBatch), at the batch's end.
-events::BatchWorkFactory IncomeEventWork(const server::Runtime& rt, IncomeEventHandler handler);
+// A batch is booked at once: its households locked in id order, its records
+// inserted and its income_booked events appended in one statement each, and
+// each household re-assessed once (ReassessBatch). When that fails the
+// consumer retries the entries one by one, each booked on its own.
+using IncomeDecoder =
+    absl::StatusOr<std::optional<EventIncome>> (*)(const zx::common::v1::Event& event);
+events::BatchWorkFactory IncomeEventWork(const server::Runtime& rt, IncomeDecoder decode);
 
 // zx.monitoring.v1.CreditService (api/credit_service.cc).
 std::unique_ptr<grpc::Service> MakeCreditService(server::Runtime& runtime);

@@ -52,12 +52,19 @@ std::optional<zx::monitoring::v1::Household> LockHousehold(pqxx::transaction_bas
   return FromRow(rows[0]);
 }
 
-void LockHouseholdsInOrder(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
-  if (ids.empty()) return;
-  pg::ExecPrepared(tx, "monitoring_lock_households_in_order",
-                   "SELECT 1 FROM households WHERE household_id = ANY($1::text[]) "
-                   "ORDER BY household_id FOR UPDATE",
-                   pg::ArrayLiteral(ids));
+std::map<std::string, zx::monitoring::v1::Household> LockHouseholdsInOrder(
+    pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
+  std::map<std::string, zx::monitoring::v1::Household> locked;
+  if (ids.empty()) return locked;
+  for (const auto& row : pg::ExecPrepared(tx, "monitoring_lock_households_in_order",
+                                          std::string("SELECT ") + kColumns +
+                                              " FROM households WHERE household_id = "
+                                              "ANY($1::text[]) ORDER BY household_id FOR UPDATE",
+                                          pg::ArrayLiteral(ids))) {
+    auto household = FromRow(row);
+    locked.emplace(household.household_id(), std::move(household));
+  }
+  return locked;
 }
 
 void SaveHouseholdFacts(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h) {

@@ -20,8 +20,10 @@ std::optional<zx::monitoring::v1::Household> FindHousehold(pqxx::transaction_bas
 std::optional<zx::monitoring::v1::Household> LockHousehold(pqxx::transaction_base& tx,
                                                            const std::string& household_id);
 // Locks the households of `ids` that exist FOR UPDATE, in id order (the one
-// order every multi-household lock takes, so lockers queue, never deadlock).
-void LockHouseholdsInOrder(pqxx::transaction_base& tx, const std::vector<std::string>& ids);
+// order every multi-household lock takes, so lockers queue, never deadlock),
+// and returns them by id.
+std::map<std::string, zx::monitoring::v1::Household> LockHouseholdsInOrder(
+    pqxx::transaction_base& tx, const std::vector<std::string>& ids);
 // Writes what an update may change: village code, category, relocated,
 // member count (the id, created_at and synthetic stay).
 void SaveHouseholdFacts(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h);

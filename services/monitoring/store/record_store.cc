@@ -58,6 +58,35 @@ bool InsertIncome(pqxx::transaction_base& tx, const v1::IncomeRecord& r) {
   return result.affected_rows() == 1;
 }
 
+std::set<std::string> InsertIncomes(pqxx::transaction_base& tx,
+                                    const std::vector<v1::IncomeRecord>& records) {
+  std::set<std::string> inserted;
+  if (records.empty()) return inserted;
+  std::vector<std::string> ids, households, kinds, sources, months, amounts, refs, notes;
+  for (const auto& r : records) {
+    ids.push_back(r.record_id());
+    households.push_back(r.household_id());
+    kinds.push_back(std::to_string(static_cast<int>(r.kind())));
+    sources.push_back(std::to_string(static_cast<int>(r.source())));
+    months.push_back(FirstDay(r.month()));
+    amounts.push_back(std::to_string(r.amount_fen()));
+    refs.push_back(r.source_ref());
+    notes.push_back(r.note());
+  }
+  for (const auto& row : pg::ExecPrepared(
+           tx, "zx_insert_incomes",
+           "INSERT INTO income_records (record_id, household_id, kind, source, month, amount_fen, "
+           "source_ref, note) SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], "
+           "$5::date[], $6::bigint[], $7::text[], $8::text[]) ON CONFLICT DO NOTHING "
+           "RETURNING record_id",
+           pg::ArrayLiteral(ids), pg::ArrayLiteral(households), pg::ArrayLiteral(kinds),
+           pg::ArrayLiteral(sources), pg::ArrayLiteral(months), pg::ArrayLiteral(amounts),
+           pg::ArrayLiteral(refs), pg::ArrayLiteral(notes))) {
+    inserted.insert(row[0].as<std::string>());
+  }
+  return inserted;
+}
+
 void InsertExpense(pqxx::transaction_base& tx, const v1::ExpenseRecord& r) {
   tx.exec_params(
       "INSERT INTO expense_records (record_id, household_id, kind, source, month, amount_fen, "

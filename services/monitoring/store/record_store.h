@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ namespace zx::monitoring {
 
 // False when the record is an event already booked (same source_ref).
 bool InsertIncome(pqxx::transaction_base& tx, const zx::monitoring::v1::IncomeRecord& record);
+// InsertIncome for many records in one statement; returns the ids of those
+// inserted (an event already booked is not).
+std::set<std::string> InsertIncomes(pqxx::transaction_base& tx,
+                                    const std::vector<zx::monitoring::v1::IncomeRecord>& records);
 void InsertExpense(pqxx::transaction_base& tx, const zx::monitoring::v1::ExpenseRecord& record);
 
 struct HouseholdRecords {
