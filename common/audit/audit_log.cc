@@ -122,21 +122,27 @@ void InsertChained(pqxx::transaction_base& tx, std::span<const Entry> entries) {
                  entries.back().seq, pg::HexBytes(entries.back().hash));
 }
 
+void AppendInTransaction(pqxx::transaction_base& tx, std::vector<Entry>& entries) {
+  if (entries.empty()) return;
+  const pqxx::row head =
+      tx.exec1("SELECT last_seq, encode(last_hash, 'hex') FROM audit_head FOR UPDATE");
+  Chain(head[0].as<int64_t>(), FromHex(head[1].as<std::string>()), entries);
+  InsertChained(tx, entries);
+}
+
 void Log::AppendBatch(std::span<Pending* const> batch) {
   const absl::Time start = absl::Now();
   // The entry must be written even when the call's own deadline has passed:
   // the append has its own bound.
-  const absl::Status s = pg::WithTransaction(
-      pool_, {.deadline = absl::Now() + absl::Seconds(10)}, [&](pqxx::transaction_base& tx) {
-        const pqxx::row head =
-            tx.exec1("SELECT last_seq, encode(last_hash, 'hex') FROM audit_head FOR UPDATE");
-        std::vector<Entry> entries;
-        entries.reserve(batch.size());
-        for (const Pending* p : batch) entries.push_back(*p->entry);
-        Chain(head[0].as<int64_t>(), FromHex(head[1].as<std::string>()), entries);
-        InsertChained(tx, entries);
-        return absl::OkStatus();
-      });
+  const absl::Status s = pg::WithTransaction(pool_, {.deadline = absl::Now() + absl::Seconds(10)},
+                                             [&](pqxx::transaction_base& tx) {
+                                               std::vector<Entry> entries;
+                                               entries.reserve(batch.size());
+                                               for (const Pending* p : batch)
+                                                 entries.push_back(*p->entry);
+                                               AppendInTransaction(tx, entries);
+                                               return absl::OkStatus();
+                                             });
   if (!s.ok()) {
     logging::Error("audit_append_failed", {{"entries", std::to_string(batch.size())},
                                            {"error", std::string(s.message())}});

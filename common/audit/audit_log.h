@@ -40,6 +40,12 @@ class Log {
   server::WriteBatcher<Pending> batcher_;
 };
 
+// Numbers, chains and stores `entries` inside the caller's transaction, so
+// they commit, durable, with its other writes or not at all (a write audited
+// without a second commit to wait for). Locks audit_head until `tx` ends:
+// call it as the transaction's last statement.
+void AppendInTransaction(pqxx::transaction_base& tx, std::vector<Entry>& entries);
+
 // Writes `entries` (already numbered and hashed by Chain) after the head in
 // `tx` and moves the head. Exposed for the batch above and for tests.
 void InsertChained(pqxx::transaction_base& tx, std::span<const Entry> entries);

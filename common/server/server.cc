@@ -258,14 +258,13 @@ void CallAudit::Record(std::string_view authorized_action, const division::Code&
   }
 }
 
-absl::Status AuditCall(Runtime& runtime, const grpc::ServerContextBase& ctx,
-                       const std::string& request_id, const auth::Principal* principal,
-                       const CallAudit& facts, const absl::Status& result) {
+audit::Entry AuditEntryOf(const Runtime& runtime, std::string method, const std::string& request_id,
+                          const auth::Principal* principal, const CallAudit& facts,
+                          const absl::Status& result) {
   const bool refused = result.code() == absl::StatusCode::kUnauthenticated ||
                        result.code() == absl::StatusCode::kPermissionDenied;
   const bool write = !facts.action.empty() && facts.access == auth::Access::kWrite;
   const bool personal_data_read = facts.personal_data_read && result.ok();
-  if ((!refused && !write && !personal_data_read) || runtime.audit_log == nullptr) return result;
   audit::Entry e;
   e.at = absl::Now();
   e.request_id = audit::Clean(request_id, 128);
@@ -281,14 +280,33 @@ absl::Status AuditCall(Runtime& runtime, const grpc::ServerContextBase& ctx,
   e.resource_division = by_refusal ? facts.refused_division : facts.resource_division;
   // Nothing named a division (e.g. no token): the entry belongs to the instance.
   if (e.resource_division.empty()) e.resource_division = runtime.division.str();
-  e.method = CallMethod(ctx);
+  e.method = std::move(method);
   e.resource_id = audit::Clean(facts.resource_id, 128);
   e.purpose = audit::Clean(facts.purpose, 200);
   e.personal_data_read = personal_data_read;
   e.result_code = static_cast<int32_t>(result.code());
   e.result_message =
       audit::Clean(result.ok() ? std::string_view(facts.note) : AsStd(result.message()), 200);
-  const absl::Status appended = runtime.audit_log->Append(std::move(e));
+  return e;
+}
+
+audit::Entry CallContext::OkAuditEntry() const {
+  CallAudit facts = audit;
+  if (!audit_resource.empty()) facts.resource_id = audit_resource;
+  return AuditEntryOf(runtime, method, request_id, &principal, facts, absl::OkStatus());
+}
+
+absl::Status AuditCall(Runtime& runtime, const grpc::ServerContextBase& ctx,
+                       const std::string& request_id, const auth::Principal* principal,
+                       const CallAudit& facts, const absl::Status& result) {
+  const bool refused = result.code() == absl::StatusCode::kUnauthenticated ||
+                       result.code() == absl::StatusCode::kPermissionDenied;
+  const bool write = !facts.action.empty() && facts.access == auth::Access::kWrite;
+  const bool personal_data_read = facts.personal_data_read && result.ok();
+  if ((!refused && !write && !personal_data_read) || runtime.audit_log == nullptr) return result;
+  if (result.ok() && facts.ok_entry_committed) return result;  // audited with its writes
+  const absl::Status appended = runtime.audit_log->Append(
+      AuditEntryOf(runtime, CallMethod(ctx), request_id, principal, facts, result));
   if (appended.ok()) return result;
   return absl::UnavailableError(
       absl::StrCat("the call's audit entry could not be written (", appended.message(),
@@ -389,7 +407,7 @@ grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, Runtime& runt
       status = absl::DeadlineExceededError("the deadline passed before the call ran");
     } else {
       who = principal->ToString();
-      CallContext call{runtime, *principal, request_id, deadline};
+      CallContext call{runtime, *principal, request_id, deadline, CallMethod(*ctx)};
       try {
         status = fn(call);
       } catch (const std::exception& e) {

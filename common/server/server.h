@@ -84,6 +84,10 @@ struct CallAudit {
   bool personal_data_read = false;
   std::string purpose;
   std::string note;  // optional: a short, non-personal summary of an OK result
+  // The handler wrote the OK result's entry in its own transaction
+  // (CallContext::OkAuditEntry, audit::AppendInTransaction) and it committed:
+  // an OK answer then appends nothing more.
+  bool ok_entry_committed = false;
 
   // Records one authorization outcome.
   void Record(std::string_view action, const division::Code& resource, const absl::Status& outcome);
@@ -95,6 +99,7 @@ struct CallContext {
   auth::Principal principal;
   std::string request_id;  // x-request-id metadata, or generated
   absl::Time deadline;     // the client's, capped at 30 s
+  std::string method;      // "/zx.assets.v1.AssetsService/RegisterAsset"
   // The record the call changed, when the handler names it (the audit
   // entry's resource id).
   std::string audit_resource;
@@ -110,6 +115,10 @@ struct CallContext {
     audit.Record(action, resource, outcome);
     return outcome;
   }
+  // The entry an OK answer to this call is audited with, as it stands now,
+  // for handlers that write it in their own transaction (then they set
+  // audit.ok_entry_committed once that committed).
+  audit::Entry OkAuditEntry() const;
   // Call when the response carries personal data in clear: the call is
   // audited, with the purpose the request stated. The answer waits until
   // the entry is durable, and is withheld if it cannot be written.
@@ -140,6 +149,10 @@ std::string CallMethod(const grpc::ServerContextBase& ctx);
 // unaudited; a committed write is then retried by its request_id and
 // audited on the replay). Blocks: call it on the worker pool. Handle does
 // this for unary calls; streaming reactors call it before they finish.
+// The audit entry of a call that ended with `result` (AuditCall writes it).
+audit::Entry AuditEntryOf(const Runtime& runtime, std::string method, const std::string& request_id,
+                          const auth::Principal* principal, const CallAudit& facts,
+                          const absl::Status& result);
 absl::Status AuditCall(Runtime& runtime, const grpc::ServerContextBase& ctx,
                        const std::string& request_id, const auth::Principal* principal,
                        const CallAudit& audit, const absl::Status& result);

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/audit/audit_log.h"
 #include "common/errors/errors.h"
 #include "common/server/server.h"
 #include "common/testing/stack.h"
@@ -520,6 +521,26 @@ TEST_F(AssetsTest, ConcurrentRegistrationsShareCommitsAndStayExactlyOnce) {
   const int64_t commits = Query("SELECT count(DISTINCT xmin::text) FROM assets.assets");
   EXPECT_LT(commits, expected);
   std::cout << "registrations=" << expected << " commits=" << commits << "\n";
+
+  // Every answer audited exactly once: an OK one by its registration's own
+  // transaction, naming its asset; a refused one afterwards; one chain.
+  const std::string register_entries =
+      "SELECT count(*) FROM assets.audit_log WHERE action = 'assets.asset.register' AND ";
+  EXPECT_EQ(Query(register_entries + "result_code = 0"), 2 * kThreads * kEach);
+  EXPECT_EQ(Query(register_entries +
+                  "result_code = 0 AND resource_id IN (SELECT asset_id FROM assets.assets)"),
+            2 * kThreads * kEach);
+  EXPECT_EQ(Query(register_entries + "result_code = 9"), kThreads * 3);
+  EXPECT_EQ(Query("SELECT count(DISTINCT resource_id) FROM assets.audit_log WHERE action = "
+                  "'assets.asset.register' AND result_code = 0"),
+            expected);
+  {
+    pg::Pool pool({.conninfo = db_, .size = 1, .search_path = "assets"});
+    auto chain = audit::Verify(pool, absl::Now() + absl::Seconds(30), 1, 0);
+    ASSERT_TRUE(chain.ok()) << chain.status();
+    EXPECT_FALSE(chain->broken.has_value()) << "the chain holds";
+    EXPECT_EQ(chain->checked, Query("SELECT count(*) FROM assets.audit_log"));
+  }
 
   v1::ReconcileRequest rr;
   rr.set_division_code("653121000000");

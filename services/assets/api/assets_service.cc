@@ -67,7 +67,22 @@ struct PendingRegistration {
   division::Level actor_level;
   absl::Time deadline;
   absl::Status status;
+  // The call's audit entry for an OK answer, written in the registration's
+  // own transaction; `audited` once that committed.
+  audit::Entry audit_entry;
+  bool audited = false;
 };
+
+// The audit entries of the registrations that will answer OK, each naming
+// its asset, for AppendInTransaction (fresh copies: chaining numbers them).
+std::vector<audit::Entry> OkEntries(std::span<PendingRegistration* const> registrations) {
+  std::vector<audit::Entry> entries;
+  for (const PendingRegistration* r : registrations) {
+    entries.push_back(r->audit_entry);
+    entries.back().resource_id = r->response->asset_id();
+  }
+  return entries;
+}
 
 class AssetsServiceImpl final : public v1::AssetsService::CallbackService {
  public:
@@ -283,26 +298,37 @@ Reactor* AssetsServiceImpl::RegisterAsset(Ctx* ctx, const v1::RegisterAssetReque
                                 .response = resp,
                                 .actor = Stamp(call.principal),
                                 .actor_level = call.principal.division.level(),
-                                .deadline = call.deadline};
+                                .deadline = call.deadline,
+                                .audit_entry = call.OkAuditEntry()};
     registrations_.Submit(pending);
+    call.audit.ok_entry_committed = pending.audited;
     if (pending.status.ok()) call.audit_resource = resp->asset_id();  // the audit entry names it
     return pending.status;
   });
 }
 
 absl::Status AssetsServiceImpl::RegisterOne(PendingRegistration& r) {
-  return pg::WithTransaction(*rt_.pool, {.deadline = r.deadline}, [&](pqxx::transaction_base& tx) {
-    return idempotency::Run(tx, kRegisterMethod, r.request->request_id(), *r.request, *r.response,
-                            [&]() -> absl::Status {
-                              if (!FindProject(tx, r.request->asset().project_id(), false)) {
-                                return ProjectMissing(r.request->asset().project_id());
-                              }
-                              *r.response = NewAsset(r.request->asset());
-                              WriteAssetChange(tx, nullptr, *r.response, "register", r.actor,
-                                               r.actor_level, "", r.request->request_id());
-                              return absl::OkStatus();
-                            });
-  });
+  const absl::Status s =
+      pg::WithTransaction(*rt_.pool, {.deadline = r.deadline}, [&](pqxx::transaction_base& tx) {
+        const absl::Status registered =
+            idempotency::Run(tx, kRegisterMethod, r.request->request_id(), *r.request, *r.response,
+                             [&]() -> absl::Status {
+                               if (!FindProject(tx, r.request->asset().project_id(), false)) {
+                                 return ProjectMissing(r.request->asset().project_id());
+                               }
+                               *r.response = NewAsset(r.request->asset());
+                               WriteAssetChange(tx, nullptr, *r.response, "register", r.actor,
+                                                r.actor_level, "", r.request->request_id());
+                               return absl::OkStatus();
+                             });
+        if (!registered.ok()) return registered;
+        PendingRegistration* const self = &r;
+        std::vector<audit::Entry> entries = OkEntries({&self, 1});
+        audit::AppendInTransaction(tx, entries);
+        return absl::OkStatus();
+      });
+  r.audited = s.ok();
+  return s;
 }
 
 void AssetsServiceImpl::RegisterBatch(std::span<PendingRegistration* const> batch) {
@@ -313,7 +339,7 @@ void AssetsServiceImpl::RegisterBatch(std::span<PendingRegistration* const> batc
   }
   absl::Time deadline = absl::InfinitePast();
   for (const PendingRegistration* r : batch) deadline = std::max(deadline, r->deadline);
-  std::vector<PendingRegistration*> claimed, repeats;
+  std::vector<PendingRegistration*> claimed, repeats, answered_ok;
   const absl::Status s =
       pg::WithTransaction(*rt_.pool, {.deadline = deadline}, [&](pqxx::transaction_base& tx) {
         claimed.clear();
@@ -335,6 +361,7 @@ void AssetsServiceImpl::RegisterBatch(std::span<PendingRegistration* const> batc
         }
         idempotency::Lookup(tx, kRegisterMethod, entries);
         std::vector<Registration> registrations;
+        answered_ok.clear();
         for (size_t i = 0; i < entries.size(); ++i) {
           PendingRegistration& r = *claimed[i];
           switch (entries[i].state) {
@@ -342,8 +369,10 @@ void AssetsServiceImpl::RegisterBatch(std::span<PendingRegistration* const> batc
               *r.response = NewAsset(r.request->asset());
               registrations.push_back(
                   {r.response, &r.actor, r.actor_level, r.request->request_id()});
+              answered_ok.push_back(&r);
               break;
             case idempotency::BatchEntry::State::kReplayed:
+              answered_ok.push_back(&r);
               break;
             case idempotency::BatchEntry::State::kRefused:
               r.status = entries[i].status;
@@ -356,6 +385,9 @@ void AssetsServiceImpl::RegisterBatch(std::span<PendingRegistration* const> batc
         // Stamps the responses before they are stored.
         WriteRegistrations(tx, registrations);
         if (auto s = idempotency::Record(tx, kRegisterMethod, entries); !s.ok()) return s;
+        // Last: it holds the audit head until the commit.
+        std::vector<audit::Entry> audited = OkEntries(answered_ok);
+        audit::AppendInTransaction(tx, audited);
         return absl::OkStatus();
       });
   if (!s.ok()) {
@@ -365,6 +397,7 @@ void AssetsServiceImpl::RegisterBatch(std::span<PendingRegistration* const> batc
     for (PendingRegistration* r : batch) r->status = RegisterOne(*r);
     return;
   }
+  for (PendingRegistration* r : answered_ok) r->audited = true;
   // A repeated request_id replays what its first copy stored.
   for (PendingRegistration* r : repeats) r->status = RegisterOne(*r);
   logging::Debug("register_batch_done",
