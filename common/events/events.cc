@@ -695,23 +695,6 @@ absl::StatusOr<int> Consumer::RunOnce() {
     for (size_t i = 0; i < entries.size(); ++i) {
       readable[i] = entries[i].has_fields && events[i].ParseFromString(entries[i].fields["event"]);
     }
-    if (batch != nullptr) {
-      std::vector<zx::common::v1::Event> batch_events;
-      for (size_t i = 0; i < entries.size(); ++i) {
-        if (readable[i]) batch_events.push_back(events[i]);
-      }
-      absl::Status s;
-      try {
-        s = batch->Begin(tx, batch_events);
-      } catch (const std::exception& e) {
-        if (pg::IsRetryable(e)) throw;
-        s = pg::StatusFromException(e);
-      }
-      if (!s.ok()) {
-        finish_failed = true;
-        return s;  // rolls the batch back; retried entry by entry
-      }
-    }
     if (batch != nullptr && batch->HandlesAll()) {
       absl::Status s = HandleAllAtOnce(tx, options_.group, *batch, entries, events, readable, done,
                                        unreadable, applied, duplicates);

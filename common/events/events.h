@@ -106,16 +106,6 @@ using Handler = std::function<absl::Status(pqxx::transaction_base&, const zx::co
 class BatchWork {
  public:
   virtual ~BatchWork() = default;
-  // Called once before the first Handle with every readable event of the
-  // batch: the place to lock, in one fixed order, the rows the entries will
-  // lock one by one, so concurrent consumers (other streams, other replicas)
-  // wait for each other instead of deadlocking. An error rolls the batch back.
-  virtual absl::Status Begin(pqxx::transaction_base& tx,
-                             std::span<const zx::common::v1::Event> events) {
-    (void)tx;
-    (void)events;
-    return absl::OkStatus();
-  }
   virtual absl::Status Handle(pqxx::transaction_base& tx, const zx::common::v1::Event& event) = 0;
   virtual absl::Status Finish(pqxx::transaction_base& tx) = 0;
 
