@@ -291,11 +291,25 @@ TEST(EventsRedisLossTest, FlushOnALiveConnectionIsNoticed) {
   EXPECT_EQ(e.applied_total, 150);
 }
 
+// The poison entry parked on "<stream>:dead" and nothing left pending for
+// `group`.
+void ExpectOneDeadLetterNothingPending(RedisClient& redis, const std::string& stream,
+                                       const std::string& group) {
+  auto dead = redis.Command({"XLEN", stream + ":dead"});
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ((*dead)->integer, 1);
+  auto pending = redis.Command({"XPENDING", stream, group});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
+}
+
 TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   Stack& stack = Stack::Get();
   const std::string db = stack.FreshDatabase("events_poison");
   PrepareSchemas(db);
   const std::string stream = "zx:test:events:poison";
+  RedisClient redis(stack.redis_host(), stack.redis_port());
+  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
   pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
   pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
   Relay relay(RelayFor(db, stream), nullptr);
@@ -321,13 +335,29 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   EXPECT_EQ(e.rows, 2) << "the healthy events applied, the failing one rolled back alone";
   EXPECT_EQ(calls_for_poison, 3);
 
+  ExpectOneDeadLetterNothingPending(redis, stream, "poison");
+}
+
+// A fresh database whose probe producer has published five events to a
+// fresh `stream`; the consumer side's pool reads them.
+struct FiveEvents {
+  std::string db;
+  std::unique_ptr<pg::Pool> consumer_pool;
+  std::vector<std::string> ids;
+};
+
+void PublishFiveEvents(const std::string& database, const std::string& stream, FiveEvents& out) {
+  Stack& stack = Stack::Get();
+  out.db = stack.FreshDatabase(database);
+  PrepareSchemas(out.db);
   RedisClient redis(stack.redis_host(), stack.redis_port());
-  auto dead = redis.Command({"XLEN", stream + ":dead"});
-  ASSERT_TRUE(dead.ok());
-  EXPECT_EQ((*dead)->integer, 1);
-  auto pending = redis.Command({"XPENDING", stream, "poison"});
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
+  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
+  pg::Pool producer({.conninfo = out.db, .size = 1, .search_path = "probe_producer"});
+  out.consumer_pool = std::make_unique<pg::Pool>(
+      pg::PoolOptions{.conninfo = out.db, .size = 1, .search_path = "probe_consumer"});
+  Relay relay(RelayFor(out.db, stream), nullptr);
+  out.ids = Produce(producer, 5, 5, 1000);
+  ASSERT_EQ(*relay.PublishBatch(), 5);
 }
 
 // Batch work that applies each event at the end of its batch, and counts
@@ -357,28 +387,22 @@ class EndOfBatchWork final : public BatchWork {
 
 TEST(EventsConsumerTest, BatchWorkEndsEachBatchOnceAndIsolatesAFailingEnd) {
   Stack& stack = Stack::Get();
-  const std::string db = stack.FreshDatabase("events_batch_work");
-  PrepareSchemas(db);
   const std::string stream = "zx:test:events:batch-work";
+  FiveEvents published;
+  ASSERT_NO_FATAL_FAILURE(PublishFiveEvents("events_batch_work", stream, published));
   RedisClient redis(stack.redis_host(), stack.redis_port());
-  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
-  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
-  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
-  Relay relay(RelayFor(db, stream), nullptr);
-  const auto ids = Produce(producer, 5, 5, 1000);
-  ASSERT_EQ(*relay.PublishBatch(), 5);
 
   // Healthy: one end for the batch.
   {
     int finishes = 0;
     Consumer consumer(
-        ConsumerFor(stream, "whole"), consumer_pool,
+        ConsumerFor(stream, "whole"), *published.consumer_pool,
         [&] { return std::make_unique<EndOfBatchWork>("", finishes); }, nullptr);
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
     EXPECT_EQ(finishes, 1);
-    EXPECT_EQ(ReadEffects(db).rows, 5);
+    EXPECT_EQ(ReadEffects(published.db).rows, 5);
   }
-  pqxx::connection conn(db);
+  pqxx::connection conn(published.db);
   pqxx::nontransaction(conn).exec("TRUNCATE probe_consumer.effects");
 
   // One poison event: the whole batch fails at its end and rolls back; then
@@ -388,21 +412,16 @@ TEST(EventsConsumerTest, BatchWorkEndsEachBatchOnceAndIsolatesAFailingEnd) {
   ConsumerOptions options = ConsumerFor(stream, "poisoned");
   options.max_attempts = 3;
   Consumer consumer(
-      options, consumer_pool, [&] { return std::make_unique<EndOfBatchWork>(ids[2], finishes); },
-      nullptr);
+      options, *published.consumer_pool,
+      [&] { return std::make_unique<EndOfBatchWork>(published.ids[2], finishes); }, nullptr);
   for (int i = 0; i < 3 && finishes == 0; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
   ASSERT_EQ(finishes, 1);
-  EXPECT_EQ(ReadEffects(db).rows, 0) << "a failed end rolls its whole batch back";
+  EXPECT_EQ(ReadEffects(published.db).rows, 0) << "a failed end rolls its whole batch back";
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
-  const Effects e = ReadEffects(db);
+  const Effects e = ReadEffects(published.db);
   EXPECT_EQ(e.rows, 4) << "the healthy events applied, entry by entry";
   EXPECT_EQ(e.applied_more_than_once, 0);
-  auto dead = redis.Command({"XLEN", stream + ":dead"});
-  ASSERT_TRUE(dead.ok());
-  EXPECT_EQ((*dead)->integer, 1);
-  auto pending = redis.Command({"XPENDING", stream, "poisoned"});
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
+  ExpectOneDeadLetterNothingPending(redis, stream, "poisoned");
 }
 
 // Batch work that takes its batch whole (HandlesAll): it applies every event
@@ -438,16 +457,10 @@ class WholeBatchWork final : public BatchWork {
 
 TEST(EventsConsumerTest, WholeBatchWorkTakesNewEventsOnceAndFallsBackEntryByEntry) {
   Stack& stack = Stack::Get();
-  const std::string db = stack.FreshDatabase("events_whole_batch");
-  PrepareSchemas(db);
   const std::string stream = "zx:test:events:whole-batch";
+  FiveEvents published;
+  ASSERT_NO_FATAL_FAILURE(PublishFiveEvents("events_whole_batch", stream, published));
   RedisClient redis(stack.redis_host(), stack.redis_port());
-  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
-  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
-  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
-  Relay relay(RelayFor(db, stream), nullptr);
-  const auto ids = Produce(producer, 5, 5, 1000);
-  ASSERT_EQ(*relay.PublishBatch(), 5);
   // The first two entries again, as a relay re-publishes after losing track:
   // the consumer reads seven entries.
   auto first_two = redis.Command({"XRANGE", stream, "-", "+", "COUNT", "2"});
@@ -461,14 +474,14 @@ TEST(EventsConsumerTest, WholeBatchWorkTakesNewEventsOnceAndFallsBackEntryByEntr
     }
     ASSERT_TRUE(redis.Command(xadd).ok());
   }
-  pqxx::connection conn(db);
+  pqxx::connection conn(published.db);
 
   // Healthy: one call with the five events, each once; the two repeats are
   // duplicates, and a later read hands the work nothing.
   {
     std::vector<std::vector<std::string>> calls;
     Consumer consumer(
-        ConsumerFor(stream, "whole"), consumer_pool,
+        ConsumerFor(stream, "whole"), *published.consumer_pool,
         [&] { return std::make_unique<WholeBatchWork>("", calls); }, nullptr);
     int handled = 0;
     for (int i = 0; i < 3; ++i) {
@@ -478,8 +491,8 @@ TEST(EventsConsumerTest, WholeBatchWorkTakesNewEventsOnceAndFallsBackEntryByEntr
     }
     EXPECT_EQ(handled, 7) << "five applied and two duplicates, all acknowledged";
     ASSERT_EQ(calls.size(), 1u);
-    EXPECT_EQ(calls[0], ids) << "every new event once, in stream order";
-    const Effects e = ReadEffects(db);
+    EXPECT_EQ(calls[0], published.ids) << "every new event once, in stream order";
+    const Effects e = ReadEffects(published.db);
     EXPECT_EQ(e.rows, 5);
     EXPECT_EQ(e.applied_more_than_once, 0);
   }
@@ -492,22 +505,17 @@ TEST(EventsConsumerTest, WholeBatchWorkTakesNewEventsOnceAndFallsBackEntryByEntr
   ConsumerOptions options = ConsumerFor(stream, "poisoned");
   options.max_attempts = 3;
   Consumer consumer(
-      options, consumer_pool, [&] { return std::make_unique<WholeBatchWork>(ids[2], calls); },
-      nullptr);
+      options, *published.consumer_pool,
+      [&] { return std::make_unique<WholeBatchWork>(published.ids[2], calls); }, nullptr);
   for (int i = 0; i < 3 && calls.empty(); ++i) ASSERT_TRUE(consumer.RunOnce().ok());
   ASSERT_EQ(calls.size(), 1u);
-  EXPECT_EQ(ReadEffects(db).rows, 0) << "a failed call rolls its whole batch back";
+  EXPECT_EQ(ReadEffects(published.db).rows, 0) << "a failed call rolls its whole batch back";
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
-  const Effects e = ReadEffects(db);
+  const Effects e = ReadEffects(published.db);
   EXPECT_EQ(e.rows, 4) << "the healthy events applied, entry by entry";
   EXPECT_EQ(e.applied_more_than_once, 0);
-  EXPECT_EQ(ReadEffects(db).unknown, 0);
-  auto dead = redis.Command({"XLEN", stream + ":dead"});
-  ASSERT_TRUE(dead.ok());
-  EXPECT_EQ((*dead)->integer, 1);
-  auto pending = redis.Command({"XPENDING", stream, "poisoned"});
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
+  EXPECT_EQ(ReadEffects(published.db).unknown, 0);
+  ExpectOneDeadLetterNothingPending(redis, stream, "poisoned");
 }
 
 }  // namespace
