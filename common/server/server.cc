@@ -417,7 +417,8 @@ grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* ctx, Runtime& runt
       audit = std::move(call.audit);
       if (!call.audit_resource.empty()) audit.resource_id = call.audit_resource;
     }
-    // Durable before the answer (a separate transaction from the handler's).
+    // Durable before the answer (a separate transaction from the handler's,
+    // unless the handler committed its OK entry with its writes).
     status =
         AuditCall(runtime, *ctx, request_id, principal.ok() ? &*principal : nullptr, audit, status);
     const auto ms = absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start));
