@@ -132,7 +132,7 @@ struct ConsumerOptions {
   std::string consumer_name;  // unique per process, e.g. "<host>-<pid>"
   std::string redis_host;
   int redis_port = 6379;
-  int batch_size = 100;
+  int batch_size = 500;
   absl::Duration block = absl::Seconds(1);
   // Entries pending this long at another (dead) consumer are claimed.
   absl::Duration claim_idle = absl::Seconds(30);
