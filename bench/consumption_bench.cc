@@ -211,8 +211,9 @@ void WaitQuiet(const std::string& conninfo) {
     backlog = tx.exec1(
                     "SELECT (SELECT count(*) FROM consumption.outbox WHERE published_at IS NULL) "
                     "+ (SELECT count(*) FROM monitoring.outbox WHERE published_at IS NULL) "
-                    "+ (SELECT count(*) FROM consumption.attributions "
-                    "   WHERE income_record_id IS NULL)")[0]
+                    "+ (SELECT count(*) FROM consumption.attributions a WHERE NOT EXISTS "
+                    "   (SELECT 1 FROM consumption.attribution_bookings b "
+                    "    WHERE b.event_id = a.event_id))")[0]
                   .as<int64_t>();
     if (backlog > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   } while (backlog > 0 && NowSeconds() < give_up);

@@ -70,6 +70,10 @@ TOWNSHIP = "653121101000"
 VILLAGE = "653121101201"
 COUNTY_TOKEN = f"Bearer dev.{COUNTY}.county_official.fault"
 REGION_TOKEN = "Bearer dev.650000000000.region_official.fault"
+# Attributions whose income record the consumption service has not linked yet.
+UNLINKED_ATTRIBUTIONS = ("SELECT count(*) FROM consumption.attributions a WHERE NOT EXISTS "
+                         "(SELECT 1 FROM consumption.attribution_bookings b "
+                         "WHERE b.event_id = a.event_id)")
 PREFECTURE_TOKEN = f"Bearer dev.{PREFECTURE}.prefecture_official.fault"
 SERVICES = ("monitoring", "employment", "consumption")  # the county's domain services
 TRANSIENT = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "ABORTED", "RESOURCE_EXHAUSTED", "INTERNAL"}
@@ -945,8 +949,7 @@ class Suite:
         deadline = time.time() + self.args.quiesce_bound
         while time.time() < deadline:
             if self.unpublished() == 0 and self.unbooked() == 0 and self.peer_backlog() == 0 \
-                    and self.stack.query_int("SELECT count(*) FROM consumption.attributions "
-                                             "WHERE income_record_id IS NULL") == 0:
+                    and self.stack.query_int(UNLINKED_ATTRIBUTIONS) == 0:
                 return
             time.sleep(0.5)
         log(f"not quiet after {self.args.quiesce_bound} s: {self.unpublished()} outbox rows "
@@ -1069,8 +1072,7 @@ class Suite:
             "roll-up differences": 0 if rollup.consistent else max(1, len(rollup.differences)),
             "load failures": len(self.failures),
             "fault windows with an idle loop": len(idle),
-            "attributions without their income record": self.stack.query_int(
-                "SELECT count(*) FROM consumption.attributions WHERE income_record_id IS NULL"),
+            "attributions without their income record": self.stack.query_int(UNLINKED_ATTRIBUTIONS),
         }
         if self.args.replicas > 1:
             # Both replicas of monitoring took a share of the booked events.

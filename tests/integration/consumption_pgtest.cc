@@ -313,8 +313,8 @@ TEST_F(ConsumptionTest, PartnerOrderIsAttributedToTwentyHouseholdsBookedOnceAndR
   EXPECT_EQ(Query("SELECT sum(amount_fen) FROM monitoring.income_records WHERE kind = 2"),
             bound_share);
   // The trail closes: each attribution learns its income record.
-  ASSERT_EQ(WaitFor("SELECT count(*) FROM consumption.attributions WHERE income_record_id IS NOT "
-                    "NULL",
+  ASSERT_EQ(WaitFor("SELECT count(*) FROM consumption.attributions JOIN "
+                    "consumption.attribution_bookings USING (event_id)",
                     20),
             20);
   v1::TraceOrderLineRequest trace_req;

@@ -271,7 +271,8 @@ std::vector<v1::Attribution> AttributionsOf(pqxx::transaction_base& tx,
   std::vector<v1::Attribution> out;
   for (const auto& row : tx.exec_params(
            "SELECT attribution_id, binding_id, rule, household_id, village_code, amount_fen, "
-           "month, event_id, coalesce(income_record_id, '') FROM attributions WHERE line_id = $1 "
+           "month, event_id, coalesce(b.income_record_id, '') FROM attributions "
+           "LEFT JOIN attribution_bookings b USING (event_id) WHERE line_id = $1 "
            "ORDER BY attribution_id",
            line_id)) {
     v1::Attribution a;
@@ -300,8 +301,9 @@ void MarkBookedMany(pqxx::transaction_base& tx,
   }
   pg::ExecPrepared(
       tx, "consumption_mark_booked",
-      "UPDATE attributions a SET income_record_id = b.record_id FROM unnest($1::text[], "
-      "$2::text[]) AS b(event_id, record_id) WHERE a.event_id = b.event_id",
+      "INSERT INTO attribution_bookings (event_id, income_record_id) SELECT b.event_id, "
+      "b.record_id FROM unnest($1::text[], $2::text[]) AS b(event_id, record_id) "
+      "JOIN attributions a USING (event_id) ON CONFLICT (event_id) DO NOTHING",
       pg::ArrayLiteral(event_ids), pg::ArrayLiteral(record_ids));
 }
 
