@@ -152,12 +152,21 @@ bool IsRetryable(const std::exception& e) {
 }
 
 std::string WithSearchPath(const std::string& conninfo, const std::string& schema) {
+  return WithSearchPath(conninfo, schema, {});
+}
+
+std::string WithSearchPath(const std::string& conninfo, const std::string& schema,
+                           const std::vector<std::pair<std::string, std::string>>& settings) {
   // Schemas are service names (plain identifiers), so no quoting is needed.
   if (conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://")) {
     const char* sep = conninfo.find('?') == std::string::npos ? "?" : "&";
-    return absl::StrCat(conninfo, sep, "options=-csearch_path%3D", schema, "%2Cpublic");
+    std::string out = absl::StrCat(conninfo, sep, "options=-csearch_path%3D", schema, "%2Cpublic");
+    for (const auto& [name, value] : settings) absl::StrAppend(&out, "%20-c", name, "%3D", value);
+    return out;
   }
-  return absl::StrCat(conninfo, " options='-csearch_path=", schema, ",public'");
+  std::string out = absl::StrCat(conninfo, " options='-csearch_path=", schema, ",public");
+  for (const auto& [name, value] : settings) absl::StrAppend(&out, " -c", name, "=", value);
+  return out + "'";
 }
 
 std::string ArrayLiteral(const std::vector<std::string>& values) {

@@ -133,6 +133,10 @@ absl::Status StatusFromException(const std::exception& e);
 // at connect time. A plain SET would be lost when libpqxx 6 silently
 // reconnects a dropped connection at BEGIN.
 std::string WithSearchPath(const std::string& conninfo, const std::string& schema);
+// The same, with more settings for the session (name, value); values must
+// be plain words (no spaces or quotes).
+std::string WithSearchPath(const std::string& conninfo, const std::string& schema,
+                           const std::vector<std::pair<std::string, std::string>>& settings);
 
 // True for errors worth retrying the whole transaction for.
 bool IsRetryable(const std::exception& e);

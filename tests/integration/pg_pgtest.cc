@@ -273,6 +273,26 @@ TEST(PgTest, PlainIdentifiers) {
   EXPECT_FALSE(IsPlainIdentifier("a."));
 }
 
+TEST(PgTest, SessionSettingsComeWithTheConnectionInBothConninfoForms) {
+  const std::string db = Stack::Get().FreshDatabase("session_settings");
+  pqxx::connection admin(db);
+  const std::string port = pqxx::nontransaction(admin).exec1("SHOW port")[0].as<std::string>();
+  const std::string url = "postgresql://postgres@127.0.0.1:" + port + "/session_settings";
+  for (const std::string& conninfo : {db, url}) {
+    pqxx::connection conn(
+        WithSearchPath(conninfo, "svc", {{"enable_sort", "off"}, {"enable_bitmapscan", "off"}}));
+    pqxx::nontransaction tx(conn);
+    EXPECT_EQ(tx.exec1("SHOW search_path")[0].as<std::string>(), "svc,public") << conninfo;
+    EXPECT_EQ(tx.exec1("SHOW enable_sort")[0].as<std::string>(), "off") << conninfo;
+    EXPECT_EQ(tx.exec1("SHOW enable_bitmapscan")[0].as<std::string>(), "off") << conninfo;
+    // Without settings only the search path changes.
+    pqxx::connection plain(WithSearchPath(conninfo, "svc"));
+    pqxx::nontransaction ptx(plain);
+    EXPECT_EQ(ptx.exec1("SHOW enable_sort")[0].as<std::string>(), "on") << conninfo;
+    EXPECT_EQ(ptx.exec1("SHOW search_path")[0].as<std::string>(), "svc,public") << conninfo;
+  }
+}
+
 TEST(IdempotencyTest, BatchClaimReplaysRefusesAndStoresLikeRun) {
   using google::protobuf::StringValue;
   using idempotency::BatchEntry;
