@@ -366,10 +366,10 @@ absl::StatusOr<int> Relay::PublishBatch() {
       tx.commit();
       return 0;
     }
-    auto rows = tx.exec_params(
-        "SELECT id, event_id, event_type, event FROM outbox WHERE published_at IS NULL "
-        "ORDER BY id LIMIT $1",
-        options_.batch_size);
+    auto rows = pg::ExecPrepared(tx, "zx_relay_batch",
+                                 "SELECT id, event_id, event_type, event FROM outbox "
+                                 "WHERE published_at IS NULL ORDER BY id LIMIT $1",
+                                 options_.batch_size);
     if (rows.empty()) {
       tx.commit();
       return 0;
@@ -402,9 +402,11 @@ absl::StatusOr<int> Relay::PublishBatch() {
     }
     auto last = ParseStreamId(Str((*replies)[rows.size()].get()));
     if (!last.ok()) return last.status();
-    tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                   absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
-    tx.exec_params(
+    pg::ExecPrepared(tx, "zx_relay_mark_published",
+                     "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                     absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
+    pg::ExecPrepared(
+        tx, "zx_relay_record_batch",
         "INSERT INTO outbox_batches (last_id, first_id, stream_ms, stream_seq) "
         "VALUES ($1, $2, $3, $4) ON CONFLICT (last_id) DO UPDATE SET first_id = "
         "LEAST(outbox_batches.first_id, EXCLUDED.first_id), stream_ms = EXCLUDED.stream_ms, "
