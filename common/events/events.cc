@@ -366,10 +366,13 @@ absl::StatusOr<int> Relay::PublishBatch() {
       tx.commit();
       return 0;
     }
-    auto rows = pg::ExecPrepared(tx, "zx_relay_batch",
-                                 "SELECT id, event_id, event_type, event FROM outbox "
-                                 "WHERE published_at IS NULL ORDER BY id LIMIT $1",
-                                 options_.batch_size);
+    // Not prepared: after five runs PostgreSQL may keep a generic plan, which
+    // knows neither the limit nor the ids' count and read 1.5x slower in the
+    // consumption suite (settle -> income p99 5.4 s against 3.5-3.7 s).
+    auto rows = tx.exec_params(
+        "SELECT id, event_id, event_type, event FROM outbox WHERE published_at IS NULL "
+        "ORDER BY id LIMIT $1",
+        options_.batch_size);
     if (rows.empty()) {
       tx.commit();
       return 0;
@@ -402,11 +405,9 @@ absl::StatusOr<int> Relay::PublishBatch() {
     }
     auto last = ParseStreamId(Str((*replies)[rows.size()].get()));
     if (!last.ok()) return last.status();
-    pg::ExecPrepared(tx, "zx_relay_mark_published",
-                     "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                     absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
-    pg::ExecPrepared(
-        tx, "zx_relay_record_batch",
+    tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                   absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
+    tx.exec_params(
         "INSERT INTO outbox_batches (last_id, first_id, stream_ms, stream_seq) "
         "VALUES ($1, $2, $3, $4) ON CONFLICT (last_id) DO UPDATE SET first_id = "
         "LEAST(outbox_batches.first_id, EXCLUDED.first_id), stream_ms = EXCLUDED.stream_ms, "
