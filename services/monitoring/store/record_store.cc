@@ -173,15 +173,13 @@ std::map<std::string, HouseholdRecords> LoadRecordsBatch(pqxx::transaction_base&
   std::map<std::string, HouseholdRecords> out;
   const std::string array = pg::ArrayLiteral(ids);
   for (const auto& row :
-       pg::ExecPrepared(tx, "monitoring_income_window_batch",
-                        "SELECT household_id, kind, source, to_char(month, 'YYYY-MM'), amount_fen "
-                        "FROM income_records WHERE household_id = ANY($1::text[]) "
-                        "AND month BETWEEN $2::date AND $3::date",
-                        array, FirstOf(first), FirstOf(last))) {
+       tx.exec_params("SELECT household_id, kind, source, to_char(month, 'YYYY-MM'), amount_fen "
+                      "FROM income_records WHERE household_id = ANY($1::text[]) "
+                      "AND month BETWEEN $2::date AND $3::date",
+                      array, FirstOf(first), FirstOf(last))) {
     out[row[0].as<std::string>()].income.push_back(IncomeFromRow(row, 1));
   }
-  for (const auto& row : pg::ExecPrepared(
-           tx, "monitoring_expense_window_batch",
+  for (const auto& row : tx.exec_params(
            "SELECT household_id, kind, to_char(month, 'YYYY-MM'), amount_fen FROM expense_records "
            "WHERE household_id = ANY($1::text[]) AND month BETWEEN $2::date AND $3::date",
            array, FirstOf(first), FirstOf(last))) {
@@ -193,8 +191,7 @@ std::map<std::string, HouseholdRecords> LoadRecordsBatch(pqxx::transaction_base&
 std::map<std::string, v1::Guarantees> LoadGuaranteesBatch(pqxx::transaction_base& tx,
                                                           const std::vector<std::string>& ids) {
   std::map<std::string, v1::Guarantees> out;
-  for (const auto& row : pg::ExecPrepared(
-           tx, "monitoring_guarantees_batch",
+  for (const auto& row : tx.exec_params(
            "SELECT household_id, food_clothing, compulsory_education, basic_medical, "
            "safe_housing, safe_water FROM guarantees WHERE household_id = ANY($1::text[])",
            pg::ArrayLiteral(ids))) {
