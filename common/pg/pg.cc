@@ -151,10 +151,6 @@ bool IsRetryable(const std::exception& e) {
   return state == "40001" || state == "40P01";
 }
 
-std::string WithSearchPath(const std::string& conninfo, const std::string& schema) {
-  return WithSearchPath(conninfo, schema, {});
-}
-
 std::string WithSearchPath(const std::string& conninfo, const std::string& schema,
                            const std::vector<std::pair<std::string, std::string>>& settings) {
   // Schemas are service names (plain identifiers), so no quoting is needed.

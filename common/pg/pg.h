@@ -129,14 +129,12 @@ inline absl::Status WithTransaction(Pool& pool, const TxFn& fn) {
 // connection UNAVAILABLE, anything else INTERNAL.
 absl::Status StatusFromException(const std::exception& e);
 
-// `conninfo` with the schema as the session's search_path, set by the server
-// at connect time. A plain SET would be lost when libpqxx 6 silently
-// reconnects a dropped connection at BEGIN.
-std::string WithSearchPath(const std::string& conninfo, const std::string& schema);
-// The same, with more settings for the session (name, value); values must
-// be plain words (no spaces or quotes).
+// `conninfo` with the schema as the session's search_path, and any other
+// `settings` (name, value; values plain words, no spaces or quotes), set by
+// the server at connect time. A plain SET would be lost when libpqxx 6
+// silently reconnects a dropped connection at BEGIN.
 std::string WithSearchPath(const std::string& conninfo, const std::string& schema,
-                           const std::vector<std::pair<std::string, std::string>>& settings);
+                           const std::vector<std::pair<std::string, std::string>>& settings = {});
 
 // True for errors worth retrying the whole transaction for.
 bool IsRetryable(const std::exception& e);

@@ -70,13 +70,13 @@ TOWNSHIP = "653121101000"
 VILLAGE = "653121101201"
 COUNTY_TOKEN = f"Bearer dev.{COUNTY}.county_official.fault"
 REGION_TOKEN = "Bearer dev.650000000000.region_official.fault"
+PREFECTURE_TOKEN = f"Bearer dev.{PREFECTURE}.prefecture_official.fault"
+SERVICES = ("monitoring", "employment", "consumption")  # the county's domain services
+TRANSIENT = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "ABORTED", "RESOURCE_EXHAUSTED", "INTERNAL"}
 # Attributions whose income record the consumption service has not linked yet.
 UNLINKED_ATTRIBUTIONS = ("SELECT count(*) FROM consumption.attributions a WHERE NOT EXISTS "
                          "(SELECT 1 FROM consumption.attribution_bookings b "
                          "WHERE b.event_id = a.event_id)")
-PREFECTURE_TOKEN = f"Bearer dev.{PREFECTURE}.prefecture_official.fault"
-SERVICES = ("monitoring", "employment", "consumption")  # the county's domain services
-TRANSIENT = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "ABORTED", "RESOURCE_EXHAUSTED", "INTERNAL"}
 REQUEST_BOUND_S = 120  # a request still not accepted after this is a failure
 CALL_TIMEOUT_S = 10
 
