@@ -37,6 +37,9 @@ absl::StatusOr<ServiceConfig> ParseServiceConfig(std::string service, int argc,
   app.add_option("--consumer-workers", c.consumer_workers,
                  "Consumers per source event stream (handled concurrently)")
       ->envname("ZX_CONSUMER_WORKERS");
+  app.add_option("--household-cache-max", c.household_cache_max,
+                 "monitoring: households kept in memory for GetHousehold (0: none)")
+      ->envname("ZX_HOUSEHOLD_CACHE_MAX");
   app.add_option("--workers", c.worker_threads, "Threads running blocking handler work")
       ->envname("ZX_WORKERS");
   app.add_flag("--allow-dev-tokens", c.allow_dev_tokens,
@@ -119,6 +122,7 @@ absl::Status Validate(ServiceConfig& c) {
   }
   if (c.pg_pool_size < 1 || c.pg_pool_size > 256) v.Add("--pg-pool", "must be in 1..256");
   if (c.worker_threads < 1 || c.worker_threads > 1024) v.Add("--workers", "must be in 1..1024");
+  if (c.household_cache_max < 0) v.Add("--household-cache-max", "must not be negative");
   if (c.consumer_workers < 1 || c.consumer_workers > 64) {
     v.Add("--consumer-workers", "must be in 1..64");
   }
@@ -164,6 +168,7 @@ std::string Describe(const ServiceConfig& c) {
       " host=", c.host, " grpc_port=", c.grpc_port, " metrics_port=", c.metrics_port, " pg=\"",
       RedactConninfo(c.pg), "\" redis=", c.redis, " redis_namespace=", c.redis_namespace,
       " pg_pool=", c.pg_pool_size, " workers=", c.worker_threads,
+      c.service == "monitoring" ? absl::StrCat(" household_cache_max=", c.household_cache_max) : "",
       " allow_dev_tokens=", c.allow_dev_tokens ? "true" : "false",
       " token_keys=", c.token_keys_file.empty() ? "(none)" : c.token_keys_file,
       " personal_data_keys=",

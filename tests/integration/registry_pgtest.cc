@@ -562,5 +562,100 @@ TEST_F(RegistryTest, PersonUpdatesSealTheNameAndRefuseTheIdNumber) {
             3);
 }
 
+// GetHousehold answers from each instance's in-memory registry: an instance
+// answers its own write at once, another instance's write and a change made
+// by hand in SQL within a poll, never going back to an older version; and
+// households cannot be removed, which such a copy could not follow.
+TEST_F(RegistryTest, InMemoryRegistryFollowsEveryInstanceAndChangesByHand) {
+  auto& stack = zx::testing::Stack::Get();
+  auto config = stack.ServiceConfig("monitoring", db_);
+  config.redis_namespace = "zx:it-registry";
+  auto second = server::Server::Start(MonitoringSpec(), config);
+  ASSERT_TRUE(second.ok()) << second.status();
+  auto second_stub = v1::MonitoringService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*second)->grpc_port()), grpc::InsecureChannelCredentials()));
+  auto get_from = [&](v1::MonitoringService::Stub& stub, const std::string& id) {
+    v1::GetHouseholdRequest req;
+    req.set_household_id(id);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", std::string("Bearer ") + kCounty);
+    Household out;
+    const grpc::Status s = stub.GetHousehold(&ctx, req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  };
+  // Polls `stub` until it answers `members`, then checks it keeps answering
+  // it (a newer version is never replaced by an older one).
+  auto until_members = [&](v1::MonitoringService::Stub& stub, const std::string& id, int members) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (get_from(stub, id).member_count() != members && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_EQ(get_from(stub, id).member_count(), members) << "answer " << i;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  };
+  auto memory_reads = [](server::Server& server) {
+    for (const auto& family : server.runtime().registry->Collect()) {
+      if (family.name != "zx_monitoring_household_reads_total") continue;
+      for (const auto& metric : family.metric) {
+        if (metric.label.size() == 1 && metric.label[0].value == "memory") {
+          return metric.counter.value;
+        }
+      }
+    }
+    return -1.0;
+  };
+
+  const Household created = Create("mem-1", 4);
+  EXPECT_EQ(get_from(*stub_, created.household_id()).SerializeAsString(),
+            created.SerializeAsString());
+  until_members(*second_stub, created.household_id(), 4);
+
+  // Written through the second instance: it answers the new figure at once.
+  Household patch;
+  patch.set_household_id(created.household_id());
+  patch.set_member_count(6);
+  Household updated;
+  {
+    v1::UpdateHouseholdRequest req;
+    req.set_request_id("mem-upd-1");
+    *req.mutable_household() = patch;
+    req.mutable_update_mask()->add_paths("member_count");
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", std::string("Bearer ") + kCounty);
+    const grpc::Status s = second_stub->UpdateHousehold(&ctx, req, &updated);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_EQ(get_from(*second_stub, created.household_id()).member_count(), 6);
+  until_members(*stub_, created.household_id(), 6);
+
+  // By hand, outside the service: both follow it.
+  {
+    pqxx::connection conn(db_);
+    pqxx::nontransaction(conn).exec(
+        "UPDATE monitoring.households SET member_count = 7 WHERE household_id = '" +
+        created.household_id() + "'");
+  }
+  until_members(*stub_, created.household_id(), 7);
+  until_members(*second_stub, created.household_id(), 7);
+  const Household seen = get_from(*stub_, created.household_id());
+  EXPECT_EQ(seen.village_code(), created.village_code());
+  EXPECT_EQ(seen.created_at().SerializeAsString(), created.created_at().SerializeAsString());
+
+  // The answers above came from memory, not only from the database.
+  EXPECT_GT(memory_reads(*server_), 20);
+  EXPECT_GT(memory_reads(**second), 20);
+
+  pqxx::connection conn(db_);
+  EXPECT_THROW(pqxx::nontransaction(conn).exec("DELETE FROM monitoring.households"),
+               pqxx::sql_error);
+  EXPECT_THROW(pqxx::nontransaction(conn).exec("TRUNCATE monitoring.households CASCADE"),
+               pqxx::sql_error);
+  EXPECT_EQ(get_from(*stub_, created.household_id()).member_count(), 7);
+  (*second)->Shutdown(absl::Seconds(1));
+}
+
 }  // namespace
 }  // namespace zx::monitoring

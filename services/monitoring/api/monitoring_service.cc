@@ -12,6 +12,7 @@
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/domain/person.h"
 #include "services/monitoring/domain/requests.h"
+#include "services/monitoring/store/household_cache_refresh.h"
 #include "services/monitoring/store/household_store.h"
 #include "services/monitoring/store/person_store.h"
 #include "services/monitoring/store/rollup_store.h"
@@ -32,6 +33,19 @@ absl::StatusOr<v1::Household> AuthorizedHousehold(pqxx::transaction_base& tx,
   if (!village.ok()) return absl::InternalError("stored village code is invalid");
   if (auto s = call.Authorize(action, *village); !s.ok()) return s;
   return *household;
+}
+
+MonitoringServiceImpl::MonitoringServiceImpl(server::Runtime& runtime,
+                                             std::shared_ptr<HouseholdCache> households)
+    : rt_(runtime), households_(std::move(households)) {
+  auto& reads = prometheus::BuildCounter()
+                    .Name("zx_monitoring_household_reads_total")
+                    .Help(
+                        "GetHousehold answers by where the household was read: memory (the "
+                        "in-memory registry) or database")
+                    .Register(*rt_.registry);
+  reads_from_memory_ = &reads.Add({{"source", "memory"}});
+  reads_from_database_ = &reads.Add({{"source", "database"}});
 }
 
 grpc::ServerUnaryReactor* MonitoringServiceImpl::CreateHousehold(
@@ -65,6 +79,9 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::CreateHousehold(
                                              .payload = &payload,
                                              .causation_id = request->request_id()});
                 if (!event.ok()) return event.status();
+                pg::AfterCommit(households_.get(), [cache = households_, h] {
+                  cache->Apply(h, kFirstHouseholdVersion);
+                });
                 *response = std::move(h);
                 return absl::OkStatus();
               });
@@ -81,14 +98,19 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::GetHousehold(
     if (!IsHouseholdId(request->household_id())) {
       return errors::InvalidField("household_id", "must look like hh- and 20 hex digits");
     }
-    std::optional<v1::Household> found;
-    pg::TxOptions read = call.tx();
-    read.single_read = true;
-    auto s = pg::WithTransaction(*rt_.pool, read, [&](pqxx::transaction_base& tx) {
-      found = FindHousehold(tx, request->household_id());
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
+    std::optional<v1::Household> found = households_->Find(request->household_id(), absl::Now());
+    if (found) {
+      reads_from_memory_->Increment();
+    } else {
+      reads_from_database_->Increment();
+      pg::TxOptions read = call.tx();
+      read.single_read = true;
+      auto s = pg::WithTransaction(*rt_.pool, read, [&](pqxx::transaction_base& tx) {
+        found = FindHousehold(tx, request->household_id());
+        return absl::OkStatus();
+      });
+      if (!s.ok()) return s;
+    }
     if (!found) return absl::NotFoundError("household " + request->household_id() + " not found");
     const auto village = division::Code::Parse(found->village_code());
     if (!village.ok()) return absl::InternalError("stored village code is invalid");
@@ -169,7 +191,11 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::UpdateHousehold(
                                  "; it can move to another village only without an open object"));
               }
             }
-            SaveHouseholdFacts(tx, after);
+            const int64_t version = SaveHouseholdFacts(tx, after);
+            // This instance answers its own writes at once; the others within a poll.
+            pg::AfterCommit(households_.get(), [cache = households_, after, version] {
+              cache->Apply(after, version);
+            });
             if (auto s = RefreshRollup(tx, id); !s.ok()) return s;
             v1::HouseholdUpdated payload;
             *payload.mutable_before() = *before;
@@ -399,7 +425,13 @@ server::ServiceSpec MonitoringSpec() {
       .migrations = &migrations::MonitoringMigrations(),
       .make_services = [](server::Runtime& rt) {
         std::vector<std::unique_ptr<grpc::Service>> services;
-        services.push_back(std::make_unique<MonitoringServiceImpl>(rt));
+        auto households = std::make_shared<HouseholdCache>(rt.config.household_cache_max);
+        services.push_back(std::make_unique<MonitoringServiceImpl>(rt, households));
+        if (rt.config.household_cache_max > 0) {
+          rt.background_tasks.push_back([&rt, households](const std::atomic<bool>& stop) {
+            RunHouseholdCacheRefresher(rt, *households, stop);
+          });
+        }
         rt.AddConsumer("employment", IncomeEventWork(rt, &DecodeEmploymentEvent));
         rt.AddConsumer("assets", IncomeEventWork(rt, &DecodeAssetsEvent));
         rt.AddConsumer("consumption", IncomeEventWork(rt, &DecodeConsumptionEvent));

@@ -3,10 +3,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
+
+#include <prometheus/counter.h>
 
 #include "common/server/server.h"
 #include "services/monitoring/domain/event_income.h"
+#include "services/monitoring/domain/household_cache.h"
 #include "services/monitoring/domain/policy.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
 
@@ -14,7 +18,9 @@ namespace zx::monitoring {
 
 class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService::CallbackService {
  public:
-  explicit MonitoringServiceImpl(server::Runtime& runtime) : rt_(runtime) {}
+  // `households`: the in-memory registry GetHousehold reads first; writes
+  // here put what they committed into it.
+  MonitoringServiceImpl(server::Runtime& runtime, std::shared_ptr<HouseholdCache> households);
 
   grpc::ServerUnaryReactor* CreateHousehold(grpc::CallbackServerContext* ctx,
                                             const v1::CreateHouseholdRequest* request,
@@ -86,6 +92,9 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
 
  private:
   server::Runtime& rt_;
+  std::shared_ptr<HouseholdCache> households_;
+  prometheus::Counter* reads_from_memory_ = nullptr;
+  prometheus::Counter* reads_from_database_ = nullptr;
 };
 
 using server::NewId;

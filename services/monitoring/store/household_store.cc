@@ -1,5 +1,6 @@
 #include "services/monitoring/store/household_store.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/pg/pg.h"
 
 #include "common/time/time.h"
@@ -67,12 +68,29 @@ std::map<std::string, zx::monitoring::v1::Household> LockHouseholdsInOrder(
   return locked;
 }
 
-void SaveHouseholdFacts(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h) {
-  tx.exec_params(
-      "UPDATE households SET village_code = $2, category = $3, relocated = $4, member_count = $5 "
-      "WHERE household_id = $1",
-      h.household_id(), h.village_code(), static_cast<int>(h.category()), h.relocated(),
-      h.member_count());
+int64_t SaveHouseholdFacts(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h) {
+  return tx
+      .exec_params1(
+          "UPDATE households SET village_code = $2, category = $3, relocated = $4, "
+          "member_count = $5 WHERE household_id = $1 RETURNING version",
+          h.household_id(), h.village_code(), static_cast<int>(h.category()), h.relocated(),
+          h.member_count())[0]
+      .as<int64_t>();
+}
+
+void ForEachHouseholdWrittenSince(
+    pqxx::transaction_base& tx, std::optional<int64_t> since_txid,
+    const std::function<void(const zx::monitoring::v1::Household&, int64_t version)>& fn) {
+  // The number is ours (a snapshot's xmin), not a caller's text.
+  tx.exec(absl::StrCat("DECLARE households_written NO SCROLL CURSOR FOR SELECT ", kColumns,
+                       ", version FROM households",
+                       since_txid ? absl::StrCat(" WHERE changed_txid >= ", *since_txid) : ""));
+  while (true) {
+    const pqxx::result rows = tx.exec("FETCH 10000 FROM households_written");
+    for (const auto& row : rows) fn(FromRow(row), row[7].as<int64_t>());
+    if (rows.size() < 10000) break;
+  }
+  tx.exec("CLOSE households_written");
 }
 
 std::optional<std::string> OpenObjectState(pqxx::transaction_base& tx,

@@ -1,6 +1,7 @@
 // PostgreSQL access for households; runs inside the caller's transaction.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,8 +26,18 @@ std::optional<zx::monitoring::v1::Household> LockHousehold(pqxx::transaction_bas
 std::map<std::string, zx::monitoring::v1::Household> LockHouseholdsInOrder(
     pqxx::transaction_base& tx, const std::vector<std::string>& ids);
 // Writes what an update may change: village code, category, relocated,
-// member count (the id, created_at and synthetic stay).
-void SaveHouseholdFacts(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h);
+// member count (the id, created_at and synthetic stay). Returns the row's
+// new version (migration 0015: raised by every update).
+int64_t SaveHouseholdFacts(pqxx::transaction_base& tx, const zx::monitoring::v1::Household& h);
+// A household's version when it is registered.
+constexpr int64_t kFirstHouseholdVersion = 1;
+
+// Calls `fn` with each household (and its version) last written by a
+// transaction numbered `since_txid` or above, or with every household when
+// `since_txid` is empty; read through a cursor, 10,000 rows at a time.
+void ForEachHouseholdWrittenSince(
+    pqxx::transaction_base& tx, std::optional<int64_t> since_txid,
+    const std::function<void(const zx::monitoring::v1::Household&, int64_t version)>& fn);
 // The state of the household's open monitoring object (any state but
 // closed_no_risk), if it has one.
 std::optional<std::string> OpenObjectState(pqxx::transaction_base& tx,
