@@ -49,8 +49,8 @@ struct ServiceConfig {
   // The federation service's peers and local services (protobuf text).
   std::string federation_config;
   // The monitoring service's in-memory copy of the household registry, read
-  // by GetHousehold (docs/ARCHITECTURE.md §21): at most this many households
-  // (~40 bytes each); 0 turns it off.
+  // by GetHousehold (docs/ARCHITECTURE.md §13, "GetHousehold from memory"):
+  // at most this many households (~40 bytes each); 0 turns it off.
   int household_cache_max = 2'000'000;
 
   // Derived by Validate().

@@ -1,6 +1,6 @@
 // Keeps a HouseholdCache current: loads every household at start, then
 // every 100 ms reads the rows written by transactions its previous snapshot
-// could not see (docs/ARCHITECTURE.md §5, "GetHousehold from memory").
+// could not see (docs/ARCHITECTURE.md §13, "GetHousehold from memory").
 #pragma once
 
 #include <atomic>
