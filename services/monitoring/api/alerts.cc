@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -45,9 +46,12 @@ v1::ScaleMetric ToProto(alerts::ScaleMetric metric) {
 // the event `trigger` was recorded in this transaction. Holds the alerts
 // lock, so the counts of concurrent transactions are serialized: each sees
 // the ones before it, and no count is skipped on the way to the threshold.
+// Divisions in `checked` (when given) are skipped, and those checked here
+// added: a batch counts each division once, after all its events.
 absl::Status CheckScale(pqxx::transaction_base& tx, const server::Runtime& rt,
                         const division::Code& village, alerts::ScaleMetric metric,
-                        const std::string& trigger, const std::string& causation_id) {
+                        const std::string& trigger, const std::string& causation_id,
+                        std::set<std::string>* checked = nullptr) {
   LockAlerts(tx);
   const absl::Time now = LifecycleNow();
   auto policy = EffectiveLifecyclePolicy(tx, village, now);
@@ -55,6 +59,7 @@ absl::Status CheckScale(pqxx::transaction_base& tx, const server::Runtime& rt,
   const absl::Time since = alerts::ScaleWindowStart(now, policy->scale_window_days);
   for (const division::Level level : {division::Level::kTownship, division::Level::kCounty}) {
     const division::Code division = village.AncestorAt(level);
+    if (checked != nullptr && !checked->insert(division.str()).second) continue;
     const int threshold = alerts::ScaleThreshold(*policy, metric, level);
     const std::string prefix = VillagePrefix(division);
     const int64_t count = metric == alerts::ScaleMetric::kNewRed
@@ -485,11 +490,14 @@ void DeferredScaleChecks::Add(const division::Code& village, bool new_red,
 
 absl::Status DeferredScaleChecks::Run(pqxx::transaction_base& tx, const server::Runtime& rt,
                                       const std::string& causation_id) {
+  // Per metric: a county spans many townships of one batch (a policy job's
+  // batch spans them all) and is counted once.
+  std::set<std::string> checked[2];
   for (const auto& [key, entry] : pending_) {
     if (auto s =
             CheckScale(tx, rt, entry.first,
                        key.first ? alerts::ScaleMetric::kNewRed : alerts::ScaleMetric::kNewObjects,
-                       entry.second, causation_id);
+                       entry.second, causation_id, &checked[key.first ? 1 : 0]);
         !s.ok()) {
       return s;
     }

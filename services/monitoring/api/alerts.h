@@ -32,8 +32,8 @@ absl::StatusOr<std::optional<v1::Alert>> RaiseAlert(pqxx::transaction_base& tx,
                                                     const std::string& causation_id);
 
 // M12 checks gathered over a batch of households and made once per township
-// (and its county) at the batch's end, inside the same transaction: one by
-// one, each would count the same window again.
+// and once per county at the batch's end, inside the same transaction: one
+// by one, each would count the same window again.
 class DeferredScaleChecks {
  public:
   void Add(const division::Code& village, bool new_red, const std::string& trigger);
