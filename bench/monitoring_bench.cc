@@ -204,9 +204,10 @@ void Seed(const std::string& conninfo, const personal_data::Vault& vault, int64_
   // As an operator would after a bulk load: statistics and visibility for
   // every seeded table now, not an autovacuum pass over millions of rows in
   // the middle of a later figure.
-  pqxx::nontransaction(conn).exec(
-      absl::StrCat("VACUUM ANALYZE ", kSchema, ".persons, ", kSchema, ".households, ", kSchema,
-                   ".income_records, ", kSchema, ".guarantees, ", kSchema, ".rollup_counters"));
+  pqxx::nontransaction(conn).exec(absl::StrCat("VACUUM ANALYZE ", kSchema, ".persons, ", kSchema,
+                                               ".households, ", kSchema, ".income_records, ",
+                                               kSchema, ".guarantees, ", kSchema,
+                                               ".household_rollup, ", kSchema, ".rollup_counters"));
 }
 
 // Waits (at most 60 s) until no re-assessment job is running.

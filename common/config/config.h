@@ -50,7 +50,7 @@ struct ServiceConfig {
   std::string federation_config;
   // The monitoring service's in-memory copy of the household registry, read
   // by GetHousehold (docs/ARCHITECTURE.md §13, "GetHousehold from memory"):
-  // at most this many households (~40 bytes each); 0 turns it off.
+  // at most this many households (~50 bytes each); 0 turns it off.
   int household_cache_max = 2'000'000;
 
   // Derived by Validate().

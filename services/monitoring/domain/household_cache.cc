@@ -54,18 +54,36 @@ std::optional<v1::Household> HouseholdCache::Find(std::string_view household_id,
   return h;
 }
 
+void HouseholdCache::Erase(absl::uint128 key) {
+  Shard& shard = ShardOf(key);
+  absl::MutexLock lock(&shard.mu);
+  if (shard.households.erase(key) > 0) size_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void HouseholdCache::Clear() {
+  as_of_micros_ = INT64_MIN;
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    size_.fetch_sub(shard.households.size(), std::memory_order_relaxed);
+    shard.households.clear();
+  }
+}
+
 bool HouseholdCache::Apply(const v1::Household& h, int64_t version) {
   const auto key = KeyOf(h.household_id());
+  if (!key) return false;  // not a stored household: never answered from here
   int64_t village = 0;
-  if (!key || h.village_code().size() != 12 || version <= 0 ||
-      version > std::numeric_limits<uint32_t>::max() || h.member_count() < 0 ||
-      h.member_count() > std::numeric_limits<int16_t>::max() || h.category() < 0 ||
-      h.category() > std::numeric_limits<uint8_t>::max()) {
-    return false;  // not a stored household: never answered from here
-  }
-  for (char c : h.village_code()) {
-    if (c < '0' || c > '9') return false;
+  bool holdable = h.village_code().size() == 12 && version > 0 &&
+                  version <= std::numeric_limits<uint32_t>::max() && h.member_count() >= 0 &&
+                  h.member_count() <= std::numeric_limits<int16_t>::max() && h.category() >= 0 &&
+                  h.category() <= std::numeric_limits<uint8_t>::max();
+  for (char c : holdable ? h.village_code() : std::string()) {
+    if (c < '0' || c > '9') holdable = false;
     village = village * 10 + (c - '0');
+  }
+  if (!holdable) {
+    Erase(*key);  // read from the database instead, as it now stands
+    return false;
   }
   Entry e;
   e.created_at_micros = h.created_at().seconds() * 1'000'000 + h.created_at().nanos() / 1000;

@@ -21,7 +21,7 @@ namespace zx::monitoring {
 
 class HouseholdCache {
  public:
-  // Holds at most `max_households` (about 40 bytes each); beyond that new
+  // Holds at most `max_households` (about 50 bytes each); beyond that new
   // households are read from the database. 0 keeps nothing.
   explicit HouseholdCache(size_t max_households) : max_(max_households) {}
   HouseholdCache(const HouseholdCache&) = delete;
@@ -31,8 +31,15 @@ class HouseholdCache {
   std::optional<v1::Household> Find(std::string_view household_id, absl::Time now) const;
 
   // Keeps `household` at `version` unless the copy holds that version or a
-  // newer one, or is full. Returns whether it was kept.
+  // newer one, or is full. Returns whether it was kept. A household the copy
+  // cannot hold (not a stored id, village or figures out of range) is
+  // dropped from it, so an older copy never stands in for it.
   bool Apply(const v1::Household& household, int64_t version);
+
+  // Drops everything and answers nothing until SetAsOf: for a reload after
+  // the refresher lost its connection (the database it reconnects to may
+  // be a restored or promoted one, whose versions are not comparable).
+  void Clear();
 
   // The copy holds every change committed before `as_of` (the refresher's
   // last complete poll). Find answers only while `now - as_of <= max_lag`:
@@ -44,8 +51,9 @@ class HouseholdCache {
   size_t size() const { return size_.load(std::memory_order_relaxed); }
 
  private:
-  // 40 bytes with its key: a prefecture's registry (a million households)
-  // takes 45 to 85 MiB, as the hash tables stand between two doublings.
+  // 48 bytes with its (16-byte aligned) key and 1 of control: a
+  // prefecture's registry (a million households) takes 55 to 100 MiB, as
+  // the hash tables stand between two doublings.
   struct Entry {
     int64_t created_at_micros = 0;
     int64_t village_code = 0;
@@ -62,6 +70,7 @@ class HouseholdCache {
   };
   // "hh-" and 20 hex digits: 80 bits.
   static std::optional<absl::uint128> KeyOf(std::string_view household_id);
+  void Erase(absl::uint128 key);
   Shard& ShardOf(absl::uint128 key) const { return shards_[static_cast<uint64_t>(key) % kShards]; }
 
   const size_t max_;

@@ -104,6 +104,33 @@ TEST(HouseholdCacheTest, KeepsNothingThatIsNotAStoredHousehold) {
   EXPECT_FALSE(cache.Find("hh-0123456789ABCDEF0123", kNow).has_value());
 }
 
+TEST(HouseholdCacheTest, ANewerVersionItCannotHoldDropsTheOlderOne) {
+  HouseholdCache cache(100);
+  cache.SetAsOf(kNow);
+  const std::string id = "hh-cccccccccccccccccccc";
+  ASSERT_TRUE(cache.Apply(Household(id), 1));
+  v1::Household odd = Household(id);
+  odd.set_category(static_cast<v1::HouseholdCategory>(300));  // set by hand in SQL
+  EXPECT_FALSE(cache.Apply(odd, 2));
+  EXPECT_FALSE(cache.Find(id, kNow).has_value()) << "version 1 must not answer for version 2";
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(HouseholdCacheTest, ClearDropsEverythingAndAnswersNothingUntilCurrentAgain) {
+  HouseholdCache cache(100);
+  cache.SetAsOf(kNow);
+  ASSERT_TRUE(cache.Apply(Household("hh-00000000000000000001"), 3));
+  ASSERT_TRUE(cache.Apply(Household("hh-00000000000000000002"), 1));
+  cache.Clear();
+  EXPECT_EQ(cache.size(), 0u);
+  // A restored database may hold an older version: after Clear it is kept.
+  ASSERT_TRUE(cache.Apply(Household("hh-00000000000000000001", 2), 1));
+  EXPECT_FALSE(cache.Find("hh-00000000000000000001", kNow).has_value()) << "not current yet";
+  cache.SetAsOf(kNow);
+  EXPECT_EQ(cache.Find("hh-00000000000000000001", kNow)->member_count(), 2);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
 TEST(HouseholdCacheTest, ConcurrentWritersLeaveTheNewestVersion) {
   HouseholdCache cache(1000);
   cache.SetAsOf(kNow);

@@ -54,7 +54,10 @@ void RunHouseholdCacheRefresher(const server::Runtime& rt, HouseholdCache& cache
   bool failing = false;
   while (!stop) {
     try {
-      if (!conn) conn.emplace(pg::WithSearchPath(rt.config.pg, rt.schema));
+      if (!conn) {
+        // A statement timeout, so a hung query cannot hold up shutdown for long.
+        conn.emplace(pg::WithSearchPath(rt.config.pg, rt.schema, {{"statement_timeout", "30s"}}));
+      }
       const absl::Time started = absl::Now();
       int64_t applied = 0;
       const bool full = !horizon.has_value();
@@ -70,7 +73,12 @@ void RunHouseholdCacheRefresher(const server::Runtime& rt, HouseholdCache& cache
     } catch (const std::exception& e) {
       if (!failing) logging::Warn("household_cache_poll_failed", {{"error", e.what()}});
       failing = true;
-      conn.reset();  // a new connection next time; the horizon stays valid
+      // A new connection and a full reload into an emptied copy: the database
+      // reached next may be a promoted standby or a restore, whose
+      // transaction numbers and versions may have gone back.
+      conn.reset();
+      horizon.reset();
+      cache.Clear();
       Sleep(stop, kRetryInterval);
     }
   }

@@ -12,9 +12,8 @@
 namespace zx::monitoring {
 
 // Follows the households table into `cache` until `stop`, on a connection
-// of its own. Survives a lost database: the cache stops answering (its
-// as-of time ages past the lag it allows) and the next poll that works
-// catches up, since transaction numbers only grow.
+// of its own. After a failed poll it empties the cache (which then answers
+// nothing) and loads it whole again once the database answers.
 void RunHouseholdCacheRefresher(const server::Runtime& rt, HouseholdCache& cache,
                                 const std::atomic<bool>& stop);
 
