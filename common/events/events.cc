@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -502,11 +503,14 @@ struct Consumer::State {
   std::unique_ptr<RedisClient> redis;
   bool group_ready = false;
   bool read_own_pending = true;  // after (re)start: re-read "0" until empty
+  // Entries whose handler failed stay pending at this consumer; they are
+  // read again ("0") from retry_at, and new entries (">") until then.
+  bool failed_pending = false;
+  absl::Time retry_at = absl::InfinitePast();
   absl::Time next_claim = absl::InfinitePast();
   // Failed attempts by stream id. Kept in memory: a restart grants an entry
   // a fresh set of attempts, which errs on the side of applying it.
   std::map<std::string, int> attempts;
-  bool failed_last_round = false;
   // The batch's end failed: its entries are retried one by one.
   bool entry_by_entry = false;
   prometheus::Family<prometheus::Counter>* consumed = nullptr;
@@ -689,11 +693,20 @@ absl::StatusOr<int> Consumer::RunOnce() {
     }
   }
   if (entries.empty()) {
-    const std::string from = state_->read_own_pending ? "0" : ">";
+    const absl::Time now = absl::Now();
+    const bool own_pending =
+        state_->read_own_pending || (state_->failed_pending && now >= state_->retry_at);
+    // While failed entries wait for their retry, new ones are read, but the
+    // read blocks no longer than that wait (and never 0 ms: that blocks for
+    // good).
+    absl::Duration block = options_.block;
+    if (state_->failed_pending) {
+      block = std::clamp(state_->retry_at - now, absl::Milliseconds(1), options_.block);
+    }
     auto r = redis.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer_name, "COUNT",
                             std::to_string(options_.batch_size), "BLOCK",
-                            std::to_string(absl::ToInt64Milliseconds(options_.block)), "STREAMS",
-                            options_.stream_key, from});
+                            std::to_string(absl::ToInt64Milliseconds(block)), "STREAMS",
+                            options_.stream_key, own_pending ? "0" : ">"});
     if (!r.ok()) return r.status();
     const std::string err = ErrorText(r->get());
     if (!err.empty()) {
@@ -707,7 +720,11 @@ absl::StatusOr<int> Consumer::RunOnce() {
     if ((*r)->type == REDIS_REPLY_ARRAY && (*r)->elements > 0) {
       entries = ParseEntries((*r)->element[0]->element[1]);
     }
-    if (state_->read_own_pending && entries.empty()) state_->read_own_pending = false;
+    if (own_pending) {
+      // Read back until none are left; failures below set a new retry.
+      state_->read_own_pending = !entries.empty();
+      state_->failed_pending = false;
+    }
   }
   if (entries.empty()) return 0;
 
@@ -821,7 +838,6 @@ absl::StatusOr<int> Consumer::RunOnce() {
     state_->duplicate->Increment(duplicates);
   }
   std::vector<std::vector<std::string>> dead_letters;
-  state_->failed_last_round = !failed_entries.empty();
   for (Entry* entry : unreadable) {
     logging::Error("event_unreadable", {{"group", options_.group}, {"entry", entry->id}});
     state_->attempts[entry->id] = options_.max_attempts;
@@ -843,7 +859,13 @@ absl::StatusOr<int> Consumer::RunOnce() {
     if (state_->dead) state_->dead->Increment();
     logging::Error("event_dead_lettered", {{"group", options_.group}, {"entry", entry->id}});
   }
-  if (!failed_entries.empty()) state_->read_own_pending = true;
+  if (!failed_entries.empty()) {
+    // Give whatever the handler depends on a moment, so a short outage does
+    // not burn through max_attempts; new entries are handled meanwhile.
+    state_->failed_pending = true;
+    state_->retry_at = absl::Now() + options_.retry_delay;
+    state_->read_own_pending = false;
+  }
   if (!dead_letters.empty()) {
     // Parked first, acknowledged only once parked: a failed XADD must not
     // let the XACK below drop the entry.
@@ -882,9 +904,6 @@ void Consumer::Run() {
       continue;
     }
     backoff = absl::Milliseconds(100);
-    // A handler failed: give whatever it depends on a moment before retrying,
-    // so a short outage does not burn through max_attempts.
-    if (state_->failed_last_round) std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }
 

@@ -139,12 +139,15 @@ struct ConsumerOptions {
   absl::Duration claim_interval = absl::Seconds(5);
   // Past this many failed attempts an entry moves to "<stream>:dead".
   int max_attempts = 10;
+  // A failed entry is tried again after this pause; new entries are read
+  // meanwhile, so one that keeps failing does not hold up those behind it.
+  absl::Duration retry_delay = absl::Milliseconds(250);
 };
 
 // A consumer-group worker: re-reads its own pending entries on start, then
-// new ones; handles each in one PostgreSQL transaction together with the
-// processed-event row; XACKs only after commit; claims entries of dead
-// consumers (XAUTOCLAIM); recreates the group if Redis lost it.
+// new ones, with failed entries tried again every retry_delay; handles each in one PostgreSQL
+// transaction together with the processed-event row; XACKs only after commit; claims entries of
+// dead consumers (XAUTOCLAIM); recreates the group if Redis lost it.
 class Consumer {
  public:
   Consumer(ConsumerOptions options, pg::Pool& pool, Handler handler,

@@ -743,5 +743,55 @@ TEST_F(EmploymentTest, MonitoringEventsKeepFlagsAndPostExit) {
   EXPECT_EQ(decision.reason(), v1::END_REASON_RISK_ELIMINATED);
 }
 
+// Monitoring's decisions may arrive out of order (several consumers, a
+// retried entry behind later ones): the one decided last holds.
+TEST_F(EmploymentTest, AnOlderMonitoringDecisionArrivingLateChangesNothing) {
+  const std::string h = "hh-00000000000000000043";
+  const auto w = Worker("w-late", h, 1, v1::WILLINGNESS_LOCAL);
+  const absl::Time t0 =
+      absl::FromCivil(absl::CivilSecond(2026, 9, 1, 8, 0, 0), absl::UTCTimeZone());
+  int n = 0;
+  const auto apply = [&](const std::string& type, const google::protobuf::Message& payload,
+                         absl::Time occurred_at) {
+    zx::common::v1::Event event;
+    event.set_id(absl::StrCat("ev-late-", ++n));
+    event.set_type(type);
+    *event.mutable_occurred_at() = time::ToProto(occurred_at);
+    event.mutable_payload()->PackFrom(payload);
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec("SET LOCAL search_path TO employment");
+    const auto s = HandleMonitoringEvent(tx, event);
+    ASSERT_TRUE(s.ok()) << s;
+    tx.commit();
+  };
+  v1::GetWorkerRequest get;
+  get.set_worker_id(w.worker_id());
+  const auto monitored = [&] {
+    v1::Worker out;
+    EXPECT_TRUE(E(&S::GetWorker, get, &out).ok());
+    return out.flags().monitored_household();
+  };
+  zx::monitoring::v1::ObjectConfirmed confirmed;
+  confirmed.set_household_id(h);
+  zx::monitoring::v1::RiskEliminated eliminated;
+  eliminated.set_household_id(h);
+  *eliminated.mutable_eliminated_at() = time::ToProto(t0 + absl::Hours(24 * 30));
+
+  // Eliminated a month after confirmation, but the confirmation arrives last.
+  apply("monitoring.risk_eliminated", eliminated, t0 + absl::Hours(24 * 30));
+  EXPECT_FALSE(monitored());
+  apply("monitoring.object_confirmed", confirmed, t0);
+  EXPECT_FALSE(monitored()) << "the older confirmation must not undo the elimination";
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.household_status WHERE monitored"), 0);
+
+  // Confirmed again later (the household fell back into risk): monitored.
+  apply("monitoring.object_confirmed", confirmed, t0 + absl::Hours(24 * 60));
+  EXPECT_TRUE(monitored());
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.household_status WHERE monitored AND "
+                  "risk_eliminated_on IS NULL"),
+            1);
+}
+
 }  // namespace
 }  // namespace zx::employment

@@ -303,6 +303,19 @@ void ExpectOneDeadLetterNothingPending(RedisClient& redis, const std::string& st
   EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
 }
 
+// Consumer rounds until `group` has nothing pending on `stream`: failed
+// entries are retried after ConsumerOptions::retry_delay, so how many rounds
+// that takes depends on time. At most 200 rounds (a few seconds).
+void RunUntilNothingPending(Consumer& consumer, RedisClient& redis, const std::string& stream,
+                            const std::string& group) {
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(consumer.RunOnce().ok());
+    auto pending = redis.Command({"XPENDING", stream, group});
+    ASSERT_TRUE(pending.ok());
+    if ((*pending)->element[0]->integer == 0) return;
+  }
+}
+
 TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   Stack& stack = Stack::Get();
   const std::string db = stack.FreshDatabase("events_poison");
@@ -330,12 +343,62 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
         return absl::OkStatus();
       },
       nullptr);
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  for (int i = 0; i < 3 && calls_for_poison == 0; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  ASSERT_NO_FATAL_FAILURE(RunUntilNothingPending(consumer, redis, stream, "poison"));
   const Effects e = ReadEffects(db);
   EXPECT_EQ(e.rows, 2) << "the healthy events applied, the failing one rolled back alone";
   EXPECT_EQ(calls_for_poison, 3);
 
   ExpectOneDeadLetterNothingPending(redis, stream, "poison");
+}
+
+// A failing entry is retried on its own schedule: events published behind
+// it are applied meanwhile, not after it has been dead-lettered.
+TEST(EventsConsumerTest, FailingEntryDoesNotHoldUpLaterOnes) {
+  Stack& stack = Stack::Get();
+  const std::string db = stack.FreshDatabase("events_poison_first");
+  PrepareSchemas(db);
+  const std::string stream = "zx:test:events:poison-first";
+  RedisClient redis(stack.redis_host(), stack.redis_port());
+  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
+  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
+  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
+  Relay relay(RelayFor(db, stream), nullptr);
+  const auto poison = Produce(producer, 1, 1, 1000);
+  ASSERT_EQ(*relay.PublishBatch(), 1);
+  int calls_for_poison = 0;
+  ConsumerOptions options = ConsumerFor(stream, "poison-first");
+  options.max_attempts = 3;
+  options.retry_delay = absl::Seconds(1);
+  Consumer consumer(
+      options, consumer_pool,
+      [&](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+        if (event.id() == poison[0]) {
+          ++calls_for_poison;
+          return absl::InternalError("cannot apply");
+        }
+        tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
+        return absl::OkStatus();
+      },
+      nullptr);
+  for (int i = 0; i < 3 && calls_for_poison == 0; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  ASSERT_EQ(calls_for_poison, 1);
+
+  Produce(producer, 4, 4, 1000);
+  ASSERT_EQ(*relay.PublishBatch(), 4);
+  ASSERT_EQ(*consumer.RunOnce(), 4) << "the new entries, not the failed one again";
+  EXPECT_EQ(ReadEffects(db).rows, 4);
+  EXPECT_EQ(calls_for_poison, 1) << "its retry is not due yet";
+
+  // Then the failed entry gets its remaining attempts, spaced by
+  // retry_delay, and is dead-lettered.
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200 && calls_for_poison < 3; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  EXPECT_EQ(calls_for_poison, 3);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::seconds(1))
+      << "the last retry came retry_delay after the one before";
+  EXPECT_EQ(ReadEffects(db).rows, 4);
+  ExpectOneDeadLetterNothingPending(redis, stream, "poison-first");
 }
 
 // A fresh database whose probe producer has published five events to a
@@ -417,7 +480,7 @@ TEST(EventsConsumerTest, BatchWorkEndsEachBatchOnceAndIsolatesAFailingEnd) {
   for (int i = 0; i < 3 && finishes == 0; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
   ASSERT_EQ(finishes, 1);
   EXPECT_EQ(ReadEffects(published.db).rows, 0) << "a failed end rolls its whole batch back";
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  ASSERT_NO_FATAL_FAILURE(RunUntilNothingPending(consumer, redis, stream, "poisoned"));
   const Effects e = ReadEffects(published.db);
   EXPECT_EQ(e.rows, 4) << "the healthy events applied, entry by entry";
   EXPECT_EQ(e.applied_more_than_once, 0);
@@ -510,7 +573,7 @@ TEST(EventsConsumerTest, WholeBatchWorkTakesNewEventsOnceAndFallsBackEntryByEntr
   for (int i = 0; i < 3 && calls.empty(); ++i) ASSERT_TRUE(consumer.RunOnce().ok());
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(ReadEffects(published.db).rows, 0) << "a failed call rolls its whole batch back";
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
+  ASSERT_NO_FATAL_FAILURE(RunUntilNothingPending(consumer, redis, stream, "poisoned"));
   const Effects e = ReadEffects(published.db);
   EXPECT_EQ(e.rows, 4) << "the healthy events applied, entry by entry";
   EXPECT_EQ(e.applied_more_than_once, 0);

@@ -10,7 +10,9 @@ absl::Status HandleMonitoringEvent(pqxx::transaction_base& tx, const zx::common:
   if (!change.ok()) return change.status();
   if (!change->has_value()) return absl::OkStatus();  // not ours
   const HouseholdStatusChange& c = **change;
-  SetHouseholdStatus(tx, c.household_id, c.monitored, c.eliminated_on);
+  if (!SetHouseholdStatus(tx, c.household_id, c.monitored, c.eliminated_on, c.as_of)) {
+    return absl::OkStatus();  // a later decision is already recorded
+  }
   for (auto& w : WorkersOfHousehold(tx, c.household_id)) {
     if (w.flags().monitored_household() == c.monitored) continue;
     w.mutable_flags()->set_monitored_household(c.monitored);

@@ -16,6 +16,11 @@ namespace {
 constexpr int64_t kMinTimestampSeconds = -2'208'988'800;
 constexpr int64_t kMaxTimestampSeconds = 253'402'214'399;
 
+bool InRange(const google::protobuf::Timestamp& at) {
+  return at.seconds() >= kMinTimestampSeconds && at.seconds() <= kMaxTimestampSeconds &&
+         at.nanos() >= 0 && at.nanos() <= 999'999'999;
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<HouseholdStatusChange>> DecodeMonitoringEvent(
@@ -38,8 +43,7 @@ absl::StatusOr<std::optional<HouseholdStatusChange>> DecodeMonitoringEvent(
     // Kept in a DATE column: a missing or out-of-range time would store
     // 1970-01-01 or a date PostgreSQL cannot read (found by fuzzing).
     const auto& at = eliminated.eliminated_at();
-    if (!eliminated.has_eliminated_at() || at.seconds() < kMinTimestampSeconds ||
-        at.seconds() > kMaxTimestampSeconds || at.nanos() < 0 || at.nanos() > 999'999'999) {
+    if (!eliminated.has_eliminated_at() || !InRange(at)) {
       return absl::InvalidArgumentError(absl::StrCat("monitoring.risk_eliminated event ",
                                                      event.id(),
                                                      " has no valid eliminated_at (1900..9999)"));
@@ -51,6 +55,10 @@ absl::StatusOr<std::optional<HouseholdStatusChange>> DecodeMonitoringEvent(
   if (change.household_id.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(event.type(), " event ", event.id(), " names no household"));
+  }
+  if (event.has_occurred_at() && InRange(event.occurred_at())) {
+    change.as_of = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", time::FromProto(event.occurred_at()),
+                                    absl::UTCTimeZone());
   }
   return change;
 }

@@ -16,6 +16,11 @@ struct HouseholdStatusChange {
   bool monitored = false;    // the monitored-household priority flag
   // "YYYY-MM-DD" (local time zone) for "monitoring.risk_eliminated".
   std::optional<std::string> eliminated_on;
+  // When monitoring decided it (the event's occurred_at, RFC 3339 UTC), or
+  // "-infinity" when the event carries no usable time. Events may be applied
+  // out of order (several consumers, retries): an older decision never
+  // overwrites a newer one.
+  std::string as_of = "-infinity";
 };
 
 // "monitoring.object_confirmed" -> monitored; "monitoring.risk_eliminated"

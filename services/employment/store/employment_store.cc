@@ -299,13 +299,16 @@ void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsi
 
 // ---- Household status -------------------------------------------------------------------
 
-void SetHouseholdStatus(pqxx::transaction_base& tx, const std::string& household_id, bool monitored,
-                        const std::optional<std::string>& eliminated_on) {
-  tx.exec_params(
-      "INSERT INTO household_status (household_id, monitored, risk_eliminated_on) "
-      "VALUES ($1, $2, $3::date) ON CONFLICT (household_id) DO UPDATE SET monitored = "
-      "EXCLUDED.monitored, risk_eliminated_on = EXCLUDED.risk_eliminated_on, updated_at = now()",
-      household_id, monitored, eliminated_on);
+bool SetHouseholdStatus(pqxx::transaction_base& tx, const std::string& household_id, bool monitored,
+                        const std::optional<std::string>& eliminated_on, const std::string& as_of) {
+  return tx.exec_params(
+               "INSERT INTO household_status (household_id, monitored, risk_eliminated_on, "
+               "as_of) VALUES ($1, $2, $3::date, $4::timestamptz) ON CONFLICT (household_id) DO "
+               "UPDATE SET monitored = EXCLUDED.monitored, risk_eliminated_on = "
+               "EXCLUDED.risk_eliminated_on, as_of = EXCLUDED.as_of, updated_at = now() "
+               "WHERE household_status.as_of <= EXCLUDED.as_of",
+               household_id, monitored, eliminated_on, as_of)
+             .affected_rows() == 1;
 }
 
 std::optional<std::string> RiskEliminatedOn(pqxx::transaction_base& tx,

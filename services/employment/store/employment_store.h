@@ -72,8 +72,11 @@ bool InsertAlert(pqxx::transaction_base& tx, const v1::OverdueWageAlert& alert);
 void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsidy& s);
 
 // ---- Household status (from monitoring events) -----------------------------------------
-void SetHouseholdStatus(pqxx::transaction_base& tx, const std::string& household_id, bool monitored,
-                        const std::optional<std::string>& risk_eliminated_on);
+// Records the status unless one decided later (as_of) is already recorded;
+// false when it was older and left the record as it was.
+bool SetHouseholdStatus(pqxx::transaction_base& tx, const std::string& household_id, bool monitored,
+                        const std::optional<std::string>& risk_eliminated_on,
+                        const std::string& as_of);
 // The recorded risk elimination date ("YYYY-MM-DD"), if any.
 std::optional<std::string> RiskEliminatedOn(pqxx::transaction_base& tx,
                                             const std::string& household_id);
