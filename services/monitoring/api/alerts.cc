@@ -61,11 +61,12 @@ absl::Status CheckScale(pqxx::transaction_base& tx, const server::Runtime& rt,
     const division::Code division = village.AncestorAt(level);
     if (checked != nullptr && !checked->insert(division.str()).second) continue;
     const int threshold = alerts::ScaleThreshold(*policy, metric, level);
+    const auto last = LastScaleWarning(tx, division.str(), ToProto(metric));
+    if (!alerts::ScaleCountNeeded(threshold, last, now, policy->scale_window_days)) continue;
     const std::string prefix = VillagePrefix(division);
     const int64_t count = metric == alerts::ScaleMetric::kNewRed
                               ? CountNewRed(tx, prefix, since)
                               : CountNewObjects(tx, prefix, since);
-    const auto last = LastScaleWarning(tx, division.str(), ToProto(metric));
     if (!alerts::ShouldRaiseScaleWarning(count, threshold, last, now, policy->scale_window_days)) {
       continue;
     }

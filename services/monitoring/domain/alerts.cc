@@ -91,10 +91,14 @@ absl::Time ScaleWindowStart(absl::Time now, int window_days) {
 bool ShouldRaiseScaleWarning(int64_t count, int threshold,
                              std::optional<absl::Time> last_warning_at, absl::Time now,
                              int window_days) {
-  if (threshold <= 0 || count < threshold) return false;
-  if (!last_warning_at) return true;
-  // The previous warning still lies inside the window: it covers this count.
-  return *last_warning_at < ScaleWindowStart(now, window_days);
+  return count >= threshold && ScaleCountNeeded(threshold, last_warning_at, now, window_days);
+}
+
+bool ScaleCountNeeded(int threshold, std::optional<absl::Time> last_warning_at, absl::Time now,
+                      int window_days) {
+  if (threshold <= 0) return false;
+  // A previous warning still inside the window covers any count.
+  return !last_warning_at || *last_warning_at < ScaleWindowStart(now, window_days);
 }
 
 std::string NewRedKey(const std::string& household_id, absl::Time assessed_at) {

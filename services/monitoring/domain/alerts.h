@@ -74,6 +74,13 @@ bool ShouldRaiseScaleWarning(int64_t count, int threshold,
                              std::optional<absl::Time> last_warning_at, absl::Time now,
                              int window_days);
 
+// Whether the count can matter: false when ShouldRaiseScaleWarning is false
+// whatever the count (no threshold at this level, or a warning inside the
+// window already covers it), so the caller need not count. Counting a
+// county's window is the expensive part of the check.
+bool ScaleCountNeeded(int threshold, std::optional<absl::Time> last_warning_at, absl::Time now,
+                      int window_days);
+
 // ---- De-duplication keys ----------------------------------------------------
 // One alert per key, ever (a unique index). The keys name everything that
 // makes two alerts different, so a repeat of the same cause is a no-op.

@@ -33,6 +33,17 @@ TEST_P(ScaleWarningTest, Decides) {
   EXPECT_EQ(ShouldRaiseScaleWarning(c.count, c.threshold, c.last_warning_at, kNow, 30), c.raise);
 }
 
+// Skipping the count is safe: where it is not needed, no count raises.
+TEST_P(ScaleWarningTest, CountIsNeededWhereSomeCountWouldRaise) {
+  const ScaleCase& c = GetParam();
+  bool some_count_raises = false;
+  for (int64_t count :
+       {int64_t{0}, int64_t{1}, c.count, int64_t{c.threshold}, int64_t{1'000'000}}) {
+    some_count_raises |= ShouldRaiseScaleWarning(count, c.threshold, c.last_warning_at, kNow, 30);
+  }
+  EXPECT_EQ(ScaleCountNeeded(c.threshold, c.last_warning_at, kNow, 30), some_count_raises);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Table, ScaleWarningTest,
     ::testing::Values(ScaleCase{"OneBelowThreshold", 9, 10, std::nullopt, false},
