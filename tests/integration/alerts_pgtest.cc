@@ -8,10 +8,12 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/errors/errors.h"
 #include "common/server/server.h"
 #include "common/testing/stack.h"
@@ -89,10 +91,11 @@ class AlertsTest : public ::testing::Test {
     ASSERT_EQ(published.scale_window_days(), 30) << "the default window";
   }
 
-  std::string CreateHousehold(const std::string& request_id) {
+  std::string CreateHousehold(const std::string& request_id,
+                              const std::string& village = kVillage) {
     v1::CreateHouseholdRequest req;
     req.set_request_id(request_id);
-    req.mutable_household()->set_village_code(kVillage);
+    req.mutable_household()->set_village_code(village);
     req.mutable_household()->set_category(v1::HOUSEHOLD_CATEGORY_ORDINARY);
     req.mutable_household()->set_member_count(4);
     v1::Household out;
@@ -449,6 +452,42 @@ TEST_F(AlertsTest, ScaleWarningFiresExactlyWhenTheCountReachesTheThreshold) {
                   "division_code = '653121000000'"),
             0)
       << "the county thresholds (50) are far away";
+}
+
+// A policy re-assessment checks M12 once per division at the end of its
+// batch, from the policies and last warnings it read once: each township
+// that reached its threshold is warned once, and a later batch inside the
+// window is not warned again.
+TEST_F(AlertsTest, ReassessmentBatchWarnsEachTownshipOnce) {
+  constexpr char kOtherTownshipVillage[] = "653121102201";
+  for (int i = 0; i < 3; ++i) CreateHousehold(absl::StrCat("hh-a", i));
+  for (int i = 0; i < 3; ++i) CreateHousehold(absl::StrCat("hh-b", i), kOtherTownshipVillage);
+  // Publishing queues the re-assessment of the county: no income and no
+  // guarantee checked, so all six turn RED in one job.
+  ASSERT_NO_FATAL_FAILURE(PublishPolicy(/*township_new_red=*/3));
+  ASSERT_EQ(AwaitAlerts({v1::ALERT_KIND_NEW_RED}, 6).size(), 6u);
+  auto warnings = ListOf({v1::ALERT_KIND_SCALE_WARNING});
+  ASSERT_EQ(warnings.size(), 2u);
+  std::set<std::string> warned;
+  for (const auto& w : warnings) {
+    warned.insert(w.division_code());
+    EXPECT_EQ(w.figures().metric(), v1::SCALE_METRIC_NEW_RED);
+    EXPECT_EQ(w.figures().count(), 3);
+  }
+  EXPECT_EQ(warned, (std::set<std::string>{kTownshipCode, "653121102000"}));
+
+  // A fourth RED household of the first township, re-assessed by a job of
+  // its own: the warning inside the window covers it.
+  CreateHousehold("hh-a3");
+  v1::ReassessAllRequest again;
+  again.set_request_id("reassess-township");
+  again.set_division_code("653121101");
+  v1::ReassessmentJob job;
+  grpc::ClientContext ctx;
+  Prepare(ctx, kCounty);
+  ASSERT_TRUE(households_->ReassessAll(&ctx, again, &job).ok());
+  ASSERT_EQ(AwaitAlerts({v1::ALERT_KIND_NEW_RED}, 7).size(), 7u);
+  EXPECT_EQ(ListOf({v1::ALERT_KIND_SCALE_WARNING}).size(), 2u);
 }
 
 TEST_F(AlertsTest, CallerOutsideTheJurisdictionIsRefused) {

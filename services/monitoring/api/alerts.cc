@@ -3,7 +3,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -16,6 +18,7 @@
 #include "common/logging/logging.h"
 #include "common/money/money.h"
 #include "common/time/time.h"
+#include "services/monitoring/api/assessment.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/domain/alerts.h"
 #include "services/monitoring/domain/household.h"
@@ -42,26 +45,46 @@ v1::ScaleMetric ToProto(alerts::ScaleMetric metric) {
   return static_cast<v1::ScaleMetric>(static_cast<int>(metric) + 1);
 }
 
+// What a batch of M12 checks (DeferredScaleChecks::Run) reads once for all
+// its divisions, under the alerts lock.
+struct ScaleRound {
+  std::vector<MonitoringPolicy> published;
+  std::map<std::pair<std::string, v1::ScaleMetric>, absl::Time> last_warning;
+  std::set<std::string> checked[2];  // by metric: divisions already checked
+};
+
 // The M12 check of one metric for the township and county of `village`, after
 // the event `trigger` was recorded in this transaction. Holds the alerts
 // lock, so the counts of concurrent transactions are serialized: each sees
 // the ones before it, and no count is skipped on the way to the threshold.
-// Divisions in `checked` (when given) are skipped, and those checked here
-// added: a batch counts each division once, after all its events.
+// With a `round` (whose reads were made under the lock), divisions it has
+// checked are skipped and those checked here added: a batch counts each
+// division once, after all its events.
 absl::Status CheckScale(pqxx::transaction_base& tx, const server::Runtime& rt,
                         const division::Code& village, alerts::ScaleMetric metric,
                         const std::string& trigger, const std::string& causation_id,
-                        std::set<std::string>* checked = nullptr) {
-  LockAlerts(tx);
+                        ScaleRound* round = nullptr) {
   const absl::Time now = LifecycleNow();
-  auto policy = EffectiveLifecyclePolicy(tx, village, now);
+  absl::StatusOr<MonitoringPolicy> policy;
+  if (round != nullptr) {
+    policy = EffectiveLifecyclePolicyFrom(round->published, village, now);
+  } else {
+    LockAlerts(tx);
+    policy = EffectiveLifecyclePolicy(tx, village, now);
+  }
   if (!policy.ok()) return policy.status();
   const absl::Time since = alerts::ScaleWindowStart(now, policy->scale_window_days);
   for (const division::Level level : {division::Level::kTownship, division::Level::kCounty}) {
     const division::Code division = village.AncestorAt(level);
-    if (checked != nullptr && !checked->insert(division.str()).second) continue;
+    std::optional<absl::Time> last;
+    if (round != nullptr) {
+      if (!round->checked[static_cast<int>(metric)].insert(division.str()).second) continue;
+      auto found = round->last_warning.find({division.str(), ToProto(metric)});
+      if (found != round->last_warning.end()) last = found->second;
+    } else {
+      last = LastScaleWarning(tx, division.str(), ToProto(metric));
+    }
     const int threshold = alerts::ScaleThreshold(*policy, metric, level);
-    const auto last = LastScaleWarning(tx, division.str(), ToProto(metric));
     if (!alerts::ScaleCountNeeded(threshold, last, now, policy->scale_window_days)) continue;
     const std::string prefix = VillagePrefix(division);
     const int64_t count = metric == alerts::ScaleMetric::kNewRed
@@ -491,14 +514,24 @@ void DeferredScaleChecks::Add(const division::Code& village, bool new_red,
 
 absl::Status DeferredScaleChecks::Run(pqxx::transaction_base& tx, const server::Runtime& rt,
                                       const std::string& causation_id) {
-  // Per metric: a county spans many townships of one batch (a policy job's
-  // batch spans them all) and is counted once.
-  std::set<std::string> checked[2];
+  if (pending_.empty()) return absl::OkStatus();
+  // A policy batch spans every township of the prefecture: the policies and
+  // the last warnings of all its divisions are read once, under the lock.
+  LockAlerts(tx);
+  ScaleRound round;
+  round.published = LoadPublishedPolicies(tx);
+  std::set<std::string> divisions;
+  for (const auto& [key, entry] : pending_) {
+    divisions.insert(key.second);
+    divisions.insert(entry.first.AncestorAt(division::Level::kCounty).str());
+  }
+  round.last_warning =
+      LastScaleWarnings(tx, std::vector<std::string>(divisions.begin(), divisions.end()));
   for (const auto& [key, entry] : pending_) {
     if (auto s =
             CheckScale(tx, rt, entry.first,
                        key.first ? alerts::ScaleMetric::kNewRed : alerts::ScaleMetric::kNewObjects,
-                       entry.second, causation_id, &checked[key.first ? 1 : 0]);
+                       entry.second, causation_id, &round);
         !s.ok()) {
       return s;
     }

@@ -11,6 +11,7 @@
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
 #include "services/monitoring/api/alerts.h"
+#include "services/monitoring/api/assessment.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "services/monitoring/domain/household.h"
 #include "services/monitoring/domain/requests.h"
@@ -40,11 +41,7 @@ absl::Time TruncateToMicros(absl::Time t) { return absl::FromUnixMicros(absl::To
 // figures. (Elimination needs a published line: EliminationCheck.)
 absl::StatusOr<MonitoringPolicy> EffectivePolicy(pqxx::transaction_base& tx,
                                                  const division::Code& village, absl::Time now) {
-  const absl::CivilDay today = absl::ToCivilDay(now, absl::LocalTimeZone());
-  auto published = ResolvePublishedPolicy(tx, village, today);
-  if (!absl::IsFailedPrecondition(published.status())) return published;
-  return DefaultPolicy(village.AncestorAt(division::Level::kRegion),
-                       static_cast<int>(absl::CivilYear(today).year()));
+  return EffectiveLifecyclePolicyFrom(LoadPublishedPolicies(tx), village, now);
 }
 
 // The permission-table action of the step (common/auth/permissions.cc):
@@ -182,6 +179,15 @@ lc::LifecycleLimits LimitsFromPolicy(const MonitoringPolicy& p) {
 void SetLifecycleClockForTesting(time::Clock* clock) { g_clock.store(clock); }
 
 absl::Time LifecycleNow() { return Now(); }
+
+absl::StatusOr<MonitoringPolicy> EffectiveLifecyclePolicyFrom(
+    const std::vector<MonitoringPolicy>& published, const division::Code& village, absl::Time now) {
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::LocalTimeZone());
+  auto resolved = ResolveFromPublished(published, village, today);
+  if (!absl::IsFailedPrecondition(resolved.status())) return resolved;
+  return DefaultPolicy(village.AncestorAt(division::Level::kRegion),
+                       static_cast<int>(absl::CivilYear(today).year()));
+}
 
 absl::StatusOr<MonitoringPolicy> EffectiveLifecyclePolicy(pqxx::transaction_base& tx,
                                                           const division::Code& village,

@@ -114,6 +114,10 @@ absl::Time LifecycleNow();
 absl::StatusOr<MonitoringPolicy> EffectiveLifecyclePolicy(pqxx::transaction_base& tx,
                                                           const division::Code& village,
                                                           absl::Time now);
+// The same, among policies already loaded (LoadPublishedPolicies): for a
+// caller that resolves many villages in one transaction.
+absl::StatusOr<MonitoringPolicy> EffectiveLifecyclePolicyFrom(
+    const std::vector<MonitoringPolicy>& published, const division::Code& village, absl::Time now);
 
 // The lifecycle limits of a policy (same field names).
 lifecycle::LifecycleLimits LimitsFromPolicy(const MonitoringPolicy& policy);

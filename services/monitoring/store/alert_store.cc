@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/pg/pg.h"
 
 namespace zx::monitoring {
 namespace {
@@ -92,6 +93,21 @@ std::optional<absl::Time> LastScaleWarning(pqxx::transaction_base& tx,
       static_cast<int>(v1::ALERT_KIND_SCALE_WARNING), division_code, static_cast<int>(metric));
   if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
   return absl::FromUnixMicros(rows[0][0].as<int64_t>());
+}
+
+std::map<std::pair<std::string, v1::ScaleMetric>, absl::Time> LastScaleWarnings(
+    pqxx::transaction_base& tx, const std::vector<std::string>& division_codes) {
+  std::map<std::pair<std::string, v1::ScaleMetric>, absl::Time> out;
+  if (division_codes.empty()) return out;
+  for (const auto& row : tx.exec_params(
+           "SELECT division_code, scale_metric, "
+           "(EXTRACT(EPOCH FROM max(raised_at)) * 1000000)::bigint FROM alerts "
+           "WHERE kind = $1 AND division_code = ANY($2::text[]) GROUP BY 1, 2",
+           static_cast<int>(v1::ALERT_KIND_SCALE_WARNING), pg::ArrayLiteral(division_codes))) {
+    out[{row[0].as<std::string>(), static_cast<v1::ScaleMetric>(row[1].as<int>())}] =
+        absl::FromUnixMicros(row[2].as<int64_t>());
+  }
+  return out;
 }
 
 }  // namespace zx::monitoring

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -41,5 +43,9 @@ int64_t CountNewObjects(pqxx::transaction_base& tx, const std::string& prefix, a
 std::optional<absl::Time> LastScaleWarning(pqxx::transaction_base& tx,
                                            const std::string& division_code,
                                            v1::ScaleMetric metric);
+// The same for many divisions at once: (division, metric) -> last warning,
+// for those that have one.
+std::map<std::pair<std::string, v1::ScaleMetric>, absl::Time> LastScaleWarnings(
+    pqxx::transaction_base& tx, const std::vector<std::string>& division_codes);
 
 }  // namespace zx::monitoring
