@@ -48,7 +48,7 @@ v1::ScaleMetric ToProto(alerts::ScaleMetric metric) {
 // What a batch of M12 checks (DeferredScaleChecks::Run) reads once for all
 // its divisions, under the alerts lock.
 struct ScaleRound {
-  std::vector<MonitoringPolicy> published;
+  const std::vector<MonitoringPolicy>* published = nullptr;
   std::map<std::pair<std::string, v1::ScaleMetric>, absl::Time> last_warning;
   std::set<std::string> checked[2];  // by metric: divisions already checked
 };
@@ -67,7 +67,7 @@ absl::Status CheckScale(pqxx::transaction_base& tx, const server::Runtime& rt,
   const absl::Time now = LifecycleNow();
   absl::StatusOr<MonitoringPolicy> policy;
   if (round != nullptr) {
-    policy = EffectiveLifecyclePolicyFrom(round->published, village, now);
+    policy = EffectiveLifecyclePolicyFrom(*round->published, village, now);
   } else {
     LockAlerts(tx);
     policy = EffectiveLifecyclePolicy(tx, village, now);
@@ -512,6 +512,11 @@ void DeferredScaleChecks::Add(const division::Code& village, bool new_red,
                             std::make_pair(village, trigger));
 }
 
+const std::vector<MonitoringPolicy>& DeferredScaleChecks::Published(pqxx::transaction_base& tx) {
+  if (!published_) published_ = LoadPublishedPolicies(tx);
+  return *published_;
+}
+
 absl::Status DeferredScaleChecks::Run(pqxx::transaction_base& tx, const server::Runtime& rt,
                                       const std::string& causation_id) {
   if (pending_.empty()) return absl::OkStatus();
@@ -519,7 +524,7 @@ absl::Status DeferredScaleChecks::Run(pqxx::transaction_base& tx, const server::
   // the last warnings of all its divisions are read once, under the lock.
   LockAlerts(tx);
   ScaleRound round;
-  round.published = LoadPublishedPolicies(tx);
+  round.published = &Published(tx);
   std::set<std::string> divisions;
   for (const auto& [key, entry] : pending_) {
     divisions.insert(key.second);

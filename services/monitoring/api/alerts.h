@@ -11,10 +11,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/division/division.h"
 #include "common/server/server.h"
+#include "services/monitoring/domain/policy.h"
 #include "zx/monitoring/v1/alerts.grpc.pb.h"
 #include "zx/monitoring/v1/monitoring.pb.h"
 
@@ -39,10 +41,14 @@ class DeferredScaleChecks {
   void Add(const division::Code& village, bool new_red, const std::string& trigger);
   absl::Status Run(pqxx::transaction_base& tx, const server::Runtime& rt,
                    const std::string& causation_id);
+  // The published policies, read once per batch (its one transaction) for
+  // the batch's clues and checks.
+  const std::vector<MonitoringPolicy>& Published(pqxx::transaction_base& tx);
 
  private:
   // (new_red, township) -> a village in it and the latest trigger
   std::map<std::pair<bool, std::string>, std::pair<division::Code, std::string>> pending_;
+  std::optional<std::vector<MonitoringPolicy>> published_;
 };
 
 // The household turned RED (AssessAndStore): NEW_RED, then the M12 check of

@@ -210,7 +210,9 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
     auto fresh = lc::NewClue(household_id, village, found_at);
     if (!fresh.ok()) return fresh.status();
     StoredObject created{.object_id = NewId("mo"), .object = *std::move(fresh)};
-    auto policy = EffectivePolicy(tx, village, now);
+    auto policy = deferred_checks != nullptr
+                      ? EffectiveLifecyclePolicyFrom(deferred_checks->Published(tx), village, now)
+                      : EffectivePolicy(tx, village, now);
     if (!policy.ok()) return policy.status();
     const auto deadlines = lc::DueDeadlines(created.object, now, LimitsFromPolicy(*policy));
     if (InsertObjectIfNoneOpen(tx, created, NextDue(deadlines), request_id, now)) {
