@@ -475,6 +475,24 @@ TEST_F(AlertsTest, ReassessmentBatchWarnsEachTownshipOnce) {
     EXPECT_EQ(w.figures().count(), 3);
   }
   EXPECT_EQ(warned, (std::set<std::string>{kTownshipCode, "653121102000"}));
+  // Every clue and alert has its event, appended with the batch's others:
+  // per household the clue and the alert before the colour change, and the
+  // warnings last.
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox WHERE event_type = "
+                  "'monitoring.clue_raised'"),
+            6);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox WHERE event_type = "
+                  "'monitoring.alert_raised'"),
+            8);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox c JOIN monitoring.outbox k "
+                  "USING (aggregate_id) WHERE c.event_type = 'monitoring.household_color_changed' "
+                  "AND k.event_type IN ('monitoring.clue_raised', 'monitoring.alert_raised') "
+                  "AND k.id < c.id"),
+            12);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox w, monitoring.outbox c "
+                  "WHERE w.event_type = 'monitoring.alert_raised' AND w.aggregate_id LIKE '%000' "
+                  "AND c.event_type = 'monitoring.household_color_changed' AND w.id < c.id"),
+            0);
 
   // A fourth RED household of the first township, re-assessed by a job of
   // its own: the warning inside the window covers it.

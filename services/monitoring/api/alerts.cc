@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -45,7 +46,7 @@ v1::ScaleMetric ToProto(alerts::ScaleMetric metric) {
   return static_cast<v1::ScaleMetric>(static_cast<int>(metric) + 1);
 }
 
-// What a batch of M12 checks (DeferredScaleChecks::Run) reads once for all
+// What a batch of M12 checks (DeferredEffects::Run) reads once for all
 // its divisions, under the alerts lock.
 struct ScaleRound {
   const std::vector<MonitoringPolicy>* published = nullptr;
@@ -491,11 +492,18 @@ class AlertServiceImpl final : public v1::AlertService::CallbackService {
 absl::StatusOr<std::optional<v1::Alert>> RaiseAlert(pqxx::transaction_base& tx,
                                                     const server::Runtime& rt, v1::Alert alert,
                                                     const std::string& dedupe_key,
-                                                    const std::string& causation_id) {
-  auto inserted = InsertAlert(tx, std::move(alert), dedupe_key);
+                                                    const std::string& causation_id,
+                                                    DeferredEffects* deferred) {
+  if (deferred != nullptr) deferred->LockAlertsOnce(tx);
+  auto inserted = InsertAlert(tx, std::move(alert), dedupe_key, /*take_lock=*/deferred == nullptr);
   if (!inserted.has_value()) return std::optional<v1::Alert>();
   const std::string aggregate =
       inserted->household_id().empty() ? inserted->division_code() : inserted->household_id();
+  if (deferred != nullptr) {
+    deferred->DeferEvent("monitoring.alert_raised", inserted->division_code(), aggregate,
+                         std::make_unique<v1::Alert>(*inserted), causation_id);
+    return inserted;
+  }
   auto event = events::Append(tx, rt.config.instance,
                               {.type = "monitoring.alert_raised",
                                .division_code = inserted->division_code(),
@@ -506,23 +514,59 @@ absl::StatusOr<std::optional<v1::Alert>> RaiseAlert(pqxx::transaction_base& tx,
   return inserted;
 }
 
-void DeferredScaleChecks::Add(const division::Code& village, bool new_red,
-                              const std::string& trigger) {
+void DeferredEffects::LockAlertsOnce(pqxx::transaction_base& tx) {
+  if (alerts_locked_) return;
+  LockAlerts(tx);
+  alerts_locked_ = true;
+}
+
+void DeferredEffects::DeferEvent(std::string type, std::string division_code,
+                                 std::string aggregate_id,
+                                 std::unique_ptr<google::protobuf::Message> payload,
+                                 std::string causation_id) {
+  events_.push_back({.type = std::move(type),
+                     .division_code = std::move(division_code),
+                     .aggregate_id = std::move(aggregate_id),
+                     .causation_id = std::move(causation_id),
+                     .payload = std::move(payload)});
+}
+
+absl::Status DeferredEffects::AppendEvents(pqxx::transaction_base& tx, const server::Runtime& rt) {
+  if (events_.empty()) return absl::OkStatus();
+  std::vector<events::NewEvent> batch;
+  batch.reserve(events_.size());
+  for (const Event& e : events_) {
+    batch.push_back({.type = e.type,
+                     .division_code = e.division_code,
+                     .aggregate_id = e.aggregate_id,
+                     .payload = e.payload.get(),
+                     .causation_id = e.causation_id});
+  }
+  auto appended = events::AppendMany(tx, rt.config.instance, batch);
+  if (!appended.ok()) return appended.status();
+  events_.clear();
+  return absl::OkStatus();
+}
+
+void DeferredEffects::Add(const division::Code& village, bool new_red, const std::string& trigger) {
   pending_.insert_or_assign({new_red, village.AncestorAt(division::Level::kTownship).str()},
                             std::make_pair(village, trigger));
 }
 
-const std::vector<MonitoringPolicy>& DeferredScaleChecks::Published(pqxx::transaction_base& tx) {
+const std::vector<MonitoringPolicy>& DeferredEffects::Published(pqxx::transaction_base& tx) {
   if (!published_) published_ = LoadPublishedPolicies(tx);
   return *published_;
 }
 
-absl::Status DeferredScaleChecks::Run(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                      const std::string& causation_id) {
+absl::Status DeferredEffects::Run(pqxx::transaction_base& tx, const server::Runtime& rt,
+                                  const std::string& causation_id) {
+  // Whatever is still deferred goes before the warnings, as it would have
+  // one by one.
+  if (auto s = AppendEvents(tx, rt); !s.ok()) return s;
   if (pending_.empty()) return absl::OkStatus();
   // A policy batch spans every township of the prefecture: the policies and
   // the last warnings of all its divisions are read once, under the lock.
-  LockAlerts(tx);
+  LockAlertsOnce(tx);
   ScaleRound round;
   round.published = &Published(tx);
   std::set<std::string> divisions;
@@ -547,7 +591,7 @@ absl::Status DeferredScaleChecks::Run(pqxx::transaction_base& tx, const server::
 
 absl::Status RaiseNewRed(pqxx::transaction_base& tx, const server::Runtime& rt,
                          const v1::Household& household, const v1::Assessment& assessment,
-                         const std::string& causation_id, DeferredScaleChecks* deferred) {
+                         const std::string& causation_id, DeferredEffects* deferred) {
   auto village = division::Code::Parse(household.village_code());
   if (!village.ok()) return absl::InternalError("stored village code is invalid");
   v1::Alert alert;
@@ -564,7 +608,7 @@ absl::Status RaiseNewRed(pqxx::transaction_base& tx, const server::Runtime& rt,
   auto raised = RaiseAlert(
       tx, rt, alert,
       alerts::NewRedKey(household.household_id(), time::FromProto(assessment.assessed_at())),
-      causation_id);
+      causation_id, deferred);
   if (!raised.ok()) return raised.status();
   if (!raised->has_value()) return absl::OkStatus();  // already alerted
   const std::string trigger = absl::StrCat("alert-", (*raised)->alert_id());

@@ -28,27 +28,42 @@ namespace zx::monitoring {
 // the alert with its id when newly raised, nullopt when it existed already.
 // Takes the alerts lock until commit (see store/alert_store.h): call it after
 // the transaction's other row locks, to keep lock order the same everywhere.
+class DeferredEffects;
 absl::StatusOr<std::optional<v1::Alert>> RaiseAlert(pqxx::transaction_base& tx,
                                                     const server::Runtime& rt, v1::Alert alert,
                                                     const std::string& dedupe_key,
-                                                    const std::string& causation_id);
+                                                    const std::string& causation_id,
+                                                    DeferredEffects* deferred = nullptr);
 
-// M12 checks gathered over a batch of households and made once per township
-// and once per county at the batch's end, inside the same transaction: one
-// by one, each would count the same window again.
-class DeferredScaleChecks {
+// What the colour changes of a batch of households (one transaction) share
+// and do once: the M12 checks, made once per township and once per county at
+// the batch's end (one by one, each would count the same window again); the
+// published policies, read once; the alerts lock, taken once; and the
+// events of the batch's clues and alerts, appended in one COPY.
+class DeferredEffects {
  public:
   void Add(const division::Code& village, bool new_red, const std::string& trigger);
   absl::Status Run(pqxx::transaction_base& tx, const server::Runtime& rt,
                    const std::string& causation_id);
-  // The published policies, read once per batch (its one transaction) for
-  // the batch's clues and checks.
   const std::vector<MonitoringPolicy>& Published(pqxx::transaction_base& tx);
+  // Takes the alerts lock unless this batch holds it already (it is held
+  // until the transaction ends).
+  void LockAlertsOnce(pqxx::transaction_base& tx);
+  // An event to append with the others by AppendEvents, in the order given.
+  void DeferEvent(std::string type, std::string division_code, std::string aggregate_id,
+                  std::unique_ptr<google::protobuf::Message> payload, std::string causation_id);
+  absl::Status AppendEvents(pqxx::transaction_base& tx, const server::Runtime& rt);
 
  private:
+  struct Event {
+    std::string type, division_code, aggregate_id, causation_id;
+    std::unique_ptr<google::protobuf::Message> payload;
+  };
   // (new_red, township) -> a village in it and the latest trigger
   std::map<std::pair<bool, std::string>, std::pair<division::Code, std::string>> pending_;
   std::optional<std::vector<MonitoringPolicy>> published_;
+  bool alerts_locked_ = false;
+  std::vector<Event> events_;
 };
 
 // The household turned RED (AssessAndStore): NEW_RED, then the M12 check of
@@ -56,7 +71,7 @@ class DeferredScaleChecks {
 // `deferred`.
 absl::Status RaiseNewRed(pqxx::transaction_base& tx, const server::Runtime& rt,
                          const v1::Household& household, const v1::Assessment& assessment,
-                         const std::string& causation_id, DeferredScaleChecks* deferred = nullptr);
+                         const std::string& causation_id, DeferredEffects* deferred = nullptr);
 
 // A monitoring object was created in `village` (RecordClue): the M12 check of
 // new monitoring objects in its township and county.

@@ -57,7 +57,7 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
                                const v1::Household& household, const v1::Assessment& a,
                                v1::Colour previous_colour, const std::string& causation_id,
                                std::vector<v1::HouseholdColorChanged>* deferred_events = nullptr,
-                               DeferredScaleChecks* deferred_checks = nullptr);
+                               DeferredEffects* deferred_checks = nullptr);
 
 // Appends monitoring.household_color_changed for each (caused by the
 // causation id at the same index), in one COPY.

@@ -258,7 +258,7 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
                                const v1::Household& household, const v1::Assessment& a,
                                v1::Colour previous_colour, const std::string& causation_id,
                                std::vector<v1::HouseholdColorChanged>* deferred_events,
-                               DeferredScaleChecks* deferred_checks) {
+                               DeferredEffects* deferred_checks) {
   const auto village = *division::Code::Parse(household.village_code());
   // 监测平台分析 (RULES M6): turning RED or ORANGE raises a clue by itself.
   auto alarming = [](v1::Colour c) { return c == v1::COLOUR_RED || c == v1::COLOUR_ORANGE; };

@@ -1,6 +1,7 @@
 #include "services/monitoring/api/lifecycle_service.h"
 
 #include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -201,7 +202,7 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
                                     absl::Time found_at,
                                     const zx::common::v1::AuditStamp& raised_by,
                                     const std::string& request_id,
-                                    DeferredScaleChecks* deferred_checks) {
+                                    DeferredEffects* deferred_checks) {
   const absl::Time now = Now();
   auto open = LockOpenObject(tx, household_id);
   if (!open.ok()) return open.status();
@@ -243,16 +244,21 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
   clue.set_duplicate(duplicate);
   InsertClue(tx, clue, request_id);
 
-  v1::ClueRaised payload;
-  *payload.mutable_clue() = clue;
-  payload.set_village_code(village.str());
-  auto event = events::Append(tx, rt.config.instance,
-                              {.type = "monitoring.clue_raised",
-                               .division_code = village.str(),
-                               .aggregate_id = household_id,
-                               .payload = &payload,
-                               .causation_id = request_id});
-  if (!event.ok()) return event.status();
+  auto payload = std::make_unique<v1::ClueRaised>();
+  *payload->mutable_clue() = clue;
+  payload->set_village_code(village.str());
+  if (deferred_checks != nullptr) {
+    deferred_checks->DeferEvent("monitoring.clue_raised", village.str(), household_id,
+                                std::move(payload), request_id);
+  } else {
+    auto event = events::Append(tx, rt.config.instance,
+                                {.type = "monitoring.clue_raised",
+                                 .division_code = village.str(),
+                                 .aggregate_id = household_id,
+                                 .payload = payload.get(),
+                                 .causation_id = request_id});
+    if (!event.ok()) return event.status();
+  }
   if (!duplicate) {
     // RULES M12: new monitoring objects per township and county. Last, so
     // the alerts lock is taken after every row lock of this transaction.

@@ -81,7 +81,7 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
                                     absl::Time found_at,
                                     const zx::common::v1::AuditStamp& raised_by,
                                     const std::string& request_id,
-                                    DeferredScaleChecks* deferred_checks = nullptr);
+                                    DeferredEffects* deferred_checks = nullptr);
 
 // 一户一策: adds `measure` (kind, description, linked record; household_id
 // set) to the plan of the household's open monitoring object, inside the

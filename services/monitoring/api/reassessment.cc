@@ -153,19 +153,21 @@ absl::Status AssessAndRecord(pqxx::transaction_base& tx, const server::Runtime& 
   const absl::Time t4 = absl::Now();
   std::vector<v1::HouseholdColorChanged> colour_changes;
   std::vector<std::string> change_causes;
-  DeferredScaleChecks scale_checks;
+  DeferredEffects deferred_effects;
   for (const Recoloured& r : recoloured) {
     if (auto s = AssessmentEffects(tx, rt, *r.household, *by_id[r.household->household_id()],
-                                   r.previous, *r.causation_id, &colour_changes, &scale_checks);
+                                   r.previous, *r.causation_id, &colour_changes, &deferred_effects);
         !s.ok()) {
       return s;
     }
     change_causes.resize(colour_changes.size(), *r.causation_id);
   }
+  // The clues' and alerts' events first: the order of appending them one by one.
+  if (auto s = deferred_effects.AppendEvents(tx, rt); !s.ok()) return s;
   if (auto s = AppendColourChanges(tx, rt, colour_changes, change_causes); !s.ok()) return s;
   if (!recoloured.empty()) {
     // Last, as everywhere: the alerts lock after every row lock.
-    if (auto s = scale_checks.Run(tx, rt, *recoloured.back().causation_id); !s.ok()) return s;
+    if (auto s = deferred_effects.Run(tx, rt, *recoloured.back().causation_id); !s.ok()) return s;
   }
   *changed_count = static_cast<int>(changed.size());
   *recoloured_count = static_cast<int>(recoloured.size());

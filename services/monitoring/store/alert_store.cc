@@ -28,8 +28,8 @@ void LockAlerts(pqxx::transaction_base& tx) {
 }
 
 std::optional<v1::Alert> InsertAlert(pqxx::transaction_base& tx, v1::Alert alert,
-                                     const std::string& dedupe_key) {
-  LockAlerts(tx);
+                                     const std::string& dedupe_key, bool take_lock) {
+  if (take_lock) LockAlerts(tx);
   alert.clear_alert_id();
   const std::string bytes = alert.SerializeAsString();
   const int64_t raised_micros =

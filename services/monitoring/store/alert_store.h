@@ -19,9 +19,10 @@ namespace zx::monitoring {
 // Inserts `alert` (alert_id unset) unless an alert with `dedupe_key` exists.
 // Takes the alerts lock first (a transaction-level advisory lock held until
 // commit), so alert ids become visible in id order. Returns the alert with
-// its id when it was inserted, nullopt when the key existed.
+// its id when it was inserted, nullopt when the key existed. With
+// `take_lock` false the caller holds the lock already.
 std::optional<v1::Alert> InsertAlert(pqxx::transaction_base& tx, v1::Alert alert,
-                                     const std::string& dedupe_key);
+                                     const std::string& dedupe_key, bool take_lock = true);
 
 // Takes the alerts lock (see InsertAlert) without inserting: counts read
 // after it see every alert and object of transactions that held it before.
