@@ -98,6 +98,17 @@ class EmploymentTest : public ::testing::Test {
   }
 
   int64_t Query(const std::string& sql) { return zx::testing::QueryInt(db_, sql); }
+
+  // Hands `event` to the service's monitoring-event handler in a transaction
+  // of its own, as the consumer would.
+  void HandleInOwnTransaction(const zx::common::v1::Event& event) {
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec("SET LOCAL search_path TO employment");
+    const auto s = HandleMonitoringEvent(tx, event);
+    ASSERT_TRUE(s.ok()) << s;
+    tx.commit();
+  }
   int64_t WaitFor(const std::string& sql, int64_t want) {
     return zx::testing::WaitForInt(db_, sql, want);
   }
@@ -703,12 +714,7 @@ TEST_F(EmploymentTest, MonitoringEventsKeepFlagsAndPostExit) {
     event.set_id("ev-" + type);
     event.set_type(type);
     event.mutable_payload()->PackFrom(payload);
-    pqxx::connection conn(db_);
-    pqxx::work tx(conn);
-    tx.exec("SET LOCAL search_path TO employment");
-    const auto s = HandleMonitoringEvent(tx, event);
-    ASSERT_TRUE(s.ok()) << s;
-    tx.commit();
+    HandleInOwnTransaction(event);
   };
   zx::monitoring::v1::ObjectConfirmed confirmed;
   confirmed.set_household_id(h);
@@ -758,12 +764,7 @@ TEST_F(EmploymentTest, AnOlderMonitoringDecisionArrivingLateChangesNothing) {
     event.set_type(type);
     *event.mutable_occurred_at() = time::ToProto(occurred_at);
     event.mutable_payload()->PackFrom(payload);
-    pqxx::connection conn(db_);
-    pqxx::work tx(conn);
-    tx.exec("SET LOCAL search_path TO employment");
-    const auto s = HandleMonitoringEvent(tx, event);
-    ASSERT_TRUE(s.ok()) << s;
-    tx.commit();
+    HandleInOwnTransaction(event);
   };
   v1::GetWorkerRequest get;
   get.set_worker_id(w.worker_id());
