@@ -55,36 +55,26 @@ struct ScaleRound {
 };
 
 // The M12 check of one metric for the township and county of `village`, after
-// the event `trigger` was recorded in this transaction. Holds the alerts
-// lock, so the counts of concurrent transactions are serialized: each sees
-// the ones before it, and no count is skipped on the way to the threshold.
-// With a `round` (whose reads were made under the lock), divisions it has
-// checked are skipped and those checked here added: a batch counts each
-// division once, after all its events.
+// the event `trigger` was recorded in this transaction, with what `round`
+// read under the alerts lock (DeferredEffects::Run). The lock serializes the
+// counts of concurrent transactions: each sees the ones before it, and no
+// count is skipped on the way to the threshold. Divisions the round has
+// checked are skipped: a batch counts each division once, after all its
+// events.
 absl::Status CheckScale(pqxx::transaction_base& tx, const server::Runtime& rt,
                         const division::Code& village, alerts::ScaleMetric metric,
                         const std::string& trigger, const std::string& causation_id,
-                        ScaleRound* round = nullptr) {
+                        ScaleRound& round) {
   const absl::Time now = LifecycleNow();
-  absl::StatusOr<MonitoringPolicy> policy;
-  if (round != nullptr) {
-    policy = EffectiveLifecyclePolicyFrom(*round->published, village, now);
-  } else {
-    LockAlerts(tx);
-    policy = EffectiveLifecyclePolicy(tx, village, now);
-  }
+  auto policy = EffectiveLifecyclePolicyFrom(*round.published, village, now);
   if (!policy.ok()) return policy.status();
   const absl::Time since = alerts::ScaleWindowStart(now, policy->scale_window_days);
   for (const division::Level level : {division::Level::kTownship, division::Level::kCounty}) {
     const division::Code division = village.AncestorAt(level);
+    if (!round.checked[static_cast<int>(metric)].insert(division.str()).second) continue;
     std::optional<absl::Time> last;
-    if (round != nullptr) {
-      if (!round->checked[static_cast<int>(metric)].insert(division.str()).second) continue;
-      auto found = round->last_warning.find({division.str(), ToProto(metric)});
-      if (found != round->last_warning.end()) last = found->second;
-    } else {
-      last = LastScaleWarning(tx, division.str(), ToProto(metric));
-    }
+    auto found = round.last_warning.find({division.str(), ToProto(metric)});
+    if (found != round.last_warning.end()) last = found->second;
     const int threshold = alerts::ScaleThreshold(*policy, metric, level);
     if (!alerts::ScaleCountNeeded(threshold, last, now, policy->scale_window_days)) continue;
     const std::string prefix = VillagePrefix(division);
@@ -580,7 +570,7 @@ absl::Status DeferredEffects::Run(pqxx::transaction_base& tx, const server::Runt
     if (auto s =
             CheckScale(tx, rt, entry.first,
                        key.first ? alerts::ScaleMetric::kNewRed : alerts::ScaleMetric::kNewObjects,
-                       entry.second, causation_id, &round);
+                       entry.second, causation_id, round);
         !s.ok()) {
       return s;
     }
@@ -616,13 +606,17 @@ absl::Status RaiseNewRed(pqxx::transaction_base& tx, const server::Runtime& rt,
     deferred->Add(*village, /*new_red=*/true, trigger);
     return absl::OkStatus();
   }
-  return CheckScale(tx, rt, *village, alerts::ScaleMetric::kNewRed, trigger, causation_id);
+  DeferredEffects now;
+  now.Add(*village, /*new_red=*/true, trigger);
+  return now.Run(tx, rt, causation_id);
 }
 
 absl::Status CheckNewObjectScale(pqxx::transaction_base& tx, const server::Runtime& rt,
                                  const division::Code& village, const std::string& object_id,
                                  const std::string& causation_id) {
-  return CheckScale(tx, rt, village, alerts::ScaleMetric::kNewObjects, object_id, causation_id);
+  DeferredEffects now;
+  now.Add(village, /*new_red=*/false, object_id);
+  return now.Run(tx, rt, causation_id);
 }
 
 absl::StatusOr<int> ScanDeadlines(server::Runtime& rt, absl::Time now, int batch) {

@@ -43,18 +43,21 @@ absl::StatusOr<std::optional<v1::Alert>> RaiseAlert(pqxx::transaction_base& tx,
 class DeferredEffects {
  public:
   void Add(const division::Code& village, bool new_red, const std::string& trigger);
+  // Appends the deferred events (in the order deferred), then makes the
+  // checks.
   absl::Status Run(pqxx::transaction_base& tx, const server::Runtime& rt,
                    const std::string& causation_id);
   const std::vector<MonitoringPolicy>& Published(pqxx::transaction_base& tx);
   // Takes the alerts lock unless this batch holds it already (it is held
   // until the transaction ends).
   void LockAlertsOnce(pqxx::transaction_base& tx);
-  // An event to append with the others by AppendEvents, in the order given.
+  // An event for Run to append with the others, in the order given.
   void DeferEvent(std::string type, std::string division_code, std::string aggregate_id,
                   std::unique_ptr<google::protobuf::Message> payload, std::string causation_id);
-  absl::Status AppendEvents(pqxx::transaction_base& tx, const server::Runtime& rt);
 
  private:
+  absl::Status AppendEvents(pqxx::transaction_base& tx, const server::Runtime& rt);
+
   struct Event {
     std::string type, division_code, aggregate_id, causation_id;
     std::unique_ptr<google::protobuf::Message> payload;

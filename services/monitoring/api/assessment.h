@@ -50,20 +50,13 @@ v1::Assessment MakeAssessment(const v1::Household& household, const RiskInputs& 
 
 // After the assessment is saved: the platform clue (turning RED/ORANGE), the
 // NEW_RED alert, and monitoring.household_color_changed — each only when the
-// colour changed. Inside the caller's transaction. With `deferred_events`
-// the event is added there instead, for the caller to append in bulk; with
-// `deferred_checks` likewise the M12 checks, for the caller to run once.
+// colour changed. Inside the caller's transaction. With `deferred` (a batch)
+// the events and the M12 checks are left there, for the caller to append and
+// run once (DeferredEffects::Run).
 absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime& rt,
                                const v1::Household& household, const v1::Assessment& a,
                                v1::Colour previous_colour, const std::string& causation_id,
-                               std::vector<v1::HouseholdColorChanged>* deferred_events = nullptr,
-                               DeferredEffects* deferred_checks = nullptr);
-
-// Appends monitoring.household_color_changed for each (caused by the
-// causation id at the same index), in one COPY.
-absl::Status AppendColourChanges(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                 const std::vector<v1::HouseholdColorChanged>& changes,
-                                 const std::vector<std::string>& causation_ids);
+                               DeferredEffects* deferred = nullptr);
 
 // Re-assesses `households` (each locked by the caller) in bulk: one query
 // per kind of input for all of them, the rules in memory, and writes only

@@ -257,8 +257,7 @@ v1::Assessment MakeAssessment(const v1::Household& household, const RiskInputs& 
 absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime& rt,
                                const v1::Household& household, const v1::Assessment& a,
                                v1::Colour previous_colour, const std::string& causation_id,
-                               std::vector<v1::HouseholdColorChanged>* deferred_events,
-                               DeferredEffects* deferred_checks) {
+                               DeferredEffects* deferred) {
   const auto village = *division::Code::Parse(household.village_code());
   // 监测平台分析 (RULES M6): turning RED or ORANGE raises a clue by itself.
   auto alarming = [](v1::Colour c) { return c == v1::COLOUR_RED || c == v1::COLOUR_ORANGE; };
@@ -268,54 +267,39 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
     platform.set_role("system");
     platform.set_division_code(rt.division.str());
     *platform.mutable_at() = a.assessed_at();
-    auto clue =
-        RecordClue(tx, rt, village, household.household_id(), v1::CLUE_WAY_PLATFORM_ANALYSIS,
-                   a.explanation_zh().summary(), time::FromProto(a.assessed_at()), platform,
-                   causation_id, deferred_checks);
+    auto clue = RecordClue(tx, rt, village, household.household_id(),
+                           v1::CLUE_WAY_PLATFORM_ANALYSIS, a.explanation_zh().summary(),
+                           time::FromProto(a.assessed_at()), platform, causation_id, deferred);
     if (!clue.ok()) return clue.status();
   }
   if (a.colour() == v1::COLOUR_RED && previous_colour != v1::COLOUR_RED) {
     // NEW_RED and the M12 check; after the clue, so the alerts lock comes
     // after the object's row lock, as everywhere.
-    if (auto s = RaiseNewRed(tx, rt, household, a, causation_id, deferred_checks); !s.ok()) {
+    if (auto s = RaiseNewRed(tx, rt, household, a, causation_id, deferred); !s.ok()) {
       return s;
     }
   }
   if (previous_colour != a.colour()) {
-    v1::HouseholdColorChanged changed;
-    changed.set_household_id(a.household_id());
-    changed.set_village_code(household.village_code());
-    changed.set_previous(previous_colour);
-    changed.set_current(a.colour());
-    *changed.mutable_assessment() = a;
-    if (deferred_events != nullptr) {
-      deferred_events->push_back(std::move(changed));
+    auto changed = std::make_unique<v1::HouseholdColorChanged>();
+    changed->set_household_id(a.household_id());
+    changed->set_village_code(household.village_code());
+    changed->set_previous(previous_colour);
+    changed->set_current(a.colour());
+    *changed->mutable_assessment() = a;
+    if (deferred != nullptr) {
+      deferred->DeferEvent("monitoring.household_color_changed", household.village_code(),
+                           a.household_id(), std::move(changed), causation_id);
       return absl::OkStatus();
     }
     auto event = events::Append(tx, rt.config.instance,
                                 {.type = "monitoring.household_color_changed",
                                  .division_code = household.village_code(),
                                  .aggregate_id = a.household_id(),
-                                 .payload = &changed,
+                                 .payload = changed.get(),
                                  .causation_id = causation_id});
     if (!event.ok()) return event.status();
   }
   return absl::OkStatus();
-}
-
-absl::Status AppendColourChanges(pqxx::transaction_base& tx, const server::Runtime& rt,
-                                 const std::vector<v1::HouseholdColorChanged>& changes,
-                                 const std::vector<std::string>& causation_ids) {
-  std::vector<events::NewEvent> batch;
-  batch.reserve(changes.size());
-  for (size_t i = 0; i < changes.size(); ++i) {
-    batch.push_back({.type = "monitoring.household_color_changed",
-                     .division_code = changes[i].village_code(),
-                     .aggregate_id = changes[i].household_id(),
-                     .payload = &changes[i],
-                     .causation_id = causation_ids[i]});
-  }
-  return events::AppendMany(tx, rt.config.instance, batch).status();
 }
 
 absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,

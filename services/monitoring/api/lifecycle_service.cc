@@ -201,8 +201,7 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
                                     v1::ClueWay way, const std::string& description,
                                     absl::Time found_at,
                                     const zx::common::v1::AuditStamp& raised_by,
-                                    const std::string& request_id,
-                                    DeferredEffects* deferred_checks) {
+                                    const std::string& request_id, DeferredEffects* deferred) {
   const absl::Time now = Now();
   auto open = LockOpenObject(tx, household_id);
   if (!open.ok()) return open.status();
@@ -211,8 +210,8 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
     auto fresh = lc::NewClue(household_id, village, found_at);
     if (!fresh.ok()) return fresh.status();
     StoredObject created{.object_id = NewId("mo"), .object = *std::move(fresh)};
-    auto policy = deferred_checks != nullptr
-                      ? EffectiveLifecyclePolicyFrom(deferred_checks->Published(tx), village, now)
+    auto policy = deferred != nullptr
+                      ? EffectiveLifecyclePolicyFrom(deferred->Published(tx), village, now)
                       : EffectivePolicy(tx, village, now);
     if (!policy.ok()) return policy.status();
     const auto deadlines = lc::DueDeadlines(created.object, now, LimitsFromPolicy(*policy));
@@ -247,9 +246,9 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
   auto payload = std::make_unique<v1::ClueRaised>();
   *payload->mutable_clue() = clue;
   payload->set_village_code(village.str());
-  if (deferred_checks != nullptr) {
-    deferred_checks->DeferEvent("monitoring.clue_raised", village.str(), household_id,
-                                std::move(payload), request_id);
+  if (deferred != nullptr) {
+    deferred->DeferEvent("monitoring.clue_raised", village.str(), household_id, std::move(payload),
+                         request_id);
   } else {
     auto event = events::Append(tx, rt.config.instance,
                                 {.type = "monitoring.clue_raised",
@@ -262,8 +261,8 @@ absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Ru
   if (!duplicate) {
     // RULES M12: new monitoring objects per township and county. Last, so
     // the alerts lock is taken after every row lock of this transaction.
-    if (deferred_checks != nullptr) {
-      deferred_checks->Add(village, /*new_red=*/false, object.object_id);
+    if (deferred != nullptr) {
+      deferred->Add(village, /*new_red=*/false, object.object_id);
     } else if (auto s = CheckNewObjectScale(tx, rt, village, object.object_id, request_id);
                !s.ok()) {
       return s;

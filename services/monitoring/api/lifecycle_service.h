@@ -74,14 +74,14 @@ class LifecycleServiceImpl final : public v1::MonitoringObjectService::CallbackS
 // de-duplicated per household). Emits monitoring.clue_raised. Inside the
 // caller's transaction; used by RaiseClue and by the assessment (a RED or
 // ORANGE colour raises a clue by itself). The M12 check of a new object runs
-// at once, or is added to `deferred_checks`.
+// at once, or with `deferred` (a batch) it and the event are left there.
 absl::StatusOr<v1::Clue> RecordClue(pqxx::transaction_base& tx, const server::Runtime& rt,
                                     const division::Code& village, const std::string& household_id,
                                     v1::ClueWay way, const std::string& description,
                                     absl::Time found_at,
                                     const zx::common::v1::AuditStamp& raised_by,
                                     const std::string& request_id,
-                                    DeferredEffects* deferred_checks = nullptr);
+                                    DeferredEffects* deferred = nullptr);
 
 // 一户一策: adds `measure` (kind, description, linked record; household_id
 // set) to the plan of the household's open monitoring object, inside the

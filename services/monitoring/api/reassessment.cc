@@ -151,22 +151,17 @@ absl::Status AssessAndRecord(pqxx::transaction_base& tx, const server::Runtime& 
   for (const auto& a : changed) by_id[a.household_id()] = &a;
   if (auto s = RefreshRollup(tx, rollup_ids); !s.ok()) return s;
   const absl::Time t4 = absl::Now();
-  std::vector<v1::HouseholdColorChanged> colour_changes;
-  std::vector<std::string> change_causes;
   DeferredEffects deferred_effects;
   for (const Recoloured& r : recoloured) {
     if (auto s = AssessmentEffects(tx, rt, *r.household, *by_id[r.household->household_id()],
-                                   r.previous, *r.causation_id, &colour_changes, &deferred_effects);
+                                   r.previous, *r.causation_id, &deferred_effects);
         !s.ok()) {
       return s;
     }
-    change_causes.resize(colour_changes.size(), *r.causation_id);
   }
-  // The clues' and alerts' events first: the order of appending them one by one.
-  if (auto s = deferred_effects.AppendEvents(tx, rt); !s.ok()) return s;
-  if (auto s = AppendColourChanges(tx, rt, colour_changes, change_causes); !s.ok()) return s;
   if (!recoloured.empty()) {
-    // Last, as everywhere: the alerts lock after every row lock.
+    // The events in one COPY, then the M12 checks: last, as everywhere, so
+    // the alerts lock comes after every row lock.
     if (auto s = deferred_effects.Run(tx, rt, *recoloured.back().causation_id); !s.ok()) return s;
   }
   *changed_count = static_cast<int>(changed.size());

@@ -84,17 +84,6 @@ int64_t CountNewObjects(pqxx::transaction_base& tx, const std::string& prefix, a
       .as<int64_t>();
 }
 
-std::optional<absl::Time> LastScaleWarning(pqxx::transaction_base& tx,
-                                           const std::string& division_code,
-                                           v1::ScaleMetric metric) {
-  auto rows = tx.exec_params(
-      "SELECT (EXTRACT(EPOCH FROM max(raised_at)) * 1000000)::bigint FROM alerts "
-      "WHERE kind = $1 AND division_code = $2 AND scale_metric = $3",
-      static_cast<int>(v1::ALERT_KIND_SCALE_WARNING), division_code, static_cast<int>(metric));
-  if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
-  return absl::FromUnixMicros(rows[0][0].as<int64_t>());
-}
-
 std::map<std::pair<std::string, v1::ScaleMetric>, absl::Time> LastScaleWarnings(
     pqxx::transaction_base& tx, const std::vector<std::string>& division_codes) {
   std::map<std::pair<std::string, v1::ScaleMetric>, absl::Time> out;

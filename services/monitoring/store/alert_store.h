@@ -40,12 +40,8 @@ int64_t MaxAlertId(pqxx::transaction_base& tx);
 int64_t CountNewRed(pqxx::transaction_base& tx, const std::string& prefix, absl::Time since);
 // Monitoring objects of villages under `prefix` created at or after `since`.
 int64_t CountNewObjects(pqxx::transaction_base& tx, const std::string& prefix, absl::Time since);
-// When the last scale warning of `division_code` for `metric` was raised.
-std::optional<absl::Time> LastScaleWarning(pqxx::transaction_base& tx,
-                                           const std::string& division_code,
-                                           v1::ScaleMetric metric);
-// The same for many divisions at once: (division, metric) -> last warning,
-// for those that have one.
+// When the last scale warning of each of `division_codes` for each metric
+// was raised: (division, metric) -> time, for those that have one.
 std::map<std::pair<std::string, v1::ScaleMetric>, absl::Time> LastScaleWarnings(
     pqxx::transaction_base& tx, const std::vector<std::string>& division_codes);
 
