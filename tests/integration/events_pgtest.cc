@@ -303,6 +303,28 @@ void ExpectOneDeadLetterNothingPending(RedisClient& redis, const std::string& st
   EXPECT_EQ((*pending)->element[0]->integer, 0) << "nothing left pending";
 }
 
+// A fresh database with the probe producer's and consumer's schemas, a
+// fresh `stream` (and its dead letters), a pool on each side and the relay
+// between them.
+struct ProbeStream {
+  std::string db;
+  std::unique_ptr<pg::Pool> producer, consumer_pool;
+  std::unique_ptr<Relay> relay;
+};
+
+void OpenProbeStream(const std::string& database, const std::string& stream, ProbeStream& out) {
+  Stack& stack = Stack::Get();
+  out.db = stack.FreshDatabase(database);
+  PrepareSchemas(out.db);
+  RedisClient redis(stack.redis_host(), stack.redis_port());
+  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
+  out.producer = std::make_unique<pg::Pool>(
+      pg::PoolOptions{.conninfo = out.db, .size = 1, .search_path = "probe_producer"});
+  out.consumer_pool = std::make_unique<pg::Pool>(
+      pg::PoolOptions{.conninfo = out.db, .size = 1, .search_path = "probe_consumer"});
+  out.relay = std::make_unique<Relay>(RelayFor(out.db, stream), nullptr);
+}
+
 // Consumer rounds until `group` has nothing pending on `stream`: failed
 // entries are retried after ConsumerOptions::retry_delay, so how many rounds
 // that takes depends on time. At most 200 rounds (a few seconds).
@@ -318,21 +340,18 @@ void RunUntilNothingPending(Consumer& consumer, RedisClient& redis, const std::s
 
 TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   Stack& stack = Stack::Get();
-  const std::string db = stack.FreshDatabase("events_poison");
-  PrepareSchemas(db);
   const std::string stream = "zx:test:events:poison";
+  ProbeStream probe;
+  ASSERT_NO_FATAL_FAILURE(OpenProbeStream("events_poison", stream, probe));
+  const std::string& db = probe.db;
   RedisClient redis(stack.redis_host(), stack.redis_port());
-  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
-  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
-  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
-  Relay relay(RelayFor(db, stream), nullptr);
-  const auto ids = Produce(producer, 3, 3, 1000);
-  ASSERT_EQ(*relay.PublishBatch(), 3);
+  const auto ids = Produce(*probe.producer, 3, 3, 1000);
+  ASSERT_EQ(*probe.relay->PublishBatch(), 3);
   int calls_for_poison = 0;
   ConsumerOptions options = ConsumerFor(stream, "poison");
   options.max_attempts = 3;
   Consumer consumer(
-      options, consumer_pool,
+      options, *probe.consumer_pool,
       [&](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
         if (event.id() == ids[1]) {
           ++calls_for_poison;
@@ -356,22 +375,19 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
 // it are applied meanwhile, not after it has been dead-lettered.
 TEST(EventsConsumerTest, FailingEntryDoesNotHoldUpLaterOnes) {
   Stack& stack = Stack::Get();
-  const std::string db = stack.FreshDatabase("events_poison_first");
-  PrepareSchemas(db);
   const std::string stream = "zx:test:events:poison-first";
+  ProbeStream probe;
+  ASSERT_NO_FATAL_FAILURE(OpenProbeStream("events_poison_first", stream, probe));
+  const std::string& db = probe.db;
   RedisClient redis(stack.redis_host(), stack.redis_port());
-  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
-  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
-  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
-  Relay relay(RelayFor(db, stream), nullptr);
-  const auto poison = Produce(producer, 1, 1, 1000);
-  ASSERT_EQ(*relay.PublishBatch(), 1);
+  const auto poison = Produce(*probe.producer, 1, 1, 1000);
+  ASSERT_EQ(*probe.relay->PublishBatch(), 1);
   int calls_for_poison = 0;
   ConsumerOptions options = ConsumerFor(stream, "poison-first");
   options.max_attempts = 3;
   options.retry_delay = absl::Seconds(1);
   Consumer consumer(
-      options, consumer_pool,
+      options, *probe.consumer_pool,
       [&](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
         if (event.id() == poison[0]) {
           ++calls_for_poison;
@@ -384,8 +400,8 @@ TEST(EventsConsumerTest, FailingEntryDoesNotHoldUpLaterOnes) {
   for (int i = 0; i < 3 && calls_for_poison == 0; ++i) ASSERT_TRUE(consumer.RunOnce().ok());
   ASSERT_EQ(calls_for_poison, 1);
 
-  Produce(producer, 4, 4, 1000);
-  ASSERT_EQ(*relay.PublishBatch(), 4);
+  Produce(*probe.producer, 4, 4, 1000);
+  ASSERT_EQ(*probe.relay->PublishBatch(), 4);
   ASSERT_EQ(*consumer.RunOnce(), 4) << "the new entries, not the failed one again";
   EXPECT_EQ(ReadEffects(db).rows, 4);
   EXPECT_EQ(calls_for_poison, 1) << "its retry is not due yet";
@@ -403,24 +419,14 @@ TEST(EventsConsumerTest, FailingEntryDoesNotHoldUpLaterOnes) {
 
 // A fresh database whose probe producer has published five events to a
 // fresh `stream`; the consumer side's pool reads them.
-struct FiveEvents {
-  std::string db;
-  std::unique_ptr<pg::Pool> consumer_pool;
+struct FiveEvents : ProbeStream {
   std::vector<std::string> ids;
 };
 
 void PublishFiveEvents(const std::string& database, const std::string& stream, FiveEvents& out) {
-  Stack& stack = Stack::Get();
-  out.db = stack.FreshDatabase(database);
-  PrepareSchemas(out.db);
-  RedisClient redis(stack.redis_host(), stack.redis_port());
-  ASSERT_TRUE(redis.Command({"DEL", stream, stream + ":dead"}).ok());  // a rerun starts clean
-  pg::Pool producer({.conninfo = out.db, .size = 1, .search_path = "probe_producer"});
-  out.consumer_pool = std::make_unique<pg::Pool>(
-      pg::PoolOptions{.conninfo = out.db, .size = 1, .search_path = "probe_consumer"});
-  Relay relay(RelayFor(out.db, stream), nullptr);
-  out.ids = Produce(producer, 5, 5, 1000);
-  ASSERT_EQ(*relay.PublishBatch(), 5);
+  ASSERT_NO_FATAL_FAILURE(OpenProbeStream(database, stream, out));
+  out.ids = Produce(*out.producer, 5, 5, 1000);
+  ASSERT_EQ(*out.relay->PublishBatch(), 5);
 }
 
 // Batch work that applies each event at the end of its batch, and counts
