@@ -115,6 +115,14 @@ class MonitoringEventsTest : public ::testing::Test {
     policy->set_monitoring_line_fen(600000);
     v1::MonitoringPolicy published;
     Call(households_.get(), &v1::MonitoringService::Stub::PublishPolicy, publish, &published);
+    // The job publishing starts assesses the household (RED: no income yet)
+    // and raises its platform clue: waited for, so the steps that follow
+    // always come after that clue, on the same (lifecycle) clock.
+    EXPECT_EQ(WaitFor(absl::StrCat("SELECT count(*) FROM monitoring.household_colours WHERE "
+                                   "household_id = '",
+                                   household_id, "'"),
+                      1),
+              1);
     v1::SetGuaranteesRequest g;
     g.set_request_id("g-" + household_id);
     g.set_household_id(household_id);

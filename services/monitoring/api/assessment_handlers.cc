@@ -262,14 +262,18 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
   // 监测平台分析 (RULES M6): turning RED or ORANGE raises a clue by itself.
   auto alarming = [](v1::Colour c) { return c == v1::COLOUR_RED || c == v1::COLOUR_ORANGE; };
   if (alarming(a.colour()) && !alarming(previous_colour)) {
+    // Found now on the lifecycle's clock, as every step of the object: a
+    // step dated by another clock could fall before or after its neighbours
+    // (the wall clock and the lifecycle's are one in production).
+    const absl::Time found_at = LifecycleNow();
     zx::common::v1::AuditStamp platform;
     platform.set_user_id("monitoring-platform");
     platform.set_role("system");
     platform.set_division_code(rt.division.str());
-    *platform.mutable_at() = a.assessed_at();
-    auto clue = RecordClue(tx, rt, village, household.household_id(),
-                           v1::CLUE_WAY_PLATFORM_ANALYSIS, a.explanation_zh().summary(),
-                           time::FromProto(a.assessed_at()), platform, causation_id, deferred);
+    *platform.mutable_at() = time::ToProto(found_at);
+    auto clue =
+        RecordClue(tx, rt, village, household.household_id(), v1::CLUE_WAY_PLATFORM_ANALYSIS,
+                   a.explanation_zh().summary(), found_at, platform, causation_id, deferred);
     if (!clue.ok()) return clue.status();
   }
   if (a.colour() == v1::COLOUR_RED && previous_colour != v1::COLOUR_RED) {
