@@ -236,7 +236,9 @@ void WriteRegistrations(pqxx::transaction_base& tx, std::span<const Registration
   const auto n = static_cast<int64_t>(registrations.size());
   // Column arrays: one statement writes the journal entries, master rows,
   // funding lines, total deltas and sub-ledger entries of every asset; the
-  // foreign keys are checked at the statement's end.
+  // foreign keys are checked at the statement's end. The deltas are summed
+  // per county and key: a batch of one county adds a few rows, not three per
+  // asset, for the compactor to fold.
   std::vector<std::string> seqs, ids, actors, levels, values, states, afters, request_ids, projects,
       locations, classes, types, owner_levels, owner_ids, owner_divisions, ledgers;
   std::vector<std::string> f_ids, f_lines, f_sources, f_amounts;
@@ -301,9 +303,9 @@ void WriteRegistrations(pqxx::transaction_base& tx, std::span<const Registration
       "f AS (INSERT INTO asset_funding (asset_id, line_no, source, amount_fen) "
       "  SELECT * FROM unnest($17::text[], $18::smallint[], $19::smallint[], $20::bigint[])), "
       "d AS (INSERT INTO ledger_deltas (county_code, dim, key, count, value_fen) "
-      "  SELECT x.county, x.dim, x.key, 1, x.value "
+      "  SELECT x.county, x.dim, x.key, count(*), sum(x.value) "
       "  FROM unnest($21::text[], $22::smallint[], $23::smallint[], $24::bigint[]) "
-      "    AS x(county, dim, key, value)) "
+      "    AS x(county, dim, key, value) GROUP BY 1, 2, 3) "
       "INSERT INTO ledger_entries (asset_id, ledger_kind, ledger_division_code, owner_id, "
       "  location_division_code, value_fen) "
       "SELECT asset_id, ledger_kind, owner_division, owner_id, location, value_fen FROM r",
