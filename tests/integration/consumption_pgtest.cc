@@ -337,8 +337,9 @@ TEST_F(ConsumptionTest, PartnerOrderIsAttributedToTwentyHouseholdsBookedOnceAndR
   EXPECT_EQ(Advance(order, v1::ORDER_STATUS_SETTLED, kCounty).status(), v1::ORDER_STATUS_SETTLED);
   EXPECT_EQ(Census(), before_retry);
 
-  // Partial refund: 7 of the 37 kg. What stays attributed is what 30 kg
-  // would have attributed: 30% of 70,350 = 21,105 fen, so −4,925 fen back.
+  // Partial refund: 7 of the 37 kg. What stays attributed in total is what
+  // 30 kg would have attributed: 30% of 70,350 = 21,105 fen, so −4,925 fen
+  // back, taken from the households in proportion to what each holds.
   v1::RefundOrderRequest refund;
   refund.set_request_id("refund-1");
   refund.set_order_id(order.order_id());
@@ -357,12 +358,15 @@ TEST_F(ConsumptionTest, PartnerOrderIsAttributedToTwentyHouseholdsBookedOnceAndR
   for (const auto& id : bindings) {
     shares.push_back({.binding_id = id, .rule = v1::BINDING_RULE_REVENUE_SHARE, .share_bp = 150});
   }
-  const auto kept = Attribute(30 * 2'345, 30, shares);
-  ASSERT_TRUE(kept.ok());
+  const auto settled = Attribute(37 * 2'345, 37, shares);
+  ASSERT_TRUE(settled.ok());
+  const auto back = Reattribute(2'345, 37, 30, shares, *settled);
+  ASSERT_TRUE(back.ok());
   const auto booked = BookedByHousehold();
   for (const auto& [household, binding] : expected_households_) {
     const size_t i = std::find(bindings.begin(), bindings.end(), binding) - bindings.begin();
-    EXPECT_EQ(booked.at(household), (*kept)[i]) << household;
+    EXPECT_LE((*back)[i], 0) << household;
+    EXPECT_EQ(booked.at(household), (*settled)[i] + (*back)[i]) << household;
   }
   EXPECT_EQ(Query("SELECT sum(amount_fen) FROM monitoring.income_records WHERE kind = 2"), 21'105);
 
@@ -382,11 +386,38 @@ TEST_F(ConsumptionTest, PartnerOrderIsAttributedToTwentyHouseholdsBookedOnceAndR
   EXPECT_EQ(attributed.villages(0).amount_fen(), 21'105);
   EXPECT_EQ(attributed.total_fen(), 21'105);
 
-  // The rest refunded: nothing stays attributed, and the order is REFUNDED.
-  refund.set_request_id("refund-2");
-  rl->set_quantity(30);
-  EXPECT_EQ(Ok<v1::Order>(&S::RefundOrder, refund).status(), v1::ORDER_STATUS_REFUNDED);
-  ASSERT_EQ(WaitFor(booked_count, 60), 60);
+  // The rest refunded in two steps (11 kg, then 19): each step only takes
+  // back, in proportion to what each household still holds, and nothing
+  // stays attributed to anyone at the end; the order is REFUNDED.
+  std::vector<money::Fen> held = *settled;
+  for (size_t i = 0; i < held.size(); ++i) held[i] += (*back)[i];
+  int expected_records = 40;
+  int64_t kept_kg = 30;
+  for (const auto& [request_id, kg] :
+       std::vector<std::pair<std::string, int64_t>>{{"refund-2", 11}, {"refund-3", 19}}) {
+    const auto step = Reattribute(2'345, kept_kg, kept_kg - kg, shares, held);
+    ASSERT_TRUE(step.ok());
+    for (size_t i = 0; i < held.size(); ++i) {
+      EXPECT_LE((*step)[i], 0);
+      held[i] += (*step)[i];
+      if ((*step)[i] != 0) ++expected_records;
+    }
+    kept_kg -= kg;
+    refund.set_request_id(request_id);
+    rl->set_quantity(kg);
+    EXPECT_EQ(Ok<v1::Order>(&S::RefundOrder, refund).status(),
+              kept_kg == 0 ? v1::ORDER_STATUS_REFUNDED : v1::ORDER_STATUS_SETTLED);
+    ASSERT_EQ(WaitFor(booked_count, expected_records), expected_records);
+    const auto now = BookedByHousehold();
+    for (const auto& [household, binding] : expected_households_) {
+      const size_t i = std::find(bindings.begin(), bindings.end(), binding) - bindings.begin();
+      EXPECT_EQ(now.at(household), held[i]) << request_id << " " << household;
+    }
+  }
+  for (const auto& [household, fen] : BookedByHousehold()) EXPECT_EQ(fen, 0) << household;
+  EXPECT_EQ(Query("SELECT count(*) FROM (SELECT binding_id FROM consumption.attributions GROUP BY "
+                  "binding_id HAVING sum(amount_fen) <> 0) AS left_over"),
+            0);
   EXPECT_EQ(Query("SELECT sum(amount_fen) FROM monitoring.income_records WHERE kind = 2"), 0);
 }
 

@@ -924,9 +924,18 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       }
       LineParts line_parts{.line_id = line->line_id(), .refund_id = NewId("rf")};
       line_parts.shares = LineSharesOf(tx, line->line_id());
+      // The reversal is taken in proportion to what each binding holds of
+      // the line now (the ledger: settlement and earlier refunds), so a
+      // refund never pays a binding nor takes more than it holds.
+      const auto on_line = HeldOnLine(tx, line->line_id());
       std::vector<Share> plain;
-      for (const auto& sh : line_parts.shares) plain.push_back(sh.share);
-      auto deltas = Reattribute(line->unit_price_fen(), kept, kept - want.quantity(), plain);
+      std::vector<money::Fen> held;
+      for (const auto& sh : line_parts.shares) {
+        plain.push_back(sh.share);
+        const auto it = on_line.find(sh.share.binding_id);
+        held.push_back(it == on_line.end() ? 0 : it->second);
+      }
+      auto deltas = Reattribute(line->unit_price_fen(), kept, kept - want.quantity(), plain, held);
       if (!deltas.ok()) return deltas.status();
       auto amount = LineAmount(want.quantity(), line->unit_price_fen());
       if (!amount.ok()) return amount.status();

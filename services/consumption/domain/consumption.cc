@@ -1,6 +1,7 @@
 #include "services/consumption/domain/consumption.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -130,17 +131,74 @@ absl::StatusOr<std::vector<money::Fen>> Attribute(money::Fen amount_fen, int64_t
 
 absl::StatusOr<std::vector<money::Fen>> Reattribute(money::Fen unit_price_fen,
                                                     int64_t before_quantity, int64_t after_quantity,
+                                                    std::span<const Share> shares,
+                                                    std::span<const money::Fen> held) {
+  if (held.size() != shares.size()) {
+    return absl::InvalidArgumentError("a refund needs what each binding holds of the line");
+  }
+  if (after_quantity < 0 || after_quantity > before_quantity) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a refund keeps 0..", before_quantity, " units, not ", after_quantity));
+  }
+  auto after_amount = LineAmount(after_quantity, unit_price_fen);
+  if (!after_amount.ok()) return after_amount.status();
+  // What the kept units attribute: per rule, the total each pool keeps.
+  auto kept = Attribute(*after_amount, after_quantity, shares);
+  if (!kept.ok()) return kept.status();
+  std::map<int, std::vector<size_t>> pools;
+  for (size_t i = 0; i < shares.size(); ++i) {
+    if (held[i] < 0) {
+      return absl::FailedPreconditionError(absl::StrCat("binding ", shares[i].binding_id, " holds ",
+                                                        held[i],
+                                                        " fen of the line, less than none"));
+    }
+    pools[shares[i].rule].push_back(i);
+  }
+  std::vector<money::Fen> out(shares.size(), 0);
+  for (auto& [rule, members] : pools) {
+    Int128 holding = 0, keep = 0;
+    for (size_t i : members) {
+      holding += held[i];
+      keep += (*kept)[i];
+    }
+    if (holding > std::numeric_limits<money::Fen>::max()) {
+      return absl::OutOfRangeError("an attribution pool does not fit in int64 fen");
+    }
+    const Int128 back = holding - keep;
+    if (back < 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the bindings hold ", static_cast<int64_t>(holding), " fen of the line, less than the ",
+          static_cast<int64_t>(keep), " fen its ", after_quantity, " kept units attribute"));
+    }
+    if (back == 0) continue;  // so holding > 0 below
+    // back ≤ holding ≤ int64 max and held[i] ≤ int64 max: the products fit.
+    Int128 taken = 0;
+    for (size_t i : members) {
+      const Int128 part = back * held[i] / holding;  // ≤ held[i], as back ≤ holding
+      out[i] = -static_cast<money::Fen>(part);
+      taken += part;
+    }
+    std::sort(members.begin(), members.end(), [&](size_t a, size_t b) {
+      const Int128 ra = back * held[a] % holding, rb = back * held[b] % holding;
+      if (ra != rb) return ra > rb;
+      return shares[a].binding_id < shares[b].binding_id;
+    });
+    // back − taken is the sum of the fractional parts, so fewer fen are left
+    // than there are non-zero remainders: each goes to a binding whose part
+    // was not whole, whose floor is therefore below what it holds.
+    for (size_t k = 0; taken < back && k < members.size(); ++k, ++taken) --out[members[k]];
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<money::Fen>> Reattribute(money::Fen unit_price_fen,
+                                                    int64_t before_quantity, int64_t after_quantity,
                                                     std::span<const Share> shares) {
   auto before_amount = LineAmount(before_quantity, unit_price_fen);
   if (!before_amount.ok()) return before_amount.status();
-  auto after_amount = LineAmount(after_quantity, unit_price_fen);
-  if (!after_amount.ok()) return after_amount.status();
-  auto before = Attribute(*before_amount, before_quantity, shares);
-  if (!before.ok()) return before.status();
-  auto after = Attribute(*after_amount, after_quantity, shares);
-  if (!after.ok()) return after.status();
-  for (size_t i = 0; i < after->size(); ++i) (*after)[i] -= (*before)[i];
-  return after;
+  auto settled = Attribute(*before_amount, before_quantity, shares);
+  if (!settled.ok()) return settled.status();
+  return Reattribute(unit_price_fen, before_quantity, after_quantity, shares, *settled);
 }
 
 bool InForce(const v1::Binding& b, absl::CivilDay day) {
@@ -445,9 +503,16 @@ v1::BuyerTarget EvaluateTarget(const v1::Buyer& buyer, const YearPurchases& y, c
         t.set_reason("C2: no canteen, exempt from the canteen share (无食堂单位不作要求)");
         break;
       }
-      const auto target =
-          money::MulRatio(buyer.canteen_food_budget_fen(), p.canteen_share_bp, kBasisPoints);
-      t.set_target_fen(target.ok() ? *target : 0);
+      // C2 "reserves ≥ share": met exactly when counted × 10000 ≥ budget ×
+      // share_bp (128-bit; never after rounding the target). The target shown
+      // is the least whole fen that meets it, budget × share_bp / 10000
+      // rounded up, so purchased ≥ target_fen reads the same as the status.
+      const Int128 needed = Int128{buyer.canteen_food_budget_fen()} * p.canteen_share_bp;
+      const bool met = Int128{y.counted_fen} * kBasisPoints >= needed;
+      const Int128 target = needed <= 0 ? 0 : (needed + kBasisPoints - 1) / kBasisPoints;
+      t.set_target_fen(target > std::numeric_limits<money::Fen>::max()
+                           ? std::numeric_limits<money::Fen>::max()
+                           : static_cast<money::Fen>(target));
       // Basis points, rounded down: 9.99% reads 999, never a met 1000.
       const int64_t share = buyer.canteen_food_budget_fen() == 0
                                 ? 0
@@ -455,7 +520,7 @@ v1::BuyerTarget EvaluateTarget(const v1::Buyer& buyer, const YearPurchases& y, c
                                                        buyer.canteen_food_budget_fen());
       t.set_canteen_share_bp(static_cast<int32_t>(std::min<int64_t>(share, 1'000'000'000)));
       met_or_below(
-          y.counted_fen >= t.target_fen(),
+          met,
           absl::StrCat("C2: canteen share ", share / 100, ".", absl::StrFormat("%02d", share % 100),
                        "% of ", money::FormatYuan(buyer.canteen_food_budget_fen()),
                        " yuan; the reserved share is ", p.canteen_share_bp / 100, "%"));

@@ -76,11 +76,32 @@ v1::BindingKind KindOf(v1::BindingRule rule);
 absl::StatusOr<std::vector<money::Fen>> Attribute(money::Fen amount_fen, int64_t quantity,
                                                   std::span<const Share> shares);
 
-// The attributions that move a line from what `before_quantity` units
-// attributed to what `after_quantity` units do (a refund: after < before),
-// per share: Attribute(after) − Attribute(before). Refunds in any steps
-// therefore leave exactly what a sale of the kept units would have
-// attributed, and a full refund leaves zero.
+// The attributions of a refund that takes a line from `before_quantity`
+// kept units to `after_quantity` (0 ≤ after ≤ before), given what each
+// binding holds of the line now (`held[i]`, the sum of its attributions so
+// far: settlement plus earlier refunds). Per rule pool, the reversal is
+//   back = Σ held − Σ Attribute(after)
+// so that the pool keeps exactly what a sale of the kept units would attribute
+// in total, and it is taken from the bindings in proportion to what they
+// hold, by the largest-remainder method: each gives back
+// floor(back × held[i] / Σ held), and the fen left over are taken one each
+// from the largest remainders, ties from the smaller binding id. Hence every
+// delta is ≤ 0 and no binding gives back more than it holds (a fen of the
+// remainder only ever goes to a binding whose exact part is not whole), the
+// deltas sum exactly to the change in the total attributed, and a full refund
+// (after = 0) gives back exactly what each binding holds. Settlement
+// (Attribute) is unchanged; after a partial refund the per-binding split may
+// differ from Attribute(kept) by a fen, never the total.
+// INVALID_ARGUMENT when after is not in 0..before or `held` is not parallel
+// to `shares`; FAILED_PRECONDITION when a holding is negative or the pool
+// holds less than the kept units attribute (the ledger disagrees).
+absl::StatusOr<std::vector<money::Fen>> Reattribute(money::Fen unit_price_fen,
+                                                    int64_t before_quantity, int64_t after_quantity,
+                                                    std::span<const Share> shares,
+                                                    std::span<const money::Fen> held);
+// The same for a line whose bindings still hold what the settlement of
+// `before_quantity` units attributed (no earlier refund): held =
+// Attribute(before). After a refund, pass the ledger's holdings instead.
 absl::StatusOr<std::vector<money::Fen>> Reattribute(money::Fen unit_price_fen,
                                                     int64_t before_quantity, int64_t after_quantity,
                                                     std::span<const Share> shares);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <numeric>
 #include <random>
 
@@ -116,22 +118,179 @@ TEST(Attribute, RefusesNegativeInputsAndUnknownRules) {
   EXPECT_EQ(Attribute(100, 1, too_big).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(Reattribute, PartialRefundsLeaveWhatTheKeptUnitsAttributeAndAFullRefundLeavesZero) {
+TEST(Reattribute, PartialRefundsKeepWhatTheKeptUnitsAttributeAndAFullRefundLeavesZero) {
   const auto shares = RevenueShares(20, 150);
   const money::Fen price = 4'567;
   auto sold = Attribute(price * 30, 30, shares);
   ASSERT_TRUE(sold.ok());
-  auto first = Reattribute(price, 30, 23, shares);  // 7 units back
+  auto first = Reattribute(price, 30, 23, shares, *sold);  // 7 units back
   ASSERT_TRUE(first.ok());
   auto kept = Attribute(price * 23, 23, shares);
   ASSERT_TRUE(kept.ok());
+  std::vector<money::Fen> held = *sold;
   for (size_t i = 0; i < shares.size(); ++i) {
     EXPECT_LE((*first)[i], 0);
-    EXPECT_EQ((*sold)[i] + (*first)[i], (*kept)[i]) << i;
+    held[i] += (*first)[i];
+    // Taken in proportion to what each holds: within a fen of 7/30 of it.
+    EXPECT_LE(std::abs((*first)[i] * 30 + (*sold)[i] * 7), 30) << i;
   }
-  auto rest = Reattribute(price, 23, 0, shares);
+  EXPECT_EQ(Total(held), Total(*kept));  // the total is what 23 units attribute
+  // The 4-argument form is the same for a first refund.
+  auto first_again = Reattribute(price, 30, 23, shares);
+  ASSERT_TRUE(first_again.ok());
+  EXPECT_EQ(*first_again, *first);
+  auto rest = Reattribute(price, 23, 0, shares, held);
   ASSERT_TRUE(rest.ok());
-  for (size_t i = 0; i < shares.size(); ++i) EXPECT_EQ((*sold)[i] + (*first)[i] + (*rest)[i], 0);
+  for (size_t i = 0; i < shares.size(); ++i) EXPECT_EQ(held[i] + (*rest)[i], 0);
+}
+
+// The reviewer's case: settling 15 units of 33 fen gives bd-0 (12 bp) 0 fen
+// and bd-1 (2,236 bp) 111 fen; Attribute(11) − Attribute(15) would have paid
+// bd-0 +1 fen on a refund of 4 units (and taken 30 from bd-1).
+TEST(Reattribute, ARefundNeverPaysABindingTheReviewersCase) {
+  const std::vector<Share> shares{
+      {.binding_id = "bd-0", .rule = v1::BINDING_RULE_REVENUE_SHARE, .share_bp = 12},
+      {.binding_id = "bd-1", .rule = v1::BINDING_RULE_REVENUE_SHARE, .share_bp = 2236}};
+  auto sold = Attribute(33 * 15, 15, shares);
+  ASSERT_TRUE(sold.ok());
+  EXPECT_EQ(*sold, (std::vector<money::Fen>{0, 111}));
+  // 11 units attribute round(363 × 2248 / 10000 = 81.6024) = 82 fen: 29 back,
+  // all from bd-1, the only binding holding anything.
+  auto first = Reattribute(33, 15, 11, shares);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, (std::vector<money::Fen>{0, -29}));
+  auto again = Reattribute(33, 15, 11, shares, *sold);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, (std::vector<money::Fen>{0, -29}));
+}
+
+// Settles `units` of `price` through `shares`, then refunds the steps in
+// turn (and finally whatever is left), checking after every refund: no
+// binding's delta is positive, no binding has had more reversed than it was
+// attributed, and the deltas sum exactly to the change in the total
+// attributed (what the kept units attribute). A full refund leaves zero.
+void CheckRefunds(const std::vector<Share>& shares, money::Fen price, int64_t units,
+                  const std::vector<int64_t>& steps, const std::string& label) {
+  auto held = Attribute(price * units, units, shares);
+  ASSERT_TRUE(held.ok()) << label << ": " << held.status();
+  int64_t kept = units;
+  std::vector<int64_t> all = steps;
+  all.push_back(units);  // and then the rest
+  for (int64_t step : all) {
+    const int64_t back = std::min(step, kept);
+    if (back <= 0) continue;
+    auto deltas = Reattribute(price, kept, kept - back, shares, *held);
+    ASSERT_TRUE(deltas.ok()) << label << ": " << deltas.status();
+    auto before = Attribute(price * kept, kept, shares);
+    auto after = Attribute(price * (kept - back), kept - back, shares);
+    ASSERT_TRUE(before.ok() && after.ok());
+    ASSERT_EQ(deltas->size(), shares.size());
+    for (size_t i = 0; i < shares.size(); ++i) {
+      EXPECT_LE((*deltas)[i], 0) << label << " refunding " << back << " of " << kept << ", "
+                                 << shares[i].binding_id;
+      (*held)[i] += (*deltas)[i];
+      EXPECT_GE((*held)[i], 0) << label << " refunding " << back << " of " << kept << ", "
+                               << shares[i].binding_id << " reversed past what it was attributed";
+    }
+    EXPECT_EQ(Total(*deltas), Total(*after) - Total(*before))
+        << label << " refunding " << back << " of " << kept;
+    EXPECT_EQ(Total(*held), Total(*after)) << label;
+    kept -= back;
+  }
+  for (size_t i = 0; i < shares.size(); ++i) EXPECT_EQ((*held)[i], 0) << label << " " << i;
+}
+
+TEST(Reattribute, RefundsNeverPayNeverOverReverseAndSumExactlyTable) {
+  const auto revenue = [](std::vector<int32_t> bps) {
+    std::vector<Share> out;
+    for (size_t i = 0; i < bps.size(); ++i) {
+      out.push_back({.binding_id = absl::StrCat("bd-", i),
+                     .rule = v1::BINDING_RULE_REVENUE_SHARE,
+                     .share_bp = bps[i]});
+    }
+    return out;
+  };
+  struct Case {
+    std::vector<Share> shares;
+    money::Fen price;
+    int64_t units;
+    std::vector<int64_t> steps;
+  };
+  const std::vector<Case> cases{
+      {revenue({12, 2236}), 33, 15, {4}},
+      {revenue({12, 2236}), 33, 15, {1, 1, 1, 1, 1, 1, 1}},
+      {revenue({12, 2236}), 33, 15, {14}},
+      {revenue({1, 1, 9998}), 1, 3, {1, 1}},
+      {revenue({3333, 3333, 3334}), 7, 9, {2, 5}},
+      {revenue({150, 150, 150, 150, 150}), 4'567, 30, {7, 13}},
+      {revenue({5000, 4999}), 3, 1'000, {1, 999}},
+      {{{.binding_id = "bd-a", .rule = v1::BINDING_RULE_REVENUE_SHARE, .share_bp = 700},
+        {.binding_id = "bd-b",
+         .rule = v1::BINDING_RULE_PURCHASE_PREMIUM,
+         .share_bp = 3333,
+         .fen_per_unit = 7},
+        {.binding_id = "bd-c",
+         .rule = v1::BINDING_RULE_PURCHASE_PREMIUM,
+         .share_bp = 17,
+         .fen_per_unit = 7},
+        {.binding_id = "bd-d",
+         .rule = v1::BINDING_RULE_PIECE_WAGE,
+         .share_bp = 10000,
+         .fen_per_unit = 3}},
+       99,
+       41,
+       {3, 3, 10}},
+  };
+  for (size_t c = 0; c < cases.size(); ++c) {
+    CheckRefunds(cases[c].shares, cases[c].price, cases[c].units, cases[c].steps,
+                 absl::StrCat("case ", c));
+  }
+  // Every single refund of the reviewer's line.
+  for (int64_t back = 1; back <= 15; ++back) {
+    CheckRefunds(revenue({12, 2236}), 33, 15, {back}, absl::StrCat("reviewer, ", back, " back"));
+  }
+}
+
+TEST(Reattribute, RefundsNeverPayNeverOverReverseAndSumExactlyRandomized) {
+  std::mt19937_64 rng(20260611);
+  const v1::BindingRule rules[] = {v1::BINDING_RULE_REVENUE_SHARE,
+                                   v1::BINDING_RULE_PURCHASE_PREMIUM, v1::BINDING_RULE_PIECE_WAGE};
+  for (int round = 0; round < 3000; ++round) {
+    const int n = 1 + static_cast<int>(rng() % 8);
+    std::vector<Share> shares;
+    for (int i = 0; i < n; ++i) {
+      // Small shares next to large ones are where the split's rounding bites.
+      const int32_t bp = rng() % 3 == 0 ? 1 + static_cast<int32_t>(rng() % 50)
+                                        : 1 + static_cast<int32_t>(rng() % 4000);
+      const auto rule = round % 4 == 0 ? rules[rng() % 3] : v1::BINDING_RULE_REVENUE_SHARE;
+      shares.push_back({.binding_id = absl::StrCat("bd-", 100 + (rng() % 900)),
+                        .rule = rule,
+                        .share_bp = bp,
+                        .fen_per_unit = 1 + static_cast<money::Fen>(rng() % 500)});
+    }
+    const money::Fen price = 1 + static_cast<money::Fen>(rng() % (round % 2 ? 100 : 100'000));
+    const int64_t units = 1 + static_cast<int64_t>(rng() % 60);
+    std::vector<int64_t> steps;
+    for (int k = static_cast<int>(rng() % 5); k > 0; --k) {
+      steps.push_back(1 + static_cast<int64_t>(rng() % units));
+    }
+    CheckRefunds(shares, price, units, steps, absl::StrCat("round ", round));
+    if (HasFailure()) return;  // one counterexample is enough to read
+  }
+}
+
+TEST(Reattribute, RefusesALedgerHoldingLessThanTheKeptUnitsAndGrowth) {
+  const auto shares = RevenueShares(2, 5000);
+  // 10 units of 100 fen attribute 500 + 500; a ledger of 100 + 100 cannot
+  // keep the 400 that 8 units attribute.
+  EXPECT_EQ(Reattribute(100, 10, 8, shares, std::vector<money::Fen>{100, 100}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Reattribute(100, 8, 10, shares, std::vector<money::Fen>{500, 500}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Reattribute(100, 10, 8, shares, std::vector<money::Fen>{500}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Reattribute(100, 10, 8, shares, std::vector<money::Fen>{-1, 1001}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 // ---- Bindings --------------------------------------------------------------------------------
@@ -315,6 +474,39 @@ TEST(Targets, CanteenShareOfBudgetUnits) {
             v1::TARGET_STATUS_BELOW);
   auto no_canteen = Buyer(v1::BUYER_KIND_BUDGET_UNIT);
   EXPECT_EQ(EvaluateTarget(no_canteen, {}, policy).status(), v1::TARGET_STATUS_EXEMPT);
+}
+
+// C2 "reserves ≥ 10%" is compared exactly: 10,000 fen of a 100,004 fen budget
+// is 9.9996% (the report reads 999 bp), below; exactly 10% is met.
+TEST(Targets, CanteenShareIsComparedExactlyNotAfterRounding) {
+  auto unit = Buyer(v1::BUYER_KIND_BUDGET_UNIT);
+  unit.set_has_canteen(true);
+  const Policy policy;
+  unit.set_canteen_food_budget_fen(100'004);
+  auto just_below = EvaluateTarget(unit, {.own_fen = 10'000, .counted_fen = 10'000}, policy);
+  EXPECT_EQ(just_below.canteen_share_bp(), 999);
+  EXPECT_EQ(just_below.status(), v1::TARGET_STATUS_BELOW);
+  // The target is the least whole fen that meets 10% (10,000.4 -> 10,001),
+  // so purchased ≥ target_fen reads the same as the status.
+  EXPECT_EQ(just_below.target_fen(), 10'001);
+  EXPECT_EQ(EvaluateTarget(unit, {.counted_fen = 10'001}, policy).status(), v1::TARGET_STATUS_MET);
+  // Exactly 10%: met, at both a round and a large budget.
+  unit.set_canteen_food_budget_fen(100'000);
+  auto exactly = EvaluateTarget(unit, {.counted_fen = 10'000}, policy);
+  EXPECT_EQ(exactly.status(), v1::TARGET_STATUS_MET);
+  EXPECT_EQ(exactly.canteen_share_bp(), 1000);
+  EXPECT_EQ(exactly.target_fen(), 10'000);
+  EXPECT_EQ(EvaluateTarget(unit, {.counted_fen = 9'999}, policy).status(), v1::TARGET_STATUS_BELOW);
+  unit.set_canteen_food_budget_fen(kMaxOrderTotalFen);
+  EXPECT_EQ(EvaluateTarget(unit, {.counted_fen = kMaxOrderTotalFen / 10}, policy).status(),
+            v1::TARGET_STATUS_MET);
+  EXPECT_EQ(EvaluateTarget(unit, {.counted_fen = kMaxOrderTotalFen / 10 - 1}, policy).status(),
+            v1::TARGET_STATUS_BELOW);
+  // Half a fen over a whole one in the target (budget 5 fen × 10% = 0.5):
+  // nothing bought is below, 1 fen is met.
+  unit.set_canteen_food_budget_fen(5);
+  EXPECT_EQ(EvaluateTarget(unit, {.counted_fen = 0}, policy).status(), v1::TARGET_STATUS_BELOW);
+  EXPECT_EQ(EvaluateTarget(unit, {.counted_fen = 1}, policy).status(), v1::TARGET_STATUS_MET);
 }
 
 TEST(Targets, UnionsCountPurchasesCadresCountYuan) {

@@ -291,6 +291,17 @@ std::vector<v1::Attribution> AttributionsOf(pqxx::transaction_base& tx,
   return out;
 }
 
+std::map<std::string, money::Fen> HeldOnLine(pqxx::transaction_base& tx,
+                                             const std::string& line_id) {
+  std::map<std::string, money::Fen> out;
+  for (const auto& row : tx.exec_params("SELECT binding_id, sum(amount_fen)::bigint FROM "
+                                        "attributions WHERE line_id = $1 GROUP BY binding_id",
+                                        line_id)) {
+    out[row[0].as<std::string>()] = row[1].as<int64_t>();
+  }
+  return out;
+}
+
 void MarkBookedMany(pqxx::transaction_base& tx,
                     const std::vector<std::pair<std::string, std::string>>& links) {
   if (links.empty()) return;

@@ -1,6 +1,7 @@
 // SQL of the consumption service, inside the caller's transaction.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,6 +63,10 @@ struct AttributionRow {
 };
 void InsertAttributions(pqxx::transaction_base& tx, const std::vector<AttributionRow>& rows);
 std::vector<v1::Attribution> AttributionsOf(pqxx::transaction_base& tx, const std::string& line_id);
+// What each binding holds of a line now: the sum of its attributions
+// (settlement and refunds so far), by binding id.
+std::map<std::string, money::Fen> HeldOnLine(pqxx::transaction_base& tx,
+                                             const std::string& line_id);
 // Records the monitoring service's income record of each attribution event
 // (attribution event id, income record id); ids not ours change nothing.
 void MarkBookedMany(pqxx::transaction_base& tx,
