@@ -88,6 +88,9 @@ const std::vector<Row>& Rows() {
       // spending, civil affairs transfers, agriculture production costs.
       {kMon, "RecordIncome", "monitoring.record.write", A::kWrite, {ZX_LOCAL, "department:*"}},
       {kMon, "RecordExpense", "monitoring.record.write", A::kWrite, {ZX_LOCAL, "department:*"}},
+      // 突发事件: village and township staff report them; civil affairs,
+      // medical insurance and emergency management departments too.
+      {kMon, "RecordSuddenEvent", "monitoring.record.write", A::kWrite, {ZX_LOCAL, "department:*"}},
       // 三保障 + water: each by the department that answers for it.
       {kMon,
        "SetGuarantees",

@@ -767,6 +767,106 @@ TEST_F(MonitoringTest, BadRecordsNameTheirFieldsAndChangeNothing) {
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.income_records"), 0);
 }
 
+// The ORANGE factor "a sudden event in the last 90 days": recording one
+// re-assesses the household, which turns ORANGE and raises a platform clue.
+TEST_F(MonitoringTest, SuddenEventTurnsAHealthyHouseholdOrangeWithinItsWindow) {
+  const std::string county = "dev.653121.county_official.c";
+  auto call = [&](const std::string& token, auto method, const auto& req, auto* resp) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    return (stub_.get()->*method)(&ctx, req, resp);
+  };
+  Household household;
+  ASSERT_TRUE(Create(Request("req-sudden"), &household).ok());
+  ASSERT_TRUE(PublishLine("dev.650000.region_official.r", "650000000000", "xj-sudden").ok());
+  ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
+  // 12 x 4,000 yuan for 5 members: 9,600 yuan each, above 1.5 x the 6,000 line.
+  int n = 0;
+  for (const auto& month : WindowMonths()) {
+    v1::RecordIncomeRequest req;
+    req.set_request_id("sudden-inc-" + std::to_string(n++));
+    auto* r = req.mutable_record();
+    r->set_household_id(household.household_id());
+    r->set_kind(v1::INCOME_KIND_WAGE);
+    r->set_source(v1::RECORD_SOURCE_SURVEY);
+    r->set_month(month);
+    r->set_amount_fen(400000);
+    v1::IncomeRecord out;
+    ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordIncome, req, &out).ok());
+  }
+  v1::AssessHouseholdRequest assess;
+  assess.set_household_id(household.household_id());
+  v1::Assessment assessment;
+  ASSERT_TRUE(
+      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  ASSERT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
+  const std::string colour_sql =
+      "SELECT colour FROM monitoring.household_colours WHERE "
+      "household_id = '" +
+      household.household_id() + "'";
+
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
+  auto event = [&](const std::string& request_id, absl::CivilDay day) {
+    v1::RecordSuddenEventRequest req;
+    req.set_request_id(request_id);
+    auto* e = req.mutable_event();
+    e->set_household_id(household.household_id());
+    e->set_kind(v1::SUDDEN_EVENT_KIND_SERIOUS_ILLNESS);
+    e->set_occurred_on(absl::FormatCivilTime(day));
+    e->set_note("住院治疗");
+    return req;
+  };
+  v1::SuddenEvent recorded;
+
+  // A date after today names its field and writes nothing.
+  grpc::Status s = call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
+                        event("sudden-future", today + 1), &recorded);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(s)).size(), 1u);
+  EXPECT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(s))[0].field, "event.occurred_on");
+  // Another county's official may not record one here.
+  s = call("dev.653122.county_official.x", &v1::MonitoringService::Stub::RecordSuddenEvent,
+           event("sudden-outside", today - 10), &recorded);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.sudden_events"), 0);
+
+  // 91 days ago is outside the default 90-day window: still green.
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
+                   event("sudden-old", today - 91), &recorded)
+                  .ok());
+  EXPECT_EQ(Count(colour_sql), static_cast<int>(v1::COLOUR_GREEN));
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 0);
+
+  // Exactly 90 days ago is inside it: orange, with a platform clue.
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
+                   event("sudden-illness", today - 90), &recorded)
+                  .ok());
+  EXPECT_EQ(recorded.event_id().substr(0, 3), "se-");
+  EXPECT_TRUE(recorded.has_recorded_at());
+  EXPECT_EQ(Count(colour_sql), static_cast<int>(v1::COLOUR_ORANGE))
+      << "recording the event re-assessed the household";
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues WHERE way = 5"), 1)
+      << "turning orange raised a platform-analysis clue (RULES M6)";
+  v1::ExplainAssessmentRequest explain;
+  explain.set_household_id(household.household_id());
+  explain.set_language("en");
+  v1::Explanation en;
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::ExplainAssessment, explain, &en).ok());
+  ASSERT_EQ(en.reasons_size(), 1);
+  EXPECT_NE(en.reasons(0).find("Sudden event on " + absl::FormatCivilTime(today - 90)),
+            std::string::npos)
+      << en.reasons(0);
+
+  // A retry of the same request records nothing twice.
+  v1::SuddenEvent again;
+  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
+                   event("sudden-illness", today - 90), &again)
+                  .ok());
+  EXPECT_EQ(again.event_id(), recorded.event_id());
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.sudden_events"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 1);
+}
+
 TEST_F(MonitoringTest, EventLeavesThroughOutboxToTheStream) {
   Household created;
   ASSERT_TRUE(Create(Request("req-event"), &created).ok());

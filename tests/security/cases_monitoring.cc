@@ -120,6 +120,9 @@ std::vector<MatrixCase> MonitoringCases() {
       {kMon + "RecordExpense", "monitoring.record.write",
        "request_id: '${RID}' record { household_id: '${HH}' kind: EXPENSE_KIND_MEDICAL "
        "source: RECORD_SOURCE_DEPARTMENT month: '2026-10' amount_fen: 5000 }"},
+      {kMon + "RecordSuddenEvent", "monitoring.record.write",
+       "request_id: '${RID}' event { household_id: '${HH}' kind: "
+       "SUDDEN_EVENT_KIND_SERIOUS_ILLNESS occurred_on: '2026-10-02' note: 'matrix' }"},
       {kMon + "SetGuarantees", "monitoring.guarantees.set",
        "request_id: '${RID}' household_id: '${HH}' guarantees { food_clothing: "
        "GUARANTEE_STATUS_MET compulsory_education: GUARANTEE_STATUS_MET basic_medical: "

@@ -28,6 +28,7 @@ struct HouseholdInputs {
   std::optional<v1::Guarantees> guarantees;
   LabourSummary labour;
   CreditOverdue credit;
+  std::optional<absl::CivilDay> last_sudden_event;  // on or before today
 };
 
 // Every published policy, parsed; and the one in effect for `division` on

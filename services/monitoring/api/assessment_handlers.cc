@@ -204,6 +204,7 @@ absl::StatusOr<RiskInputs> RiskInputsFrom(const v1::Household& household,
   // 扶贫小额信贷: overdue instalments of the household's active loan today.
   in.overdue_credit_instalments = loaded.credit.instalments;
   in.overdue_credit_fen = loaded.credit.unpaid_fen;
+  in.last_sudden_event = loaded.last_sudden_event;
   *net = *current;
   return in;
 }
@@ -217,6 +218,7 @@ absl::StatusOr<RiskInputs> CurrentRiskInputs(pqxx::transaction_base& tx,
       LoadRecords(tx, household.household_id(), PreviousWindow(window).first, window.last);
   loaded.guarantees = LoadGuarantees(tx, household.household_id());
   loaded.labour = LoadLabourSummary(tx, household.household_id());
+  loaded.last_sudden_event = LoadLastSuddenEvent(tx, household.household_id(), today);
   auto credit = HouseholdCreditOverdue(tx, household.household_id(), today);
   if (!credit.ok()) return credit.status();
   loaded.credit = *credit;
@@ -457,6 +459,48 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::SetGuarantees(
                                 UpsertGuarantees(tx, request->household_id(), g);
                                 *response = g;
                                 return absl::OkStatus();
+                              });
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordSuddenEvent(
+    grpc::CallbackServerContext* ctx, const v1::RecordSuddenEventRequest* request,
+    v1::SuddenEvent* response) {
+  return server::Handle(ctx, rt_, [this, request, response](server::CallContext& call) {
+    const v1::SuddenEvent& e = request->event();
+    errors::Validator v;
+    v.Check("request_id", idempotency::ValidateRequestId(request->request_id()));
+    if (!e.event_id().empty()) v.Add("event.event_id", "is assigned by the server");
+    if (!IsHouseholdId(e.household_id())) v.Add("event.household_id", "is not a household id");
+    if (!v1::SuddenEventKind_IsValid(e.kind()) || e.kind() == v1::SUDDEN_EVENT_KIND_UNSPECIFIED) {
+      v.Add("event.kind", "must be SERIOUS_ILLNESS, ACCIDENT, NATURAL_DISASTER or OTHER");
+    }
+    const auto day = time::ParseDate(e.occurred_on());
+    if (!day) {
+      v.Add("event.occurred_on", "must be a date like 2026-10-15");
+    } else if (*day > Today()) {
+      v.Add("event.occurred_on", "must not be in the future");
+    }
+    if (e.kind() == v1::SUDDEN_EVENT_KIND_OTHER && e.note().empty()) {
+      v.Add("event.note", "must say what happened when the kind is OTHER");
+    }
+    v.CheckText("event.note", e.note(), 2000);
+    if (e.has_recorded_at()) v.Add("event.recorded_at", "is set by the server");
+    if (!v.ok()) return v.ToStatus();
+    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+      auto household = AuthorizedHousehold(tx, call, "monitoring.record.write", e.household_id());
+      if (!household.ok()) return household.status();
+      return idempotency::Run(tx, "monitoring.RecordSuddenEvent", request->request_id(), *request,
+                              *response, [&]() -> absl::Status {
+                                *response = e;
+                                response->set_event_id(NewId("se"));
+                                *response->mutable_recorded_at() = time::ToProto(absl::Now());
+                                InsertSuddenEvent(tx, *response);
+                                // The colour (and a platform clue) follow at once: an official
+                                // recording a disaster expects to see the household flagged.
+                                return ReassessIfPolicyPublished(tx, rt_, *household,
+                                                                 call.request_id);
                               });
     });
   });

@@ -54,6 +54,9 @@ class MonitoringServiceImpl final : public zx::monitoring::v1::MonitoringService
   grpc::ServerUnaryReactor* SetGuarantees(grpc::CallbackServerContext* ctx,
                                           const v1::SetGuaranteesRequest* request,
                                           v1::Guarantees* response) override;
+  grpc::ServerUnaryReactor* RecordSuddenEvent(grpc::CallbackServerContext* ctx,
+                                              const v1::RecordSuddenEventRequest* request,
+                                              v1::SuddenEvent* response) override;
   grpc::ServerUnaryReactor* PublishPolicy(grpc::CallbackServerContext* ctx,
                                           const v1::PublishPolicyRequest* request,
                                           v1::MonitoringPolicy* response) override;

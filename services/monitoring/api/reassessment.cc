@@ -189,6 +189,7 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
   auto records = LoadRecordsBatch(tx, ids, PreviousWindow(window).first, window.last);
   auto guarantees = LoadGuaranteesBatch(tx, ids);
   auto labour = LoadLabourBatch(tx, ids);
+  auto sudden = LoadLastSuddenEventsBatch(tx, ids, today);
   std::map<std::string, CreditOverdue> credit;
   for (const auto& row : tx.exec_params("SELECT household_id FROM loans WHERE settled_on IS NULL "
                                         "AND household_id = ANY($1::text[])",
@@ -209,6 +210,9 @@ absl::Status ReassessBatch(pqxx::transaction_base& tx, const server::Runtime& rt
     }
     loaded.labour = labour[h.household_id()];
     loaded.credit = credit[h.household_id()];
+    if (auto e = sudden.find(h.household_id()); e != sudden.end()) {
+      loaded.last_sudden_event = e->second;
+    }
     ToAssess b{.household = &h, .causation_id = &causation_ids[i]};
     auto in = RiskInputsFrom(h, loaded, today, &b.net);
     if (!in.ok()) return in.status();

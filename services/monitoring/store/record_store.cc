@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/pg/pg.h"
+#include "common/time/time.h"
 
 namespace zx::monitoring {
 
@@ -93,6 +94,46 @@ void InsertExpense(pqxx::transaction_base& tx, const v1::ExpenseRecord& r) {
       "note) VALUES ($1, $2, $3, $4, $5::date, $6, $7)",
       r.record_id(), r.household_id(), static_cast<int>(r.kind()), static_cast<int>(r.source()),
       FirstDay(r.month()), r.amount_fen(), r.note());
+}
+
+void InsertSuddenEvent(pqxx::transaction_base& tx, const v1::SuddenEvent& e) {
+  tx.exec_params(
+      "INSERT INTO sudden_events (event_id, household_id, kind, occurred_on, note, recorded_at) "
+      "VALUES ($1, $2, $3, $4::date, $5, $6::timestamptz)",
+      e.event_id(), e.household_id(), static_cast<int>(e.kind()), e.occurred_on(), e.note(),
+      time::FormatRfc3339(time::FromProto(e.recorded_at())));
+}
+
+namespace {
+
+absl::CivilDay DayOf(const pqxx::field& f) {
+  return time::ParseDate(f.as<std::string>()).value();  // PostgreSQL's ISO date
+}
+
+}  // namespace
+
+std::optional<absl::CivilDay> LoadLastSuddenEvent(pqxx::transaction_base& tx,
+                                                  const std::string& household_id,
+                                                  absl::CivilDay today) {
+  const auto rows = tx.exec_params(
+      "SELECT max(occurred_on)::text FROM sudden_events WHERE household_id = $1 "
+      "AND occurred_on <= $2::date",
+      household_id, absl::FormatCivilTime(today));
+  if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
+  return DayOf(rows[0][0]);
+}
+
+std::map<std::string, absl::CivilDay> LoadLastSuddenEventsBatch(pqxx::transaction_base& tx,
+                                                                const std::vector<std::string>& ids,
+                                                                absl::CivilDay today) {
+  std::map<std::string, absl::CivilDay> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT household_id, max(occurred_on)::text FROM sudden_events "
+           "WHERE household_id = ANY($1::text[]) AND occurred_on <= $2::date GROUP BY household_id",
+           pg::ArrayLiteral(ids), absl::FormatCivilTime(today))) {
+    out[row[0].as<std::string>()] = DayOf(row[1]);
+  }
+  return out;
 }
 
 namespace {

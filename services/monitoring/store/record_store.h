@@ -38,6 +38,16 @@ void UpsertGuarantees(pqxx::transaction_base& tx, const std::string& household_i
 std::optional<zx::monitoring::v1::Guarantees> LoadGuarantees(pqxx::transaction_base& tx,
                                                              const std::string& household_id);
 
+// Sudden events (突发事件), appended.
+void InsertSuddenEvent(pqxx::transaction_base& tx, const zx::monitoring::v1::SuddenEvent& event);
+// The day of the household's latest sudden event on or before `today`.
+std::optional<absl::CivilDay> LoadLastSuddenEvent(pqxx::transaction_base& tx,
+                                                  const std::string& household_id,
+                                                  absl::CivilDay today);
+std::map<std::string, absl::CivilDay> LoadLastSuddenEventsBatch(pqxx::transaction_base& tx,
+                                                                const std::vector<std::string>& ids,
+                                                                absl::CivilDay today);
+
 struct LabourSummary {
   int able_workers = 0;  // full or partial labour capacity
   int employed = 0;
