@@ -15,6 +15,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -69,6 +70,7 @@ class EmploymentTest : public ::testing::Test {
   void TearDown() override {
     if (monitoring_) monitoring_->Shutdown(absl::Seconds(1));
     if (server_) server_->Shutdown(absl::Seconds(1));
+    SetEmploymentClockForTesting(nullptr);
   }
 
   void StartMonitoring() {
@@ -98,6 +100,12 @@ class EmploymentTest : public ::testing::Test {
   }
 
   int64_t Query(const std::string& sql) { return zx::testing::QueryInt(db_, sql); }
+  void Exec(const std::string& sql) {
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec(sql);
+    tx.commit();
+  }
 
   // Hands `event` to the service's monitoring-event handler in a transaction
   // of its own, as the consumer would.
@@ -198,6 +206,26 @@ class EmploymentTest : public ::testing::Test {
     if (change) change(*j);
     v1::Job out;
     const auto s = E(&S::UpsertJob, req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  // A public-welfare post (800 yuan a month) held by a new worker of
+  // `household` with the agreement [start, end].
+  v1::Placement AppointPost(const std::string& rid, const std::string& household,
+                            const std::string& start, const std::string& end) {
+    const auto body = Employer("e-" + rid, v1::EMPLOYER_KIND_PUBLIC_BODY);
+    const auto post = Job("j-" + rid, body, v1::JOB_KIND_PUBLIC_WELFARE, kVillage, 1, 80'000);
+    const auto w = Worker("w-" + rid, household, 1, v1::WILLINGNESS_LOCAL);
+    v1::AppointPublicWelfarePostRequest req;
+    req.set_request_id(rid);
+    req.set_worker_id(w.worker_id());
+    req.set_job_id(post.job_id());
+    req.set_agreement_start(start);
+    req.set_agreement_end(end);
+    req.set_consent_ref("聘用协议 " + rid);
+    v1::Placement out;
+    const auto s = E(&S::AppointPublicWelfarePost, req, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
   }
@@ -792,6 +820,261 @@ TEST_F(EmploymentTest, AnOlderMonitoringDecisionArrivingLateChangesNothing) {
   EXPECT_EQ(Query("SELECT count(*) FROM employment.household_status WHERE monitored AND "
                   "risk_eliminated_on IS NULL"),
             1);
+}
+
+// 在岗领补 (E2): a post holder is paid only through PayPostSubsidy, which
+// checks attendance; RecordWage refuses the post (no pay without attendance,
+// no second payment of a month), while 以工代赈 wages go through RecordWage.
+TEST_F(EmploymentTest, RecordWageRefusesAPublicWelfarePost) {
+  const auto held = AppointPost("ap-rw", "hh-00000000000000000051", "2026-04-01", "2027-03-31");
+  ASSERT_EQ(held.job_kind(), v1::JOB_KIND_PUBLIC_WELFARE);
+
+  v1::RecordWageRequest wage;
+  wage.set_request_id("rw-05");
+  wage.set_placement_id(held.placement_id());
+  wage.set_month("2026-05");  // no attendance recorded
+  wage.set_amount_fen(80'000);
+  wage.set_paid_on("2026-06-05");
+  v1::WageRecord rec;
+  auto census = Census();
+  std::cout << "post via RecordWage, no attendance: "
+            << Refused(grpc::StatusCode::FAILED_PRECONDITION, E(&S::RecordWage, wage, &rec),
+                       "PayPostSubsidy")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+
+  // The subsidy of April (attendance recorded) is paid once; RecordWage of
+  // the same month is refused, not a second payment.
+  v1::RecordAttendanceRequest att;
+  att.set_request_id("rw-att-04");
+  att.set_placement_id(held.placement_id());
+  att.set_month("2026-04");
+  att.set_days_on_duty(20);
+  v1::Attendance attendance;
+  ASSERT_TRUE(E(&S::RecordAttendance, att, &attendance).ok());
+  v1::PayPostSubsidyRequest pay;
+  pay.set_request_id("rw-pay-04");
+  pay.set_placement_id(held.placement_id());
+  pay.set_month("2026-04");
+  pay.set_paid_on("2026-05-05");
+  auto s = E(&S::PayPostSubsidy, pay, &rec);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  census = Census();
+  wage.set_request_id("rw-04");
+  wage.set_month("2026-04");
+  Refused(grpc::StatusCode::FAILED_PRECONDITION, E(&S::RecordWage, wage, &rec), "E2.attendance");
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wages WHERE placement_id = '" +
+                  held.placement_id() + "'"),
+            1);
+
+  // 以工代赈 pays wages as usual.
+  const auto coop = Employer("e-coop-rw", v1::EMPLOYER_KIND_COOPERATIVE, kTownship);
+  Job("j-relief-rw", coop, v1::JOB_KIND_WORK_RELIEF, kTownship, 1, 200'000);
+  Worker("w-relief-rw", "hh-00000000000000000052", 1, v1::WILLINGNESS_LOCAL);
+  v1::RunMatchingRequest run_req;
+  run_req.set_request_id("run-rw");
+  run_req.set_division_code(kCountyCode);
+  v1::MatchingRun run;
+  ASSERT_TRUE(E(&S::RunMatching, run_req, &run).ok());
+  ASSERT_EQ(run.proposals_size(), 1);
+  const auto relief = Advance(run.proposals(0).placement_id(), "2026-04-01");
+  ASSERT_EQ(relief.job_kind(), v1::JOB_KIND_WORK_RELIEF);
+  wage.set_request_id("rw-relief-04");
+  wage.set_placement_id(relief.placement_id());
+  wage.set_amount_fen(200'000);
+  s = E(&S::RecordWage, wage, &rec);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(rec.subsidy());
+}
+
+// Attendance and post subsidies only for months inside the agreement.
+TEST_F(EmploymentTest, AttendanceAndPostSubsidyOnlyInsideTheAgreement) {
+  const auto held = AppointPost("ap-in", "hh-00000000000000000053", "2026-04-15", "2026-09-30");
+  v1::RecordAttendanceRequest att;
+  att.set_placement_id(held.placement_id());
+  att.set_days_on_duty(20);
+  v1::Attendance attendance;
+  v1::PayPostSubsidyRequest pay;
+  pay.set_placement_id(held.placement_id());
+  pay.set_paid_on("2026-11-05");
+  v1::WageRecord rec;
+
+  auto census = Census();
+  for (const char* month : {"2026-03", "2026-10", "2030-01"}) {
+    att.set_request_id(absl::StrCat("in-att-", month));
+    att.set_month(month);
+    const auto s = Refused(grpc::StatusCode::FAILED_PRECONDITION,
+                           E(&S::RecordAttendance, att, &attendance), "month");
+    std::cout << "attendance " << month << ": " << s.error_message() << "\n";
+    EXPECT_NE(s.error_message().find("2026-04-15"), std::string::npos) << s.error_message();
+    EXPECT_NE(s.error_message().find("2026-09-30"), std::string::npos) << s.error_message();
+    pay.set_request_id(absl::StrCat("in-pay-", month));
+    pay.set_month(month);
+    const auto p =
+        Refused(grpc::StatusCode::FAILED_PRECONDITION, E(&S::PayPostSubsidy, pay, &rec), "month");
+    std::cout << "subsidy " << month << ": " << p.error_message() << "\n";
+    EXPECT_NE(p.error_message().find("2026-04-15"), std::string::npos) << p.error_message();
+    EXPECT_NE(p.error_message().find("2026-09-30"), std::string::npos) << p.error_message();
+  }
+  EXPECT_EQ(Census(), census);
+
+  // Attendance of an outside month already on record (written before the
+  // check) still pays nothing: the subsidy checks the month itself.
+  Exec("INSERT INTO employment.attendance (placement_id, month, days_on_duty, body) VALUES ('" +
+       held.placement_id() + "', '2026-10', 21, '')");
+  census = Census();
+  pay.set_request_id("in-pay-recorded-10");
+  pay.set_month("2026-10");
+  Refused(grpc::StatusCode::FAILED_PRECONDITION, E(&S::PayPostSubsidy, pay, &rec), "month");
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wages"), 0);
+
+  // The first and the last month of the agreement are inside it.
+  for (const char* month : {"2026-04", "2026-09"}) {
+    att.set_request_id(absl::StrCat("in-att-ok-", month));
+    att.set_month(month);
+    auto s = E(&S::RecordAttendance, att, &attendance);
+    EXPECT_TRUE(s.ok()) << month << ": " << s.error_message();
+    pay.set_request_id(absl::StrCat("in-pay-ok-", month));
+    pay.set_month(month);
+    s = E(&S::PayPostSubsidy, pay, &rec);
+    EXPECT_TRUE(s.ok()) << month << ": " << s.error_message();
+  }
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wages"), 2);
+}
+
+// E4's "≥ 3 months in work" is counted to a date no later than today: a
+// future `as_of` is refused (the server's clock, injected here).
+TEST_F(EmploymentTest, TransportSubsidyRefusesAFutureAsOf) {
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 8, 15, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
+  const auto partner = Employer("e-partner-ts", v1::EMPLOYER_KIND_PARTNER_PROVINCE);
+  Job("j-gd-ts", partner, v1::JOB_KIND_REGULAR, "440000000000", 1, 500'000);
+  Worker("far-ts", "hh-00000000000000000054", 1, v1::WILLINGNESS_OUT_OF_REGION);
+  v1::RunMatchingRequest run_req;
+  run_req.set_request_id("run-ts");
+  run_req.set_division_code(kCountyCode);
+  v1::MatchingRun run;
+  ASSERT_TRUE(E(&S::RunMatching, run_req, &run).ok());
+  ASSERT_EQ(run.proposals_size(), 1);
+  const auto placement = Advance(run.proposals(0).placement_id(), "2026-08-01");
+
+  // Two weeks in work, as_of three months ahead.
+  v1::GrantTransportSubsidyRequest grant;
+  grant.set_request_id("ts-future");
+  grant.set_placement_id(placement.placement_id());
+  grant.set_as_of("2026-11-01");
+  v1::TransportSubsidy subsidy;
+  const auto census = Census();
+  std::cout << "as_of in the future: "
+            << Refused(grpc::StatusCode::INVALID_ARGUMENT,
+                       E(&S::GrantTransportSubsidy, grant, &subsidy), "as_of")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.transport_subsidies"), 0);
+  // No as_of: today by the server's clock, two weeks in.
+  grant.set_request_id("ts-today");
+  grant.clear_as_of();
+  Refused(grpc::StatusCode::FAILED_PRECONDITION, E(&S::GrantTransportSubsidy, grant, &subsidy),
+          "E4.months_in_work");
+  EXPECT_EQ(Census(), census);
+
+  // Three months later the same request is granted (as_of today is allowed).
+  clock.Set(absl::FromCivil(absl::CivilSecond(2026, 11, 1, 9, 0, 0), absl::LocalTimeZone()));
+  grant.set_request_id("ts-3m");
+  grant.set_as_of("2026-11-01");
+  const auto s = E(&S::GrantTransportSubsidy, grant, &subsidy);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(subsidy.months_in_work(), 3);
+  EXPECT_EQ(subsidy.amount_fen(), 60'000);
+}
+
+// 两不拖欠: an ended placement's unpaid months up to its end month are
+// overdue too, each alert recorded once.
+TEST_F(EmploymentTest, OverdueWagesOfAnEndedPlacementAreChecked) {
+  v1::PublishPolicyRequest pol;
+  pol.set_request_id("pol-end");
+  pol.mutable_policy()->set_owner_division_code(kCountyCode);
+  pol.mutable_policy()->set_overdue_wage_day(10);
+  v1::EmploymentPolicy policy;
+  ASSERT_TRUE(E(&S::PublishPolicy, pol, &policy).ok());
+  const auto enterprise = Employer("e-end", v1::EMPLOYER_KIND_ENTERPRISE);
+  Job("j-end", enterprise, v1::JOB_KIND_REGULAR, kCountyCode, 1, 300'000);
+  Worker("w-end", "hh-00000000000000000055", 1, v1::WILLINGNESS_LOCAL);
+  v1::RunMatchingRequest run_req;
+  run_req.set_request_id("run-end");
+  run_req.set_division_code(kCountyCode);
+  v1::MatchingRun run;
+  ASSERT_TRUE(E(&S::RunMatching, run_req, &run).ok());
+  ASSERT_EQ(run.proposals_size(), 1);
+  const auto placement = Advance(run.proposals(0).placement_id(), "2026-06-01");
+
+  v1::RecordWageRequest wage;
+  wage.set_request_id("wage-end-06");
+  wage.set_placement_id(placement.placement_id());
+  wage.set_month("2026-06");
+  wage.set_amount_fen(300'000);
+  wage.set_paid_on("2026-07-05");
+  v1::WageRecord rec;
+  ASSERT_TRUE(E(&S::RecordWage, wage, &rec).ok());
+  v1::EndPlacementRequest end;
+  end.set_request_id("end-1");
+  end.set_placement_id(placement.placement_id());
+  end.set_reason(v1::END_REASON_RESIGNED);
+  end.set_end_date("2026-08-20");
+  v1::Placement ended;
+  auto s = E(&S::EndPlacement, end, &ended);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(ended.status(), v1::PLACEMENT_STATUS_ENDED);
+
+  const auto months = [](const v1::CheckOverdueWagesResponse& r) {
+    std::vector<std::string> out;
+    for (const auto& a : r.alerts()) out.push_back(a.month());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using Months = std::vector<std::string>;
+  v1::CheckOverdueWagesRequest check;
+  check.set_division_code(kCountyCode);
+  v1::CheckOverdueWagesResponse alerts;
+  // 9 September: July is overdue, August's pay day (10 September) not yet.
+  check.set_as_of("2026-09-09");
+  ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
+  std::cout << "ended placement, as_of 2026-09-09: alerts=" << alerts.alerts_size()
+            << " new=" << alerts.new_alerts() << "\n";
+  EXPECT_EQ(months(alerts), (Months{"2026-07"}));
+  EXPECT_EQ(alerts.new_alerts(), 1);
+  // 10 September: August, the end month, too; July is not raised again.
+  check.set_as_of("2026-09-10");
+  ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
+  std::cout << "ended placement, as_of 2026-09-10: alerts=" << alerts.alerts_size()
+            << " new=" << alerts.new_alerts() << "\n";
+  EXPECT_EQ(months(alerts), (Months{"2026-07", "2026-08"}));
+  EXPECT_EQ(alerts.new_alerts(), 1);
+  ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
+  EXPECT_EQ(alerts.new_alerts(), 0);
+  // Months after the end are never owed.
+  check.set_as_of("2026-12-10");
+  ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
+  EXPECT_EQ(months(alerts), (Months{"2026-07", "2026-08"}));
+  EXPECT_EQ(alerts.new_alerts(), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts"), 2);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts WHERE month IN ('2026-07', "
+                  "'2026-08')"),
+            2);
+
+  // Once August is paid, only July is still overdue.
+  wage.set_request_id("wage-end-08");
+  wage.set_month("2026-08");
+  wage.set_paid_on("2026-12-11");
+  ASSERT_TRUE(E(&S::RecordWage, wage, &rec).ok());
+  ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
+  EXPECT_EQ(months(alerts), (Months{"2026-07"}));
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts"), 2);
 }
 
 }  // namespace

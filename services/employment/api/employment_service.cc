@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 
@@ -28,10 +29,42 @@ namespace {
 
 using Reactor = grpc::ServerUnaryReactor;
 using Ctx = grpc::CallbackServerContext;
-using server::DateOrToday;
 using server::NewId;
 using server::Stamp;
 using server::StoredDivision;
+
+std::atomic<time::Clock*> g_clock{nullptr};
+
+// Today in the process's local time zone (deployments run with TZ set to the
+// instance's zone), by the injected clock if any.
+absl::CivilDay Today() {
+  time::Clock* clock = g_clock.load();
+  return absl::ToCivilDay(clock != nullptr ? clock->Now() : time::SystemClock().Now(),
+                          absl::LocalTimeZone());
+}
+
+// An optional date field of a request: empty means today; otherwise it must
+// be a date like 2026-11-02 (a violation on `field`, and nullopt).
+std::optional<absl::CivilDay> DateOrToday(const std::string& text, const std::string& field,
+                                          errors::Validator& v) {
+  if (text.empty()) return Today();
+  auto d = ParseDate(text);
+  if (!d) v.Add(field, "must be a date like 2026-11-02");
+  return d;
+}
+
+// An `as_of` that rules count up to (months in work): empty means today, and
+// a day after today is refused — the date the subsidy is earned by cannot
+// lie ahead of the server's clock.
+std::optional<absl::CivilDay> PastDateOrToday(const std::string& text, const std::string& field,
+                                              errors::Validator& v) {
+  auto d = DateOrToday(text, field, v);
+  if (d && *d > Today()) {
+    v.Add(field, absl::StrCat("must not be later than today (", FormatDate(Today()), ")"));
+    return std::nullopt;
+  }
+  return d;
+}
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
@@ -684,6 +717,7 @@ Reactor* EmploymentServiceImpl::RecordWage(Ctx* ctx, const v1::RecordWageRequest
       return idempotency::Run(
           tx, "employment.RecordWage", req->request_id(), *req, *resp, [&]() -> absl::Status {
             const auto& p = loaded->placement;
+            if (auto s = CheckPaidAsWage(p); !s.ok()) return s;
             if (p.status() != v1::PLACEMENT_STATUS_ON_DUTY &&
                 p.status() != v1::PLACEMENT_STATUS_ENDED) {
               return absl::FailedPreconditionError("wages are paid for a placement once on duty");
@@ -710,23 +744,41 @@ Reactor* EmploymentServiceImpl::CheckOverdueWages(Ctx* ctx, const v1::CheckOverd
       const Policy policy = PolicyFor(tx, *division);
       resp->Clear();
       resp->set_overdue_day(policy.overdue_wage_day);
-      const auto due = WageDueMonth(*as_of, policy);
-      if (!due) return absl::OkStatus();
-      for (const auto& p : OnDutyPlacements(tx, *division)) {
-        const auto start = ParseDate(p.start_date());
-        if (!start || !WageOverdue(*start, *due, PaidMonths(tx, p.placement_id()))) continue;
+      // One alert per (placement, month), recorded once (InsertAlert).
+      const auto raise = [&](const v1::Placement& p, absl::CivilMonth month) {
         auto job = FindJob(tx, p.job_id(), false);
         v1::OverdueWageAlert alert;
         alert.set_placement_id(p.placement_id());
         alert.set_worker_id(p.worker_id());
         alert.set_household_id(p.household_id());
         alert.set_employer_id(job ? job->employer_id() : "");
-        alert.set_month(FormatMonth(*due));
+        alert.set_month(FormatMonth(month));
         alert.set_raised_on(FormatDate(*as_of));
-        alert.set_rule(absl::StrCat("两不拖欠: wage of ", FormatMonth(*due), " unpaid on day ",
+        alert.set_rule(absl::StrCat("两不拖欠: wage of ", FormatMonth(month), " unpaid on day ",
                                     policy.overdue_wage_day));
         if (InsertAlert(tx, alert)) resp->set_new_alerts(resp->new_alerts() + 1);
         *resp->add_alerts() = std::move(alert);
+      };
+      if (const auto due = WageDueMonth(*as_of, policy)) {
+        for (const auto& p : OnDutyPlacements(tx, *division)) {
+          const auto start = ParseDate(p.start_date());
+          if (!start || !WageOverdue(*start, *due, PaidMonths(tx, p.placement_id()))) continue;
+          raise(p, *due);
+        }
+      }
+      // An ended placement owes every unpaid month from its start to its end
+      // month, once that month's pay day has passed: its last months fall
+      // due after it left the on-duty list above.
+      const absl::CivilMonth last_due = LastDueMonth(*as_of, policy);
+      for (const auto& p :
+           EndedPlacements(tx, *division, FormatDate(absl::CivilDay(last_due + 1)))) {
+        const auto start = ParseDate(p.start_date());
+        const auto end = ParseDate(p.end_date());
+        if (!start || !end) continue;
+        for (const auto month :
+             UnpaidMonthsOfEnded(*start, *end, last_due, PaidMonths(tx, p.placement_id()))) {
+          raise(p, month);
+        }
       }
       return absl::OkStatus();
     });
@@ -813,6 +865,10 @@ Reactor* EmploymentServiceImpl::RecordAttendance(Ctx* ctx, const v1::RecordAtten
             if (loaded->placement.status() != v1::PLACEMENT_STATUS_ON_DUTY) {
               return absl::FailedPreconditionError("attendance is recorded for a post on duty");
             }
+            if (auto s = CheckPostMonth(loaded->placement, *ParseMonth(req->month()));  // checked
+                !s.ok()) {
+              return s;
+            }
             v1::Attendance a;
             a.set_placement_id(req->placement_id());
             a.set_month(req->month());
@@ -842,6 +898,7 @@ Reactor* EmploymentServiceImpl::PayPostSubsidy(Ctx* ctx, const v1::PayPostSubsid
             if (p.job_kind() != v1::JOB_KIND_PUBLIC_WELFARE) {
               return absl::FailedPreconditionError("E2.post: not a public-welfare post");
             }
+            if (auto s = CheckPostMonth(p, *ParseMonth(req->month())); !s.ok()) return s;
             if (auto s =
                     CheckPostSubsidy(DaysOnDuty(tx, p.placement_id(), req->month()), req->month());
                 !s.ok()) {
@@ -920,7 +977,7 @@ Reactor* EmploymentServiceImpl::GrantTransportSubsidy(Ctx* ctx,
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
     v.CheckId("placement_id", req->placement_id(), "pl");
-    const auto as_of = DateOrToday(req->as_of(), "as_of", v);
+    const auto as_of = PastDateOrToday(req->as_of(), "as_of", v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.transport.grant", req->placement_id());
@@ -1047,6 +1104,8 @@ std::vector<server::StateGauge> StateGauges(const division::Code& instance) {
 }
 
 }  // namespace
+
+void SetEmploymentClockForTesting(time::Clock* clock) { g_clock.store(clock); }
 
 server::ServiceSpec EmploymentSpec() {
   return server::ServiceSpec{.name = "employment",

@@ -341,6 +341,41 @@ absl::Status CheckPostSubsidy(std::optional<int> days_on_duty, std::string_view 
   return absl::OkStatus();
 }
 
+absl::Status CheckPaidAsWage(const v1::Placement& placement) {
+  if (placement.job_kind() == v1::JOB_KIND_PUBLIC_WELFARE) {
+    return Refuse("E2.attendance",
+                  absl::StrCat("placement ", placement.placement_id(),
+                               " is a public-welfare post (公益性岗位): its subsidy is paid "
+                               "through PayPostSubsidy, only for months with on-duty "
+                               "attendance (在岗领补)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPostMonth(const v1::Placement& placement, absl::CivilMonth month) {
+  const bool agreement = !placement.agreement_start().empty();
+  const std::string& first = agreement ? placement.agreement_start() : placement.start_date();
+  const auto start = ParseDate(first);
+  if (!start) {
+    return Refuse("E2.agreement", "month: the placement has no start date");
+  }
+  std::optional<absl::CivilDay> end = ParseDate(placement.agreement_end());
+  const auto ended = ParseDate(placement.end_date());
+  const bool ended_early = ended && (!end || *ended < *end);
+  if (ended_early) end = ended;
+  if (month >= absl::CivilMonth(*start) && (!end || month <= absl::CivilMonth(*end))) {
+    return absl::OkStatus();
+  }
+  std::string detail = absl::StrCat("month ", FormatMonth(month), " is ",
+                                    month < absl::CivilMonth(*start) ? "before" : "after", " the ",
+                                    agreement ? "agreement " : "placement ", first, "..",
+                                    agreement ? placement.agreement_end() : placement.end_date());
+  if (ended_early && agreement) {
+    absl::StrAppend(&detail, " (the post ended on ", FormatDate(*end), ")");
+  }
+  return Refuse("E2.agreement", detail);
+}
+
 ExitDecision DecidePostExit(absl::CivilDay agreement_end,
                             std::optional<absl::CivilDay> risk_eliminated_on,
                             bool holds_regular_job, absl::CivilDay as_of) {
@@ -373,6 +408,24 @@ bool WageOverdue(absl::CivilDay start, absl::CivilMonth due,
   if (absl::CivilMonth(start) > due) return false;  // not on duty in that month
   const std::string m = FormatMonth(due);
   return std::find(paid_months.begin(), paid_months.end(), m) == paid_months.end();
+}
+
+absl::CivilMonth LastDueMonth(absl::CivilDay as_of, const Policy& policy) {
+  const absl::CivilMonth month(as_of);
+  return as_of.day() < policy.overdue_wage_day ? month - 2 : month - 1;
+}
+
+std::vector<absl::CivilMonth> UnpaidMonthsOfEnded(absl::CivilDay start, absl::CivilDay end,
+                                                  absl::CivilMonth last_due,
+                                                  const std::vector<std::string>& paid_months) {
+  std::vector<absl::CivilMonth> out;
+  const absl::CivilMonth last = std::min(absl::CivilMonth(end), last_due);
+  for (absl::CivilMonth m(start); m <= last; ++m) {
+    if (std::find(paid_months.begin(), paid_months.end(), FormatMonth(m)) == paid_months.end()) {
+      out.push_back(m);
+    }
+  }
+  return out;
 }
 
 // ---- Transport subsidy ----------------------------------------------------------------------

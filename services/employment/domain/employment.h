@@ -93,6 +93,15 @@ absl::Status CheckPostAppointment(const v1::Worker& worker, const v1::Job& job,
                                   bool household_holds_post);
 // 在岗领补: a subsidy only for a month with on-duty attendance ("E2.attendance").
 absl::Status CheckPostSubsidy(std::optional<int> days_on_duty, std::string_view month);
+// A post's pay goes through its subsidy (attendance checked), never as a
+// wage: RecordWage refuses a public-welfare post ("E2.attendance"); regular
+// jobs and 以工代赈 pay wages.
+absl::Status CheckPaidAsWage(const v1::Placement& placement);
+// The months a post's attendance and subsidy may be for: from the agreement
+// start (else the placement's start) to the agreement end, or the day the
+// post ended if earlier. Else FAILED_PRECONDITION naming `month` and the
+// agreement dates ("E2.agreement").
+absl::Status CheckPostMonth(const v1::Placement& placement, absl::CivilMonth month);
 
 struct ExitDecision {
   bool exit = false;
@@ -114,6 +123,14 @@ std::optional<absl::CivilMonth> WageDueMonth(absl::CivilDay as_of, const Policy&
 // months already paid.
 bool WageOverdue(absl::CivilDay start, absl::CivilMonth due,
                  const std::vector<std::string>& paid_months);
+// The latest month whose wage must be paid by `as_of`: the previous month
+// once the policy's day is reached, else the one before.
+absl::CivilMonth LastDueMonth(absl::CivilDay as_of, const Policy& policy);
+// The unpaid months of a placement that ran from `start` to `end`, up to
+// `last_due` (months after the end are never owed), in order.
+std::vector<absl::CivilMonth> UnpaidMonthsOfEnded(absl::CivilDay start, absl::CivilDay end,
+                                                  absl::CivilMonth last_due,
+                                                  const std::vector<std::string>& paid_months);
 
 // ---- Transport subsidy (E4) ------------------------------------------------------------
 // The amount for `destination` after `months_in_work` months, or

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace zx::employment {
 namespace {
 
@@ -170,6 +172,52 @@ TEST(SubsidyTest, OnlyForMonthsWithAttendance) {
   EXPECT_TRUE(absl::IsFailedPrecondition(CheckPostSubsidy(0, "2026-10")));
 }
 
+TEST(SubsidyTest, APostIsNotPaidAsAWage) {
+  v1::Placement pl;
+  pl.set_placement_id("pl-00000000000000000001");
+  for (const auto kind : {v1::JOB_KIND_REGULAR, v1::JOB_KIND_WORK_RELIEF}) {
+    pl.set_job_kind(kind);
+    EXPECT_TRUE(CheckPaidAsWage(pl).ok()) << v1::JobKind_Name(kind);
+  }
+  pl.set_job_kind(v1::JOB_KIND_PUBLIC_WELFARE);
+  const auto s = CheckPaidAsWage(pl);
+  EXPECT_TRUE(absl::IsFailedPrecondition(s));
+  EXPECT_NE(s.message().find("E2.attendance"), std::string_view::npos) << s;
+  EXPECT_NE(s.message().find("PayPostSubsidy"), std::string_view::npos) << s;
+}
+
+TEST(SubsidyTest, OnlyForMonthsOfTheAgreement) {
+  v1::Placement post;
+  post.set_job_kind(v1::JOB_KIND_PUBLIC_WELFARE);
+  post.set_start_date("2026-04-15");
+  post.set_agreement_start("2026-04-15");
+  post.set_agreement_end("2027-03-31");
+  const auto month = [](const char* m) { return *ParseMonth(m); };
+  EXPECT_TRUE(CheckPostMonth(post, month("2026-04")).ok());
+  EXPECT_TRUE(CheckPostMonth(post, month("2027-03")).ok());
+  for (const char* m : {"2026-03", "2027-04", "2019-01"}) {
+    const auto s = CheckPostMonth(post, month(m));
+    EXPECT_TRUE(absl::IsFailedPrecondition(s)) << m;
+    EXPECT_NE(s.message().find(absl::StrCat("month ", m)), std::string_view::npos) << s;
+    EXPECT_NE(s.message().find("2026-04-15..2027-03-31"), std::string_view::npos) << s;
+  }
+  // Ended before the agreement (the holder took a regular job): nothing after.
+  post.set_end_date("2026-08-10");
+  EXPECT_TRUE(CheckPostMonth(post, month("2026-08")).ok());
+  const auto s = CheckPostMonth(post, month("2026-09"));
+  EXPECT_TRUE(absl::IsFailedPrecondition(s));
+  EXPECT_NE(s.message().find("ended on 2026-08-10"), std::string_view::npos) << s;
+  // Ended after the agreement's end: the agreement bounds it.
+  post.set_end_date("2027-04-01");
+  EXPECT_FALSE(CheckPostMonth(post, month("2027-04")).ok());
+  // Without an agreement, the placement's own dates.
+  v1::Placement regular;
+  regular.set_start_date("2026-06-01");
+  EXPECT_FALSE(CheckPostMonth(regular, month("2026-05")).ok());
+  EXPECT_TRUE(CheckPostMonth(regular, month("2030-01")).ok());
+  EXPECT_FALSE(CheckPostMonth(v1::Placement(), month("2026-05")).ok());  // never started
+}
+
 struct ExitCase {
   const char* name;
   const char* eliminated;  // "" none
@@ -211,6 +259,33 @@ TEST(OverdueTest, FiresOnTheConfiguredDay) {
   EXPECT_TRUE(WageOverdue(Day("2026-09-01"), due, {"2026-09"}));
   EXPECT_FALSE(WageOverdue(Day("2026-09-01"), due, {"2026-09", "2026-10"}));
   EXPECT_FALSE(WageOverdue(Day("2026-11-01"), due, {}));  // started after the month
+}
+
+TEST(OverdueTest, AnEndedPlacementOwesItsUnpaidMonthsUpToTheEnd) {
+  Policy p;
+  p.overdue_wage_day = 10;
+  EXPECT_EQ(FormatMonth(LastDueMonth(Day("2026-09-09"), p)), "2026-07");
+  EXPECT_EQ(FormatMonth(LastDueMonth(Day("2026-09-10"), p)), "2026-08");
+  EXPECT_EQ(FormatMonth(LastDueMonth(Day("2026-01-09"), p)), "2025-11");
+  const auto months = [](const std::vector<absl::CivilMonth>& ms) {
+    std::vector<std::string> out;
+    for (const auto m : ms) out.push_back(FormatMonth(m));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  const auto start = Day("2026-06-01"), end = Day("2026-08-20");
+  EXPECT_EQ(months(UnpaidMonthsOfEnded(start, end, *ParseMonth("2026-07"), {"2026-06"})),
+            (V{"2026-07"}));
+  EXPECT_EQ(months(UnpaidMonthsOfEnded(start, end, *ParseMonth("2026-12"), {"2026-06"})),
+            (V{"2026-07", "2026-08"}));  // nothing after the end month
+  EXPECT_EQ(months(UnpaidMonthsOfEnded(start, end, *ParseMonth("2026-12"),
+                                       {"2026-06", "2026-07", "2026-08"})),
+            V{});
+  EXPECT_EQ(months(UnpaidMonthsOfEnded(start, end, *ParseMonth("2026-05"), {})), V{});
+  // Started and ended in one month.
+  EXPECT_EQ(
+      months(UnpaidMonthsOfEnded(Day("2026-06-03"), Day("2026-06-20"), *ParseMonth("2026-06"), {})),
+      (V{"2026-06"}));
 }
 
 struct TransportCase {

@@ -282,6 +282,19 @@ std::vector<v1::Placement> OnDutyPlacements(pqxx::transaction_base& tx,
   return out;
 }
 
+std::vector<v1::Placement> EndedPlacements(pqxx::transaction_base& tx,
+                                           const division::Code& division,
+                                           const std::string& before) {
+  std::vector<v1::Placement> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT body FROM placements WHERE status = 4 AND job_kind IN (1, 3) AND start_date "
+           "IS NOT NULL AND start_date < $2::date AND division_code LIKE $1 ORDER BY placement_id",
+           DivisionPattern(division), before)) {
+    out.push_back(Parse<v1::Placement>(row[0]));
+  }
+  return out;
+}
+
 bool InsertAlert(pqxx::transaction_base& tx, const v1::OverdueWageAlert& a) {
   const auto r = tx.exec_params(
       "INSERT INTO wage_alerts (placement_id, month, raised_on, body) VALUES ($1, $2, $3::date, "

@@ -67,6 +67,11 @@ std::optional<int> DaysOnDuty(pqxx::transaction_base& tx, const std::string& pla
 // On-duty regular and 以工代赈 placements of the division.
 std::vector<v1::Placement> OnDutyPlacements(pqxx::transaction_base& tx,
                                             const division::Code& division);
+// Ended regular and 以工代赈 placements of the division that were on duty
+// (a start date) and started before `before` (a date).
+std::vector<v1::Placement> EndedPlacements(pqxx::transaction_base& tx,
+                                           const division::Code& division,
+                                           const std::string& before);
 // Records the alert unless it exists; returns whether it is new.
 bool InsertAlert(pqxx::transaction_base& tx, const v1::OverdueWageAlert& alert);
 void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsidy& s);
