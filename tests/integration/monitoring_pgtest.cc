@@ -671,6 +671,67 @@ TEST_F(MonitoringTest, ReassessmentRecordsChangedResultsAndSignalsOnlyChangedCol
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments"), 5);
 }
 
+// A record written through the API is assessed when the caller asks; until
+// then a POLICY job must not re-use the inputs stored before it.
+TEST_F(MonitoringTest, PolicyJobRecomputesAHouseholdWhoseRecordsChangedSinceItsAssessment) {
+  const std::string county = "dev.653121.county_official.c";
+  auto call = [&](auto method, const auto& req, auto* resp) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + county);
+    return (stub_.get()->*method)(&ctx, req, resp);
+  };
+  Household household;
+  ASSERT_TRUE(Create(Request("req-stale-inputs"), &household).ok());
+  ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
+  ASSERT_TRUE(PublishLine(county, "653121000000", "shufu-stale-1").ok());
+  const std::string month = WindowMonths().back();
+  // 70,000 yuan for 5 members: 14,000 each, green against a 6,000-yuan line.
+  v1::RecordIncomeRequest income;
+  income.set_request_id("stale-income");
+  income.mutable_record()->set_household_id(household.household_id());
+  income.mutable_record()->set_kind(v1::INCOME_KIND_WAGE);
+  income.mutable_record()->set_source(v1::RECORD_SOURCE_SURVEY);
+  income.mutable_record()->set_month(month);
+  income.mutable_record()->set_amount_fen(7'000'000);
+  v1::IncomeRecord recorded_income;
+  ASSERT_TRUE(call(&v1::MonitoringService::Stub::RecordIncome, income, &recorded_income).ok());
+  v1::AssessHouseholdRequest assess;
+  assess.set_household_id(household.household_id());
+  v1::Assessment assessment;
+  ASSERT_TRUE(call(&v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  ASSERT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
+
+  // 40,000 yuan of compliant medical spending: more than half the income.
+  v1::RecordExpenseRequest expense;
+  expense.set_request_id("stale-expense");
+  expense.mutable_record()->set_household_id(household.household_id());
+  expense.mutable_record()->set_kind(v1::EXPENSE_KIND_MEDICAL);
+  expense.mutable_record()->set_source(v1::RECORD_SOURCE_DEPARTMENT);
+  expense.mutable_record()->set_month(month);
+  expense.mutable_record()->set_amount_fen(4'000'000);
+  v1::ExpenseRecord recorded_expense;
+  ASSERT_TRUE(call(&v1::MonitoringService::Stub::RecordExpense, expense, &recorded_expense).ok());
+
+  // A POLICY job, nobody having asked for an assessment since.
+  v1::ReassessAllRequest req;
+  req.set_request_id("stale-policy-job");
+  req.set_division_code("653121000000");
+  req.set_reason(v1::REASSESS_REASON_POLICY);
+  v1::ReassessmentJob job;
+  ASSERT_TRUE(call(&v1::MonitoringService::Stub::ReassessAll, req, &job).ok());
+  for (int i = 0; i < 100 && job.state() == v1::JOB_STATE_RUNNING; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    v1::GetReassessmentJobRequest get;
+    get.set_job_id(job.job_id());
+    ASSERT_TRUE(call(&v1::MonitoringService::Stub::GetReassessmentJob, get, &job).ok());
+  }
+  ASSERT_EQ(job.state(), v1::JOB_STATE_DONE) << job.error();
+  EXPECT_EQ(Count("SELECT colour FROM monitoring.household_colours WHERE household_id = '" +
+                  household.household_id() + "'"),
+            static_cast<int>(v1::COLOUR_ORANGE))
+      << "the job assessed the household from its records, medical spending included";
+}
+
 TEST_F(MonitoringTest, PolicyPublishedAheadReassessesWhenItTakesEffect) {
   Household out;
   ASSERT_TRUE(Create(Request("req-ahead"), &out).ok());

@@ -396,6 +396,9 @@ absl::Status RecordFromCaller(
       response = r;
       response.set_record_id(NewId(id_prefix));
       insert(tx, response);
+      // Assessed when the caller asks (AssessHousehold) or a job runs; a
+      // POLICY job must not apply new figures to the inputs from before.
+      ForgetStoredInputs(tx, response.household_id());
       return absl::OkStatus();
     });
   });
@@ -457,6 +460,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::SetGuarantees(
       return idempotency::Run(tx, "monitoring.SetGuarantees", request->request_id(), *request,
                               *response, [&] {
                                 UpsertGuarantees(tx, request->household_id(), g);
+                                ForgetStoredInputs(tx, request->household_id());
                                 *response = g;
                                 return absl::OkStatus();
                               });
@@ -491,17 +495,18 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordSuddenEvent(
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto household = AuthorizedHousehold(tx, call, "monitoring.record.write", e.household_id());
       if (!household.ok()) return household.status();
-      return idempotency::Run(tx, "monitoring.RecordSuddenEvent", request->request_id(), *request,
-                              *response, [&]() -> absl::Status {
-                                *response = e;
-                                response->set_event_id(NewId("se"));
-                                *response->mutable_recorded_at() = time::ToProto(absl::Now());
-                                InsertSuddenEvent(tx, *response);
-                                // The colour (and a platform clue) follow at once: an official
-                                // recording a disaster expects to see the household flagged.
-                                return ReassessIfPolicyPublished(tx, rt_, *household,
-                                                                 call.request_id);
-                              });
+      return idempotency::Run(
+          tx, "monitoring.RecordSuddenEvent", request->request_id(), *request, *response,
+          [&]() -> absl::Status {
+            *response = e;
+            response->set_event_id(NewId("se"));
+            *response->mutable_recorded_at() = time::ToProto(absl::Now());
+            InsertSuddenEvent(tx, *response);
+            ForgetStoredInputs(tx, household->household_id());  // when no policy is in effect
+            // The colour (and a platform clue) follow at once: an official
+            // recording a disaster expects to see the household flagged.
+            return ReassessIfPolicyPublished(tx, rt_, *household, call.request_id);
+          });
     });
   });
 }

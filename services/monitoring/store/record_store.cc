@@ -96,6 +96,12 @@ void InsertExpense(pqxx::transaction_base& tx, const v1::ExpenseRecord& r) {
       FirstDay(r.month()), r.amount_fen(), r.note());
 }
 
+void ForgetStoredInputs(pqxx::transaction_base& tx, const std::string& household_id) {
+  tx.exec_params(
+      "UPDATE household_colours SET inputs = '' WHERE household_id = $1 AND inputs <> ''",
+      household_id);
+}
+
 void InsertSuddenEvent(pqxx::transaction_base& tx, const v1::SuddenEvent& e) {
   tx.exec_params(
       "INSERT INTO sudden_events (event_id, household_id, kind, occurred_on, note, recorded_at) "

@@ -38,6 +38,11 @@ void UpsertGuarantees(pqxx::transaction_base& tx, const std::string& household_i
 std::optional<zx::monitoring::v1::Guarantees> LoadGuarantees(pqxx::transaction_base& tx,
                                                              const std::string& household_id);
 
+// The household's records changed without a re-assessment: its stored
+// inputs no longer describe it, so a POLICY job must recompute it from its
+// records rather than re-use them.
+void ForgetStoredInputs(pqxx::transaction_base& tx, const std::string& household_id);
+
 // Sudden events (突发事件), appended.
 void InsertSuddenEvent(pqxx::transaction_base& tx, const zx::monitoring::v1::SuddenEvent& event);
 // The day of the household's latest sudden event on or before `today`.
