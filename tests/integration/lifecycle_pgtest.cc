@@ -16,6 +16,7 @@
 #include "common/server/server.h"
 #include "common/testing/stack.h"
 #include "common/time/time.h"
+#include "services/monitoring/api/alerts.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "zx/employment/v1/employment.pb.h"
@@ -470,6 +471,50 @@ TEST_F(LifecycleTest, ScenarioFromFallingIncomeToEliminatedRisk) {
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.outbox "
                   "WHERE event_type = 'monitoring.risk_eliminated'"),
             1);
+
+  // The decision schedules the follow-up (回头看) itself, the policy's
+  // follow_up_days (default 180) later; the deadline scheduler alerts once
+  // it passes undone (issue 3).
+  const absl::Time eliminated_at = time::FromProto(obj.eliminated_at());
+  const absl::Time follow_up = eliminated_at + absl::Hours(24 * 180);
+  ASSERT_TRUE(obj.has_follow_up_due_at());
+  EXPECT_EQ(time::FromProto(obj.follow_up_due_at()), follow_up);
+  ASSERT_EQ(obj.deadlines_size(), 1);
+  EXPECT_EQ(obj.deadlines(0).kind(), v1::DEADLINE_KIND_FOLLOW_UP);
+  EXPECT_EQ(time::FromProto(obj.deadlines(0).due_at()), follow_up);
+  EXPECT_EQ(obj.deadlines(0).awaited(), v1::LIFECYCLE_ACTION_RECORD_FOLLOW_UP);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM monitoring.monitoring_objects WHERE "
+                               "next_due_at = 'epoch'::timestamptz + ",
+                               absl::ToUnixMicros(follow_up), " * interval '1 microsecond'")),
+            1)
+      << "the scheduler's index holds the follow-up date";
+  const std::string follow_up_alerts =
+      "SELECT count(*) FROM monitoring.alerts WHERE dedupe_key LIKE 'deadline:%:follow_up:%'";
+  auto seen = ScanDeadlines(server_->runtime(), follow_up, 100);
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(Count(follow_up_alerts), 0) << "the 180th day is still in time";
+  seen = ScanDeadlines(server_->runtime(), follow_up + absl::Seconds(1), 100);
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(Count(follow_up_alerts), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.monitoring_objects WHERE next_due_at IS NULL"),
+            1)
+      << "an alerted follow-up is not scanned again";
+
+  // A township may still schedule it by hand (here earlier); it can then be
+  // recorded, and one found clear schedules nothing further.
+  clock_.Advance(absl::Hours(24));
+  TransitionRequest schedule = Step("s-follow-up", "提前回头看");
+  *schedule.mutable_follow_up_due() = time::ToProto(clock_.Now() + absl::Hours(24 * 30));
+  obj = Must(&Stub::ScheduleFollowUp, schedule, kTownship);
+  EXPECT_EQ(obj.state(), v1::MONITORING_OBJECT_STATE_FOLLOW_UP);
+  EXPECT_EQ(time::FromProto(obj.follow_up_due_at()), clock_.Now() + absl::Hours(24 * 30));
+  clock_.Advance(absl::Hours(24 * 10));
+  TransitionRequest record = Step("s-follow-up-done", "回头看：收入稳定");
+  record.set_follow_up_outcome(v1::FOLLOW_UP_OUTCOME_RISK_STILL_ELIMINATED);
+  obj = Must(&Stub::RecordFollowUp, record, kVillageCadre);
+  EXPECT_EQ(obj.state(), v1::MONITORING_OBJECT_STATE_RISK_ELIMINATED);
+  EXPECT_FALSE(obj.has_follow_up_due_at());
+  EXPECT_EQ(obj.deadlines_size(), 0);
 }
 
 // RULES M9: a household under 兜底 with nobody able to work stays monitored,

@@ -174,7 +174,8 @@ lc::LifecycleLimits LimitsFromPolicy(const MonitoringPolicy& p) {
                              .publicity_end_days = p.publicity_end_days,
                              .township_review_days = p.township_review_days,
                              .county_decision_days = p.county_decision_days,
-                             .plan_missing_days = p.plan_missing_days};
+                             .plan_missing_days = p.plan_missing_days,
+                             .follow_up_days = p.follow_up_days};
 }
 
 void SetLifecycleClockForTesting(time::Clock* clock) { g_clock.store(clock); }

@@ -168,4 +168,27 @@ absl::StatusOr<std::optional<std::int64_t>> IncomeDropPermille(Fen previous_per_
   return std::optional<std::int64_t>(static_cast<std::int64_t>(permille));
 }
 
+absl::StatusOr<std::optional<std::int64_t>> IncomeDropPermilleOfTotals(Fen previous_net,
+                                                                       int previous_members,
+                                                                       Fen current_net,
+                                                                       int current_members) {
+  if (previous_members <= 0 || current_members <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("member counts must be positive, got ",
+                                                   previous_members, " (previous) and ",
+                                                   current_members, " (current)"));
+  }
+  if (previous_net <= 0) return std::optional<std::int64_t>();
+  // previous per capita = P / mp, current = C / mc; the fall as a share of
+  // the previous is (P·mc − C·mp) / (P·mc). |P·mc|, |C·mp| < 2^63 · 2^31, so
+  // 1000 × their difference < 2^105: exact in 128 bits.
+  const __int128 base = static_cast<__int128>(previous_net) * current_members;
+  const __int128 fall = base - static_cast<__int128>(current_net) * previous_members;
+  const __int128 permille = FloorDiv(fall * 1000, base);
+  if (permille > std::numeric_limits<std::int64_t>::max() ||
+      permille < std::numeric_limits<std::int64_t>::min()) {
+    return absl::OutOfRangeError("the income change is too large to express as a share");
+  }
+  return std::optional<std::int64_t>(static_cast<std::int64_t>(permille));
+}
+
 }  // namespace zx::monitoring

@@ -138,4 +138,20 @@ absl::StatusOr<NetIncome> ComputeNetIncome(std::span<const IncomeRecord> income,
 absl::StatusOr<std::optional<std::int64_t>> IncomeDropPermille(money::Fen previous_per_capita,
                                                                money::Fen current_per_capita);
 
+// The same fall measured exactly on the household totals behind the two
+// per-capita figures: previous_net ÷ previous_members before,
+// current_net ÷ current_members now (NetIncome::net_income and ::members),
+// neither rounded. The fall is 1 − (current_net × previous_members) ÷
+// (previous_net × current_members), cross-multiplied in 128 bits (no product
+// of int64 fen, int members and 1,000 overflows), in per-mille rounded DOWN,
+// so "fall ≥ t‰" for a whole t holds exactly when the true fall is at least
+// t‰: 6,000,005 -> 4,200,003 fen for 3 members is 300‰ (30.0000083%), where
+// the rounded per-capita figures 2,000,001 -> 1,400,001 give 299.
+// nullopt when previous_net ≤ 0; INVALID_ARGUMENT when a member count is not
+// positive; OUT_OF_RANGE as above.
+absl::StatusOr<std::optional<std::int64_t>> IncomeDropPermilleOfTotals(money::Fen previous_net,
+                                                                       int previous_members,
+                                                                       money::Fen current_net,
+                                                                       int current_members);
+
 }  // namespace zx::monitoring

@@ -235,6 +235,47 @@ TEST(IncomeDropPermilleTest, AbsurdFiguresAreOutOfRange) {
             absl::StatusCode::kOutOfRange);
 }
 
+// The fall measured on the household totals, exactly: the per-capita figures
+// rounded down to the fen can hide or invent a fall at a threshold.
+TEST(IncomeDropPermilleTest, OfTotalsIsExact) {
+  struct Case {
+    Fen previous_net;
+    int previous_members;
+    Fen current_net;
+    int current_members;
+    std::optional<std::int64_t> permille;
+  };
+  for (const Case& c : {
+           // 2,000,001 -> 1,400,001 per capita rounded is 299‰; truly 30.0000083%.
+           Case{6000005, 3, 4200003, 3, 300},
+           Case{6000000, 3, 4200000, 3, 300},   // exactly 30%
+           Case{6000000, 3, 4200001, 3, 299},   // rounded per capita shows 300‰
+           Case{6000005, 3, 5100003, 3, 150},   // rounded per capita shows 149‰
+           Case{8000000, 4, 7000000, 5, 300},   // members changed: 20,000 -> 14,000 yuan
+           Case{6000000, 3, 6000003, 3, -1},    // a rise
+           Case{1000000, 1, -200000, 1, 1200},  // fell below zero
+           Case{0, 3, 500000, 3, std::nullopt},
+           Case{-100, 3, 500000, 3, std::nullopt},
+       }) {
+    auto drop = IncomeDropPermilleOfTotals(c.previous_net, c.previous_members, c.current_net,
+                                           c.current_members);
+    ASSERT_TRUE(drop.ok()) << drop.status();
+    EXPECT_EQ(*drop, c.permille) << c.previous_net << "/" << c.previous_members << " -> "
+                                 << c.current_net << "/" << c.current_members;
+  }
+  EXPECT_EQ(IncomeDropPermilleOfTotals(1000, 0, 700, 1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(IncomeDropPermilleOfTotals(1000, 1, 700, -1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(IncomeDropPermilleOfTotals(1, 1, std::numeric_limits<Fen>::min(), 1).status().code(),
+            absl::StatusCode::kOutOfRange);
+  // The largest figures still compare exactly in 128 bits.
+  const Fen max = std::numeric_limits<Fen>::max();
+  EXPECT_EQ(*IncomeDropPermilleOfTotals(max, std::numeric_limits<int>::max(), max / 10 * 7,
+                                        std::numeric_limits<int>::max()),
+            300);
+}
+
 TEST(IncomeNamesTest, StableIdentifiers) {
   EXPECT_EQ(IncomeKindName(IncomeKind::kWage), "wage");
   EXPECT_EQ(IncomeKindName(IncomeKind::kOperating), "operating");

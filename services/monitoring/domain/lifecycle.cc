@@ -167,7 +167,9 @@ std::optional<int> MilestoneOf(const MonitoringObject& object) {
     case State::kEliminationTownshipReviewed:
       return kAtEliminationTownshipReviewed;
     case State::kRiskEliminated:
-      return kAtRiskEliminated;
+      // The county decision schedules the follow-up (回头看) itself; once it
+      // is recorded and found the household clear, none is pending.
+      return object.follow_up_due_at ? kAtFollowUpScheduled : kAtRiskEliminated;
     case State::kFollowUp:
       return kAtFollowUpScheduled;
     case State::kClosedNoRisk:
@@ -230,6 +232,13 @@ std::string CurrentStepLabel(const MonitoringObject& object) {
     case State::kEliminationPublicized:
       return absl::StrCat(StateLabel(object.state),
                           round.publicity_ended_at ? ", publicity ended" : ", publicity running");
+    case State::kRiskEliminated:
+      if (object.follow_up_due_at) {
+        return absl::StrCat(
+            StateLabel(object.state), ", follow-up (回头看) due ",
+            absl::FormatTime("%Y-%m-%d %H:%M UTC", *object.follow_up_due_at, absl::UTCTimeZone()));
+      }
+      return StateLabel(object.state);
     default:
       return StateLabel(object.state);
   }
@@ -677,7 +686,7 @@ Actor ActorOf(const auth::Principal& principal) {
 }
 
 absl::Status ValidateLimits(const LifecycleLimits& limits) {
-  const std::array<std::pair<std::string_view, int>, 10> fields = {{
+  const std::array<std::pair<std::string_view, int>, 11> fields = {{
       {"publicity_min_days", limits.publicity_min_days},
       {"identification_limit_days", limits.identification_limit_days},
       {"home_verification_days", limits.home_verification_days},
@@ -688,6 +697,7 @@ absl::Status ValidateLimits(const LifecycleLimits& limits) {
       {"township_review_days", limits.township_review_days},
       {"county_decision_days", limits.county_decision_days},
       {"plan_missing_days", limits.plan_missing_days},
+      {"follow_up_days", limits.follow_up_days},
   }};
   for (const auto& [name, days] : fields) {
     if (days <= 0) {
@@ -915,11 +925,25 @@ absl::StatusOr<MonitoringObject> Apply(const MonitoringObject& object, const Act
       if (status = action.elimination_check; !status.ok()) break;
       next.state = State::kRiskEliminated;
       next.eliminated_at = action.at;
+      // Issue 3: the follow-up (回头看) is scheduled by the decision itself,
+      // follow_up_days later (policy), so the deadline scheduler alerts when
+      // it is not done in time; ScheduleFollowUp may still move it. One
+      // follow-up per elimination: RULES M9/M9a require none further, and
+      // the policy counts follow_up_days from the elimination. A follow-up
+      // that finds the household clear leaves it eliminated with none
+      // pending (a township may schedule another by hand), while the colour
+      // rules keep watching it: a RED or ORANGE assessment raises a clue.
+      next.follow_up_due_at = action.at + Days(limits.follow_up_days);
+      step.detail = absl::StrCat("follow-up (回头看) due ", FormatUtc(*next.follow_up_due_at));
       break;
 
     case ActionKind::kScheduleFollowUp:
       if (status = check_role(Who::kTownshipOrAbove); !status.ok()) break;
-      if (status = require(kAtRiskEliminated); !status.ok()) break;
+      // After elimination, or to move a follow-up already scheduled (by the
+      // county decision or by hand).
+      if (*current != kAtFollowUpScheduled) {
+        if (status = require(kAtRiskEliminated); !status.ok()) break;
+      }
       next.follow_up_due_at = action.follow_up_due;
       next.state = State::kFollowUp;
       step.detail = absl::StrCat("follow-up due ", FormatUtc(action.follow_up_due));
@@ -1041,12 +1065,12 @@ std::vector<Deadline> DueDeadlines(const MonitoringObject& object, absl::Time no
       add(DeadlineKind::kPlanMissing, *object.confirmed_at + Days(limits.plan_missing_days),
           ActionKind::kAddPlan);
       break;
-    case kAtFollowUpScheduled:
+    case kAtFollowUpScheduled:  // by the elimination decision or by hand
       if (object.follow_up_due_at) {
         add(DeadlineKind::kFollowUp, *object.follow_up_due_at, ActionKind::kRecordFollowUp);
       }
       break;
-    default:  // assisted, risk eliminated: nothing is due
+    default:  // assisted; risk eliminated with its follow-up done: nothing is due
       break;
   }
   return out;

@@ -23,10 +23,17 @@
 //    │ TownshipReview                      kEliminationTownshipReviewed
 //   kTownshipReviewed     乡镇审核          │ ConfirmElimination (county)
 //    │ CountyConfirm (type M1, risks M8)   kRiskEliminated            风险消除
-//   kCountyConfirmed      县级审定          │ ScheduleFollowUp
-//    │ AddPlan                             kFollowUp                  回头看
-//   kAssisted             一户一策          │ RecordFollowUp: still eliminated →
+//   kCountyConfirmed      县级审定          │ (follow-up due follow_up_days later)
+//    │ AddPlan                             │ ScheduleFollowUp (optional: moves it)
+//   kAssisted             一户一策          kFollowUp                  回头看
+//                                          │ RecordFollowUp: still eliminated →
 //                                          │ kRiskEliminated; risk returned → kClue
+//
+// The county decision on elimination schedules the follow-up itself (issue
+// 3): the object stays kRiskEliminated with follow_up_due_at set, and the
+// follow-up can be recorded straight away; ScheduleFollowUp moves the date
+// (state kFollowUp). One follow-up per elimination: one that finds the
+// household still clear schedules no other (a township may, by hand).
 //
 // kClosedNoRisk (无需纳入) ends a clue that needs no inclusion, before county
 // confirmation only; a confirmed object leaves monitoring only through risk
@@ -161,7 +168,8 @@ struct Action {
   bool objection_upheld = false;
   // kAddPlan: the plan's id in the assistance-plan store.
   std::string plan_id;
-  // kScheduleFollowUp: when the re-check is due (after `at`).
+  // kScheduleFollowUp: when the re-check is due (after `at`); replaces the
+  // date set by the elimination decision or an earlier schedule.
   absl::Time follow_up_due = absl::InfinitePast();
   // kRecordFollowUp.
   std::optional<FollowUpOutcome> follow_up_outcome;
@@ -227,7 +235,8 @@ struct MonitoringObject {
 
   std::vector<std::string> plan_ids;  // 一户一策 plans, in order added
   std::optional<absl::Time> eliminated_at;
-  std::optional<absl::Time> follow_up_due_at;
+  std::optional<absl::Time> follow_up_due_at;  // 回头看 pending: set by the elimination
+                                               // decision or ScheduleFollowUp
   std::optional<absl::Time> last_follow_up_at;
 
   std::vector<Step> history;
@@ -253,6 +262,8 @@ struct LifecycleLimits {
   int township_review_days = 5;        // project: publicity ended -> township review
   int county_decision_days = 5;        // project: township review -> county decision
   int plan_missing_days = 30;          // M10: county confirmation -> first plan
+  int follow_up_days = 180;            // project (policy follow_up_days): county decision on
+                                       //   elimination -> the follow-up (回头看) re-check
 };
 
 // INVALID_ARGUMENT naming the first limit that makes no sense (not positive,
@@ -303,7 +314,9 @@ struct Deadline {
 // Every deadline still pending for `object` at `now`, overdue or not, for a
 // scheduler to raise alerts: the identification limit while identification
 // runs, the limit of the next step of the round under way, the plan-missing
-// limit, the follow-up due date. Limits are assumed valid (ValidateLimits).
+// limit, the follow-up due date (from the elimination decision, or as
+// scheduled by hand) until the follow-up is recorded. Limits are assumed
+// valid (ValidateLimits).
 std::vector<Deadline> DueDeadlines(const MonitoringObject& object, absl::Time now,
                                    const LifecycleLimits& limits);
 

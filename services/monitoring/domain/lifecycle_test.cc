@@ -242,6 +242,12 @@ TEST(LifecycleTest, EveryLaterStepIsRefusedUntilItsTurn) {
       // a later action of the kind due now is simply the step due now.
       if (path[later].kind == path[stage].kind) continue;
       absl::StatusOr<MonitoringObject> result = Apply(object, path[later], {});
+      // The elimination decision scheduled the follow-up itself (issue 3):
+      // scheduling it by hand is optional, so it can be recorded at once.
+      if (stage == kAtRiskEliminated && later == kAtFollowUp) {
+        EXPECT_TRUE(result.ok()) << result.status();
+        continue;
+      }
       ASSERT_FALSE(result.ok()) << "stage " << stage << " accepted action " << later;
       const std::string current = absl::StrCat("current step: ", StateLabel(object.state));
       const bool same_chain = (stage >= kAtAssisted) == (later >= kAtAssisted);
@@ -299,7 +305,9 @@ TEST(LifecycleTest, RefusalNamesEveryMissingStepAndNoneDone) {
         "start of the elimination publicity", "end of the elimination publicity",
         "township review of the elimination", "current step: assisted"},
        {"county confirmation"}},
-      {kAtRiskEliminated, kAtFollowUp, {"a scheduled follow-up (回头看)"}, {}},
+      // The elimination decision schedules one follow-up; once it is done,
+      // another must be scheduled first.
+      {kAtFollowUpDone, kAtFollowUp, {"a scheduled follow-up (回头看)"}, {}},
   };
   for (const Case& c : cases) {
     absl::StatusOr<MonitoringObject> result = Apply(After(c.stage), path[c.action], {});
@@ -902,9 +910,117 @@ TEST(LifecycleTest, PlanMissingIsOverdueAfterThirtyDays) {
   EXPECT_TRUE(DueDeadlines(After(kAtAssisted), Day(100), {}).empty());
 }
 
-TEST(LifecycleTest, NothingIsDueOnceEliminated) {
-  EXPECT_TRUE(DueDeadlines(After(kAtRiskEliminated), Day(300), {}).empty());
-  EXPECT_TRUE(DueDeadlines(After(kAtFollowUpDone), Day(500), {}).empty());
+// Issue 3: the follow-up (回头看) is scheduled by the county decision on
+// elimination itself, follow_up_days after it (default 180), so the deadline
+// scheduler raises an alert when it passes although nobody scheduled it.
+TEST(LifecycleTest, FollowUpIsDueAfterEliminationWithoutScheduling) {
+  const MonitoringObject eliminated = After(kAtRiskEliminated);  // decided on Day(210)
+  EXPECT_EQ(eliminated.state, State::kRiskEliminated);
+  EXPECT_EQ(eliminated.follow_up_due_at, Day(210 + 180));
+  EXPECT_EQ(eliminated.history.back().detail, "follow-up (回头看) due 2025-03-26 09:00 UTC");
+
+  const std::vector<Deadline> due = DueDeadlines(eliminated, Day(300), {});
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].kind, DeadlineKind::kFollowUp);
+  EXPECT_EQ(due[0].due_at, Day(390));
+  EXPECT_EQ(due[0].awaited, ActionKind::kRecordFollowUp);
+  EXPECT_EQ(due[0].state, State::kRiskEliminated);
+  EXPECT_FALSE(due[0].overdue);
+  // The 180th day is still in time; a minute later it is overdue.
+  EXPECT_FALSE(DueDeadlines(eliminated, Day(390), {})[0].overdue);
+  EXPECT_TRUE(DueDeadlines(eliminated, Day(390) + absl::Minutes(1), {})[0].overdue);
+
+  // The policy's figure, not a constant.
+  LifecycleLimits thirty;
+  thirty.follow_up_days = 30;
+  const MonitoringObject sooner = After(kAtRiskEliminated, thirty);
+  EXPECT_EQ(sooner.follow_up_due_at, Day(240));
+  const std::vector<Deadline> sooner_due = DueDeadlines(sooner, Day(241), thirty);
+  ASSERT_EQ(sooner_due.size(), 1u);
+  EXPECT_EQ(sooner_due[0].due_at, Day(240));
+  EXPECT_TRUE(sooner_due[0].overdue);
+}
+
+// A rejected elimination is no elimination: no follow-up is scheduled.
+TEST(LifecycleTest, RejectedEliminationSchedulesNoFollowUp) {
+  Action reject = HappyPath()[kAtEliminationTownshipReviewed];
+  reject.approve = false;
+  absl::StatusOr<MonitoringObject> returned =
+      Apply(After(kAtEliminationTownshipReviewed), reject, {});
+  ASSERT_TRUE(returned.ok()) << returned.status();
+  EXPECT_FALSE(returned->follow_up_due_at.has_value());
+  EXPECT_TRUE(OfKind(DueDeadlines(*returned, Day(500), {}), DeadlineKind::kFollowUp).empty());
+}
+
+// The scheduled follow-up is recorded directly; one that finds the household
+// still clear schedules no further one (RULES M9/M9a ask for one re-check
+// after elimination; more are scheduled by hand), and nothing is due after it.
+TEST(LifecycleTest, TheScheduledFollowUpIsRecordedWithoutAManualSchedule) {
+  Action record = Act(ActionKind::kRecordFollowUp, Cadre(), Day(385), "回头看：收入稳定");
+  record.follow_up_outcome = FollowUpOutcome::kRiskStillEliminated;
+  absl::StatusOr<MonitoringObject> clear = Apply(After(kAtRiskEliminated), record, {});
+  ASSERT_TRUE(clear.ok()) << clear.status();
+  EXPECT_EQ(clear->state, State::kRiskEliminated);
+  EXPECT_EQ(clear->last_follow_up_at, Day(385));
+  EXPECT_FALSE(clear->follow_up_due_at.has_value());
+  EXPECT_TRUE(DueDeadlines(*clear, Day(800), {}).empty());
+  EXPECT_TRUE(DueDeadlines(After(kAtFollowUpDone), Day(800), {}).empty());
+
+  // A second follow-up needs a schedule first...
+  record.at = Day(600);
+  EXPECT_TRUE(IsError(Apply(*clear, record, {}).status(), absl::StatusCode::kFailedPrecondition,
+                      {"a scheduled follow-up", "current step: risk eliminated"}));
+  // ...which a township official may still set by hand.
+  Action schedule = Act(ActionKind::kScheduleFollowUp, TownshipOfficial(), Day(400), "再次回头看");
+  schedule.follow_up_due = Day(700);
+  absl::StatusOr<MonitoringObject> again = Apply(*clear, schedule, {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->state, State::kFollowUp);
+  const std::vector<Deadline> due = DueDeadlines(*again, Day(701), {});
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].kind, DeadlineKind::kFollowUp);
+  EXPECT_EQ(due[0].due_at, Day(700));
+  EXPECT_TRUE(due[0].overdue);
+
+  // Risk found back at the scheduled follow-up: identification again.
+  record.at = Day(385);
+  record.follow_up_outcome = FollowUpOutcome::kRiskReturned;
+  absl::StatusOr<MonitoringObject> back = Apply(After(kAtRiskEliminated), record, {});
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->state, State::kClue);
+  EXPECT_FALSE(back->follow_up_due_at.has_value());
+  EXPECT_TRUE(OfKind(DueDeadlines(*back, Day(386), {}), DeadlineKind::kFollowUp).empty());
+}
+
+// A manual ScheduleFollowUp still works after elimination: it moves the date
+// set by the county decision (earlier or later).
+TEST(LifecycleTest, AManualScheduleMovesTheFollowUp) {
+  Action schedule = Act(ActionKind::kScheduleFollowUp, TownshipOfficial(), Day(211), "提前回头看");
+  schedule.follow_up_due = Day(300);
+  absl::StatusOr<MonitoringObject> moved = Apply(After(kAtRiskEliminated), schedule, {});
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->state, State::kFollowUp);
+  EXPECT_EQ(moved->follow_up_due_at, Day(300));
+  const std::vector<Deadline> due = DueDeadlines(*moved, Day(250), {});
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].due_at, Day(300));
+  // And once more, later.
+  schedule.at = Day(212);
+  schedule.follow_up_due = Day(450);
+  absl::StatusOr<MonitoringObject> later = Apply(*moved, schedule, {});
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->follow_up_due_at, Day(450));
+  // Village cadres do not schedule it.
+  schedule.actor = Cadre();
+  EXPECT_EQ(Apply(After(kAtRiskEliminated), schedule, {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST(LifecycleTest, FollowUpDaysMustBePositive) {
+  LifecycleLimits none;
+  none.follow_up_days = 0;
+  EXPECT_TRUE(
+      IsError(ValidateLimits(none), absl::StatusCode::kInvalidArgument, {"follow_up_days"}));
 }
 
 // ---- Names ------------------------------------------------------------------------------------

@@ -81,8 +81,45 @@ const char* ColourZh(Colour colour) {
   return "?";
 }
 
+// Floor of numerator / denominator for denominator > 0, as ComputeNetIncome
+// rounds per-capita figures.
+__int128 FloorDiv(__int128 numerator, __int128 denominator) {
+  __int128 quotient = numerator / denominator;
+  if (numerator % denominator != 0 && numerator < 0) --quotient;
+  return quotient;
+}
+
+// A household total must divide down to the per-capita figure it stands behind.
+void CheckNet(std::string_view name, const HouseholdNet& net, const std::optional<Fen>& per_capita,
+              std::string_view per_capita_name, std::vector<std::string>& problems) {
+  if (net.members <= 0) {
+    problems.push_back(absl::StrCat(AsAbsl(name), ".members must be positive, got ", net.members));
+    return;
+  }
+  if (!per_capita.has_value()) {
+    problems.push_back(absl::StrCat(AsAbsl(name), " is given without ", AsAbsl(per_capita_name)));
+    return;
+  }
+  if (FloorDiv(net.net_income, net.members) != *per_capita) {
+    problems.push_back(absl::StrCat(AsAbsl(name), " (", net.net_income, " fen for ", net.members,
+                                    " members) does not round down to ", AsAbsl(per_capita_name),
+                                    " ", *per_capita));
+  }
+}
+
 absl::Status CheckInputs(const RiskInputs& in) {
   std::vector<std::string> problems;
+  if (in.current_net.has_value()) {
+    CheckNet("current_net", *in.current_net, in.per_capita_net_income, "per_capita_net_income",
+             problems);
+  }
+  if (in.previous_net.has_value()) {
+    if (!in.current_net.has_value()) {
+      problems.push_back("previous_net is given without current_net");
+    }
+    CheckNet("previous_net", *in.previous_net, in.previous_window_per_capita,
+             "previous_window_per_capita", problems);
+  }
   if (in.total_income < 0) problems.push_back("total_income cannot be negative");
   if (in.rigid_spending < 0) problems.push_back("rigid_spending cannot be negative");
   if (in.able_workers < 0) problems.push_back("able_workers cannot be negative");
@@ -350,9 +387,17 @@ absl::StatusOr<Assessment> Assess(const RiskInputs& in, const MonitoringPolicy& 
   }
   if (!in.water_ok) fired.push_back({.kind = FactorKind::kWaterUnsafe, .colour = Colour::kRed});
 
-  if (in.previous_window_per_capita.has_value()) {
+  // A previous per-capita figure below one fen is no base for a share.
+  if (in.previous_window_per_capita.has_value() && *in.previous_window_per_capita > 0) {
+    // With the household totals, the fall is measured exactly on them; the
+    // per-capita figures are rounded down, which can move a fall just at a
+    // threshold by a per-mille either way (older stored inputs carry only
+    // those, and are measured on them).
     absl::StatusOr<std::optional<std::int64_t>> drop =
-        IncomeDropPermille(*in.previous_window_per_capita, income);
+        in.previous_net.has_value()
+            ? IncomeDropPermilleOfTotals(in.previous_net->net_income, in.previous_net->members,
+                                         in.current_net->net_income, in.current_net->members)
+            : IncomeDropPermille(*in.previous_window_per_capita, income);
     if (!drop.ok()) return drop.status();
     // Rounded down, so comparing with a whole per-mille threshold is exact.
     if (drop->has_value()) {
@@ -545,20 +590,29 @@ std::string EncodeInputs(const RiskInputs& in) {
   };
   const int guarantees = (in.food_clothing_ok ? 1 : 0) | (in.education_ok ? 2 : 0) |
                          (in.medical_ok ? 4 : 0) | (in.housing_ok ? 8 : 0) | (in.water_ok ? 16 : 0);
-  return absl::StrCat("v1;", in.per_capita_net_income, ";",
-                      in.previous_window_per_capita ? absl::StrCat(*in.previous_window_per_capita)
-                                                    : std::string("-"),
-                      ";", in.total_income, ";", in.rigid_spending, ";", guarantees, ";",
-                      day(in.last_sudden_event), ";", absl::FormatCivilTime(in.today), ";",
-                      in.able_workers, ";", in.employed_members, ";",
-                      in.social_assistance_floor ? 1 : 0, ";", in.overdue_credit_instalments, ";",
-                      in.overdue_credit_fen);
+  const std::string fields = absl::StrCat(
+      in.per_capita_net_income, ";",
+      in.previous_window_per_capita ? absl::StrCat(*in.previous_window_per_capita)
+                                    : std::string("-"),
+      ";", in.total_income, ";", in.rigid_spending, ";", guarantees, ";", day(in.last_sudden_event),
+      ";", absl::FormatCivilTime(in.today), ";", in.able_workers, ";", in.employed_members, ";",
+      in.social_assistance_floor ? 1 : 0, ";", in.overdue_credit_instalments, ";",
+      in.overdue_credit_fen);
+  // "v1" stays as it was for inputs without household totals; "v2" adds
+  // them, so a re-assessment measures the income drop exactly again.
+  if (!in.current_net.has_value()) return absl::StrCat("v1;", fields);
+  return absl::StrCat(
+      "v2;", fields, ";", in.current_net->net_income, ";", in.current_net->members, ";",
+      in.previous_net ? absl::StrCat(in.previous_net->net_income, ";", in.previous_net->members)
+                      : std::string("-;-"));
 }
 
 std::optional<RiskInputs> DecodeInputs(std::string_view encoded) {
   const std::vector<absl::string_view> f =
       absl::StrSplit(absl::string_view(encoded.data(), encoded.size()), ';');
-  if (f.size() != 13 || f[0] != "v1") return std::nullopt;
+  const bool v1 = f.size() == 13 && f[0] == "v1";
+  const bool v2 = f.size() == 17 && f[0] == "v2";
+  if (!v1 && !v2) return std::nullopt;
   RiskInputs in;
   int64_t previous = 0;
   int guarantees = 0, floor = 0;
@@ -574,6 +628,21 @@ std::optional<RiskInputs> DecodeInputs(std::string_view encoded) {
       (floor == 0 || floor == 1) && absl::SimpleAtoi(f[11], &in.overdue_credit_instalments) &&
       absl::SimpleAtoi(f[12], &in.overdue_credit_fen);
   if (!ok) return std::nullopt;
+  if (v2) {
+    HouseholdNet current, before;
+    if (!absl::SimpleAtoi(f[13], &current.net_income) ||
+        !absl::SimpleAtoi(f[14], &current.members)) {
+      return std::nullopt;
+    }
+    in.current_net = current;
+    if (f[15] != "-" || f[16] != "-") {
+      if (!absl::SimpleAtoi(f[15], &before.net_income) ||
+          !absl::SimpleAtoi(f[16], &before.members)) {
+        return std::nullopt;
+      }
+      in.previous_net = before;
+    }
+  }
   if (f[2] != "-") in.previous_window_per_capita = previous;
   if (f[6] != "-") in.last_sudden_event = sudden;
   in.food_clothing_ok = guarantees & 1;

@@ -60,7 +60,8 @@ enum class FactorKind {
   // up to the fen, which keeps "below" exact); reference: monitoring line.
   kIncomeBelowOrangeLine,
   kIncomeBelowYellowLine,
-  // value: fall in per-mille (rounded down); threshold: policy per-mille;
+  // value: fall in per-mille (rounded down; measured exactly on the household
+  // totals when RiskInputs carries them); threshold: policy per-mille;
   // amount: current per-capita; reference: previous window's per-capita.
   kIncomeDropOrange,
   kIncomeDropYellow,
@@ -86,12 +87,33 @@ enum class FactorKind {
 // in snake case), for storage and events.
 std::string_view FactorKindName(FactorKind kind);
 
+// The household figures behind a per-capita net income (RULES M5): the net
+// income of the window (income − production costs, NetIncome::net_income)
+// and the members it is divided by (NetIncome::members).
+struct HouseholdNet {
+  money::Fen net_income = 0;
+  int members = 0;
+
+  friend bool operator==(const HouseholdNet&, const HouseholdNet&) = default;
+};
+
 // A household's situation on `today`. Income figures come from
 // ComputeNetIncome over the current and previous windows.
 struct RiskInputs {
   money::Fen per_capita_net_income = 0;
   // Absent for a household without a previous window on record.
   std::optional<money::Fen> previous_window_per_capita;
+  // The exact figures behind the two per-capita ones (each rounded down to
+  // the fen), for the income-drop factors: with both set, the fall is
+  // measured on the household totals, exactly, so a true fall of 30% fires
+  // even when the rounded per-capita figures show 29.99%. Without them
+  // (inputs stored earlier, or a caller that does not give them) the fall is
+  // measured on the rounded figures, which can be a per-mille off either way
+  // at a threshold. When set, each must round down to its
+  // per-capita figure; `previous_net` needs `current_net` and
+  // `previous_window_per_capita`.
+  std::optional<HouseholdNet> current_net;
+  std::optional<HouseholdNet> previous_net;
   money::Fen total_income = 0;    // gross, all four kinds
   money::Fen rigid_spending = 0;  // compliant out-of-pocket rigid spending
   // 两不愁三保障 + safe water. Unset means "not confirmed met": a forgotten
@@ -146,7 +168,9 @@ absl::StatusOr<Assessment> Assess(const RiskInputs& inputs, const MonitoringPoli
 // The inputs as stored with a household's current assessment, so that a
 // re-assessment after a change of policy figures alone can apply the new
 // figures without loading the records again. "v1;" and the fields in a fixed
-// order; DecodeInputs refuses anything else (the caller then recomputes).
+// order, or "v2;", the same fields and the household totals (current_net,
+// previous_net) when they are given; DecodeInputs refuses anything else (the
+// caller then recomputes).
 std::string EncodeInputs(const RiskInputs& inputs);
 std::optional<RiskInputs> DecodeInputs(std::string_view encoded);
 

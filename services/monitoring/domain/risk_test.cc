@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -715,6 +716,156 @@ TEST(EliminationTest, StabilityPeriodComesFromThePolicy) {
   EXPECT_TRUE(CheckElimination(in, policy).ok());
 }
 
+// ---- Income drop measured exactly on the household totals ----------------------------
+
+// The fall is (previous − current) ÷ previous per-capita net income, where
+// each per-capita figure is a household net total ÷ members. Measured on the
+// totals (cross-multiplied in 128 bits), never on the per-capita figures
+// rounded down to the fen, so exactly 30% / 15% fires and 29.999…% does not.
+struct ExactDropCase {
+  std::string name;
+  Fen previous_net;
+  int previous_members;
+  Fen current_net;
+  int current_members;
+  std::optional<FactorKind> fired;  // the drop factor, if any
+  std::int64_t permille;            // its value: the exact fall, rounded down
+};
+
+void PrintTo(const ExactDropCase& c, std::ostream* os) { *os << c.name; }
+
+class ExactDropTest : public ::testing::TestWithParam<ExactDropCase> {};
+
+// Healthy() with the two windows' figures; per-capita figures rounded down as
+// ComputeNetIncome rounds them.
+RiskInputs WithWindows(Fen previous_net, int previous_members, Fen current_net,
+                       int current_members) {
+  RiskInputs in = Healthy();
+  in.per_capita_net_income = current_net / current_members;
+  in.previous_window_per_capita = previous_net / previous_members;
+  in.current_net = HouseholdNet{.net_income = current_net, .members = current_members};
+  in.previous_net = HouseholdNet{.net_income = previous_net, .members = previous_members};
+  return in;
+}
+
+TEST_P(ExactDropTest, ComparesTheHouseholdTotalsExactly) {
+  const ExactDropCase& c = GetParam();
+  const RiskInputs in =
+      WithWindows(c.previous_net, c.previous_members, c.current_net, c.current_members);
+  absl::StatusOr<Assessment> a = Assess(in, Policy());
+  ASSERT_TRUE(a.ok()) << a.status();
+  std::vector<Factor> drops;
+  for (const Factor& f : a->fired) {
+    if (f.kind == FactorKind::kIncomeDropOrange || f.kind == FactorKind::kIncomeDropYellow) {
+      drops.push_back(f);
+    }
+  }
+  if (!c.fired) {
+    EXPECT_TRUE(drops.empty()) << FactorKindName(drops[0].kind) << " " << drops[0].value;
+    return;
+  }
+  ASSERT_EQ(drops.size(), 1u);
+  EXPECT_EQ(drops[0].kind, *c.fired);
+  EXPECT_EQ(drops[0].value, c.permille);
+  EXPECT_EQ(drops[0].threshold, *c.fired == FactorKind::kIncomeDropOrange ? 300 : 150);
+  // The explanation keeps the per-capita figures.
+  EXPECT_EQ(drops[0].amount, in.per_capita_net_income);
+  EXPECT_EQ(drops[0].reference, *in.previous_window_per_capita);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Boundaries, ExactDropTest,
+    ::testing::Values(
+        // The reviewer's case: per capita 2,000,001 -> 1,400,001 fen looks
+        // like a 29.99998% fall (299‰, YELLOW); the household fell from
+        // 6,000,005 to 4,200,003 fen, 30.0000083%: ORANGE.
+        ExactDropCase{"ReviewerCaseIsOrange", 6000005, 3, 4200003, 3, FactorKind::kIncomeDropOrange,
+                      300},
+        ExactDropCase{"ExactlyThirtyPercent", 6000000, 3, 4200000, 3, FactorKind::kIncomeDropOrange,
+                      300},
+        ExactDropCase{"OneFenUnderThirtyPercent", 6000000, 3, 4200001, 3,
+                      FactorKind::kIncomeDropYellow, 299},
+        // The other way round: rounded 10,000,000 -> 7,000,000 per capita
+        // shows exactly 30%, the household fell 29.99999%: YELLOW.
+        ExactDropCase{"RoundedThirtyButTrulyLessIsYellow", 30000000, 3, 21000002, 3,
+                      FactorKind::kIncomeDropYellow, 299},
+        ExactDropCase{"ExactlyFifteenPercent", 8000000, 4, 6800000, 4,
+                      FactorKind::kIncomeDropYellow, 150},
+        // Rounded 2,000,001 -> 1,700,001 shows 149‰; truly 15.0000042%.
+        ExactDropCase{"RoundedUnderFifteenButTrulyFifteenIsYellow", 6000005, 3, 5100003, 3,
+                      FactorKind::kIncomeDropYellow, 150},
+        // Rounded 10,000,000 -> 8,500,000 shows 15%; truly 14.99999%.
+        ExactDropCase{"RoundedFifteenButTrulyLessIsNoDrop", 30000000, 3, 25500002, 3, std::nullopt,
+                      0},
+        // Members differ between the windows: 2,000,000 -> 1,400,000 per capita.
+        ExactDropCase{"MembersChangedExactlyThirtyPercent", 8000000, 4, 7000000, 5,
+                      FactorKind::kIncomeDropOrange, 300},
+        ExactDropCase{"MembersChangedJustUnderThirtyPercent", 8000000, 4, 7000001, 5,
+                      FactorKind::kIncomeDropYellow, 299},
+        ExactDropCase{"RiseIsNoDrop", 6000000, 3, 6000001, 3, std::nullopt, 0},
+        // Net income below zero (costs above income): more than a 100% fall.
+        ExactDropCase{"FallBelowZero", 1000000, 1, -1000000, 1, FactorKind::kIncomeDropOrange,
+                      2000},
+        // Figures at the edge of int64 still compare exactly in 128 bits.
+        ExactDropCase{"HugeFigures", std::numeric_limits<Fen>::max(), 1,
+                      std::numeric_limits<Fen>::max() / 10 * 7, 1, FactorKind::kIncomeDropOrange,
+                      300},
+        ExactDropCase{"HugeFiguresManyMembers", std::numeric_limits<Fen>::max(), 1000000,
+                      std::numeric_limits<Fen>::max() / 100 * 80, 999999,
+                      FactorKind::kIncomeDropYellow, 199}),
+    [](const ::testing::TestParamInfo<ExactDropCase>& info) { return info.param.name; });
+
+TEST(ExactDropTest, WithoutTheTotalsTheRoundedFiguresAreUsed) {
+  // Older stored inputs carry the rounded per-capita figures only.
+  RiskInputs in = WithWindows(6000005, 3, 4200003, 3);
+  in.current_net.reset();
+  in.previous_net.reset();
+  absl::StatusOr<Assessment> a = Assess(in, Policy());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(Kinds(*a), std::vector<FactorKind>{FactorKind::kIncomeDropYellow});
+  EXPECT_EQ(a->fired[0].value, 299);
+  // Only the current total known: no exact comparison either.
+  in.current_net = HouseholdNet{.net_income = 4200003, .members = 3};
+  EXPECT_EQ(Assess(in, Policy())->fired[0].value, 299);
+}
+
+TEST(ExactDropTest, NoPreviousIncomeNoDrop) {
+  // Nothing before, or less than a fen a head: no base for a share.
+  for (const RiskInputs& in :
+       {WithWindows(0, 3, 0, 3), WithWindows(2, 3, 0, 3), WithWindows(-300, 3, -600, 3)}) {
+    absl::StatusOr<Assessment> a = Assess(in, Policy());
+    ASSERT_TRUE(a.ok()) << a.status();
+    EXPECT_FALSE(a->Fired(FactorKind::kIncomeDropOrange));
+    EXPECT_FALSE(a->Fired(FactorKind::kIncomeDropYellow));
+  }
+}
+
+TEST(ExactDropTest, TotalsMustAgreeWithThePerCapitaFigures) {
+  const auto refused = [](const RiskInputs& in, const std::string& names) {
+    absl::StatusOr<Assessment> a = Assess(in, Policy());
+    EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument) << names;
+    EXPECT_TRUE(Contains(std::string(a.status().message()), names)) << a.status();
+  };
+  RiskInputs in = WithWindows(6000005, 3, 4200003, 3);
+  in.per_capita_net_income = 1400000;  // 4,200,003 ÷ 3 rounds down to 1,400,001
+  refused(in, "current_net");
+  in = WithWindows(6000005, 3, 4200003, 3);
+  in.previous_window_per_capita = 2000002;
+  refused(in, "previous_net");
+  in = WithWindows(6000005, 3, 4200003, 3);
+  in.current_net->members = 0;
+  refused(in, "current_net");
+  in = WithWindows(6000005, 3, 4200003, 3);
+  in.previous_net->members = -1;
+  refused(in, "previous_net");
+  in = WithWindows(6000005, 3, 4200003, 3);
+  in.current_net.reset();
+  refused(in, "previous_net");
+  in = WithWindows(6000005, 3, 4200003, 3);
+  in.previous_window_per_capita.reset();
+  refused(in, "previous_net");
+}
+
 TEST(NamesTest, StableIdentifiers) {
   EXPECT_EQ(ColourName(Colour::kRed), "red");
   EXPECT_EQ(ColourName(Colour::kGreen), "green");
@@ -763,6 +914,30 @@ TEST(StoredInputsTest, AbsentOptionalsStayAbsent) {
   ASSERT_TRUE(back.has_value());
   EXPECT_FALSE(back->previous_window_per_capita.has_value());
   EXPECT_FALSE(back->last_sudden_event.has_value());
+}
+
+TEST(StoredInputsTest, TheExactTotalsAreKept) {
+  RiskInputs in = WithWindows(6000005, 3, 4200003, 3);
+  const std::string encoded = EncodeInputs(in);
+  const auto back = DecodeInputs(encoded);
+  ASSERT_TRUE(back.has_value()) << encoded;
+  EXPECT_EQ(EncodeInputs(*back), encoded);
+  EXPECT_EQ(back->current_net, in.current_net);
+  EXPECT_EQ(back->previous_net, in.previous_net);
+  // A re-assessment from the stored inputs decides as the first one did.
+  EXPECT_EQ(Assess(*back, Policy())->colour, Colour::kOrange);
+  EXPECT_EQ(Assess(in, Policy())->fired, Assess(*back, Policy())->fired);
+
+  // Only the current total (no previous window).
+  in.previous_net.reset();
+  in.previous_window_per_capita.reset();
+  const auto current_only = DecodeInputs(EncodeInputs(in));
+  ASSERT_TRUE(current_only.has_value()) << EncodeInputs(in);
+  EXPECT_EQ(current_only->current_net, in.current_net);
+  EXPECT_FALSE(current_only->previous_net.has_value());
+
+  // Inputs without totals are stored as before.
+  EXPECT_TRUE(EncodeInputs(Healthy()).starts_with("v1;")) << EncodeInputs(Healthy());
 }
 
 TEST(StoredInputsTest, AnythingElseIsRefused) {
