@@ -83,6 +83,14 @@ class MonitoringTest : public ::testing::Test {
     return stub_->SetGuarantees(&ctx, req, &g);
   }
 
+  // Calls `method` of the stub as the principal of `token`.
+  template <typename Method, typename Request, typename Response>
+  grpc::Status Call(const std::string& token, Method method, const Request& req, Response* resp) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    return (stub_.get()->*method)(&ctx, req, resp);
+  }
+
   int Count(const std::string& sql) {
     pqxx::connection conn(db_);
     return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
@@ -313,11 +321,6 @@ std::vector<std::string> WindowMonths() {
 TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
   const std::string region = "dev.650000.region_official.r";
   const std::string county = "dev.653121.county_official.c";
-  auto call = [&](const std::string& token, auto method, const auto& req, auto* resp) {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + token);
-    return (stub_.get()->*method)(&ctx, req, resp);
-  };
   Household household;
   CreateHouseholdRequest create = Request("req-risk");
   create.mutable_household()->set_member_count(4);
@@ -327,7 +330,7 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
   assess.set_household_id(household.household_id());
   v1::Assessment assessment;
   const grpc::Status no_policy =
-      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment);
+      Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment);
   EXPECT_EQ(no_policy.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(no_policy.error_message().find("PublishPolicy"), std::string::npos);
 
@@ -339,7 +342,7 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
   effective.set_division_code(household.village_code());
   v1::MonitoringPolicy in_force;
   ASSERT_TRUE(
-      call(county, &v1::MonitoringService::Stub::GetEffectivePolicy, effective, &in_force).ok());
+      Call(county, &v1::MonitoringService::Stub::GetEffectivePolicy, effective, &in_force).ok());
   EXPECT_EQ(in_force.version(), "xj-2026-1") << "the village inherits the region's policy";
   EXPECT_EQ(in_force.orange_line_permille(), 1200) << "defaults filled in";
   ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
@@ -357,12 +360,12 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
       r->set_month(month);
       r->set_amount_fen(fen);
       v1::IncomeRecord out;
-      ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordIncome, req, &out).ok());
+      ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::RecordIncome, req, &out).ok());
     }
   };
   record(v1::INCOME_KIND_WAGE, 150000);
   ASSERT_TRUE(
-      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+      Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
   EXPECT_EQ(assessment.colour(), v1::COLOUR_RED);
   EXPECT_EQ(assessment.per_capita_net_income_fen(), 450000);
   ASSERT_GE(assessment.factors_size(), 1);
@@ -376,19 +379,19 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
   v1::ExplainAssessmentRequest explain;
   explain.set_household_id(household.household_id());
   v1::Explanation zh;
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::ExplainAssessment, explain, &zh).ok());
+  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::ExplainAssessment, explain, &zh).ok());
   ASSERT_GE(zh.reasons_size(), 1);
   EXPECT_NE(zh.reasons(0).find("4,500.00"), std::string::npos) << zh.reasons(0);
   EXPECT_NE(zh.reasons(0).find("6,000.00"), std::string::npos) << zh.reasons(0);
   explain.set_language("en");
   v1::Explanation en;
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::ExplainAssessment, explain, &en).ok());
+  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::ExplainAssessment, explain, &en).ok());
   EXPECT_NE(en.reasons(0).find("monitoring line"), std::string::npos) << en.reasons(0);
 
   // Dividends lift the household above 1.5x the line: green.
   record(v1::INCOME_KIND_PROPERTY, 200000);
   ASSERT_TRUE(
-      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+      Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
   EXPECT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
   EXPECT_EQ(assessment.per_capita_net_income_fen(), 1050000);
   // Two here, and one more if the policy's re-assessment job got there first.
@@ -401,11 +404,6 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
 }
 
 TEST_F(MonitoringTest, WageEventsAreBookedOnceAndReassess) {
-  auto call = [&](const std::string& token, auto method, const auto& req, auto* resp) {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + token);
-    return (stub_.get()->*method)(&ctx, req, resp);
-  };
   const std::string county = "dev.653121.county_official.c";
   Household household;
   CreateHouseholdRequest create = Request("req-wages");
@@ -417,7 +415,7 @@ TEST_F(MonitoringTest, WageEventsAreBookedOnceAndReassess) {
   assess.set_household_id(household.household_id());
   v1::Assessment assessment;
   ASSERT_TRUE(
-      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+      Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
   ASSERT_EQ(assessment.colour(), v1::COLOUR_RED) << "no income yet";
 
   // The employment service's outbox, in the same database, relayed to its
@@ -675,11 +673,6 @@ TEST_F(MonitoringTest, ReassessmentRecordsChangedResultsAndSignalsOnlyChangedCol
 // then a POLICY job must not re-use the inputs stored before it.
 TEST_F(MonitoringTest, PolicyJobRecomputesAHouseholdWhoseRecordsChangedSinceItsAssessment) {
   const std::string county = "dev.653121.county_official.c";
-  auto call = [&](auto method, const auto& req, auto* resp) {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + county);
-    return (stub_.get()->*method)(&ctx, req, resp);
-  };
   Household household;
   ASSERT_TRUE(Create(Request("req-stale-inputs"), &household).ok());
   ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
@@ -694,11 +687,13 @@ TEST_F(MonitoringTest, PolicyJobRecomputesAHouseholdWhoseRecordsChangedSinceItsA
   income.mutable_record()->set_month(month);
   income.mutable_record()->set_amount_fen(7'000'000);
   v1::IncomeRecord recorded_income;
-  ASSERT_TRUE(call(&v1::MonitoringService::Stub::RecordIncome, income, &recorded_income).ok());
+  ASSERT_TRUE(
+      Call(county, &v1::MonitoringService::Stub::RecordIncome, income, &recorded_income).ok());
   v1::AssessHouseholdRequest assess;
   assess.set_household_id(household.household_id());
   v1::Assessment assessment;
-  ASSERT_TRUE(call(&v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  ASSERT_TRUE(
+      Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
   ASSERT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
 
   // 40,000 yuan of compliant medical spending: more than half the income.
@@ -710,7 +705,8 @@ TEST_F(MonitoringTest, PolicyJobRecomputesAHouseholdWhoseRecordsChangedSinceItsA
   expense.mutable_record()->set_month(month);
   expense.mutable_record()->set_amount_fen(4'000'000);
   v1::ExpenseRecord recorded_expense;
-  ASSERT_TRUE(call(&v1::MonitoringService::Stub::RecordExpense, expense, &recorded_expense).ok());
+  ASSERT_TRUE(
+      Call(county, &v1::MonitoringService::Stub::RecordExpense, expense, &recorded_expense).ok());
 
   // A POLICY job, nobody having asked for an assessment since.
   v1::ReassessAllRequest req;
@@ -718,12 +714,12 @@ TEST_F(MonitoringTest, PolicyJobRecomputesAHouseholdWhoseRecordsChangedSinceItsA
   req.set_division_code("653121000000");
   req.set_reason(v1::REASSESS_REASON_POLICY);
   v1::ReassessmentJob job;
-  ASSERT_TRUE(call(&v1::MonitoringService::Stub::ReassessAll, req, &job).ok());
+  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::ReassessAll, req, &job).ok());
   for (int i = 0; i < 100 && job.state() == v1::JOB_STATE_RUNNING; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     v1::GetReassessmentJobRequest get;
     get.set_job_id(job.job_id());
-    ASSERT_TRUE(call(&v1::MonitoringService::Stub::GetReassessmentJob, get, &job).ok());
+    ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::GetReassessmentJob, get, &job).ok());
   }
   ASSERT_EQ(job.state(), v1::JOB_STATE_DONE) << job.error();
   EXPECT_EQ(Count("SELECT colour FROM monitoring.household_colours WHERE household_id = '" +
@@ -832,11 +828,6 @@ TEST_F(MonitoringTest, BadRecordsNameTheirFieldsAndChangeNothing) {
 // re-assesses the household, which turns ORANGE and raises a platform clue.
 TEST_F(MonitoringTest, SuddenEventTurnsAHealthyHouseholdOrangeWithinItsWindow) {
   const std::string county = "dev.653121.county_official.c";
-  auto call = [&](const std::string& token, auto method, const auto& req, auto* resp) {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + token);
-    return (stub_.get()->*method)(&ctx, req, resp);
-  };
   Household household;
   ASSERT_TRUE(Create(Request("req-sudden"), &household).ok());
   ASSERT_TRUE(PublishLine("dev.650000.region_official.r", "650000000000", "xj-sudden").ok());
@@ -853,13 +844,13 @@ TEST_F(MonitoringTest, SuddenEventTurnsAHealthyHouseholdOrangeWithinItsWindow) {
     r->set_month(month);
     r->set_amount_fen(400000);
     v1::IncomeRecord out;
-    ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordIncome, req, &out).ok());
+    ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::RecordIncome, req, &out).ok());
   }
   v1::AssessHouseholdRequest assess;
   assess.set_household_id(household.household_id());
   v1::Assessment assessment;
   ASSERT_TRUE(
-      call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+      Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
   ASSERT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
   const std::string colour_sql =
       "SELECT colour FROM monitoring.household_colours WHERE "
@@ -880,26 +871,26 @@ TEST_F(MonitoringTest, SuddenEventTurnsAHealthyHouseholdOrangeWithinItsWindow) {
   v1::SuddenEvent recorded;
 
   // A date after today names its field and writes nothing.
-  grpc::Status s = call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
+  grpc::Status s = Call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
                         event("sudden-future", today + 1), &recorded);
   ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   ASSERT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(s)).size(), 1u);
   EXPECT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(s))[0].field, "event.occurred_on");
   // Another county's official may not record one here.
-  s = call("dev.653122.county_official.x", &v1::MonitoringService::Stub::RecordSuddenEvent,
+  s = Call("dev.653122.county_official.x", &v1::MonitoringService::Stub::RecordSuddenEvent,
            event("sudden-outside", today - 10), &recorded);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.sudden_events"), 0);
 
   // 91 days ago is outside the default 90-day window: still green.
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
+  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
                    event("sudden-old", today - 91), &recorded)
                   .ok());
   EXPECT_EQ(Count(colour_sql), static_cast<int>(v1::COLOUR_GREEN));
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 0);
 
   // Exactly 90 days ago is inside it: orange, with a platform clue.
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
+  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
                    event("sudden-illness", today - 90), &recorded)
                   .ok());
   EXPECT_EQ(recorded.event_id().substr(0, 3), "se-");
@@ -912,7 +903,7 @@ TEST_F(MonitoringTest, SuddenEventTurnsAHealthyHouseholdOrangeWithinItsWindow) {
   explain.set_household_id(household.household_id());
   explain.set_language("en");
   v1::Explanation en;
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::ExplainAssessment, explain, &en).ok());
+  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::ExplainAssessment, explain, &en).ok());
   ASSERT_EQ(en.reasons_size(), 1);
   EXPECT_NE(en.reasons(0).find("Sudden event on " + absl::FormatCivilTime(today - 90)),
             std::string::npos)
@@ -920,7 +911,7 @@ TEST_F(MonitoringTest, SuddenEventTurnsAHealthyHouseholdOrangeWithinItsWindow) {
 
   // A retry of the same request records nothing twice.
   v1::SuddenEvent again;
-  ASSERT_TRUE(call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
+  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::RecordSuddenEvent,
                    event("sudden-illness", today - 90), &again)
                   .ok());
   EXPECT_EQ(again.event_id(), recorded.event_id());
