@@ -345,6 +345,7 @@ TEST_F(MonitoringTest, IncomeBelowTheLineIsRedAndExplainedThenGreen) {
       Call(county, &v1::MonitoringService::Stub::GetEffectivePolicy, effective, &in_force).ok());
   EXPECT_EQ(in_force.version(), "xj-2026-1") << "the village inherits the region's policy";
   EXPECT_EQ(in_force.orange_line_permille(), 1200) << "defaults filled in";
+  EXPECT_EQ(in_force.follow_up_days(), 180);
   ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
 
   // 12 x 1,500 yuan wages for 4 members: 4,500 yuan each, below the 6,000 line.
@@ -662,7 +663,7 @@ TEST_F(MonitoringTest, ReassessmentRecordsChangedResultsAndSignalsOnlyChangedCol
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.clues"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments WHERE policy_version = 'shufu-2'"),
             2);
-  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.household_colours WHERE inputs LIKE 'v1;%'"), 3)
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.household_colours WHERE inputs LIKE 'v2;%'"), 3)
       << "every current assessment keeps its inputs";
   // A later job for records finds nothing new.
   run_job("batch-3");
@@ -822,6 +823,42 @@ TEST_F(MonitoringTest, BadRecordsNameTheirFieldsAndChangeNothing) {
   EXPECT_EQ(fields, (std::vector<std::string>{"record.kind", "record.source", "record.month",
                                               "record.amount_fen"}));
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.income_records"), 0);
+}
+
+// "ORANGE if income fell >= 30%": compared on the household totals, not on
+// per-capita figures already rounded down (which read 299.9998 per mille).
+TEST_F(MonitoringTest, AFallOfThirtyPercentIsOrangeOnTheExactTotals) {
+  const std::string county = "dev.653121.county_official.c";
+  CreateHouseholdRequest create = Request("req-exact-drop");
+  create.mutable_household()->set_member_count(3);
+  Household household;
+  ASSERT_TRUE(Create(create, &household).ok());
+  ASSERT_TRUE(PublishLine(county, "653121000000", "shufu-exact-drop").ok());
+  ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
+  const absl::CivilMonth now(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
+  // Previous window 60,000.05 yuan, this window 42,000.03: a fall of 30.00002%.
+  const std::pair<absl::CivilMonth, int64_t> incomes[] = {{now - 13, 6'000'005},
+                                                          {now - 1, 4'200'003}};
+  for (const auto& [month, fen] : incomes) {
+    v1::RecordIncomeRequest req;
+    req.set_request_id(absl::StrCat("exact-drop-", absl::FormatCivilTime(month)));
+    req.mutable_record()->set_household_id(household.household_id());
+    req.mutable_record()->set_kind(v1::INCOME_KIND_WAGE);
+    req.mutable_record()->set_source(v1::RECORD_SOURCE_SURVEY);
+    req.mutable_record()->set_month(absl::FormatCivilTime(month));
+    req.mutable_record()->set_amount_fen(fen);
+    v1::IncomeRecord out;
+    ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::RecordIncome, req, &out).ok());
+  }
+  v1::AssessHouseholdRequest assess;
+  assess.set_household_id(household.household_id());
+  v1::Assessment a;
+  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &a).ok());
+  EXPECT_EQ(a.per_capita_net_income_fen(), 1'400'001);
+  EXPECT_EQ(a.previous_per_capita_net_income_fen(), 2'000'001);
+  EXPECT_EQ(a.colour(), v1::COLOUR_ORANGE) << a.DebugString();
+  ASSERT_EQ(a.factors_size(), 1) << a.DebugString();
+  EXPECT_EQ(a.factors(0).kind(), "income_drop_orange");
 }
 
 // The ORANGE factor "a sudden event in the last 90 days": recording one

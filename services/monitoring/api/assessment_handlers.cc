@@ -110,6 +110,7 @@ absl::StatusOr<MonitoringPolicy> PolicyFromProto(const v1::MonitoringPolicy& p,
   set(d.scale_county_new_red, p.scale_county_new_red());
   set(d.scale_township_new_objects, p.scale_township_new_objects());
   set(d.scale_county_new_objects, p.scale_county_new_objects());
+  set(d.follow_up_days, p.follow_up_days());
   if (auto s = Validate(d); !s.ok()) return errors::Annotate(s, "policy");
   return d;
 }
@@ -135,6 +136,7 @@ v1::MonitoringPolicy PolicyToProto(const MonitoringPolicy& d) {
   p.set_scale_county_new_red(d.scale_county_new_red);
   p.set_scale_township_new_objects(d.scale_township_new_objects);
   p.set_scale_county_new_objects(d.scale_county_new_objects);
+  p.set_follow_up_days(d.follow_up_days);
   return p;
 }
 
@@ -180,6 +182,8 @@ absl::StatusOr<RiskInputs> RiskInputsFrom(const v1::Household& household,
   if (!current.ok()) return current.status();
   RiskInputs in;
   in.per_capita_net_income = current->per_capita_net_income;
+  // The household totals too: the income drop is compared on them exactly.
+  in.current_net = HouseholdNet{.net_income = current->net_income, .members = current->members};
   in.total_income = current->total_income;
   in.rigid_spending = current->rigid_spending;
   const bool has_previous =
@@ -190,6 +194,7 @@ absl::StatusOr<RiskInputs> RiskInputsFrom(const v1::Household& household,
                                    household.member_count());
     if (!before.ok()) return before.status();
     in.previous_window_per_capita = before->per_capita_net_income;
+    in.previous_net = HouseholdNet{.net_income = before->net_income, .members = before->members};
   }
   const v1::Guarantees g = loaded.guarantees.value_or(v1::Guarantees());
   // Not yet checked counts as unmet: a forgotten check must not hide a risk.
