@@ -502,6 +502,11 @@ TEST_F(EmploymentTest, ScenarioMatchingCoversHouseholdsAndWagesReachMonitoring) 
 
 // Acceptance criterion 2.
 TEST_F(EmploymentTest, PublicWelfarePostRules) {
+  // Today by the server's clock: the day of the last review (a later as_of is
+  // refused).
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2027, 4, 1, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
   const auto body = Employer("e-forest", v1::EMPLOYER_KIND_PUBLIC_BODY);
   const auto post = Job("j-forest", body, v1::JOB_KIND_PUBLIC_WELFARE, kVillage, 5, 80'000);
   const std::string h1 = "hh-00000000000000000001", h2 = "hh-00000000000000000002",
@@ -722,6 +727,10 @@ TEST_F(EmploymentTest, InvalidInputNamesTheField) {
 
 // Monitoring events keep the priority flag and the M9b exit current.
 TEST_F(EmploymentTest, MonitoringEventsKeepFlagsAndPostExit) {
+  // Today by the server's clock: the day of the last review.
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2027, 1, 1, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
   const std::string h = "hh-00000000000000000042";
   const auto body = Employer("e-road", v1::EMPLOYER_KIND_PUBLIC_BODY);
   const auto post = Job("j-road", body, v1::JOB_KIND_PUBLIC_WELFARE, kVillage, 2, 70'000);
@@ -996,6 +1005,10 @@ TEST_F(EmploymentTest, TransportSubsidyRefusesAFutureAsOf) {
 // 两不拖欠: an ended placement's unpaid months up to its end month are
 // overdue too, each alert recorded once.
 TEST_F(EmploymentTest, OverdueWagesOfAnEndedPlacementAreChecked) {
+  // Today by the server's clock: the day of the last check.
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 12, 10, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
   v1::PublishPolicyRequest pol;
   pol.set_request_id("pol-end");
   pol.mutable_policy()->set_owner_division_code(kCountyCode);
@@ -1075,6 +1088,121 @@ TEST_F(EmploymentTest, OverdueWagesOfAnEndedPlacementAreChecked) {
   ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
   EXPECT_EQ(months(alerts), (Months{"2026-07"}));
   EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts"), 2);
+}
+
+// M9b: a post ends only on a review as of a day that has come. A future
+// `as_of` would end it early (the household loses its post): refused, and
+// nothing is written.
+TEST_F(EmploymentTest, PostExitReviewRefusesAFutureAsOf) {
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
+  const auto held = AppointPost("ap-fut", "hh-00000000000000000056", "2026-01-01", "2026-12-31");
+  ASSERT_EQ(held.status(), v1::PLACEMENT_STATUS_ON_DUTY);
+
+  // Risk eliminated in August; the agreement runs to 31 December.
+  v1::ReviewPostExitRequest review;
+  review.set_request_id("rev-future");
+  review.set_placement_id(held.placement_id());
+  review.set_risk_eliminated_on("2026-08-15");
+  review.set_as_of("2027-01-01");
+  v1::PostExitDecision decision;
+  const auto census = Census();
+  std::cout << "review as_of in the future: "
+            << Refused(grpc::StatusCode::INVALID_ARGUMENT, E(&S::ReviewPostExit, review, &decision),
+                       "as_of")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.placements WHERE status = 4"), 0);  // ENDED
+  v1::GetPlacementRequest get;
+  get.set_placement_id(held.placement_id());
+  v1::Placement now;
+  ASSERT_TRUE(E(&S::GetPlacement, get, &now).ok());
+  EXPECT_EQ(now.status(), v1::PLACEMENT_STATUS_ON_DUTY);
+  EXPECT_EQ(now.end_date(), "");
+
+  // As of today (and with no as_of) the post continues.
+  review.set_request_id("rev-today");
+  review.set_as_of("2026-11-25");
+  ASSERT_TRUE(E(&S::ReviewPostExit, review, &decision).ok());
+  EXPECT_FALSE(decision.exit()) << decision.detail();
+  review.set_request_id("rev-no-as-of");
+  review.clear_as_of();
+  ASSERT_TRUE(E(&S::ReviewPostExit, review, &decision).ok());
+  EXPECT_FALSE(decision.exit()) << decision.detail();
+  EXPECT_EQ(decision.placement().status(), v1::PLACEMENT_STATUS_ON_DUTY);
+
+  // Once that day has come, the same review ends the post.
+  clock.Set(absl::FromCivil(absl::CivilSecond(2027, 1, 1, 9, 0, 0), absl::LocalTimeZone()));
+  review.set_request_id("rev-2027");
+  review.set_as_of("2027-01-01");
+  const auto s = E(&S::ReviewPostExit, review, &decision);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(decision.exit()) << decision.detail();
+  EXPECT_EQ(decision.reason(), v1::END_REASON_RISK_ELIMINATED);
+  EXPECT_EQ(decision.placement().end_date(), "2027-01-01");
+}
+
+// 两不拖欠: a wage is overdue only once its pay day has come. A future
+// `as_of` would raise alerts before the pay day: refused, and no alert is
+// recorded.
+TEST_F(EmploymentTest, OverdueWagesRefusesAFutureAsOf) {
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
+  v1::PublishPolicyRequest pol;
+  pol.set_request_id("pol-fut");
+  pol.mutable_policy()->set_owner_division_code(kCountyCode);
+  pol.mutable_policy()->set_overdue_wage_day(10);
+  v1::EmploymentPolicy policy;
+  ASSERT_TRUE(E(&S::PublishPolicy, pol, &policy).ok());
+  const auto enterprise = Employer("e-fut", v1::EMPLOYER_KIND_ENTERPRISE);
+  Job("j-fut", enterprise, v1::JOB_KIND_REGULAR, kCountyCode, 1, 300'000);
+  Worker("w-fut", "hh-00000000000000000057", 1, v1::WILLINGNESS_LOCAL);
+  v1::RunMatchingRequest run_req;
+  run_req.set_request_id("run-fut");
+  run_req.set_division_code(kCountyCode);
+  v1::MatchingRun run;
+  ASSERT_TRUE(E(&S::RunMatching, run_req, &run).ok());
+  ASSERT_EQ(run.proposals_size(), 1);
+  const auto placement = Advance(run.proposals(0).placement_id(), "2026-10-01");
+  v1::RecordWageRequest wage;
+  wage.set_request_id("wage-fut-10");
+  wage.set_placement_id(placement.placement_id());
+  wage.set_month("2026-10");
+  wage.set_amount_fen(300'000);
+  wage.set_paid_on("2026-11-05");
+  v1::WageRecord rec;
+  ASSERT_TRUE(E(&S::RecordWage, wage, &rec).ok());
+
+  // Today: October is paid, November's pay day (10 December) has not come.
+  v1::CheckOverdueWagesRequest check;
+  check.set_division_code(kCountyCode);
+  check.set_as_of("2026-11-25");
+  v1::CheckOverdueWagesResponse alerts;
+  ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
+  EXPECT_EQ(alerts.alerts_size(), 0);
+
+  // As of 10 December, ahead of the clock: refused, no alert recorded.
+  check.set_as_of("2026-12-10");
+  const auto census = Census();
+  std::cout << "overdue check as_of in the future: "
+            << Refused(grpc::StatusCode::INVALID_ARGUMENT, E(&S::CheckOverdueWages, check, &alerts),
+                       "as_of")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts"), 0);
+
+  // Once 10 December has come, November's unpaid wage is overdue.
+  clock.Set(absl::FromCivil(absl::CivilSecond(2026, 12, 10, 9, 0, 0), absl::LocalTimeZone()));
+  const auto s = E(&S::CheckOverdueWages, check, &alerts);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(alerts.alerts_size(), 1);
+  EXPECT_EQ(alerts.alerts(0).month(), "2026-11");
+  EXPECT_EQ(alerts.new_alerts(), 1);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts"), 1);
 }
 
 }  // namespace

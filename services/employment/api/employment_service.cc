@@ -53,9 +53,10 @@ std::optional<absl::CivilDay> DateOrToday(const std::string& text, const std::st
   return d;
 }
 
-// An `as_of` that rules count up to (months in work): empty means today, and
-// a day after today is refused — the date the subsidy is earned by cannot
-// lie ahead of the server's clock.
+// An `as_of` that rules count up to (months in work, the end of a post's
+// agreement, a wage's pay day): empty means today, and a day after today is
+// refused — a subsidy earned, a post ended or a wage overdue by a date ahead
+// of the server's clock has not happened yet.
 std::optional<absl::CivilDay> PastDateOrToday(const std::string& text, const std::string& field,
                                               errors::Validator& v) {
   auto d = DateOrToday(text, field, v);
@@ -737,7 +738,8 @@ Reactor* EmploymentServiceImpl::CheckOverdueWages(Ctx* ctx, const v1::CheckOverd
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
     const auto division = InsideDivision(req->division_code(), "division_code", v);
-    const auto as_of = DateOrToday(req->as_of(), "as_of", v);
+    // A future as_of would raise alerts before the pay day.
+    const auto as_of = PastDateOrToday(req->as_of(), "as_of", v);
     if (!v.ok()) return v.ToStatus();
     if (auto s = call.Authorize("employment.wage.check_overdue", *division); !s.ok()) return s;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
@@ -924,7 +926,8 @@ Reactor* EmploymentServiceImpl::ReviewPostExit(Ctx* ctx, const v1::ReviewPostExi
       eliminated = ParseDate(req->risk_eliminated_on());
       if (!eliminated) v.Add("risk_eliminated_on", "must be a date like 2026-11-02");
     }
-    const auto as_of = DateOrToday(req->as_of(), "as_of", v);
+    // A future as_of would end the post before its agreement has (M9b).
+    const auto as_of = PastDateOrToday(req->as_of(), "as_of", v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.post.review_exit", req->placement_id());
