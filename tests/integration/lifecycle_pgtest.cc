@@ -500,9 +500,20 @@ TEST_F(LifecycleTest, ScenarioFromFallingIncomeToEliminatedRisk) {
             1)
       << "an alerted follow-up is not scanned again";
 
+  // Moving the pending (overdue) follow-up without a date would quietly
+  // push it back by the policy's days: refused, naming the field.
+  clock_.Advance(absl::Hours(24));
+  MonitoringObject unchanged;
+  const grpc::Status no_date =
+      Call(&Stub::ScheduleFollowUp, Step("s-follow-up-no-date", "再议"), &unchanged, kTownship);
+  ASSERT_EQ(no_date.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << no_date.error_message();
+  EXPECT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(no_date))[0].field, "follow_up_due");
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.monitoring_objects WHERE next_due_at IS NULL"),
+            1)
+      << "nothing changed";
+
   // A township may still schedule it by hand (here earlier); it can then be
   // recorded, and one found clear schedules nothing further.
-  clock_.Advance(absl::Hours(24));
   TransitionRequest schedule = Step("s-follow-up", "提前回头看");
   *schedule.mutable_follow_up_due() = time::ToProto(clock_.Now() + absl::Hours(24 * 30));
   obj = Must(&Stub::ScheduleFollowUp, schedule, kTownship);

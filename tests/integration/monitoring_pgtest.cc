@@ -836,7 +836,7 @@ TEST_F(MonitoringTest, AFallOfThirtyPercentIsOrangeOnTheExactTotals) {
   ASSERT_TRUE(PublishLine(county, "653121000000", "shufu-exact-drop").ok());
   ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
   const absl::CivilMonth now(absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()));
-  // Previous window 60,000.05 yuan, this window 42,000.03: a fall of 30.00002%.
+  // Previous window 60,000.05 yuan, this window 42,000.03: a fall of 30.0000083%.
   const std::pair<absl::CivilMonth, int64_t> incomes[] = {{now - 13, 6'000'005},
                                                           {now - 1, 4'200'003}};
   for (const auto& [month, fen] : incomes) {

@@ -510,7 +510,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::RecordSuddenEvent(
             ForgetStoredInputs(tx, household->household_id());  // when no policy is in effect
             // The colour (and a platform clue) follow at once: an official
             // recording a disaster expects to see the household flagged.
-            return ReassessIfPolicyPublished(tx, rt_, *household, call.request_id);
+            return ReassessIfPolicyPublished(tx, rt_, *household, request->request_id());
           });
     });
   });

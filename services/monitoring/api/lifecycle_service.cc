@@ -345,6 +345,16 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::Transition(grpc::CallbackServerC
             if (!policy.ok()) return policy.status();
             const lc::LifecycleLimits limits = LimitsFromPolicy(*policy);
 
+            if (kind == lc::ActionKind::kScheduleFollowUp && !request->has_follow_up_due() &&
+                stored.object.follow_up_due_at.has_value()) {
+              // A default date would quietly push back a pending (perhaps
+              // overdue) re-check: moving one takes the new date.
+              return errors::InvalidField(
+                  "follow_up_due",
+                  absl::StrCat("a follow-up is already due on ",
+                               time::FormatRfc3339(*stored.object.follow_up_due_at),
+                               "; moving it needs the new date"));
+            }
             lc::Action action = ActionOf(kind, *request, call.principal, now, *policy);
             if (kind == lc::ActionKind::kProposeElimination ||
                 kind == lc::ActionKind::kConfirmElimination) {

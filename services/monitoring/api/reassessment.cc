@@ -279,7 +279,12 @@ absl::StatusOr<std::pair<std::string, int>> PolicyBatch(pqxx::transaction_base& 
     const auto& policy = policies.For(row.household.village_code());
     if (!policy.ok()) return policy.status();
     auto assessed = Assess(*in, *policy);
-    if (!assessed.ok()) return assessed.status();
+    if (!assessed.ok()) {
+      // Stored inputs the rules refuse (a damaged row): recompute the
+      // household from its records rather than fail the whole batch.
+      candidates.push_back(&row);
+      continue;
+    }
     const v1::Assessment a = MakeAssessment(row.household, *in, NetIncomeOf(*in), *assessed,
                                             /*with_explanations=*/false);
     if (AssessmentFingerprint(a) == row.fingerprint) continue;

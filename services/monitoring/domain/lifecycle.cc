@@ -931,8 +931,9 @@ absl::StatusOr<MonitoringObject> Apply(const MonitoringObject& object, const Act
       // follow-up per elimination: RULES M9/M9a require none further, and
       // the policy counts follow_up_days from the elimination. A follow-up
       // that finds the household clear leaves it eliminated with none
-      // pending (a township may schedule another by hand), while the colour
-      // rules keep watching it: a RED or ORANGE assessment raises a clue.
+      // pending (a township may schedule another by hand); a RED or ORANGE
+      // assessment meanwhile adds a clue to the still-open object for the
+      // follow-up to see (it does not restart identification).
       next.follow_up_due_at = action.at + Days(limits.follow_up_days);
       step.detail = absl::StrCat("follow-up (回头看) due ", FormatUtc(*next.follow_up_due_at));
       break;

@@ -173,12 +173,23 @@ std::vector<HouseholdWithAssessment> HouseholdsWithAssessmentAfter(
 std::map<std::string, std::string> LockHouseholdsWithInputs(pqxx::transaction_base& tx,
                                                             const std::vector<std::string>& ids) {
   std::map<std::string, std::string> out;
-  for (const auto& row : tx.exec_params(
-           "SELECT h.household_id, COALESCE(c.inputs, '') FROM households h "
-           "LEFT JOIN household_colours c USING (household_id) "
-           "WHERE h.household_id = ANY($1::text[]) ORDER BY h.household_id FOR UPDATE OF h",
-           pg::ArrayLiteral(ids))) {
-    out[row[0].as<std::string>()] = row[1].as<std::string>();
+  const std::string array = pg::ArrayLiteral(ids);
+  for (const auto& row : tx.exec_params("SELECT household_id FROM households "
+                                        "WHERE household_id = ANY($1::text[]) "
+                                        "ORDER BY household_id FOR UPDATE",
+                                        array)) {
+    out[row[0].as<std::string>()] = "";
+  }
+  // Read after the lock, in a statement of its own: a writer that held the
+  // household (RecordIncome clearing the inputs) has committed by now, and
+  // a join in the locking statement would still show the inputs from before.
+  for (const auto& row :
+       tx.exec_params("SELECT household_id, COALESCE(inputs, '') FROM household_colours "
+                      "WHERE household_id = ANY($1::text[])",
+                      array)) {
+    if (auto it = out.find(row[0].as<std::string>()); it != out.end()) {
+      it->second = row[1].as<std::string>();
+    }
   }
   return out;
 }
