@@ -91,6 +91,29 @@ class MonitoringTest : public ::testing::Test {
     return (stub_.get()->*method)(&ctx, req, resp);
   }
 
+  // Wage income of `month` from a survey, recorded by the county.
+  grpc::Status RecordWageIncome(const std::string& request_id, const std::string& household_id,
+                                const std::string& month, int64_t fen) {
+    v1::RecordIncomeRequest req;
+    req.set_request_id(request_id);
+    req.mutable_record()->set_household_id(household_id);
+    req.mutable_record()->set_kind(v1::INCOME_KIND_WAGE);
+    req.mutable_record()->set_source(v1::RECORD_SOURCE_SURVEY);
+    req.mutable_record()->set_month(month);
+    req.mutable_record()->set_amount_fen(fen);
+    v1::IncomeRecord out;
+    return Call(kCountyToken, &v1::MonitoringService::Stub::RecordIncome, req, &out);
+  }
+
+  // AssessHousehold by the county; `out` holds the assessment when OK.
+  grpc::Status AssessNow(const std::string& household_id, v1::Assessment* out) {
+    v1::AssessHouseholdRequest req;
+    req.set_household_id(household_id);
+    return Call(kCountyToken, &v1::MonitoringService::Stub::AssessHousehold, req, out);
+  }
+
+  static constexpr char kCountyToken[] = "dev.653121.county_official.c";
+
   int Count(const std::string& sql) {
     pqxx::connection conn(db_);
     return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
@@ -680,21 +703,9 @@ TEST_F(MonitoringTest, PolicyJobRecomputesAHouseholdWhoseRecordsChangedSinceItsA
   ASSERT_TRUE(PublishLine(county, "653121000000", "shufu-stale-1").ok());
   const std::string month = WindowMonths().back();
   // 70,000 yuan for 5 members: 14,000 each, green against a 6,000-yuan line.
-  v1::RecordIncomeRequest income;
-  income.set_request_id("stale-income");
-  income.mutable_record()->set_household_id(household.household_id());
-  income.mutable_record()->set_kind(v1::INCOME_KIND_WAGE);
-  income.mutable_record()->set_source(v1::RECORD_SOURCE_SURVEY);
-  income.mutable_record()->set_month(month);
-  income.mutable_record()->set_amount_fen(7'000'000);
-  v1::IncomeRecord recorded_income;
-  ASSERT_TRUE(
-      Call(county, &v1::MonitoringService::Stub::RecordIncome, income, &recorded_income).ok());
-  v1::AssessHouseholdRequest assess;
-  assess.set_household_id(household.household_id());
+  ASSERT_TRUE(RecordWageIncome("stale-income", household.household_id(), month, 7'000'000).ok());
   v1::Assessment assessment;
-  ASSERT_TRUE(
-      Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  ASSERT_TRUE(AssessNow(household.household_id(), &assessment).ok());
   ASSERT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
 
   // 40,000 yuan of compliant medical spending: more than half the income.
@@ -840,20 +851,12 @@ TEST_F(MonitoringTest, AFallOfThirtyPercentIsOrangeOnTheExactTotals) {
   const std::pair<absl::CivilMonth, int64_t> incomes[] = {{now - 13, 6'000'005},
                                                           {now - 1, 4'200'003}};
   for (const auto& [month, fen] : incomes) {
-    v1::RecordIncomeRequest req;
-    req.set_request_id(absl::StrCat("exact-drop-", absl::FormatCivilTime(month)));
-    req.mutable_record()->set_household_id(household.household_id());
-    req.mutable_record()->set_kind(v1::INCOME_KIND_WAGE);
-    req.mutable_record()->set_source(v1::RECORD_SOURCE_SURVEY);
-    req.mutable_record()->set_month(absl::FormatCivilTime(month));
-    req.mutable_record()->set_amount_fen(fen);
-    v1::IncomeRecord out;
-    ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::RecordIncome, req, &out).ok());
+    ASSERT_TRUE(RecordWageIncome(absl::StrCat("exact-drop-", absl::FormatCivilTime(month)),
+                                 household.household_id(), absl::FormatCivilTime(month), fen)
+                    .ok());
   }
-  v1::AssessHouseholdRequest assess;
-  assess.set_household_id(household.household_id());
   v1::Assessment a;
-  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &a).ok());
+  ASSERT_TRUE(AssessNow(household.household_id(), &a).ok());
   EXPECT_EQ(a.per_capita_net_income_fen(), 1'400'001);
   EXPECT_EQ(a.previous_per_capita_net_income_fen(), 2'000'001);
   EXPECT_EQ(a.colour(), v1::COLOUR_ORANGE) << a.DebugString();
@@ -872,22 +875,12 @@ TEST_F(MonitoringTest, SuddenEventTurnsAHealthyHouseholdOrangeWithinItsWindow) {
   // 12 x 4,000 yuan for 5 members: 9,600 yuan each, above 1.5 x the 6,000 line.
   int n = 0;
   for (const auto& month : WindowMonths()) {
-    v1::RecordIncomeRequest req;
-    req.set_request_id("sudden-inc-" + std::to_string(n++));
-    auto* r = req.mutable_record();
-    r->set_household_id(household.household_id());
-    r->set_kind(v1::INCOME_KIND_WAGE);
-    r->set_source(v1::RECORD_SOURCE_SURVEY);
-    r->set_month(month);
-    r->set_amount_fen(400000);
-    v1::IncomeRecord out;
-    ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::RecordIncome, req, &out).ok());
+    ASSERT_TRUE(RecordWageIncome("sudden-inc-" + std::to_string(n++), household.household_id(),
+                                 month, 400000)
+                    .ok());
   }
-  v1::AssessHouseholdRequest assess;
-  assess.set_household_id(household.household_id());
   v1::Assessment assessment;
-  ASSERT_TRUE(
-      Call(county, &v1::MonitoringService::Stub::AssessHousehold, assess, &assessment).ok());
+  ASSERT_TRUE(AssessNow(household.household_id(), &assessment).ok());
   ASSERT_EQ(assessment.colour(), v1::COLOUR_GREEN) << assessment.DebugString();
   const std::string colour_sql =
       "SELECT colour FROM monitoring.household_colours WHERE "
