@@ -411,8 +411,8 @@ bool WageOverdue(absl::CivilDay start, absl::CivilMonth due,
 }
 
 absl::CivilMonth LastDueMonth(absl::CivilDay as_of, const Policy& policy) {
-  const absl::CivilMonth month(as_of);
-  return as_of.day() < policy.overdue_wage_day ? month - 2 : month - 1;
+  // Before this month's pay day the month before last is the last one due.
+  return WageDueMonth(as_of, policy).value_or(absl::CivilMonth(as_of) - 2);
 }
 
 std::vector<absl::CivilMonth> UnpaidMonthsOfEnded(absl::CivilDay start, absl::CivilDay end,
@@ -421,9 +421,7 @@ std::vector<absl::CivilMonth> UnpaidMonthsOfEnded(absl::CivilDay start, absl::Ci
   std::vector<absl::CivilMonth> out;
   const absl::CivilMonth last = std::min(absl::CivilMonth(end), last_due);
   for (absl::CivilMonth m(start); m <= last; ++m) {
-    if (std::find(paid_months.begin(), paid_months.end(), FormatMonth(m)) == paid_months.end()) {
-      out.push_back(m);
-    }
+    if (WageOverdue(start, m, paid_months)) out.push_back(m);
   }
   return out;
 }

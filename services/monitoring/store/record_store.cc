@@ -118,17 +118,6 @@ absl::CivilDay DayOf(const pqxx::field& f) {
 
 }  // namespace
 
-std::optional<absl::CivilDay> LoadLastSuddenEvent(pqxx::transaction_base& tx,
-                                                  const std::string& household_id,
-                                                  absl::CivilDay today) {
-  const auto rows = tx.exec_params(
-      "SELECT max(occurred_on)::text FROM sudden_events WHERE household_id = $1 "
-      "AND occurred_on <= $2::date",
-      household_id, absl::FormatCivilTime(today));
-  if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
-  return DayOf(rows[0][0]);
-}
-
 std::map<std::string, absl::CivilDay> LoadLastSuddenEventsBatch(pqxx::transaction_base& tx,
                                                                 const std::vector<std::string>& ids,
                                                                 absl::CivilDay today) {
@@ -140,6 +129,14 @@ std::map<std::string, absl::CivilDay> LoadLastSuddenEventsBatch(pqxx::transactio
     out[row[0].as<std::string>()] = DayOf(row[1]);
   }
   return out;
+}
+
+std::optional<absl::CivilDay> LoadLastSuddenEvent(pqxx::transaction_base& tx,
+                                                  const std::string& household_id,
+                                                  absl::CivilDay today) {
+  const auto last = LoadLastSuddenEventsBatch(tx, {household_id}, today);
+  if (last.empty()) return std::nullopt;
+  return last.begin()->second;
 }
 
 namespace {
