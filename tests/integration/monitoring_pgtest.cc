@@ -114,6 +114,33 @@ class MonitoringTest : public ::testing::Test {
 
   static constexpr char kCountyToken[] = "dev.653121.county_official.c";
 
+  // ReassessAll over the test county by the county, waited for until it
+  // stops running (at most 10 s); `job` holds its last state.
+  grpc::Status RunReassessment(const std::string& request_id, v1::ReassessReason reason,
+                               v1::ReassessmentJob* job) {
+    v1::ReassessAllRequest req;
+    req.set_request_id(request_id);
+    req.set_division_code("653121000000");
+    req.set_reason(reason);
+    grpc::Status s = Call(kCountyToken, &v1::MonitoringService::Stub::ReassessAll, req, job);
+    for (int i = 0; s.ok() && i < 100 && job->state() == v1::JOB_STATE_RUNNING; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      v1::GetReassessmentJobRequest get;
+      get.set_job_id(job->job_id());
+      s = Call(kCountyToken, &v1::MonitoringService::Stub::GetReassessmentJob, get, job);
+    }
+    return s;
+  }
+
+  // The household's stored assessment inputs ('' when cleared).
+  std::string StoredInputs(const std::string& household_id) {
+    pqxx::connection conn(db_);
+    return pqxx::nontransaction(conn)
+        .exec_params1("SELECT inputs FROM monitoring.household_colours WHERE household_id = $1",
+                      household_id)[0]
+        .as<std::string>();
+  }
+
   int Count(const std::string& sql) {
     pqxx::connection conn(db_);
     return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
@@ -721,23 +748,51 @@ TEST_F(MonitoringTest, PolicyJobRecomputesAHouseholdWhoseRecordsChangedSinceItsA
       Call(county, &v1::MonitoringService::Stub::RecordExpense, expense, &recorded_expense).ok());
 
   // A POLICY job, nobody having asked for an assessment since.
-  v1::ReassessAllRequest req;
-  req.set_request_id("stale-policy-job");
-  req.set_division_code("653121000000");
-  req.set_reason(v1::REASSESS_REASON_POLICY);
   v1::ReassessmentJob job;
-  ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::ReassessAll, req, &job).ok());
-  for (int i = 0; i < 100 && job.state() == v1::JOB_STATE_RUNNING; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    v1::GetReassessmentJobRequest get;
-    get.set_job_id(job.job_id());
-    ASSERT_TRUE(Call(county, &v1::MonitoringService::Stub::GetReassessmentJob, get, &job).ok());
-  }
+  ASSERT_TRUE(RunReassessment("stale-policy-job", v1::REASSESS_REASON_POLICY, &job).ok());
   ASSERT_EQ(job.state(), v1::JOB_STATE_DONE) << job.error();
   EXPECT_EQ(Count("SELECT colour FROM monitoring.household_colours WHERE household_id = '" +
                   household.household_id() + "'"),
             static_cast<int>(v1::COLOUR_ORANGE))
       << "the job assessed the household from its records, medical spending included";
+}
+
+TEST_F(MonitoringTest, AnUnchangedResultFromRecordsPutsTheClearedInputsBack) {
+  Household household;
+  ASSERT_TRUE(Create(Request("req-restore-inputs"), &household).ok());
+  ASSERT_TRUE(AllGuaranteesMet(household.household_id()).ok());
+  ASSERT_TRUE(PublishLine(kCountyToken, "653121000000", "shufu-restore-1").ok());
+  ASSERT_TRUE(
+      RecordWageIncome("restore-income", household.household_id(), WindowMonths().back(), 7'000'000)
+          .ok());
+  v1::Assessment assessment;
+  ASSERT_TRUE(AssessNow(household.household_id(), &assessment).ok());
+  const std::string assessed_inputs = StoredInputs(household.household_id());
+  ASSERT_NE(assessed_inputs, "");
+
+  // The same guarantees again: a record change that moves no figure.
+  v1::SetGuaranteesRequest again;
+  again.set_request_id("restore-guarantees-again");
+  again.set_household_id(household.household_id());
+  auto* met = again.mutable_guarantees();
+  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
+  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
+  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
+  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
+  v1::Guarantees set;
+  ASSERT_TRUE(Call(kCountyToken, &v1::MonitoringService::Stub::SetGuarantees, again, &set).ok());
+  ASSERT_EQ(StoredInputs(household.household_id()), "") << "the record change cleared them";
+
+  v1::ReassessmentJob job;
+  ASSERT_TRUE(RunReassessment("restore-records-job", v1::REASSESS_REASON_RECORDS, &job).ok());
+  ASSERT_EQ(job.state(), v1::JOB_STATE_DONE) << job.error();
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.assessments WHERE household_id = '" +
+                  household.household_id() + "'"),
+            1)
+      << "the same result records no assessment";
+  EXPECT_EQ(StoredInputs(household.household_id()), assessed_inputs)
+      << "the job's assessment from records puts the inputs back for later policy jobs";
 }
 
 TEST_F(MonitoringTest, PolicyPublishedAheadReassessesWhenItTakesEffect) {

@@ -112,6 +112,7 @@ absl::Status AssessAndRecord(pqxx::transaction_base& tx, const server::Runtime& 
   };
   std::vector<Recoloured> recoloured;
   std::vector<std::string> rollup_ids;
+  std::vector<std::string> restore_ids, restore_inputs;
   for (ToAssess& b : batch) {
     const v1::Household& h = *b.household;
     const auto& policy = policies.For(h.village_code());
@@ -129,7 +130,13 @@ absl::Status AssessAndRecord(pqxx::transaction_base& tx, const server::Runtime& 
     if (!assessed.ok()) return assessed.status();
     v1::Assessment a = MakeAssessment(h, b.in, b.net, *assessed);
     const CurrentColour& before = current[h.household_id()];
-    if (before.fingerprint == AssessmentFingerprint(a)) continue;  // the same result
+    if (before.fingerprint == AssessmentFingerprint(a)) {  // the same result
+      if (!before.inputs_stored) {
+        restore_ids.push_back(h.household_id());
+        restore_inputs.push_back(EncodeInputs(b.in));
+      }
+      continue;
+    }
     if (before.colour != a.colour()) {
       recoloured.push_back({&h, before.colour, b.causation_id});
     }
@@ -146,6 +153,7 @@ absl::Status AssessAndRecord(pqxx::transaction_base& tx, const server::Runtime& 
   }
   const absl::Time t2 = absl::Now();
   SaveAssessments(tx, changed, changed_inputs);
+  RestoreStoredInputs(tx, restore_ids, restore_inputs);
   const absl::Time t3 = absl::Now();
   std::map<std::string, const v1::Assessment*> by_id;
   for (const auto& a : changed) by_id[a.household_id()] = &a;

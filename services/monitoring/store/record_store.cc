@@ -260,16 +260,28 @@ std::map<std::string, CurrentColour> LoadColoursBatch(pqxx::transaction_base& tx
                                                       const std::vector<std::string>& ids) {
   std::map<std::string, CurrentColour> out;
   for (const auto& row : tx.exec_params("SELECT household_id, colour, fingerprint, per_capita_fen, "
-                                        "previous_per_capita_fen FROM household_colours "
+                                        "previous_per_capita_fen, inputs <> '' "
+                                        "FROM household_colours "
                                         "WHERE household_id = ANY($1::text[])",
                                         pg::ArrayLiteral(ids))) {
     auto figure = [](const pqxx::field& f) {
       return f.is_null() ? std::nullopt : std::optional<int64_t>(f.as<int64_t>());
     };
     out[row[0].as<std::string>()] = {static_cast<v1::Colour>(row[1].as<int>()),
-                                     row[2].as<std::string>(), figure(row[3]), figure(row[4])};
+                                     row[2].as<std::string>(), figure(row[3]), figure(row[4]),
+                                     row[5].as<bool>()};
   }
   return out;
+}
+
+void RestoreStoredInputs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
+                         const std::vector<std::string>& inputs) {
+  if (ids.empty()) return;
+  // Only where still cleared: inputs stored meanwhile are newer.
+  tx.exec_params(
+      "UPDATE household_colours SET inputs = u.i FROM unnest($1::text[], $2::text[]) AS u(h, i) "
+      "WHERE household_id = u.h AND inputs = ''",
+      pg::ArrayLiteral(ids), pg::ArrayLiteral(inputs));
 }
 
 void SaveAssessments(pqxx::transaction_base& tx, const std::vector<v1::Assessment>& assessments,

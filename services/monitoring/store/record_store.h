@@ -80,11 +80,19 @@ struct CurrentColour {
   zx::monitoring::v1::Colour colour = zx::monitoring::v1::COLOUR_UNSPECIFIED;
   std::string fingerprint;
   std::optional<int64_t> per_capita_fen, previous_per_capita_fen;
+  // False when a record change cleared the inputs (ForgetStoredInputs).
+  bool inputs_stored = false;
 };
 std::map<std::string, CurrentColour> LoadColoursBatch(pqxx::transaction_base& tx,
                                                       const std::vector<std::string>& ids);
 // SaveAssessment for many households at once (COPY and one upsert);
 // `inputs` at the same index as its assessment.
+// Puts back the stored inputs of households whose assessment from their
+// records came out the same after ForgetStoredInputs; ids and inputs paired
+// by index. A policy job can then apply new figures to them without their
+// records.
+void RestoreStoredInputs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
+                         const std::vector<std::string>& inputs);
 void SaveAssessments(pqxx::transaction_base& tx,
                      const std::vector<zx::monitoring::v1::Assessment>& assessments,
                      const std::vector<std::string>& inputs);
