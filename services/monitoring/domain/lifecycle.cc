@@ -730,9 +730,32 @@ absl::StatusOr<MonitoringObject> NewClue(std::string household_id, const divisio
 
 // ---- Apply ----------------------------------------------------------------------------
 
-absl::StatusOr<MonitoringObject> Apply(const MonitoringObject& object, const Action& action,
+std::optional<absl::Time> PendingFollowUp(const MonitoringObject& object,
+                                          const LifecycleLimits& limits) {
+  if (object.follow_up_due_at) return object.follow_up_due_at;
+  // Eliminated before the county decision scheduled the follow-up itself
+  // (issue 3): due as if it had, unless one was recorded since.
+  if (object.state != State::kRiskEliminated || !object.eliminated_at) return std::nullopt;
+  if (object.last_follow_up_at && *object.last_follow_up_at >= *object.eliminated_at) {
+    return std::nullopt;
+  }
+  return *object.eliminated_at + Days(limits.follow_up_days);
+}
+
+absl::StatusOr<MonitoringObject> Apply(const MonitoringObject& stored, const Action& action,
                                        const LifecycleLimits& limits) {
   if (absl::Status s = ValidateLimits(limits); !s.ok()) return s;
+  // An object eliminated before the decision scheduled the follow-up gets
+  // its date here, so the follow-up is recorded (or moved) as any other, and
+  // the object returned keeps the date.
+  std::optional<MonitoringObject> dated;
+  if (!stored.follow_up_due_at) {
+    if (const std::optional<absl::Time> due = PendingFollowUp(stored, limits)) {
+      dated = stored;
+      dated->follow_up_due_at = due;
+    }
+  }
+  const MonitoringObject& object = dated ? *dated : stored;
   if (absl::Status s = ValidateAction(object, action); !s.ok()) return s;
   // Jurisdiction comes before anything about the case, so that an outsider
   // learns nothing about where it stands.
@@ -1001,8 +1024,12 @@ absl::StatusOr<MonitoringObject> Apply(const MonitoringObject& object, const Act
 std::vector<Deadline> DueDeadlines(const MonitoringObject& object, absl::Time now,
                                    const LifecycleLimits& limits) {
   std::vector<Deadline> out;
-  const std::optional<int> current = MilestoneOf(object);
+  std::optional<int> current = MilestoneOf(object);
   if (!current) return out;
+  // The follow-up of an object eliminated before the decision scheduled it
+  // (no date on record) is due all the same: PendingFollowUp.
+  const std::optional<absl::Time> follow_up = PendingFollowUp(object, limits);
+  if (follow_up && *current == kAtRiskEliminated) current = kAtFollowUpScheduled;
   const auto add = [&](DeadlineKind kind, absl::Time due, ActionKind awaited) {
     out.push_back(Deadline{.kind = kind,
                            .due_at = due,
@@ -1067,9 +1094,7 @@ std::vector<Deadline> DueDeadlines(const MonitoringObject& object, absl::Time no
           ActionKind::kAddPlan);
       break;
     case kAtFollowUpScheduled:  // by the elimination decision or by hand
-      if (object.follow_up_due_at) {
-        add(DeadlineKind::kFollowUp, *object.follow_up_due_at, ActionKind::kRecordFollowUp);
-      }
+      if (follow_up) add(DeadlineKind::kFollowUp, *follow_up, ActionKind::kRecordFollowUp);
       break;
     default:  // assisted; risk eliminated with its follow-up done: nothing is due
       break;

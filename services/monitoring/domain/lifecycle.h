@@ -275,6 +275,16 @@ absl::Status ValidateLimits(const LifecycleLimits& limits);
 absl::StatusOr<MonitoringObject> NewClue(std::string household_id, const division::Code& village,
                                          absl::Time found_at);
 
+// When the follow-up (回头看) of `object` is due: follow_up_due_at, or, for
+// an object eliminated before the county decision scheduled the follow-up
+// itself (no date on record, and no follow-up recorded since the
+// elimination), follow_up_days after the elimination decision. nullopt when
+// no follow-up is pending. Apply and DueDeadlines treat such an object as
+// having that date, so its follow-up is alerted, recorded and moved like
+// any other, and the object Apply returns has the date on record.
+std::optional<absl::Time> PendingFollowUp(const MonitoringObject& object,
+                                          const LifecycleLimits& limits);
+
 // Applies `action` to `object` and returns the new object with one step
 // appended to its history. Errors (the input is never changed):
 //  * INVALID_ARGUMENT: missing user id or reason, a time before the previous

@@ -941,6 +941,58 @@ TEST(LifecycleTest, FollowUpIsDueAfterEliminationWithoutScheduling) {
   EXPECT_TRUE(sooner_due[0].overdue);
 }
 
+// Objects eliminated before the county decision scheduled the follow-up
+// (回头看) itself carry no follow-up date. Their follow-up is due all the
+// same, follow_up_days after the elimination, until one is recorded: the
+// deadline scheduler sees it and it can be recorded without a schedule.
+TEST(LifecycleTest, ObjectEliminatedWithoutAFollowUpDateStillHasItsFollowUpDue) {
+  MonitoringObject legacy = After(kAtRiskEliminated);  // decided on Day(210)
+  legacy.follow_up_due_at.reset();                     // as stored before the change
+
+  const std::vector<Deadline> due = DueDeadlines(legacy, Day(300), {});
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].kind, DeadlineKind::kFollowUp);
+  EXPECT_EQ(due[0].due_at, Day(390));
+  EXPECT_EQ(due[0].awaited, ActionKind::kRecordFollowUp);
+  EXPECT_EQ(due[0].state, State::kRiskEliminated);
+  EXPECT_FALSE(due[0].overdue);
+  EXPECT_TRUE(DueDeadlines(legacy, Day(390) + absl::Minutes(1), {})[0].overdue);
+  // The policy's figure, counted from the elimination decision.
+  LifecycleLimits thirty;
+  thirty.follow_up_days = 30;
+  const std::vector<Deadline> sooner = DueDeadlines(legacy, Day(241), thirty);
+  ASSERT_EQ(sooner.size(), 1u);
+  EXPECT_EQ(sooner[0].due_at, Day(240));
+  EXPECT_TRUE(sooner[0].overdue);
+
+  // It is recorded like any other due follow-up, and then nothing is due.
+  Action record = Act(ActionKind::kRecordFollowUp, Cadre(), Day(385), "回头看：收入稳定");
+  record.follow_up_outcome = FollowUpOutcome::kRiskStillEliminated;
+  absl::StatusOr<MonitoringObject> clear = Apply(legacy, record, {});
+  ASSERT_TRUE(clear.ok()) << clear.status();
+  EXPECT_EQ(clear->state, State::kRiskEliminated);
+  EXPECT_EQ(clear->last_follow_up_at, Day(385));
+  EXPECT_FALSE(clear->follow_up_due_at.has_value());
+  EXPECT_TRUE(DueDeadlines(*clear, Day(800), {}).empty());
+
+  // A township may still move it; the date is then on record.
+  Action schedule = Act(ActionKind::kScheduleFollowUp, TownshipOfficial(), Day(211), "回头看");
+  schedule.follow_up_due = Day(300);
+  absl::StatusOr<MonitoringObject> moved = Apply(legacy, schedule, {});
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->follow_up_due_at, Day(300));
+
+  // A follow-up recorded before this elimination (of an earlier one, whose
+  // risk returned) does not count for it.
+  MonitoringObject again = legacy;
+  again.last_follow_up_at = Day(100);
+  ASSERT_EQ(DueDeadlines(again, Day(300), {}).size(), 1u);
+  EXPECT_EQ(DueDeadlines(again, Day(300), {})[0].due_at, Day(390));
+  // One recorded since the elimination does: nothing more is due.
+  again.last_follow_up_at = Day(250);
+  EXPECT_TRUE(DueDeadlines(again, Day(300), {}).empty());
+}
+
 // A rejected elimination is no elimination: no follow-up is scheduled.
 TEST(LifecycleTest, RejectedEliminationSchedulesNoFollowUp) {
   Action reject = HappyPath()[kAtEliminationTownshipReviewed];
