@@ -296,6 +296,14 @@ std::string_view GuaranteeName(Guarantee guarantee) {
   return "unknown";
 }
 
+std::optional<FactorKind> ParseFactorKind(std::string_view name) {
+  for (int k = 0; k <= static_cast<int>(FactorKind::kCreditOverdue); ++k) {
+    const FactorKind kind = static_cast<FactorKind>(k);
+    if (FactorKindName(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
 std::string_view FactorKindName(FactorKind kind) {
   switch (kind) {
     case FactorKind::kIncomeBelowLine:
@@ -548,19 +556,26 @@ absl::StatusOr<std::vector<EliminationBlocker>> FindEliminationBlockers(
 
   for (const Factor& f : current->fired) {
     if (IsIncomeLevel(f.kind)) continue;
-    const bool triggering =
-        std::find(inputs.triggering_factors.begin(), inputs.triggering_factors.end(), f.kind) !=
-        inputs.triggering_factors.end();
-    EliminationBlock block =
-        triggering ? EliminationBlock::kRiskPersists : EliminationBlock::kNewRisk;
+    // Persisting or new only when identification's factors are on record;
+    // without them neither is claimed.
+    EliminationBlock block = EliminationBlock::kRiskStillPresent;
+    const char* said = " (risk still present)";
+    if (const auto& triggering = inputs.triggering_factors; triggering.has_value()) {
+      if (std::find(triggering->begin(), triggering->end(), f.kind) != triggering->end()) {
+        block = EliminationBlock::kRiskPersists;
+        said = " (the risk that led to identification persists)";
+      } else {
+        block = EliminationBlock::kNewRisk;
+        said = " (new risk)";
+      }
+    }
     std::string reason = BlockerText(f);
     if (f.kind == FactorKind::kGuaranteeUnmet || f.kind == FactorKind::kWaterUnsafe) {
       block = EliminationBlock::kGuaranteeUnmet;
     } else if (f.kind == FactorKind::kHeavyRigidSpending) {
       block = EliminationBlock::kRigidSpendingUncontrolled;
     } else {
-      absl::StrAppend(
-          &reason, triggering ? " (the risk that led to identification persists)" : " (new risk)");
+      absl::StrAppend(&reason, said);
     }
     blockers.push_back({block, std::move(reason)});
   }

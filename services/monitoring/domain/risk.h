@@ -81,11 +81,13 @@ enum class FactorKind {
   kNoEmployedMember,
   // value: overdue instalments; threshold: 1; amount: the unpaid part of
   // the overdue instalments.
-  kCreditOverdue,
+  kCreditOverdue,  // the last kind: ParseFactorKind walks them up to it
 };
 // "income_below_line", "income_below_orange_line", ... (the identifiers above
 // in snake case), for storage and events.
 std::string_view FactorKindName(FactorKind kind);
+// The kind FactorKindName names; nullopt for any other text.
+std::optional<FactorKind> ParseFactorKind(std::string_view name);
 
 // The household figures behind a per-capita net income (RULES M5): the net
 // income of the window (income − production costs, NetIncome::net_income)
@@ -222,8 +224,11 @@ struct EliminationInputs {
   // The household as it is now.
   RiskInputs current;
   // Factors that fired when the household was identified, so a blocker can
-  // say whether the original risk persists or a new one appeared.
-  std::vector<FactorKind> triggering_factors;
+  // say whether the original risk persists or a new one appeared. Empty: none
+  // fired then, so any factor firing now is new. nullopt: not on record
+  // (objects identified before the factors were kept), so a blocker says
+  // only that the risk is still present, never that it is new.
+  std::optional<std::vector<FactorKind>> triggering_factors;
 };
 
 enum class EliminationBlock {
@@ -232,6 +237,8 @@ enum class EliminationBlock {
   kRigidSpendingUncontrolled,  // rigid spending still heavy
   kRiskPersists,               // a factor that led to identification still fires
   kNewRisk,                    // another risk factor fires
+  kRiskStillPresent,           // a risk factor fires; what led to identification
+                               //   is not on record (triggering_factors nullopt)
   kFloorWithNobodyAbleToWork,  // 兜底 household with nobody able to work
 };
 

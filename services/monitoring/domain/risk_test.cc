@@ -546,11 +546,13 @@ TEST(SuggestObjectTypeTest, FollowsM1) {
 // --- M9 risk elimination ---
 
 // Proposed in July 2026 after six months at 6,500 yuan, with everything else
-// in order; identified for lack of employment.
+// in order; identified for lack of employment (and income below the line),
+// as recorded at identification.
 EliminationInputs Eliminable() {
-  EliminationInputs in{.proposal_month = Month(2026, 7),
-                       .current = Healthy(),
-                       .triggering_factors = {K::kIncomeBelowLine, K::kNoEmployedMember}};
+  EliminationInputs in{
+      .proposal_month = Month(2026, 7),
+      .current = Healthy(),
+      .triggering_factors = std::vector<FactorKind>{K::kIncomeBelowLine, K::kNoEmployedMember}};
   for (int m = 1; m <= 6; ++m) in.per_capita_by_month.push_back({Month(2026, m), 650000});
   in.current.per_capita_net_income = 650000;
   in.current.today = Day(2026, 7, 3);
@@ -671,6 +673,94 @@ INSTANTIATE_TEST_SUITE_P(
                    B::kNewRisk, B::kFloorWithNobodyAbleToWork},
                   {"income not stably above", "housing guarantee unmet",
                    "rigid spending uncontrolled", "1 micro-credit instalment(s) overdue", "兜底"}}),
+    [](const auto& info) { return info.param.name; });
+
+// How a non-income factor that still fires is worded depends on what is on
+// record about identification: named among the factors that fired then ->
+// it persists; not among them (the record is known, possibly empty) -> a new
+// risk; no record at all (objects identified before the factors were kept)
+// -> neither claim, only that the risk is still present.
+struct WordingCase {
+  std::string name;
+  std::optional<std::vector<FactorKind>> triggering;
+  std::function<void(EliminationInputs&)> change;
+  EliminationBlock block;
+  std::string says;
+  std::vector<std::string> never_says;
+};
+
+void PrintTo(const WordingCase& c, std::ostream* os) { *os << c.name; }
+
+class EliminationWordingTest : public testing::TestWithParam<WordingCase> {};
+
+TEST_P(EliminationWordingTest, SaysOnlyWhatTheRecordSupports) {
+  const WordingCase& c = GetParam();
+  EliminationInputs in = Eliminable();
+  in.triggering_factors = c.triggering;
+  c.change(in);
+  auto blockers = FindEliminationBlockers(in, Policy());
+  ASSERT_TRUE(blockers.ok()) << blockers.status();
+  ASSERT_EQ(blockers->size(), 1u);
+  EXPECT_EQ((*blockers)[0].block, c.block);
+  const std::string& reason = (*blockers)[0].reason;
+  EXPECT_TRUE(Contains(reason, c.says)) << reason;
+  for (const std::string& absent : c.never_says) {
+    EXPECT_FALSE(Contains(reason, absent)) << reason;
+  }
+}
+
+const std::string kPersists = "(the risk that led to identification persists)";
+const std::string kNew = "(new risk)";
+const std::string kStillPresent = "(risk still present)";
+void SuddenEventInJune(EliminationInputs& in) { in.current.last_sudden_event = Day(2026, 6, 20); }
+void NobodyEmployed(EliminationInputs& in) { in.current.employed_members = 0; }
+
+INSTANTIATE_TEST_SUITE_P(
+    M9, EliminationWordingTest,
+    testing::Values(WordingCase{"SuddenEventThatLedToIdentificationPersists",
+                                std::vector<FactorKind>{K::kIncomeBelowLine, K::kSuddenEvent},
+                                SuddenEventInJune,
+                                B::kRiskPersists,
+                                kPersists,
+                                {kNew, kStillPresent}},
+                    WordingCase{"SuddenEventNotAmongTheIdentifyingFactorsIsNew",
+                                std::vector<FactorKind>{K::kIncomeBelowLine, K::kNoEmployedMember},
+                                SuddenEventInJune,
+                                B::kNewRisk,
+                                kNew,
+                                {kPersists, kStillPresent}},
+                    WordingCase{"NothingFiredAtIdentificationSoAnyFactorIsNew",
+                                std::vector<FactorKind>{},
+                                SuddenEventInJune,
+                                B::kNewRisk,
+                                kNew,
+                                {kPersists, kStillPresent}},
+                    WordingCase{"SuddenEventWithoutARecordIsStillPresent",
+                                std::nullopt,
+                                SuddenEventInJune,
+                                B::kRiskStillPresent,
+                                kStillPresent,
+                                {kPersists, kNew}},
+                    WordingCase{"NoEmployedMemberThatLedToIdentificationPersists",
+                                std::vector<FactorKind>{K::kNoEmployedMember},
+                                NobodyEmployed,
+                                B::kRiskPersists,
+                                kPersists,
+                                {kNew, kStillPresent}},
+                    WordingCase{"NoEmployedMemberWithoutARecordIsStillPresent",
+                                std::nullopt,
+                                NobodyEmployed,
+                                B::kRiskStillPresent,
+                                kStillPresent,
+                                {kPersists, kNew}},
+                    // Guarantees and rigid spending are named by their own M9 rule,
+                    // whatever the record says.
+                    WordingCase{"GuaranteeIsNamedByItsRuleWithoutARecord",
+                                std::nullopt,
+                                [](auto& in) { in.current.housing_ok = false; },
+                                B::kGuaranteeUnmet,
+                                "housing guarantee unmet",
+                                {kPersists, kNew, kStillPresent}}),
     [](const auto& info) { return info.param.name; });
 
 TEST(EliminationTest, FloorHouseholdWithSomeoneAbleToWorkCanBeEliminated) {
@@ -871,6 +961,13 @@ TEST(NamesTest, StableIdentifiers) {
   EXPECT_EQ(ColourName(Colour::kGreen), "green");
   EXPECT_EQ(FactorKindName(K::kIncomeBelowOrangeLine), "income_below_orange_line");
   EXPECT_EQ(FactorKindName(K::kNoEmployedMember), "no_employed_member");
+  // Stored names parse back, every one of them; others are refused.
+  for (int k = 0; k <= static_cast<int>(K::kCreditOverdue); ++k) {
+    const K kind = static_cast<K>(k);
+    EXPECT_EQ(ParseFactorKind(FactorKindName(kind)), kind) << FactorKindName(kind);
+  }
+  EXPECT_FALSE(ParseFactorKind("unknown").has_value());
+  EXPECT_FALSE(ParseFactorKind("").has_value());
   EXPECT_EQ(GuaranteeName(Guarantee::kFoodClothing), "food_clothing");
   EXPECT_EQ(ObjectTypeName(ObjectType::kSuddenHardship), "sudden_hardship");
 }
