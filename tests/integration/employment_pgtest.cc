@@ -249,6 +249,49 @@ class EmploymentTest : public ::testing::Test {
     return out;
   }
 
+  // `n` regular placements (an enterprise's job in the county, 3,000 yuan a
+  // month), each of a worker of its own household (hh-...`first` on),
+  // matched, accepted and on duty since `start_date`.
+  std::vector<v1::Placement> RegularPlacements(const std::string& rid, int n, int first,
+                                               const std::string& start_date) {
+    const auto enterprise = Employer("e-" + rid, v1::EMPLOYER_KIND_ENTERPRISE);
+    Job("j-" + rid, enterprise, v1::JOB_KIND_REGULAR, kCountyCode, n, 300'000);
+    for (int i = 0; i < n; ++i) {
+      Worker(absl::StrCat("w-", rid, "-", i),
+             absl::StrCat("hh-", absl::Dec(first + i, absl::kZeroPad20)), 1, v1::WILLINGNESS_LOCAL);
+    }
+    v1::RunMatchingRequest run_req;
+    run_req.set_request_id("run-" + rid);
+    run_req.set_division_code(kCountyCode);
+    v1::MatchingRun run;
+    const auto s = E(&S::RunMatching, run_req, &run);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(run.proposals_size(), n);
+    std::vector<v1::Placement> out;
+    for (const auto& p : run.proposals()) out.push_back(Advance(p.placement_id(), start_date));
+    return out;
+  }
+  grpc::Status PayWage(const std::string& rid, const v1::Placement& p, const std::string& month,
+                       const std::string& paid_on) {
+    v1::RecordWageRequest wage;
+    wage.set_request_id(rid);
+    wage.set_placement_id(p.placement_id());
+    wage.set_month(month);
+    wage.set_amount_fen(300'000);
+    wage.set_paid_on(paid_on);
+    v1::WageRecord rec;
+    return E(&S::RecordWage, wage, &rec);
+  }
+  grpc::Status End(const std::string& rid, const v1::Placement& p, const std::string& end_date) {
+    v1::EndPlacementRequest end;
+    end.set_request_id(rid);
+    end.set_placement_id(p.placement_id());
+    end.set_reason(v1::END_REASON_RESIGNED);
+    end.set_end_date(end_date);
+    v1::Placement out;
+    return E(&S::EndPlacement, end, &out);
+  }
+
   std::string db_;
   std::string namespace_;
   std::unique_ptr<server::Server> server_;
@@ -911,7 +954,7 @@ TEST_F(EmploymentTest, AttendanceAndPostSubsidyOnlyInsideTheAgreement) {
   v1::WageRecord rec;
 
   auto census = Census();
-  for (const char* month : {"2026-03", "2026-10", "2030-01"}) {
+  for (const char* month : {"2026-03", "2026-10"}) {
     att.set_request_id(absl::StrCat("in-att-", month));
     att.set_month(month);
     const auto s = Refused(grpc::StatusCode::FAILED_PRECONDITION,
@@ -927,6 +970,13 @@ TEST_F(EmploymentTest, AttendanceAndPostSubsidyOnlyInsideTheAgreement) {
     EXPECT_NE(p.error_message().find("2026-04-15"), std::string::npos) << p.error_message();
     EXPECT_NE(p.error_message().find("2026-09-30"), std::string::npos) << p.error_message();
   }
+  // A month that has not begun is refused before the agreement is looked at.
+  att.set_request_id("in-att-2030-01");
+  att.set_month("2030-01");
+  Refused(grpc::StatusCode::INVALID_ARGUMENT, E(&S::RecordAttendance, att, &attendance), "month");
+  pay.set_request_id("in-pay-2030-01");
+  pay.set_month("2030-01");
+  Refused(grpc::StatusCode::FAILED_PRECONDITION, E(&S::PayPostSubsidy, pay, &rec), "2026-09-30");
   EXPECT_EQ(Census(), census);
 
   // Attendance of an outside month already on record (written before the
@@ -1083,7 +1133,7 @@ TEST_F(EmploymentTest, OverdueWagesOfAnEndedPlacementAreChecked) {
   // Once August is paid, only July is still overdue.
   wage.set_request_id("wage-end-08");
   wage.set_month("2026-08");
-  wage.set_paid_on("2026-12-11");
+  wage.set_paid_on("2026-12-10");
   ASSERT_TRUE(E(&S::RecordWage, wage, &rec).ok());
   ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
   EXPECT_EQ(months(alerts), (Months{"2026-07"}));
@@ -1203,6 +1253,114 @@ TEST_F(EmploymentTest, OverdueWagesRefusesAFutureAsOf) {
   EXPECT_EQ(alerts.alerts(0).month(), "2026-11");
   EXPECT_EQ(alerts.new_alerts(), 1);
   EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts"), 1);
+}
+
+// A wage (or a post's subsidy) paid on a day ahead of the server's clock has
+// not been paid: refused naming paid_on, nothing written (the monitoring
+// service would book income that has not arrived).
+TEST_F(EmploymentTest, WagesAndSubsidiesRefuseAFuturePaidOn) {
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
+  const auto placement = RegularPlacements("fp", 1, 61, "2026-10-01")[0];
+  auto census = Census();
+  std::cout << "wage paid tomorrow: "
+            << Refused(grpc::StatusCode::INVALID_ARGUMENT,
+                       PayWage("fp-10-tomorrow", placement, "2026-10", "2026-11-26"), "paid_on")
+                   .error_message()
+            << "\n";
+  Refused(grpc::StatusCode::INVALID_ARGUMENT,
+          PayWage("fp-10-next-year", placement, "2026-10", "2027-11-05"), "paid_on");
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wages"), 0);
+  auto s = PayWage("fp-10-today", placement, "2026-10", "2026-11-25");
+  EXPECT_TRUE(s.ok()) << s.error_message();
+
+  const auto held = AppointPost("ap-fp", "hh-00000000000000000062", "2026-04-01", "2027-03-31");
+  v1::RecordAttendanceRequest att;
+  att.set_request_id("fp-att-10");
+  att.set_placement_id(held.placement_id());
+  att.set_month("2026-10");
+  att.set_days_on_duty(20);
+  v1::Attendance attendance;
+  ASSERT_TRUE(E(&S::RecordAttendance, att, &attendance).ok());
+  v1::PayPostSubsidyRequest pay;
+  pay.set_request_id("fp-pay-tomorrow");
+  pay.set_placement_id(held.placement_id());
+  pay.set_month("2026-10");
+  pay.set_paid_on("2026-11-26");
+  v1::WageRecord rec;
+  census = Census();
+  Refused(grpc::StatusCode::INVALID_ARGUMENT, E(&S::PayPostSubsidy, pay, &rec), "paid_on");
+  EXPECT_EQ(Census(), census);
+  pay.set_request_id("fp-pay-today");
+  pay.set_paid_on("2026-11-25");
+  s = E(&S::PayPostSubsidy, pay, &rec);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+// A placement that ended in August is owed no wage for September: refused
+// naming month (as a month before the start is), nothing written; its end
+// month is still paid.
+TEST_F(EmploymentTest, RecordWageRefusesMonthsAfterAnEndedPlacement) {
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
+  const auto placement = RegularPlacements("ae", 1, 63, "2026-06-01")[0];
+  ASSERT_TRUE(End("ae-end", placement, "2026-08-20").ok());
+  const auto census = Census();
+  for (const char* month : {"2026-09", "2026-11"}) {
+    const auto s =
+        Refused(grpc::StatusCode::INVALID_ARGUMENT,
+                PayWage(absl::StrCat("ae-", month), placement, month, "2026-11-20"), "month");
+    std::cout << "wage of " << month << " after the end: " << s.error_message() << "\n";
+    EXPECT_NE(s.error_message().find("2026-08-20"), std::string::npos) << s.error_message();
+  }
+  Refused(grpc::StatusCode::INVALID_ARGUMENT, PayWage("ae-05", placement, "2026-05", "2026-11-20"),
+          "month");  // before the start, as before
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wages"), 0);
+  for (const char* month : {"2026-06", "2026-08"}) {
+    const auto s = PayWage(absl::StrCat("ae-ok-", month), placement, month, "2026-11-20");
+    EXPECT_TRUE(s.ok()) << month << ": " << s.error_message();
+  }
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wages"), 2);
+}
+
+// Attendance is recorded for a month that has begun: a later month inside
+// the agreement is refused naming month, nothing written, and accepted once
+// the server's clock reaches it.
+TEST_F(EmploymentTest, AttendanceRefusesAFutureMonth) {
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
+  const auto held = AppointPost("ap-fm", "hh-00000000000000000064", "2026-04-01", "2027-03-31");
+  v1::RecordAttendanceRequest att;
+  att.set_placement_id(held.placement_id());
+  att.set_days_on_duty(22);
+  v1::Attendance attendance;
+  const auto census = Census();
+  for (const char* month : {"2026-12", "2027-03"}) {
+    att.set_request_id(absl::StrCat("fm-", month));
+    att.set_month(month);
+    std::cout << "attendance of " << month << " on 2026-11-25: "
+              << Refused(grpc::StatusCode::INVALID_ARGUMENT,
+                         E(&S::RecordAttendance, att, &attendance), "month")
+                     .error_message()
+              << "\n";
+  }
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.attendance"), 0);
+  att.set_request_id("fm-current");
+  att.set_month("2026-11");  // the current month, days so far
+  auto s = E(&S::RecordAttendance, att, &attendance);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  clock.Set(absl::FromCivil(absl::CivilSecond(2026, 12, 1, 9, 0, 0), absl::LocalTimeZone()));
+  att.set_request_id("fm-12-begun");
+  att.set_month("2026-12");
+  s = E(&S::RecordAttendance, att, &attendance);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.attendance"), 2);
 }
 
 }  // namespace

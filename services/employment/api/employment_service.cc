@@ -67,6 +67,12 @@ std::optional<absl::CivilDay> PastDateOrToday(const std::string& text, const std
   return d;
 }
 
+// A `month` field that work is recorded for: not after the current month by
+// the same clock (days on duty ahead of the server's clock have not happened).
+void PastMonthOrCurrent(const std::string& text, const std::string& field, errors::Validator& v) {
+  if (const auto month = ParseMonth(text)) CheckMonthBegun(*month, Today(), field, v);
+}
+
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
@@ -711,6 +717,9 @@ Reactor* EmploymentServiceImpl::RecordWage(Ctx* ctx, const v1::RecordWageRequest
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
     Validate(*req, Env(), v);
+    // A wage paid on a day ahead of the clock has not been paid (monitoring
+    // would book income that has not arrived).
+    if (ParseDate(req->paid_on())) PastDateOrToday(req->paid_on(), "paid_on", v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.wage.record", req->placement_id());
@@ -723,9 +732,7 @@ Reactor* EmploymentServiceImpl::RecordWage(Ctx* ctx, const v1::RecordWageRequest
                 p.status() != v1::PLACEMENT_STATUS_ENDED) {
               return absl::FailedPreconditionError("wages are paid for a placement once on duty");
             }
-            if (p.start_date().empty() || req->month() < p.start_date().substr(0, 7)) {
-              return errors::InvalidField("month", "must not be before the placement started");
-            }
+            if (auto s = CheckWageMonth(p, *ParseMonth(req->month())); !s.ok()) return s;
             return PayWage(tx, rt_, call, p, loaded->worker, req->month(), req->amount_fen(),
                            req->paid_on(), false, req->request_id(), *resp);
           });
@@ -858,6 +865,7 @@ Reactor* EmploymentServiceImpl::RecordAttendance(Ctx* ctx, const v1::RecordAtten
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
     Validate(*req, Env(), v);
+    PastMonthOrCurrent(req->month(), "month", v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.attendance.record", req->placement_id());
@@ -890,6 +898,7 @@ Reactor* EmploymentServiceImpl::PayPostSubsidy(Ctx* ctx, const v1::PayPostSubsid
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
     Validate(*req, Env(), v);
+    if (ParseDate(req->paid_on())) PastDateOrToday(req->paid_on(), "paid_on", v);  // as wages
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.post.subsidy", req->placement_id());

@@ -426,6 +426,30 @@ std::vector<absl::CivilMonth> UnpaidMonthsOfEnded(absl::CivilDay start, absl::Ci
   return out;
 }
 
+absl::Status CheckWageMonth(const v1::Placement& placement, absl::CivilMonth month) {
+  const auto start = ParseDate(placement.start_date());
+  if (!start || month < absl::CivilMonth(*start)) {
+    return errors::InvalidField(
+        "month", absl::StrCat("must not be before the placement started",
+                              start ? absl::StrCat(" (", placement.start_date(), ")") : ""));
+  }
+  const auto end = ParseDate(placement.end_date());
+  if (placement.status() == v1::PLACEMENT_STATUS_ENDED && end && month > absl::CivilMonth(*end)) {
+    return errors::InvalidField(
+        "month", absl::StrCat("must not be after the month the placement ended (",
+                              placement.end_date(), "): no wage is owed for ", FormatMonth(month)));
+  }
+  return absl::OkStatus();
+}
+
+void CheckMonthBegun(absl::CivilMonth month, absl::CivilDay today, const std::string& field,
+                     errors::Validator& v) {
+  if (month > absl::CivilMonth(today)) {
+    v.Add(field, absl::StrCat("must not be after the current month (",
+                              FormatMonth(absl::CivilMonth(today)), ")"));
+  }
+}
+
 // ---- Transport subsidy ----------------------------------------------------------------------
 
 absl::StatusOr<money::Fen> TransportSubsidy(v1::Destination destination, int months_in_work,

@@ -132,6 +132,17 @@ std::vector<absl::CivilMonth> UnpaidMonthsOfEnded(absl::CivilDay start, absl::Ci
                                                   absl::CivilMonth last_due,
                                                   const std::vector<std::string>& paid_months);
 
+// The months a wage (RecordWage) may be for: from the placement's start
+// month to, once it ended, its end month (a placement ended in August is
+// owed nothing for September). Else INVALID_ARGUMENT naming `month` and the
+// date it is outside of.
+absl::Status CheckWageMonth(const v1::Placement& placement, absl::CivilMonth month);
+// A month that has begun by `today` (attendance is recorded for days on
+// duty that have happened): a later month is a violation on `field` naming
+// the current month.
+void CheckMonthBegun(absl::CivilMonth month, absl::CivilDay today, const std::string& field,
+                     errors::Validator& v);
+
 // ---- Transport subsidy (E4) ------------------------------------------------------------
 // The amount for `destination` after `months_in_work` months, or
 // FAILED_PRECONDITION naming the rule ("E4.months_in_work", "E4.destination",

@@ -288,6 +288,90 @@ TEST(OverdueTest, AnEndedPlacementOwesItsUnpaidMonthsUpToTheEnd) {
       (V{"2026-06"}));
 }
 
+// RecordWage's months: from the start month to the end month of an ended
+// placement; outside, INVALID_ARGUMENT naming month.
+struct WageMonthCase {
+  const char* name;
+  v1::PlacementStatus status;
+  const char* start;  // "" never started
+  const char* end;    // "" not ended
+  const char* month;
+  bool ok;
+  const char* detail;  // in the refusal
+};
+class WageMonthTest : public ::testing::TestWithParam<WageMonthCase> {};
+TEST_P(WageMonthTest, FromStartToEndMonth) {
+  const auto& c = GetParam();
+  v1::Placement p;
+  p.set_status(c.status);
+  p.set_start_date(c.start);
+  p.set_end_date(c.end);
+  const auto s = CheckWageMonth(p, *ParseMonth(c.month));
+  if (c.ok) {
+    EXPECT_TRUE(s.ok()) << s;
+    return;
+  }
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+  ASSERT_EQ(errors::FieldViolationsOf(s).size(), 1u) << s;
+  EXPECT_EQ(errors::FieldViolationsOf(s)[0].field, "month");
+  EXPECT_NE(errors::FieldViolationsOf(s)[0].description.find(c.detail), std::string::npos) << s;
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, WageMonthTest,
+    ::testing::Values(WageMonthCase{"OnDutyStartMonth", v1::PLACEMENT_STATUS_ON_DUTY, "2026-06-15",
+                                    "", "2026-06", true, ""},
+                      WageMonthCase{"OnDutyLater", v1::PLACEMENT_STATUS_ON_DUTY, "2026-06-15", "",
+                                    "2027-01", true, ""},
+                      WageMonthCase{"BeforeStart", v1::PLACEMENT_STATUS_ON_DUTY, "2026-06-15", "",
+                                    "2026-05", false, "before the placement started (2026-06-15)"},
+                      WageMonthCase{"NeverStarted", v1::PLACEMENT_STATUS_ENDED, "", "2026-08-20",
+                                    "2026-06", false, "before the placement started"},
+                      WageMonthCase{"EndedEndMonth", v1::PLACEMENT_STATUS_ENDED, "2026-06-15",
+                                    "2026-08-20", "2026-08", true, ""},
+                      WageMonthCase{"EndedInside", v1::PLACEMENT_STATUS_ENDED, "2026-06-15",
+                                    "2026-08-20", "2026-07", true, ""},
+                      WageMonthCase{"EndedMonthAfter", v1::PLACEMENT_STATUS_ENDED, "2026-06-15",
+                                    "2026-08-20", "2026-09", false,
+                                    "after the month the placement ended (2026-08-20)"},
+                      WageMonthCase{"EndedYearAfter", v1::PLACEMENT_STATUS_ENDED, "2026-06-15",
+                                    "2026-08-20", "2027-08", false, "2026-08-20"},
+                      WageMonthCase{"EndedOnItsFirstDay", v1::PLACEMENT_STATUS_ENDED, "2026-06-01",
+                                    "2026-06-01", "2026-07", false, "2026-06-01"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// Attendance months: not after the month of `today`.
+struct MonthBegunCase {
+  const char* name;
+  const char* month;
+  const char* today;
+  bool ok;
+};
+class MonthBegunTest : public ::testing::TestWithParam<MonthBegunCase> {};
+TEST_P(MonthBegunTest, NotAfterTheCurrentMonth) {
+  const auto& c = GetParam();
+  errors::Validator v;
+  CheckMonthBegun(*ParseMonth(c.month), Day(c.today), "month", v);
+  EXPECT_EQ(v.ok(), c.ok) << v.ToStatus();
+  if (!c.ok) {
+    const auto s = v.ToStatus();
+    ASSERT_EQ(errors::FieldViolationsOf(s).size(), 1u) << s;
+    EXPECT_EQ(errors::FieldViolationsOf(s)[0].field, "month");
+    EXPECT_NE(errors::FieldViolationsOf(s)[0].description.find(
+                  FormatMonth(absl::CivilMonth(Day(c.today)))),
+              std::string::npos)
+        << s;
+  }
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, MonthBegunTest,
+    ::testing::Values(MonthBegunCase{"PastMonth", "2026-10", "2026-11-25", true},
+                      MonthBegunCase{"CurrentMonth", "2026-11", "2026-11-25", true},
+                      MonthBegunCase{"FirstDayOfMonth", "2026-12", "2026-12-01", true},
+                      MonthBegunCase{"NextMonth", "2026-12", "2026-11-30", false},
+                      MonthBegunCase{"NextYear", "2027-01", "2026-12-31", false},
+                      MonthBegunCase{"FarFuture", "2030-01", "2026-11-25", false}),
+    [](const auto& info) { return std::string(info.param.name); });
+
 struct TransportCase {
   v1::Destination destination;
   int months;
