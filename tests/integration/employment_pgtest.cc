@@ -28,6 +28,7 @@
 #include "services/employment/api/employment_service.h"
 #include "services/employment/api/event_handlers.h"
 #include "services/employment/domain/employment.h"
+#include "services/employment/store/employment_store.h"
 #include "services/monitoring/api/monitoring_service.h"
 #include "zx/employment/v1/employment.grpc.pb.h"
 #include "zx/monitoring/v1/lifecycle.pb.h"
@@ -1361,6 +1362,86 @@ TEST_F(EmploymentTest, AttendanceRefusesAFutureMonth) {
   s = E(&S::RecordAttendance, att, &attendance);
   EXPECT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(Query("SELECT count(*) FROM employment.attendance"), 2);
+}
+
+// 两不拖欠 of ended placements: arrears still unpaid are listed on every
+// check, but as the alert recorded when they were first found (raised_on
+// unchanged, not counted as new, no second record); an ended placement
+// with every month paid is settled and the sweep (an index of unsettled
+// ended placements) no longer visits it.
+TEST_F(EmploymentTest, OverdueWagesListOldArrearsOnceRaisedAndSkipSettledPlacements) {
+  time::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 12, 10, 12, 0, 0), absl::LocalTimeZone()));
+  SetEmploymentClockForTesting(&clock);
+  v1::PublishPolicyRequest pol;
+  pol.set_request_id("pol-arr");
+  pol.mutable_policy()->set_owner_division_code(kCountyCode);
+  pol.mutable_policy()->set_overdue_wage_day(10);
+  v1::EmploymentPolicy policy;
+  ASSERT_TRUE(E(&S::PublishPolicy, pol, &policy).ok());
+  const auto ps = RegularPlacements("arr", 2, 65, "2026-06-01");
+  const auto& owing = ps[0];
+  const auto& paid = ps[1];
+  ASSERT_TRUE(PayWage("arr-o-06", owing, "2026-06", "2026-07-05").ok());
+  ASSERT_TRUE(End("arr-o-end", owing, "2026-08-20").ok());
+  ASSERT_TRUE(PayWage("arr-p-06", paid, "2026-06", "2026-07-05").ok());
+  ASSERT_TRUE(PayWage("arr-p-07", paid, "2026-07", "2026-08-05").ok());
+  ASSERT_TRUE(End("arr-p-end", paid, "2026-07-15").ok());
+  const auto settled = [&](const v1::Placement& p) {
+    return Query(
+               "SELECT count(*) FROM employment.placements WHERE wages_settled AND "
+               "placement_id = '" +
+               p.placement_id() + "'") == 1;
+  };
+  using Listed = std::vector<std::string>;  // month raised_on
+  const auto listed = [](const v1::CheckOverdueWagesResponse& r) {
+    Listed out;
+    for (const auto& a : r.alerts()) out.push_back(a.month() + " " + a.raised_on());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+
+  v1::CheckOverdueWagesRequest check;
+  check.set_division_code(kCountyCode);
+  check.set_as_of("2026-09-10");
+  v1::CheckOverdueWagesResponse alerts;
+  ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
+  EXPECT_EQ(listed(alerts), (Listed{"2026-07 2026-09-10", "2026-08 2026-09-10"}));
+  EXPECT_EQ(alerts.new_alerts(), 2);
+  EXPECT_TRUE(settled(paid));
+  EXPECT_FALSE(settled(owing));
+
+  // Three months on, the same arrears: listed as raised in September.
+  check.set_as_of("2026-12-10");
+  ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
+  std::cout << "old arrears on 2026-12-10:";
+  for (const auto& a : alerts.alerts()) std::cout << " " << a.month() << "@" << a.raised_on();
+  std::cout << " new=" << alerts.new_alerts() << "\n";
+  EXPECT_EQ(listed(alerts), (Listed{"2026-07 2026-09-10", "2026-08 2026-09-10"}));
+  EXPECT_EQ(alerts.new_alerts(), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts"), 2);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts WHERE raised_on = '2026-09-10'"), 2);
+
+  // Paid up: nothing listed, and the placement leaves the sweep.
+  ASSERT_TRUE(PayWage("arr-o-07", owing, "2026-07", "2026-12-10").ok());
+  ASSERT_TRUE(PayWage("arr-o-08", owing, "2026-08", "2026-12-10").ok());
+  ASSERT_TRUE(E(&S::CheckOverdueWages, check, &alerts).ok());
+  EXPECT_EQ(alerts.alerts_size(), 0);
+  EXPECT_TRUE(settled(owing));
+
+  // The sweep's query is served by the partial index of unsettled ended
+  // placements, not a scan of every placement.
+  pqxx::connection conn(db_);
+  pqxx::work tx(conn);
+  tx.exec("SET LOCAL search_path TO employment");
+  tx.exec("SET LOCAL enable_seqscan = off");
+  tx.exec(absl::StrCat("PREPARE sweep (text, date) AS ", kEndedPlacementsQuery));
+  std::string plan;
+  for (const auto& row : tx.exec("EXPLAIN EXECUTE sweep ('653121%', '2026-12-01')")) {
+    absl::StrAppend(&plan, row[0].as<std::string>(), "\n");
+  }
+  std::cout << "sweep plan:\n" << plan;
+  EXPECT_NE(plan.find("placements_ended_unsettled"), std::string::npos) << plan;
 }
 
 }  // namespace

@@ -753,7 +753,9 @@ Reactor* EmploymentServiceImpl::CheckOverdueWages(Ctx* ctx, const v1::CheckOverd
       const Policy policy = PolicyFor(tx, *division);
       resp->Clear();
       resp->set_overdue_day(policy.overdue_wage_day);
-      // One alert per (placement, month), recorded once (InsertAlert).
+      // One alert per (placement, month), recorded once (RecordAlert): a
+      // later check lists arrears still unpaid as they were first raised
+      // (raised_on), not as new alerts.
       const auto raise = [&](const v1::Placement& p, absl::CivilMonth month) {
         auto job = FindJob(tx, p.job_id(), false);
         v1::OverdueWageAlert alert;
@@ -765,7 +767,7 @@ Reactor* EmploymentServiceImpl::CheckOverdueWages(Ctx* ctx, const v1::CheckOverd
         alert.set_raised_on(FormatDate(*as_of));
         alert.set_rule(absl::StrCat("两不拖欠: wage of ", FormatMonth(month), " unpaid on day ",
                                     policy.overdue_wage_day));
-        if (InsertAlert(tx, alert)) resp->set_new_alerts(resp->new_alerts() + 1);
+        if (RecordAlert(tx, alert)) resp->set_new_alerts(resp->new_alerts() + 1);
         *resp->add_alerts() = std::move(alert);
       };
       if (const auto due = WageDueMonth(*as_of, policy)) {
@@ -777,17 +779,21 @@ Reactor* EmploymentServiceImpl::CheckOverdueWages(Ctx* ctx, const v1::CheckOverd
       }
       // An ended placement owes every unpaid month from its start to its end
       // month, once that month's pay day has passed: its last months fall
-      // due after it left the on-duty list above.
+      // due after it left the on-duty list above. One with every month paid
+      // is marked settled and not read again (the sweep reads only the
+      // unsettled, through their index).
       const absl::CivilMonth last_due = LastDueMonth(*as_of, policy);
       for (const auto& p :
            EndedPlacements(tx, *division, FormatDate(absl::CivilDay(last_due + 1)))) {
         const auto start = ParseDate(p.start_date());
         const auto end = ParseDate(p.end_date());
         if (!start || !end) continue;
-        for (const auto month :
-             UnpaidMonthsOfEnded(*start, *end, last_due, PaidMonths(tx, p.placement_id()))) {
-          raise(p, month);
+        const auto paid = PaidMonths(tx, p.placement_id());
+        if (WagesSettled(*start, *end, paid)) {
+          MarkWagesSettled(tx, p.placement_id());
+          continue;
         }
+        for (const auto month : UnpaidMonthsOfEnded(*start, *end, last_due, paid)) raise(p, month);
       }
       return absl::OkStatus();
     });

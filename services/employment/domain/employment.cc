@@ -442,6 +442,11 @@ absl::Status CheckWageMonth(const v1::Placement& placement, absl::CivilMonth mon
   return absl::OkStatus();
 }
 
+bool WagesSettled(absl::CivilDay start, absl::CivilDay end,
+                  const std::vector<std::string>& paid_months) {
+  return UnpaidMonthsOfEnded(start, end, absl::CivilMonth(end), paid_months).empty();
+}
+
 void CheckMonthBegun(absl::CivilMonth month, absl::CivilDay today, const std::string& field,
                      errors::Validator& v) {
   if (month > absl::CivilMonth(today)) {

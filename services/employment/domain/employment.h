@@ -137,6 +137,12 @@ std::vector<absl::CivilMonth> UnpaidMonthsOfEnded(absl::CivilDay start, absl::Ci
 // owed nothing for September). Else INVALID_ARGUMENT naming `month` and the
 // date it is outside of.
 absl::Status CheckWageMonth(const v1::Placement& placement, absl::CivilMonth month);
+// Whether an ended placement that ran from `start` to `end` has every
+// month's wage paid: it can owe nothing again (no wage is removed, an ended
+// placement does not change, months after the end are never owed), so the
+// overdue sweep need not visit it any more.
+bool WagesSettled(absl::CivilDay start, absl::CivilDay end,
+                  const std::vector<std::string>& paid_months);
 // A month that has begun by `today` (attendance is recorded for days on
 // duty that have happened): a later month is a violation on `field` naming
 // the current month.

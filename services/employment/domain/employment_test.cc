@@ -339,6 +339,33 @@ INSTANTIATE_TEST_SUITE_P(
                                     "2026-06-01", "2026-07", false, "2026-06-01"}),
     [](const auto& info) { return std::string(info.param.name); });
 
+struct SettledCase {
+  const char* name;
+  const char* start;
+  const char* end;
+  std::vector<std::string> paid;
+  bool settled;
+};
+class SettledTest : public ::testing::TestWithParam<SettledCase> {};
+TEST_P(SettledTest, EveryMonthFromStartToEndPaid) {
+  const auto& c = GetParam();
+  EXPECT_EQ(WagesSettled(Day(c.start), Day(c.end), c.paid), c.settled);
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, SettledTest,
+    ::testing::Values(
+        SettledCase{"AllPaid", "2026-06-01", "2026-08-20", {"2026-06", "2026-07", "2026-08"}, true},
+        SettledCase{"EndMonthUnpaid", "2026-06-01", "2026-08-20", {"2026-06", "2026-07"}, false},
+        SettledCase{"MiddleUnpaid", "2026-06-01", "2026-08-20", {"2026-06", "2026-08"}, false},
+        SettledCase{"NothingPaid", "2026-06-01", "2026-06-20", {}, false},
+        SettledCase{"OneMonthPaid", "2026-06-03", "2026-06-20", {"2026-06"}, true},
+        SettledCase{"PaidOutsideTooStillSettled",
+                    "2026-06-01",
+                    "2026-07-31",
+                    {"2026-05", "2026-06", "2026-07", "2026-09"},
+                    true}),
+    [](const auto& info) { return std::string(info.param.name); });
+
 // Attendance months: not after the month of `today`.
 struct MonthBegunCase {
   const char* name;

@@ -282,25 +282,44 @@ std::vector<v1::Placement> OnDutyPlacements(pqxx::transaction_base& tx,
   return out;
 }
 
+const char kEndedPlacementsQuery[] =
+    "SELECT body FROM placements WHERE status = 4 AND job_kind IN (1, 3) AND start_date IS NOT "
+    "NULL AND NOT wages_settled AND start_date < $2::date AND division_code LIKE $1 ORDER BY "
+    "placement_id";
+
 std::vector<v1::Placement> EndedPlacements(pqxx::transaction_base& tx,
                                            const division::Code& division,
                                            const std::string& before) {
   std::vector<v1::Placement> out;
-  for (const auto& row : tx.exec_params(
-           "SELECT body FROM placements WHERE status = 4 AND job_kind IN (1, 3) AND start_date "
-           "IS NOT NULL AND start_date < $2::date AND division_code LIKE $1 ORDER BY placement_id",
-           DivisionPattern(division), before)) {
+  for (const auto& row : tx.exec_params(kEndedPlacementsQuery, DivisionPattern(division), before)) {
     out.push_back(Parse<v1::Placement>(row[0]));
   }
   return out;
 }
 
-bool InsertAlert(pqxx::transaction_base& tx, const v1::OverdueWageAlert& a) {
+void MarkWagesSettled(pqxx::transaction_base& tx, const std::string& placement_id) {
+  tx.exec_params(
+      "UPDATE placements SET wages_settled = true WHERE placement_id = $1 AND status = 4",
+      placement_id);
+}
+
+bool RecordAlert(pqxx::transaction_base& tx, v1::OverdueWageAlert& a) {
   const auto r = tx.exec_params(
       "INSERT INTO wage_alerts (placement_id, month, raised_on, body) VALUES ($1, $2, $3::date, "
       "$4) ON CONFLICT DO NOTHING RETURNING 1",
       a.placement_id(), a.month(), a.raised_on(), Bytes(a.SerializeAsString()));
-  return !r.empty();
+  if (!r.empty()) return true;
+  const auto stored = tx.exec_params(
+      "SELECT raised_on::text, body FROM wage_alerts WHERE placement_id = $1 AND month = $2",
+      a.placement_id(), a.month());
+  if (stored.empty()) return false;  // not visible yet: a concurrent check is recording it
+  auto recorded = Parse<v1::OverdueWageAlert>(stored[0][1]);
+  if (recorded.placement_id() == a.placement_id() && recorded.month() == a.month()) {
+    a = std::move(recorded);
+  } else {
+    a.set_raised_on(stored[0][0].as<std::string>());
+  }
+  return false;
 }
 
 void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsidy& s) {

@@ -68,12 +68,22 @@ std::optional<int> DaysOnDuty(pqxx::transaction_base& tx, const std::string& pla
 std::vector<v1::Placement> OnDutyPlacements(pqxx::transaction_base& tx,
                                             const division::Code& division);
 // Ended regular and 以工代赈 placements of the division that were on duty
-// (a start date) and started before `before` (a date).
+// (a start date), started before `before` (a date) and are not yet known to
+// be settled (MarkWagesSettled): those that may still owe wages. Served by
+// the partial index placements_ended_unsettled (migration 0005).
 std::vector<v1::Placement> EndedPlacements(pqxx::transaction_base& tx,
                                            const division::Code& division,
                                            const std::string& before);
-// Records the alert unless it exists; returns whether it is new.
-bool InsertAlert(pqxx::transaction_base& tx, const v1::OverdueWageAlert& alert);
+// EndedPlacements' statement ($1 the division's LIKE pattern, $2 `before`),
+// for tests of its plan.
+extern const char kEndedPlacementsQuery[];
+// Marks an ended placement whose wages are all paid (WagesSettled): the
+// sweep leaves it out from now on.
+void MarkWagesSettled(pqxx::transaction_base& tx, const std::string& placement_id);
+// Records the alert unless one for its (placement, month) exists; returns
+// whether it is new. When it exists, `alert` becomes the recorded one (its
+// first raised_on and rule): a check lists arrears still unpaid as raised.
+bool RecordAlert(pqxx::transaction_base& tx, v1::OverdueWageAlert& alert);
 void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsidy& s);
 
 // ---- Household status (from monitoring events) -----------------------------------------
