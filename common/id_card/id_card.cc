@@ -88,10 +88,15 @@ std::string Normalize(std::string_view id) {
 }
 
 std::string Mask(std::string_view id) {
+  // The region (the county officials work in anyway) and the check digit.
+  // Keeping the last four, as before, hid only the birth date: with the
+  // birth year shown beside it, about 33 numbers were left to try.
   constexpr std::size_t kKeepFront = 6;
-  constexpr std::size_t kKeepBack = 4;
-  // At exactly 10 characters nothing would be hidden, so mask everything.
-  if (id.size() <= kKeepFront + kKeepBack) return std::string(id.size(), '*');
+  constexpr std::size_t kKeepBack = 1;
+  // Shorter than the legacy 15 digits: not a number whose parts can be
+  // told apart, so nothing is kept.
+  constexpr std::size_t kShortest = 15;
+  if (id.size() < kShortest) return std::string(id.size(), '*');
   std::string masked(id);
   for (std::size_t i = kKeepFront; i < masked.size() - kKeepBack; ++i) masked[i] = '*';
   return masked;

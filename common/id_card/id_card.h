@@ -35,9 +35,11 @@ absl::StatusOr<IdCardInfo> Parse(std::string_view id, absl::CivilDay today);
 // The number with a trailing 'x' upper-cased; otherwise unchanged.
 std::string Normalize(std::string_view id);
 
-// Keeps the first 6 and last 4 characters and replaces the rest with '*'
-// ("653121********123X"); inputs shorter than 10 become all '*'. For logs
-// and screens that must not show the full number.
+// Keeps the first 6 characters (the issuing region) and the last one and
+// replaces the rest with '*' ("653121***********X"): the birth date and the
+// sequence stay hidden, so the number cannot be rebuilt from the birth year
+// shown beside it. Inputs shorter than 15 become all '*'. For logs and
+// screens that must not show the full number.
 std::string Mask(std::string_view id);
 
 }  // namespace zx::id_card

@@ -158,19 +158,25 @@ TEST(NormalizeTest, UpperCasesTrailingX) {
   EXPECT_EQ(Normalize(""), "");
 }
 
-TEST(MaskTest, KeepsFirstSixAndLastFour) {
-  EXPECT_EQ(Mask("65312119900101123X"), "653121********123X");
-  EXPECT_EQ(Mask("653121199001011230"), "653121********1230");
-  EXPECT_EQ(Mask("653121900101123"), "653121*****1123");  // Legacy 15 digits.
-  EXPECT_EQ(Mask("12345678901"), "123456*8901");
+TEST(MaskTest, KeepsTheRegionAndTheCheckDigit) {
+  EXPECT_EQ(Mask("65312119900101123X"), "653121***********X");
+  EXPECT_EQ(Mask("653121199001011230"), "653121***********0");
+  EXPECT_EQ(Mask("653121900101123"), "653121********3");  // Legacy 15 digits.
+}
+
+TEST(MaskTest, HidesTheBirthDateAndTheSequence) {
+  // The sequence (3 digits) is hidden with the birth date: with the birth
+  // year shown elsewhere, the date and sequence leave ~33,000 numbers, not ~33.
+  const std::string masked = Mask("65312119900501123X");
+  EXPECT_EQ(masked.find("0501"), std::string::npos);
+  EXPECT_EQ(masked.substr(6, 11), std::string(11, '*'));
 }
 
 TEST(MaskTest, ShortInputsAreFullyMasked) {
   EXPECT_EQ(Mask(""), "");
   EXPECT_EQ(Mask("123"), "***");
-  EXPECT_EQ(Mask("123456789"), "*********");
-  // Ten characters would show everything if first 6 and last 4 were kept.
   EXPECT_EQ(Mask("1234567890"), "**********");
+  EXPECT_EQ(Mask("12345678901234"), "**************");
 }
 
 }  // namespace

@@ -313,7 +313,7 @@ TEST_F(MonitoringTest, PersonalDataIsSealedAtRestAndMaskedByDefault) {
   };
   v1::Person added;
   ASSERT_TRUE(add("req-p1", "11010519491231002X", &added).ok());
-  EXPECT_EQ(added.id_number(), "110105********002X");
+  EXPECT_EQ(added.id_number(), "110105***********X");
   EXPECT_EQ(added.name(), "阿*******");
   EXPECT_EQ(added.birth_date(), "1949") << "masked: the year only";
   EXPECT_EQ(added.sex(), v1::SEX_FEMALE);
@@ -336,7 +336,7 @@ TEST_F(MonitoringTest, PersonalDataIsSealedAtRestAndMaskedByDefault) {
       "FROM monitoring.persons");
   EXPECT_EQ(row[0].as<int>(), 0);
   EXPECT_EQ(row[1].as<int>(), 0);
-  EXPECT_EQ(row[2].as<std::string>(), "110105********002X");
+  EXPECT_EQ(row[2].as<std::string>(), "110105***********X");
 
   auto list = [&](const std::string& token, const std::string& purpose) {
     grpc::ClientContext ctx;
@@ -354,7 +354,7 @@ TEST_F(MonitoringTest, PersonalDataIsSealedAtRestAndMaskedByDefault) {
   EXPECT_EQ(clear.name(), "阿依古丽·吐尔逊");
   EXPECT_EQ(clear.birth_date(), "1949-12-31");
   EXPECT_FALSE(clear.personal_data_masked());
-  EXPECT_EQ(list("dev.653121.county_official.c", "").id_number(), "110105********002X")
+  EXPECT_EQ(list("dev.653121.county_official.c", "").id_number(), "110105***********X")
       << "no purpose, no clear data";
   EXPECT_EQ(list("dev.653100.prefecture_official.p", "oversight").name(), "阿*******")
       << "the prefecture supervises with masked data";

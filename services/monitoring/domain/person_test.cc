@@ -134,7 +134,7 @@ v1::Person Stored() {
   v1::Person p = Valid();
   p.set_person_id("ps-0123456789abcdef0123");
   p.set_household_id("hh-0123456789abcdef0123");
-  p.set_id_number("110105********002X");
+  p.set_id_number("110105***********X");
   p.set_name("阿*");
   p.set_sex(v1::SEX_FEMALE);
   p.set_birth_date("1949");
