@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -944,6 +945,71 @@ TEST_F(AssetsTest, BookChecksRollupsAndCollectiveEconomy) {
   EXPECT_EQ(economy.villages_below_target(0), "653121101202");
   EXPECT_EQ(economy.average_fen(), (5'500'000 + 100'000) / 2);
   EXPECT_FALSE(economy.average_meets_target());
+}
+
+// Money is capped at 1e12 fen per amount (as monitoring caps it): a larger
+// asset value, funding line, income or collective income is refused naming
+// the field, and writes nothing.
+TEST_F(AssetsTest, AmountsAboveTheCapAreRefusedAndWriteNothing) {
+  using S = v1::AssetsService::Stub;
+  const auto project = Project("cap");
+  const auto census = Census();
+  constexpr int64_t kAboveCap = 1'000'000'000'001;
+  v1::Asset out;
+  auto s = A(
+      &S::RegisterAsset,
+      RegisterRequest("cap-1", project.project_id(), v1::OWNER_LEVEL_VILLAGE_COLLECTIVE, kAboveCap),
+      &out);
+  Refused(grpc::StatusCode::INVALID_ARGUMENT, s, "1,000,000,000,000 fen");
+  EXPECT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(s)).at(0).field,
+            "asset.original_value_fen");
+  v1::CreateProjectRequest big;
+  big.set_request_id("cap-pj");
+  auto* p = big.mutable_project();
+  p->set_name("超大项目");
+  p->set_year(2025);
+  p->set_division_code(kVillage);
+  p->set_category(v1::PROJECT_CATEGORY_INDUSTRY);
+  p->set_implementing_unit("县乡村振兴局");
+  auto* line = p->add_funding_lines();
+  line->set_source(v1::FUNDING_SOURCE_CENTRAL_LINKING);
+  line->set_amount_fen(4'000'000'000'000'000'000);
+  v1::Project created;
+  s = A(&S::CreateProject, big, &created);
+  Refused(grpc::StatusCode::INVALID_ARGUMENT, s, "1,000,000,000,000 fen");
+  EXPECT_EQ(errors::FieldViolationsOf(errors::FromGrpcStatus(s)).at(0).field,
+            "project.funding_lines[0].amount_fen");
+  v1::RecordCollectiveIncomeRequest ci;
+  ci.set_request_id("cap-ci");
+  ci.mutable_income()->set_village_code(kVillage);
+  ci.mutable_income()->set_year(2026);
+  ci.mutable_income()->set_source("资源发包");
+  ci.mutable_income()->set_amount_fen(kAboveCap);
+  v1::CollectiveIncome cio;
+  s = A(&S::RecordCollectiveIncome, ci, &cio);
+  Refused(grpc::StatusCode::INVALID_ARGUMENT, s, "income.amount_fen");
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM assets.collective_incomes"), 0);
+}
+
+// The master-ledger totals fold exactly even past int64 (rows from before
+// the cap, or written by direct SQL): the compactor never fails on them, and
+// the ledger reports the total saturated instead of failing.
+TEST_F(AssetsTest, LedgerTotalsFoldBeyondInt64) {
+  Exec(
+      "INSERT INTO assets.ledger_deltas (county_code, dim, key, count, value_fen) VALUES "
+      "('653121000000', 1, 1, 1, 6000000000000000000), "
+      "('653121000000', 1, 1, 1, 6000000000000000000)");
+  EXPECT_EQ(WaitFor("SELECT count(*) FROM assets.ledger_deltas", 0), 0)
+      << "the compactor folds the deltas";
+  v1::GetLedgerRequest lr;
+  lr.set_division_code("653121000000");
+  lr.set_kind(v1::LEDGER_KIND_MASTER);
+  v1::Ledger ledger;
+  const auto s = A(&v1::AssetsService::Stub::GetLedger, lr, &ledger);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(ledger.totals().count(), 2);
+  EXPECT_EQ(ledger.totals().value_fen(), std::numeric_limits<int64_t>::max());
 }
 
 // Thresholds are published policy figures, inherited down the levels.

@@ -844,7 +844,7 @@ Reactor* AssetsServiceImpl::CompleteDisposal(Ctx* ctx, const v1::CompleteDisposa
                                              v1::Disposal* resp) {
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
     errors::Validator v;
-    if (req->proceeds_fen() < 0) v.Add("proceeds_fen", "must not be negative");
+    Validate(*req, Env(), v);
     if (auto s = CheckDisposalRequest(req->request_id(), req->disposal_id(), v); !s.ok()) return s;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto dp = FindDisposal(tx, req->disposal_id(), true);

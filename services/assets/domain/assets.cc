@@ -52,12 +52,21 @@ const char* AssetStateName(v1::AssetState s) {
 
 bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 
-// Basis points of num / den, rounded down; den > 0.
-int32_t ShareBp(money::Fen num, money::Fen den) {
-  return static_cast<int32_t>(static_cast<__int128>(num) * 10000 / den);
+}  // namespace
+
+void CheckAmount(std::string_view field, money::Fen amount, errors::Validator& v,
+                 bool zero_allowed) {
+  if (amount < (zero_allowed ? 0 : 1) || amount > kMaxAmountFen) {
+    v.Add(std::string(field),
+          absl::StrCat("must be ", zero_allowed ? 0 : 1, "..1,000,000,000,000 fen (100 亿 yuan)"));
+  }
 }
 
-}  // namespace
+money::Fen Saturate(__int128 sum) {
+  constexpr money::Fen kMax = std::numeric_limits<money::Fen>::max();
+  constexpr money::Fen kMin = std::numeric_limits<money::Fen>::min();
+  return sum > kMax ? kMax : sum < kMin ? kMin : static_cast<money::Fen>(sum);
+}
 
 Policy ResolvePolicy(const std::vector<PublishedPolicy>& published, const division::Code& division,
                      int year) {
@@ -90,15 +99,11 @@ void ValidatePolicy(const v1::AssetsPolicy& p, errors::Validator& v) {
   };
   bp("industry_share_of_linking_bp", p.industry_share_of_linking_bp());
   bp("dual_binding_share_of_integrated_bp", p.dual_binding_share_of_integrated_bp());
-  if (p.prefecture_disposal_threshold_fen() <= 0) {
-    v.Add("policy.prefecture_disposal_threshold_fen", "must be positive (fen)");
-  }
-  if (p.village_collective_income_min_fen() < 0) {
-    v.Add("policy.village_collective_income_min_fen", "must not be negative (fen)");
-  }
-  if (p.township_collective_income_avg_min_fen() < 0) {
-    v.Add("policy.township_collective_income_avg_min_fen", "must not be negative (fen)");
-  }
+  CheckAmount("policy.prefecture_disposal_threshold_fen", p.prefecture_disposal_threshold_fen(), v);
+  CheckAmount("policy.village_collective_income_min_fen", p.village_collective_income_min_fen(), v,
+              /*zero_allowed=*/true);
+  CheckAmount("policy.township_collective_income_avg_min_fen",
+              p.township_collective_income_avg_min_fen(), v, /*zero_allowed=*/true);
 }
 
 Policy PolicyFromProto(const v1::AssetsPolicy& p) {
@@ -211,8 +216,8 @@ money::Fen ValidateFundingLines(const google::protobuf::RepeatedPtrField<v1::Fun
       v.Add(at + ".source", "must be a known funding source");
       ok = false;
     }
-    if (l.amount_fen() <= 0) {
-      v.Add(at + ".amount_fen", "must be positive (fen)");
+    if (l.amount_fen() <= 0 || l.amount_fen() > kMaxAmountFen) {
+      CheckAmount(at + ".amount_fen", l.amount_fen(), v);
       ok = false;
       continue;
     }
@@ -268,7 +273,7 @@ void ValidateNewAsset(const v1::Asset& a, const division::Code& instance, errors
   if (a.asset_type() == v1::ASSET_TYPE_UNSPECIFIED || !v1::AssetType_IsValid(a.asset_type())) {
     v.Add("asset.asset_type", "must be a known asset type");
   }
-  if (a.original_value_fen() <= 0) v.Add("asset.original_value_fen", "must be positive (fen)");
+  CheckAmount("asset.original_value_fen", a.original_value_fen(), v);
   auto loc = division::Code::Parse(a.location_division_code());
   if (!loc.ok()) {
     v.Add("asset.location_division_code", std::string(loc.status().message()));
@@ -278,7 +283,8 @@ void ValidateNewAsset(const v1::Asset& a, const division::Code& instance, errors
   }
   if (a.location_detail().size() > 500) v.Add("asset.location_detail", "must be at most 500 bytes");
   const money::Fen funded = ValidateFundingLines(a.funding(), "asset.funding", v);
-  if (funded > 0 && a.original_value_fen() > 0 && funded != a.original_value_fen()) {
+  if (funded > 0 && a.original_value_fen() > 0 && a.original_value_fen() <= kMaxAmountFen &&
+      funded != a.original_value_fen()) {
     v.Add("asset.funding", absl::StrCat("the funding lines sum to ", money::FormatYuan(funded),
                                         " yuan but the original value is ",
                                         money::FormatYuan(a.original_value_fen()), " yuan"));
@@ -371,54 +377,46 @@ void ValidateOwnership(v1::AssetClass asset_class, const v1::Ownership& o,
 v1::FundingReport BuildFundingReport(const std::vector<ProjectFunding>& projects,
                                      const Policy& policy) {
   // Each project's total fits int64, their sum need not (found by fuzzing):
-  // sums are exact in 128 bits and clamped to int64 only when reported.
+  // sums are exact in 128 bits, saturated to int64 only when reported; the
+  // A7 checks compare the exact sums.
   using Sum = __int128;
-  const auto clamp = [](Sum v) -> money::Fen {
-    constexpr money::Fen kMax = std::numeric_limits<money::Fen>::max();
-    constexpr money::Fen kMin = std::numeric_limits<money::Fen>::min();
-    return v > kMax ? kMax : v < kMin ? kMin : static_cast<money::Fen>(v);
-  };
   std::map<int, Sum> by_source, by_category;
-  Sum total_sum = 0, linking_sum = 0, linking_industry_sum = 0, integrated_sum = 0, dual_sum = 0;
+  Sum total = 0, linking = 0, linking_industry = 0, integrated = 0, dual = 0;
   for (const auto& p : projects) {
     for (const auto& l : p.lines) {
       by_source[l.source()] += l.amount_fen();
       by_category[p.category] += l.amount_fen();
-      total_sum += l.amount_fen();
+      total += l.amount_fen();
       const bool is_linking = l.source() == v1::FUNDING_SOURCE_CENTRAL_LINKING ||
                               l.source() == v1::FUNDING_SOURCE_REGION_LINKING;
       if (is_linking) {
-        linking_sum += l.amount_fen();
-        if (p.category == v1::PROJECT_CATEGORY_INDUSTRY) linking_industry_sum += l.amount_fen();
+        linking += l.amount_fen();
+        if (p.category == v1::PROJECT_CATEGORY_INDUSTRY) linking_industry += l.amount_fen();
       }
       if (l.source() == v1::FUNDING_SOURCE_INTEGRATED_AGRICULTURAL) {
-        integrated_sum += l.amount_fen();
-        if (l.dual_binding()) dual_sum += l.amount_fen();
+        integrated += l.amount_fen();
+        if (l.dual_binding()) dual += l.amount_fen();
       }
     }
   }
-  const money::Fen total = clamp(total_sum), linking = clamp(linking_sum),
-                   linking_industry = clamp(linking_industry_sum),
-                   integrated = clamp(integrated_sum), dual = clamp(dual_sum);
   v1::FundingReport r;
   r.set_project_count(static_cast<int32_t>(projects.size()));
-  r.set_total_fen(total);
+  r.set_total_fen(Saturate(total));
   for (const auto& [s, amount] : by_source) {
     auto* t = r.add_by_source();
     t->set_source(static_cast<v1::FundingSource>(s));
-    t->set_amount_fen(clamp(amount));
+    t->set_amount_fen(Saturate(amount));
   }
   for (const auto& [c, amount] : by_category) {
     auto* t = r.add_by_category();
     t->set_category(static_cast<v1::ProjectCategory>(c));
-    t->set_amount_fen(clamp(amount));
+    t->set_amount_fen(Saturate(amount));
   }
-  const auto check = [&](std::string rule, std::string what, money::Fen num, money::Fen den,
-                         int32_t threshold) {
+  const auto check = [&](std::string rule, std::string what, Sum num, Sum den, int32_t threshold) {
     auto* c = r.add_checks();
     c->set_rule(std::move(rule));
-    c->set_numerator_fen(num);
-    c->set_denominator_fen(den);
+    c->set_numerator_fen(Saturate(num));
+    c->set_denominator_fen(Saturate(den));
     c->set_threshold_bp(threshold);
     if (den == 0) {
       c->set_not_applicable(true);
@@ -426,15 +424,15 @@ v1::FundingReport BuildFundingReport(const std::vector<ProjectFunding>& projects
       c->set_description(absl::StrCat(what, ": no such funds this year"));
       return;
     }
-    c->set_share_bp(ShareBp(num, den));
+    // num ≤ den: num × 10000 fits 128 bits for any sum of int64 lines.
+    c->set_share_bp(static_cast<int32_t>(num * 10000 / den));
     // Exact comparison: num / den >= threshold / 10000.
-    const bool passed =
-        static_cast<__int128>(num) * 10000 >= static_cast<__int128>(den) * threshold;
+    const bool passed = num * 10000 >= den * threshold;
     c->set_passed(passed);
-    c->set_description(absl::StrCat(what, ": ", money::FormatYuan(num), " of ",
-                                    money::FormatYuan(den), " yuan = ", c->share_bp() / 100.0,
-                                    "% (minimum ", threshold / 100.0,
-                                    "%): ", passed ? "passed" : "failed"));
+    c->set_description(absl::StrCat(what, ": ", money::FormatYuan(Saturate(num)), " of ",
+                                    money::FormatYuan(Saturate(den)),
+                                    " yuan = ", c->share_bp() / 100.0, "% (minimum ",
+                                    threshold / 100.0, "%): ", passed ? "passed" : "failed"));
   };
   check("A7.industry_share_of_linking_funds", "industry development share of linking funds",
         linking_industry, linking, policy.industry_share_of_linking_bp);
@@ -662,16 +660,19 @@ v1::LedgerKind LedgerFor(v1::OwnerLevel level) {
 v1::Reconciliation CompareLedgers(const std::vector<MasterRow>& master,
                                   const std::vector<SubledgerRow>& subledgers,
                                   const std::vector<JournalRow>& journal) {
+  // Sums exact in 128 bits, saturated when reported, compared exactly.
   v1::Reconciliation r;
   std::map<std::string, const MasterRow*> m;
+  __int128 master_total = 0;
   for (const auto& row : master) {
     m[row.asset_id] = &row;
     r.set_master_count(r.master_count() + 1);
-    r.set_master_value_fen(r.master_value_fen() + row.value_fen);
+    master_total += row.value_fen;
   }
+  r.set_master_value_fen(Saturate(master_total));
   std::map<std::string, std::vector<const SubledgerRow*>> s;
-  std::map<int, std::pair<int64_t, money::Fen>> per_kind;
-  money::Fen sub_total = 0;
+  std::map<int, std::pair<int64_t, __int128>> per_kind;
+  __int128 sub_total = 0;
   for (const auto& row : subledgers) {
     s[row.asset_id].push_back(&row);
     auto& k = per_kind[row.kind];
@@ -683,9 +684,9 @@ v1::Reconciliation CompareLedgers(const std::vector<MasterRow>& master,
     auto* t = r.add_subledgers();
     t->set_kind(static_cast<v1::LedgerKind>(kind));
     t->set_count(per_kind[kind].first);
-    t->set_value_fen(per_kind[kind].second);
+    t->set_value_fen(Saturate(per_kind[kind].second));
   }
-  r.set_subledger_value_fen(sub_total);
+  r.set_subledger_value_fen(Saturate(sub_total));
   std::map<std::string, money::Fen> j;
   for (const auto& row : journal) j[row.asset_id] = row.value_fen;
 
@@ -754,7 +755,7 @@ v1::Reconciliation CompareLedgers(const std::vector<MasterRow>& master,
       }
     }
   }
-  r.set_balanced(r.differences().empty() && r.master_value_fen() == sub_total);
+  r.set_balanced(r.differences().empty() && master_total == sub_total);
   return r;
 }
 
@@ -774,7 +775,7 @@ v1::CollectiveEconomyReport EvaluateCollectiveEconomy(std::vector<VillageIncome>
     out->set_village_code(v.village_code);
     out->set_from_assets_fen(v.from_assets_fen);
     out->set_other_fen(v.other_fen);
-    out->set_total_fen(v.from_assets_fen + v.other_fen);
+    out->set_total_fen(Saturate(static_cast<__int128>(v.from_assets_fen) + v.other_fen));
     out->set_meets_target(out->total_fen() >= policy.village_collective_income_min_fen);
     if (!out->meets_target()) r.add_villages_below_target(v.village_code);
     sum += out->total_fen();

@@ -81,6 +81,23 @@ absl::Status CheckProjectAllowsTransfer(v1::ProjectStatus status);
 
 // ---- Validation ---------------------------------------------------------------
 
+// The largest amount of money one request may carry: 1,000,000,000,000 fen
+// (100 亿 yuan), far above any real asset, project line, income or proceeds,
+// low enough that sums of millions of them stay exact in int64. The same
+// figure as the monitoring service's cap (kept private there,
+// services/monitoring/api/assessment_handlers.cc): both belong in
+// common/money once it offers one.
+inline constexpr money::Fen kMaxAmountFen = 1'000'000'000'000;
+
+// An amount a caller supplies: 1..kMaxAmountFen fen (0..kMaxAmountFen when
+// `zero_allowed`); a violation names `field`.
+void CheckAmount(std::string_view field, money::Fen amount, errors::Validator& v,
+                 bool zero_allowed = false);
+
+// A sum of stored amounts, exact, reported: saturated at the int64 limits
+// (rows from before the cap or from direct SQL can hold anything).
+money::Fen Saturate(__int128 sum);
+
 // Caps on repeated request fields (docs/ARCHITECTURE.md §16): far above any
 // real project or village, low enough that one request stays cheap.
 inline constexpr int kMaxFundingLines = 100;

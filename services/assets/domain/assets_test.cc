@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <limits>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "services/assets/domain/requests.h"
 
 namespace zx::assets {
 namespace {
@@ -292,6 +295,167 @@ TEST(FundingReportTest, ThresholdIsAPolicyFigure) {
        {v1::PROJECT_CATEGORY_OTHER, {Line(v1::FUNDING_SOURCE_CENTRAL_LINKING, 35)}}},
       p);
   EXPECT_FALSE(r.checks(0).passed());
+}
+
+// ---- Money caps ------------------------------------------------------------------
+
+// Every amount a caller supplies is capped like monitoring's (1e12 fen, 100
+// 亿 yuan): far above any real asset, low enough that sums of millions of
+// them stay inside int64.
+v1::Asset ValidAsset(int64_t value_fen) {
+  v1::Asset a;
+  a.set_project_id("pj-0123456789abcdef0123");
+  a.set_name("光伏电站");
+  a.set_asset_class(v1::ASSET_CLASS_OPERATING);
+  a.set_asset_type(v1::ASSET_TYPE_PHOTOVOLTAIC_STATION);
+  a.set_original_value_fen(value_fen);
+  a.set_location_division_code(kVillage);
+  *a.mutable_ownership() = Owner(v1::OWNER_LEVEL_VILLAGE_COLLECTIVE);
+  auto* l = a.add_funding();
+  l->set_source(v1::FUNDING_SOURCE_CENTRAL_LINKING);
+  l->set_amount_fen(value_fen);
+  return a;
+}
+
+struct CapCase {
+  std::string name;
+  std::function<void(int64_t, errors::Validator&)> validate;
+  std::string field;
+};
+void PrintTo(const CapCase& c, std::ostream* os) { *os << c.name; }
+class AmountCapTest : public ::testing::TestWithParam<CapCase> {};
+TEST_P(AmountCapTest, AtTheCapIsValidAboveIsRefusedNamingTheField) {
+  const auto& c = GetParam();
+  errors::Validator at;
+  c.validate(kMaxAmountFen, at);
+  EXPECT_TRUE(at.ok()) << at.ToStatus();
+  errors::Validator above;
+  c.validate(kMaxAmountFen + 1, above);
+  const auto fields = errors::FieldViolationsOf(above.ToStatus());
+  ASSERT_FALSE(fields.empty()) << c.name;
+  EXPECT_EQ(fields[0].field, c.field) << fields[0].description;
+  errors::Validator huge;
+  c.validate(std::numeric_limits<int64_t>::max(), huge);
+  EXPECT_FALSE(huge.ok());
+}
+const RequestEnv kEnv{.instance = kCounty, .today = absl::CivilDay(2026, 11, 2)};
+INSTANTIATE_TEST_SUITE_P(All, AmountCapTest,
+                         ::testing::Values(CapCase{"asset_value",
+                                                   [](int64_t fen, errors::Validator& v) {
+                                                     v1::RegisterAssetRequest req;
+                                                     *req.mutable_asset() = ValidAsset(fen);
+                                                     Validate(req, kEnv, v);
+                                                   },
+                                                   "asset.original_value_fen"},
+                                           CapCase{"project_funding_line",
+                                                   [](int64_t fen, errors::Validator& v) {
+                                                     v1::CreateProjectRequest req;
+                                                     auto* p = req.mutable_project();
+                                                     p->set_name("冷库");
+                                                     p->set_year(2025);
+                                                     p->set_division_code(kVillage);
+                                                     p->set_category(v1::PROJECT_CATEGORY_INDUSTRY);
+                                                     p->set_implementing_unit("县乡村振兴局");
+                                                     auto* l = p->add_funding_lines();
+                                                     l->set_source(
+                                                         v1::FUNDING_SOURCE_CENTRAL_LINKING);
+                                                     l->set_amount_fen(fen);
+                                                     Validate(req, kEnv, v);
+                                                   },
+                                                   "project.funding_lines[0].amount_fen"},
+                                           CapCase{"income",
+                                                   [](int64_t fen, errors::Validator& v) {
+                                                     v1::RecordIncomeRequest req;
+                                                     req.set_asset_id("as-0123456789abcdef0123");
+                                                     req.set_period("2026-09");
+                                                     req.set_kind(v1::INCOME_KIND_RENT);
+                                                     req.set_amount_fen(fen);
+                                                     Validate(req, kEnv, v);
+                                                   },
+                                                   "amount_fen"},
+                                           CapCase{"distribution",
+                                                   [](int64_t fen, errors::Validator& v) {
+                                                     v1::DistributeIncomeRequest req;
+                                                     req.set_asset_id("as-0123456789abcdef0123");
+                                                     req.set_period("2026-09");
+                                                     req.set_decided_by("村民代表会议");
+                                                     req.set_amount_fen(fen);
+                                                     Validate(req, kEnv, v);
+                                                   },
+                                                   "amount_fen"},
+                                           CapCase{"collective_income",
+                                                   [](int64_t fen, errors::Validator& v) {
+                                                     v1::RecordCollectiveIncomeRequest req;
+                                                     auto* in = req.mutable_income();
+                                                     in->set_village_code(kVillage);
+                                                     in->set_year(2026);
+                                                     in->set_source("资源发包");
+                                                     in->set_amount_fen(fen);
+                                                     Validate(req, kEnv, v);
+                                                   },
+                                                   "income.amount_fen"},
+                                           CapCase{"disposal_proceeds",
+                                                   [](int64_t fen, errors::Validator& v) {
+                                                     v1::CompleteDisposalRequest req;
+                                                     req.set_disposal_id("dp-0123456789abcdef0123");
+                                                     req.set_proceeds_fen(fen);
+                                                     Validate(req, kEnv, v);
+                                                   },
+                                                   "proceeds_fen"},
+                                           CapCase{"policy_threshold",
+                                                   [](int64_t fen, errors::Validator& v) {
+                                                     auto p = PolicyToProto(Policy{});
+                                                     p.set_year(2025);
+                                                     p.set_prefecture_disposal_threshold_fen(fen);
+                                                     ValidatePolicy(p, v);
+                                                   },
+                                                   "policy.prefecture_disposal_threshold_fen"}),
+                         [](const auto& info) { return info.param.name; });
+
+// Sums of stored amounts are exact (128 bits) whatever the rows hold (rows
+// written before the cap, or by direct SQL): reported figures saturate at the
+// int64 limits, comparisons use the exact values.
+TEST(ExactSumsTest, FundingReportChecksA7OnExactSums) {
+  constexpr int64_t k4e18 = 4'000'000'000'000'000'000;
+  std::vector<ProjectFunding> projects;
+  for (int i = 0; i < 3; ++i) {
+    projects.push_back(
+        {v1::PROJECT_CATEGORY_INDUSTRY, {Line(v1::FUNDING_SOURCE_CENTRAL_LINKING, k4e18)}});
+    projects.push_back(
+        {v1::PROJECT_CATEGORY_INFRASTRUCTURE, {Line(v1::FUNDING_SOURCE_CENTRAL_LINKING, k4e18)}});
+  }
+  // 12e18 of 24e18 linking funds to industry: 50 %, below the 60 % minimum.
+  const auto r = BuildFundingReport(projects, Policy{});
+  EXPECT_EQ(r.checks(0).share_bp(), 5000);
+  EXPECT_FALSE(r.checks(0).passed()) << r.checks(0).description();
+  EXPECT_EQ(r.total_fen(), std::numeric_limits<int64_t>::max());
+}
+
+TEST(ExactSumsTest, ReconcileTotalsSaturateInsteadOfWrapping) {
+  constexpr int64_t k6e18 = 6'000'000'000'000'000'000;
+  const auto r = CompareLedgers({{"as-a", k6e18, v1::LEDGER_KIND_VILLAGE, kVillage},
+                                 {"as-b", k6e18, v1::LEDGER_KIND_VILLAGE, kVillage}},
+                                {{"as-a", v1::LEDGER_KIND_VILLAGE, kVillage, k6e18},
+                                 {"as-b", v1::LEDGER_KIND_VILLAGE, kVillage, k6e18}},
+                                {{"as-a", k6e18}, {"as-b", k6e18}});
+  EXPECT_TRUE(r.balanced());
+  EXPECT_EQ(r.master_value_fen(), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(r.subledger_value_fen(), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(r.subledgers(2).value_fen(), std::numeric_limits<int64_t>::max());
+  // Books that differ only beyond int64 still do not balance.
+  const auto off = CompareLedgers({{"as-a", k6e18, v1::LEDGER_KIND_VILLAGE, kVillage},
+                                   {"as-b", k6e18, v1::LEDGER_KIND_VILLAGE, kVillage}},
+                                  {{"as-a", v1::LEDGER_KIND_VILLAGE, kVillage, k6e18}},
+                                  {{"as-a", k6e18}, {"as-b", k6e18}});
+  EXPECT_FALSE(off.balanced());
+}
+
+TEST(ExactSumsTest, CollectiveIncomeTotalSaturates) {
+  constexpr int64_t k6e18 = 6'000'000'000'000'000'000;
+  const auto r = EvaluateCollectiveEconomy({{"653121101201", k6e18, k6e18}}, Policy{});
+  EXPECT_EQ(r.villages(0).total_fen(), std::numeric_limits<int64_t>::max());
+  EXPECT_TRUE(r.villages(0).meets_target());
+  EXPECT_TRUE(r.average_meets_target());
 }
 
 // ---- A5 ------------------------------------------------------------------------

@@ -76,13 +76,14 @@ void Validate(const v1::RecordIncomeRequest& req, const RequestEnv&, errors::Val
   if (req.kind() == v1::INCOME_KIND_UNSPECIFIED || !v1::IncomeKind_IsValid(req.kind())) {
     v.Add("kind", "must be RENT, DIVIDEND, SALES or OTHER");
   }
-  if (req.amount_fen() <= 0) v.Add("amount_fen", "must be positive (fen)");
+  CheckAmount("amount_fen", req.amount_fen(), v);
   if (req.note().size() > 1000) v.Add("note", "must be at most 1000 bytes");
 }
 
 void Validate(const v1::DistributeIncomeRequest& req, const RequestEnv&, errors::Validator& v) {
   if (!IsId(req.asset_id(), "as")) v.Add("asset_id", "must look like as- and 20 hex digits");
   if (!IsPeriod(req.period())) v.Add("period", "must be a month like 2026-10");
+  CheckAmount("amount_fen", req.amount_fen(), v);
   if (Blank(req.decided_by()) || req.decided_by().size() > 500) {
     v.Add("decided_by",
           "is required: the asset's distribution rule or the village meeting that decided it");
@@ -112,6 +113,10 @@ void Validate(const v1::ApproveDisposalStepRequest& req, const RequestEnv&, erro
     v.Add("reference", "is required: the minutes or document number (1..200 bytes)");
   }
   // request_id and disposal_id: the handler's CheckDisposalRequest, after these.
+}
+
+void Validate(const v1::CompleteDisposalRequest& req, const RequestEnv&, errors::Validator& v) {
+  CheckAmount("proceeds_fen", req.proceeds_fen(), v, /*zero_allowed=*/true);
 }
 
 void Validate(const v1::RecordInspectionRequest& req, const RequestEnv& env, errors::Validator& v) {
@@ -165,7 +170,7 @@ void Validate(const v1::RecordCollectiveIncomeRequest& req, const RequestEnv& en
   if (Blank(in.source()) || in.source().size() > 200) {
     v.Add("income.source", "is required (1..200 bytes)");
   }
-  if (in.amount_fen() <= 0) v.Add("income.amount_fen", "must be positive (fen)");
+  CheckAmount("income.amount_fen", in.amount_fen(), v);
 }
 
 }  // namespace zx::assets

@@ -29,6 +29,8 @@ void Validate(const v1::DistributeIncomeRequest& req, const RequestEnv& env, err
 void Validate(const v1::RequestDisposalRequest& req, const RequestEnv& env, errors::Validator& v);
 void Validate(const v1::ApproveDisposalStepRequest& req, const RequestEnv& env,
               errors::Validator& v);
+// The proceeds only; request_id and disposal_id are checked by the handler.
+void Validate(const v1::CompleteDisposalRequest& req, const RequestEnv& env, errors::Validator& v);
 void Validate(const v1::RecordInspectionRequest& req, const RequestEnv& env, errors::Validator& v);
 void Validate(const v1::RecordCertificateRequest& req, const RequestEnv& env, errors::Validator& v);
 void Validate(const v1::RecordCollectiveIncomeRequest& req, const RequestEnv& env,

@@ -12,6 +12,13 @@ namespace {
 
 pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
 
+// A sum of fen, exact in numeric, saturated at the bigint limits (reported
+// figures are int64; a sum beyond them is no real figure).
+std::string SaturatedSum(const char* column) {
+  return absl::StrCat("least(greatest(sum(", column,
+                      "), -9223372036854775808), 9223372036854775807)::bigint");
+}
+
 template <typename Message>
 Message Parse(const pqxx::field& field) {
   Message m;
@@ -81,7 +88,7 @@ void AddTotalRow(v1::LedgerTotals& totals, int dim, int key, int64_t count, mone
     AddTotal(totals.mutable_by_class(), v1::AssetClass_Name(static_cast<v1::AssetClass>(key)),
              count, value);
     totals.set_count(totals.count() + count);
-    totals.set_value_fen(totals.value_fen() + value);
+    totals.set_value_fen(Saturate(static_cast<__int128>(totals.value_fen()) + value));
   } else if (dim == 2) {
     AddTotal(totals.mutable_by_type(), v1::AssetType_Name(static_cast<v1::AssetType>(key)), count,
              value);
@@ -95,11 +102,15 @@ void AddTotalRow(v1::LedgerTotals& totals, int dim, int key, int64_t count, mone
 void LoadLiveTotals(pqxx::transaction_base& tx, const std::string& rows, const std::string& pattern,
                     v1::LedgerTotals& totals) {
   for (const auto& row :
-       tx.exec_params(absl::StrCat("WITH l AS (", rows,
-                                   ") SELECT 1, asset_class, count(*), sum(value_fen) FROM l "
-                                   "GROUP BY asset_class UNION ALL SELECT 2, asset_type, count(*), "
-                                   "sum(value_fen) FROM l GROUP BY asset_type UNION ALL "
-                                   "SELECT 3, f.source, count(*), sum(f.amount_fen) "
+       tx.exec_params(absl::StrCat("WITH l AS (", rows, ") SELECT 1, asset_class, count(*), ",
+                                   SaturatedSum("value_fen"),
+                                   " FROM l GROUP BY asset_class UNION ALL SELECT 2, asset_type, "
+                                   "count(*), ",
+                                   SaturatedSum("value_fen"),
+                                   " FROM l GROUP BY asset_type UNION ALL "
+                                   "SELECT 3, f.source, count(*), ",
+                                   SaturatedSum("f.amount_fen"),
+                                   " "
                                    "FROM l JOIN asset_funding f USING (asset_id) GROUP BY f.source "
                                    "ORDER BY 1, 2"),
                       pattern)) {
@@ -114,7 +125,8 @@ void LoadMasterTotals(pqxx::transaction_base& tx, const std::string& pattern,
                       v1::LedgerTotals& totals) {
   for (const auto& row : pg::ExecPrepared(
            tx, "assets_master_totals",
-           "SELECT dim, key, sum(count)::bigint, sum(value_fen)::bigint FROM ("
+           "SELECT dim, key, sum(count)::bigint, least(greatest(sum(value_fen), "
+           "-9223372036854775808), 9223372036854775807)::bigint FROM ("
            "  SELECT dim, key, count, value_fen FROM ledger_totals WHERE county_code LIKE $1 "
            "  UNION ALL SELECT dim, key, count, value_fen FROM ledger_deltas "
            "  WHERE county_code LIKE $1) x GROUP BY dim, key HAVING sum(count) <> 0 "
@@ -421,7 +433,9 @@ void LoadLedgerAsOf(pqxx::transaction_base& tx, const division::Code& division, 
       "AND j.at <= 'epoch'::timestamptz + $2 * interval '1 microsecond' "
       "ORDER BY j.asset_id, j.seq DESC",
       DivisionPattern(division), absl::ToUnixMicros(as_of));
-  std::map<std::string, std::pair<int64_t, money::Fen>> by_class, by_type, by_source;
+  // Sums exact in 128 bits, saturated when reported.
+  std::map<std::string, std::pair<int64_t, __int128>> by_class, by_type, by_source;
+  __int128 total_value = 0;
   auto* totals = out.mutable_totals();
   const std::string pattern = DivisionPattern(division);
   const std::string prefix = pattern.substr(0, pattern.size() - 1);
@@ -434,7 +448,7 @@ void LoadLedgerAsOf(pqxx::transaction_base& tx, const division::Code& division, 
     }
     const money::Fen v = a.original_value_fen();
     totals->set_count(totals->count() + 1);
-    totals->set_value_fen(totals->value_fen() + v);
+    total_value += v;
     auto& c = by_class[v1::AssetClass_Name(a.asset_class())];
     ++c.first;
     c.second += v;
@@ -450,9 +464,16 @@ void LoadLedgerAsOf(pqxx::transaction_base& tx, const division::Code& division, 
       *out.add_entries() = EntryOf(a, v);
     }
   }
-  for (const auto& [k, x] : by_class) AddTotal(totals->mutable_by_class(), k, x.first, x.second);
-  for (const auto& [k, x] : by_type) AddTotal(totals->mutable_by_type(), k, x.first, x.second);
-  for (const auto& [k, x] : by_source) AddTotal(totals->mutable_by_source(), k, x.first, x.second);
+  totals->set_value_fen(Saturate(total_value));
+  for (const auto& [k, x] : by_class) {
+    AddTotal(totals->mutable_by_class(), k, x.first, Saturate(x.second));
+  }
+  for (const auto& [k, x] : by_type) {
+    AddTotal(totals->mutable_by_type(), k, x.first, Saturate(x.second));
+  }
+  for (const auto& [k, x] : by_source) {
+    AddTotal(totals->mutable_by_source(), k, x.first, Saturate(x.second));
+  }
   if (out.entries_size() > page_size) {
     out.mutable_entries()->RemoveLast();
     out.set_next_page_token(out.entries(page_size - 1).asset_id());
@@ -649,8 +670,8 @@ v1::AssetRollup LoadRollup(pqxx::transaction_base& tx, const division::Code& div
   };
   for (const auto& row : tx.exec_params(
            "SELECT substr(location_division_code, 1, $2), asset_class, owner_level, state, "
-           "count(*), sum(original_value_fen) FROM assets WHERE location_division_code LIKE $1 "
-           "GROUP BY 1, 2, 3, 4",
+           "count(*), least(sum(original_value_fen), 9223372036854775807)::bigint FROM assets "
+           "WHERE location_division_code LIKE $1 GROUP BY 1, 2, 3, 4",
            pattern, n)) {
     const auto cls = v1::AssetClass_Name(static_cast<v1::AssetClass>(row[1].as<int>()));
     const auto owner = v1::OwnerLevel_Name(static_cast<v1::OwnerLevel>(row[2].as<int>()));
@@ -719,17 +740,19 @@ std::vector<VillageIncome> LoadVillageIncomes(pqxx::transaction_base& tx,
   std::map<std::string, VillageIncome> by_village;
   const std::string pattern = DivisionPattern(division);
   for (const auto& row :
-       tx.exec_params("SELECT a.owner_division_code, sum(i.amount_fen) FROM income_records i "
-                      "JOIN assets a USING (asset_id) WHERE a.owner_level = 3 "
-                      "AND a.owner_division_code LIKE $1 AND i.period LIKE $2 GROUP BY 1",
+       tx.exec_params(absl::StrCat("SELECT a.owner_division_code, ", SaturatedSum("i.amount_fen"),
+                                   " FROM income_records i JOIN assets a USING (asset_id) "
+                                   "WHERE a.owner_level = 3 AND a.owner_division_code LIKE $1 "
+                                   "AND i.period LIKE $2 GROUP BY 1"),
                       pattern, absl::StrCat(year, "-%"))) {
     auto& v = by_village[row[0].as<std::string>()];
     v.village_code = row[0].as<std::string>();
     v.from_assets_fen = row[1].as<int64_t>();
   }
   for (const auto& row :
-       tx.exec_params("SELECT village_code, sum(amount_fen) FROM collective_incomes "
-                      "WHERE village_code LIKE $1 AND year = $2 GROUP BY 1",
+       tx.exec_params(absl::StrCat("SELECT village_code, ", SaturatedSum("amount_fen"),
+                                   " FROM collective_incomes WHERE village_code LIKE $1 "
+                                   "AND year = $2 GROUP BY 1"),
                       pattern, year)) {
     auto& v = by_village[row[0].as<std::string>()];
     v.village_code = row[0].as<std::string>();
