@@ -1444,5 +1444,105 @@ TEST_F(EmploymentTest, OverdueWagesListOldArrearsOnceRaisedAndSkipSettledPlaceme
   EXPECT_NE(plan.find("placements_ended_unsettled"), std::string::npos) << plan;
 }
 
+// A worker's birth date with the ID number's region (monitoring's masked
+// view) narrows the ID number to a handful: only a caller with the
+// personal-data privilege who states a purpose sees it in full, and that
+// read is audited; everyone else, and every stored answer, has the year.
+TEST_F(EmploymentTest, BirthDateIsMaskedUnlessPrivilegedWithAPurpose) {
+  constexpr char kPrefecture[] = "dev.653100000000.prefecture_official.pf1";
+  constexpr char kAuditor[] = "dev.653121000000.auditor.au1";
+  constexpr char kDepartment[] = "dev.653121000000.department:human_resources.dep1";
+  constexpr char kFullDate[] = "1990-05-01";
+  const auto created = Worker("bd-worker", "hh-00000000000000000061", 1, v1::WILLINGNESS_LOCAL);
+  ASSERT_FALSE(created.worker_id().empty());
+  EXPECT_EQ(created.birth_date(), "1990") << "UpsertWorker answers the year only";
+  EXPECT_TRUE(created.personal_data_masked());
+  const auto clear_reads = [&] {
+    return Query(
+        "SELECT count(*) FROM employment.audit_log WHERE personal_data_read AND kind = 'read'");
+  };
+  ASSERT_EQ(clear_reads(), 0);
+
+  const auto list = [&](const std::string& token, const std::string& purpose) {
+    v1::ListWorkersRequest req;
+    req.set_division_code(kCountyCode);
+    req.set_purpose(purpose);
+    v1::ListWorkersResponse out;
+    const auto s = E(&S::ListWorkers, req, &out, token);
+    EXPECT_TRUE(s.ok()) << token << ": " << s.error_message();
+    EXPECT_EQ(out.workers_size(), 1) << token;
+    return out;
+  };
+  const auto get = [&](const std::string& token, const std::string& purpose) {
+    v1::GetWorkerRequest req;
+    req.set_worker_id(created.worker_id());
+    req.set_purpose(purpose);
+    v1::Worker out;
+    const auto s = E(&S::GetWorker, req, &out, token);
+    EXPECT_TRUE(s.ok()) << token << ": " << s.error_message();
+    return out;
+  };
+  // Without the privilege (a purpose changes nothing), or without a purpose.
+  for (const auto& [token, purpose] :
+       std::vector<std::pair<std::string, std::string>>{{kPrefecture, ""},
+                                                        {kPrefecture, "督导检查"},
+                                                        {kAuditor, ""},
+                                                        {kAuditor, "审计"},
+                                                        {kDepartment, ""},
+                                                        {kCounty, ""}}) {
+    const auto listed = list(token, purpose);
+    const auto one = get(token, purpose);
+    for (const v1::Worker* w : {&listed.workers(0), &one}) {
+      EXPECT_EQ(w->birth_date(), "1990") << token << " " << purpose;
+      EXPECT_TRUE(w->personal_data_masked()) << token;
+      EXPECT_EQ(w->SerializeAsString().find("05-01"), std::string::npos) << token;
+    }
+  }
+  EXPECT_EQ(clear_reads(), 0) << "masked answers are not personal-data reads";
+
+  // The privileged with a purpose: in full, each read audited with it.
+  constexpr char kPurpose[] = "公益性岗位年龄核查";
+  const auto listed = list(kCounty, kPurpose);
+  EXPECT_EQ(listed.workers(0).birth_date(), kFullDate);
+  EXPECT_FALSE(listed.workers(0).personal_data_masked());
+  EXPECT_EQ(get(kDepartment, kPurpose).birth_date(), kFullDate);
+  EXPECT_EQ(clear_reads(), 2);
+  EXPECT_EQ(Query(absl::StrCat("SELECT count(*) FROM employment.audit_log WHERE "
+                               "personal_data_read AND purpose = '",
+                               kPurpose, "' AND resource_id = '", created.worker_id(), "'")),
+            1)
+      << "GetWorker names the worker";
+
+  // The replay of UpsertWorker and anything stored answer the year only.
+  v1::UpsertWorkerRequest again;
+  again.set_request_id("bd-worker");
+  auto* w = again.mutable_worker();
+  w->set_person_id("pe-00000000000000000061-1");
+  w->set_household_id("hh-00000000000000000061");
+  w->set_division_code(kVillage);
+  w->set_birth_date(kFullDate);
+  w->set_willingness(v1::WILLINGNESS_LOCAL);
+  w->set_labour_capacity(v1::LABOUR_CAPACITY_FULL);
+  w->set_available(true);
+  w->set_local_registration(true);
+  w->set_language_level(3);
+  w->mutable_flags()->set_lifted_household(true);
+  v1::Worker replayed;
+  const auto s = E(&S::UpsertWorker, again, &replayed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(replayed.worker_id(), created.worker_id()) << "a replay";
+  EXPECT_EQ(replayed.birth_date(), "1990");
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.idempotency WHERE position('1990-05-01'::bytea "
+                  "IN response) > 0"),
+            0);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.outbox WHERE position('1990-05-01'::bytea "
+                  "IN event) > 0"),
+            0);
+  // Kept in full for the age rule (E2).
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.workers WHERE position('1990-05-01'::bytea IN "
+                  "body) > 0"),
+            1);
+}
+
 }  // namespace
 }  // namespace zx::employment

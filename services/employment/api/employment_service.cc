@@ -76,6 +76,17 @@ void PastMonthOrCurrent(const std::string& text, const std::string& field, error
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
+// Whether the answer may carry the full birth date: the caller holds the
+// personal-data privilege (auth::HoldsPersonalDataPrivilege, the one shared
+// list of roles) and states a purpose, as for monitoring's persons. A
+// purpose, when given, must fit the audit entry (200 bytes).
+bool MaySeePersonalData(const server::CallContext& call, const std::string& purpose) {
+  return auth::HoldsPersonalDataPrivilege(call.principal.role) && !purpose.empty();
+}
+void ValidatePurpose(const std::string& purpose, errors::Validator& v) {
+  if (purpose.size() > 200) v.Add("purpose", "must be at most 200 bytes");
+}
+
 Policy PolicyFor(pqxx::transaction_base& tx, const division::Code& division) {
   auto p = LoadPolicyFor(tx, division);
   return p ? PolicyFromProto(*p) : Policy{};
@@ -243,6 +254,7 @@ Reactor* EmploymentServiceImpl::UpsertWorker(Ctx* ctx, const v1::UpsertWorkerReq
       return idempotency::Run(
           tx, "employment.UpsertWorker", req->request_id(), *req, *resp, [&]() -> absl::Status {
             v1::Worker w = req->worker();
+            w.clear_personal_data_masked();  // output only
             if (w.worker_id().empty()) {
               w.set_worker_id(NewId("wk"));
             } else {
@@ -253,7 +265,9 @@ Reactor* EmploymentServiceImpl::UpsertWorker(Ctx* ctx, const v1::UpsertWorkerReq
               if (auto s = call.Authorize("employment.worker.upsert", *d); !s.ok()) return s;
             }
             *w.mutable_updated() = Stamp(call.principal);
-            employment::UpsertWorker(tx, w);
+            employment::UpsertWorker(tx, w);  // in full: the E2 age rule needs it
+            // Answered, and stored for replays, with the birth year only.
+            MaskPersonalData(w);
             *resp = std::move(w);
             return absl::OkStatus();
           });
@@ -264,10 +278,11 @@ Reactor* EmploymentServiceImpl::UpsertWorker(Ctx* ctx, const v1::UpsertWorkerReq
 Reactor* EmploymentServiceImpl::GetWorker(Ctx* ctx, const v1::GetWorkerRequest* req,
                                           v1::Worker* resp) {
   return server::Handle(ctx, rt_, [this, req, resp](server::CallContext& call) -> absl::Status {
-    if (!IsId(req->worker_id(), "wk")) {
-      return errors::InvalidField("worker_id", "must look like wk- and 20 hex digits");
-    }
-    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+    errors::Validator v;
+    if (!IsId(req->worker_id(), "wk")) v.Add("worker_id", "must look like wk- and 20 hex digits");
+    ValidatePurpose(req->purpose(), v);
+    if (!v.ok()) return v.ToStatus();
+    auto s = pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto w = FindWorker(tx, req->worker_id());
       if (!w) return absl::NotFoundError("worker " + req->worker_id() + " not found");
       auto d = StoredDivision(w->division_code());
@@ -276,6 +291,15 @@ Reactor* EmploymentServiceImpl::GetWorker(Ctx* ctx, const v1::GetWorkerRequest* 
       *resp = std::move(*w);
       return absl::OkStatus();
     });
+    if (!s.ok()) return s;
+    if (MaySeePersonalData(call, req->purpose())) {
+      resp->set_personal_data_masked(false);
+      // Answered only once the audit entry is durable (server::Handle).
+      call.AuditPersonalDataRead(resp->worker_id(), req->purpose());
+    } else {
+      MaskPersonalData(*resp);
+    }
+    return absl::OkStatus();
   });
 }
 
@@ -291,20 +315,36 @@ Reactor* EmploymentServiceImpl::ListWorkers(Ctx* ctx, const v1::ListWorkersReque
     if (!req->page_token().empty() && !IsId(req->page_token(), "wk")) {
       v.Add("page_token", "is not a token this service returned");
     }
+    ValidatePurpose(req->purpose(), v);
     if (!v.ok()) return v.ToStatus();
     if (auto s = call.Authorize("employment.worker.list", *division); !s.ok()) return s;
     const int page_size = req->page_size() == 0 ? kDefaultPageSize : req->page_size();
-    return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
+    const bool clear = MaySeePersonalData(call, req->purpose());
+    auto s = pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto workers = employment::ListWorkers(tx, *division, req->page_token(), page_size + 1);
       resp->Clear();
       for (int i = 0; i < static_cast<int>(workers.size()) && i < page_size; ++i) {
-        *resp->add_workers() = std::move(workers[i]);
+        v1::Worker& w = workers[i];
+        if (clear) {
+          w.set_personal_data_masked(false);
+        } else {
+          MaskPersonalData(w);
+        }
+        *resp->add_workers() = std::move(w);
       }
       if (static_cast<int>(workers.size()) > page_size) {
         resp->set_next_page_token(resp->workers(page_size - 1).worker_id());
       }
       return absl::OkStatus();
     });
+    if (!s.ok()) return s;
+    if (clear && resp->workers_size() > 0) {
+      // Answered only once the audit entry is durable (server::Handle); the
+      // resource is the division listed.
+      call.AuditPersonalDataRead(division->str(), req->purpose());
+      call.audit.note = absl::StrCat(resp->workers_size(), " workers in clear");
+    }
+    return absl::OkStatus();
   });
 }
 

@@ -115,6 +115,11 @@ int AgeOn(absl::CivilDay birth, absl::CivilDay day) {
   return age;
 }
 
+void MaskPersonalData(v1::Worker& w) {
+  if (w.birth_date().size() > 4) w.set_birth_date(w.birth_date().substr(0, 4));
+  w.set_personal_data_masked(true);
+}
+
 int MonthsBetween(absl::CivilDay start, absl::CivilDay day) {
   if (day < start) return 0;
   int months = static_cast<int>((day.year() - start.year()) * 12 + (day.month() - start.month()));

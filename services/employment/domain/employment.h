@@ -61,6 +61,13 @@ int AgeOn(absl::CivilDay birth, absl::CivilDay day);
 // Completed months between `start` and `day` (a month counts on its day-of-month).
 int MonthsBetween(absl::CivilDay start, absl::CivilDay day);
 
+// ---- Personal data -----------------------------------------------------------------
+// The worker as answered without clear personal data: the birth date cut to
+// its year ("YYYY"), as monitoring answers a person (with the region of a
+// masked ID number, the full date leaves a handful of ID numbers), and
+// marked personal_data_masked. Every stored answer (idempotency) is masked.
+void MaskPersonalData(v1::Worker& w);
+
 // ---- Validation of records ----------------------------------------------------------
 void ValidateWorker(const v1::Worker& w, errors::Validator& v);
 void ValidateEmployer(const v1::Employer& e, errors::Validator& v);

@@ -107,6 +107,16 @@ INSTANTIATE_TEST_SUITE_P(
         EligibleCase{"no labour", v1::WILLINGNESS_OUT_OF_REGION, "653121000000", false, "", 0,
                      v1::LABOUR_CAPACITY_NONE, true, "E1.labour_capacity"}));
 
+TEST(PersonalDataTest, MaskKeepsTheBirthYearOnly) {
+  v1::Worker w = Worker();
+  MaskPersonalData(w);
+  EXPECT_EQ(w.birth_date(), "1990");
+  EXPECT_TRUE(w.personal_data_masked());
+  MaskPersonalData(w);  // masking a masked worker changes nothing
+  EXPECT_EQ(w.birth_date(), "1990");
+  EXPECT_EQ(w.person_id(), Worker().person_id()) << "ids are not personal data";
+}
+
 TEST(DestinationTest, ByCodePrefix) {
   EXPECT_EQ(DestinationOf(kVillage, "653121102000", false), v1::DESTINATION_SAME_COUNTY);
   EXPECT_EQ(DestinationOf(kVillage, "653122000000", false), v1::DESTINATION_OTHER_COUNTY);
