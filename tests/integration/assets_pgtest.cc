@@ -45,6 +45,8 @@ constexpr char kVillageCadre[] = "dev.653121101201.village_cadre.vc1";
 constexpr char kOtherVillageCadre[] = "dev.653121101202.village_cadre.vc2";
 constexpr char kOtherCounty[] = "dev.653122000000.county_official.co9";
 constexpr char kTownshipOfficial[] = "dev.653121101000.township_official.ts1";
+constexpr char kFinance[] = "dev.653121000000.department:finance.fin1";
+constexpr char kAgriculture[] = "dev.653121000000.department:agriculture.ag1";
 
 class AssetsTest : public ::testing::Test {
  protected:
@@ -727,7 +729,7 @@ TEST_F(AssetsTest, RefusedRequestsWriteNothing) {
   approve(v1::APPROVAL_STEP_VILLAGE_MEETING, kVillageCadre);
   approve(v1::APPROVAL_STEP_TOWNSHIP, kTownshipOfficial);
   approve(v1::APPROVAL_STEP_COUNTY_DEPARTMENT, kCounty);
-  approve(v1::APPROVAL_STEP_COUNTY_FINANCE, kCounty);
+  approve(v1::APPROVAL_STEP_COUNTY_FINANCE, kFinance);
   EXPECT_EQ(disposal.status(), v1::DISPOSAL_STATUS_APPROVED);
   complete.set_proceeds_fen(5000);
   ASSERT_TRUE(A(&S::CompleteDisposal, complete, &disposal).ok());
@@ -795,8 +797,8 @@ TEST_F(AssetsTest, LargeDisposalWaitsForThePrefecture) {
   for (const auto& [st, token] : std::vector<std::pair<v1::ApprovalStep, std::string>>{
            {v1::APPROVAL_STEP_VILLAGE_MEETING, kVillageCadre},
            {v1::APPROVAL_STEP_TOWNSHIP, kTownshipOfficial},
-           {v1::APPROVAL_STEP_COUNTY_DEPARTMENT, kCounty},
-           {v1::APPROVAL_STEP_COUNTY_FINANCE, kCounty}}) {
+           {v1::APPROVAL_STEP_COUNTY_DEPARTMENT, kAgriculture},
+           {v1::APPROVAL_STEP_COUNTY_FINANCE, kFinance}}) {
     step.set_request_id(absl::StrCat("big-step-", st));
     step.set_step(st);
     const auto r = A(&S::ApproveDisposalStep, step, &d, token);
@@ -818,6 +820,47 @@ TEST_F(AssetsTest, LargeDisposalWaitsForThePrefecture) {
   complete.set_proceeds_fen(80'000'00);
   ASSERT_TRUE(A(&S::CompleteDisposal, complete, &d).ok());
   EXPECT_EQ(d.status(), v1::DISPOSAL_STATUS_COMPLETED);
+}
+
+// RULES A6 needs the county department and finance: finance cannot record
+// the department's step, and nobody records two steps of one disposal.
+TEST_F(AssetsTest, OnePersonSignsOneStepOfADisposal) {
+  using S = v1::AssetsService::Stub;
+  const auto project = Project("sep");
+  const auto asset = Register("sep-1", project.project_id());
+  ASSERT_NO_FATAL_FAILURE(AdvanceTo(project.project_id(), v1::PROJECT_STATUS_COMPLETED));
+  ASSERT_NO_FATAL_FAILURE(IntoOperation(asset));
+  v1::RequestDisposalRequest rd;
+  rd.set_request_id("sep-disp");
+  rd.set_asset_id(asset.asset_id());
+  rd.set_method(v1::DISPOSAL_METHOD_SCRAPPING);
+  rd.set_trigger(v1::DISPOSAL_TRIGGER_END_OF_LIFE);
+  rd.set_reason("达到使用年限");
+  v1::Disposal d;
+  ASSERT_TRUE(A(&S::RequestDisposal, rd, &d).ok());
+  v1::ApproveDisposalStepRequest step;
+  step.set_disposal_id(d.disposal_id());
+  step.set_approved(true);
+  step.set_reference("批复");
+  const auto approve = [&](v1::ApprovalStep st, const std::string& token) {
+    step.set_request_id(absl::StrCat("sep-", st, "-", token));
+    step.set_step(st);
+    return A(&S::ApproveDisposalStep, step, &d, token);
+  };
+  ASSERT_TRUE(approve(v1::APPROVAL_STEP_VILLAGE_MEETING, kVillageCadre).ok());
+  ASSERT_TRUE(approve(v1::APPROVAL_STEP_TOWNSHIP, kTownshipOfficial).ok());
+  const auto census = Census();
+  Refused(grpc::StatusCode::PERMISSION_DENIED,
+          approve(v1::APPROVAL_STEP_COUNTY_DEPARTMENT, kFinance), "competent department");
+  EXPECT_EQ(Census(), census);
+  ASSERT_TRUE(approve(v1::APPROVAL_STEP_COUNTY_DEPARTMENT, kCounty).ok());
+  const auto census2 = Census();
+  Refused(grpc::StatusCode::FAILED_PRECONDITION, approve(v1::APPROVAL_STEP_COUNTY_FINANCE, kCounty),
+          "already recorded APPROVAL_STEP_COUNTY_DEPARTMENT");
+  EXPECT_EQ(Census(), census2);
+  const auto s = approve(v1::APPROVAL_STEP_COUNTY_FINANCE, kFinance);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(d.status(), v1::DISPOSAL_STATUS_APPROVED);
 }
 
 // Inspections (账实相符), certificates (账证相符), the ledger as of a past

@@ -809,6 +809,9 @@ Reactor* AssetsServiceImpl::ApproveDisposalStep(Ctx* ctx, const v1::ApproveDispo
                   absl::StrCat("disposal ", dp->disposal_id(), " is ",
                                v1::DisposalStatus_Name(dp->status()), ": nothing to approve"));
             }
+            if (auto s = CheckApproverIsNew(*dp, req->step(), call.principal.user_id); !s.ok()) {
+              return s;
+            }
             const auto required = RequiredOf(*dp);
             const auto next = NextStep(required, ApprovedSteps(*dp));
             if (!next || *next != req->step()) {

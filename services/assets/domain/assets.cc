@@ -609,8 +609,10 @@ absl::Status CheckApprover(v1::ApprovalStep step, division::Level level, std::st
       want = division::Level::kTownship;
       break;
     case v1::APPROVAL_STEP_COUNTY_DEPARTMENT:
+      // The competent department; finance records its own step (RULES A6
+      // needs both), so it cannot stand in for the department.
       want = division::Level::kCounty;
-      role_ok = role == "department" || role == "county_official";
+      role_ok = (role == "department" && department != "finance") || role == "county_official";
       break;
     case v1::APPROVAL_STEP_COUNTY_FINANCE:
       want = division::Level::kCounty;
@@ -626,8 +628,24 @@ absl::Status CheckApprover(v1::ApprovalStep step, division::Level level, std::st
     return absl::PermissionDeniedError(absl::StrCat(
         "step ", v1::ApprovalStep_Name(step), " is recorded at ", AsAbsl(division::LevelName(want)),
         " level", step == v1::APPROVAL_STEP_COUNTY_FINANCE ? " by the finance department" : "",
-        step == v1::APPROVAL_STEP_COUNTY_DEPARTMENT ? " by the competent department" : "",
+        step == v1::APPROVAL_STEP_COUNTY_DEPARTMENT
+            ? " by the competent department (not finance, which records COUNTY_FINANCE)"
+            : "",
         " (RULES A6)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckApproverIsNew(const v1::Disposal& disposal, v1::ApprovalStep step,
+                                std::string_view user_id) {
+  for (const auto& a : disposal.approvals()) {
+    if (a.by().user_id() == user_id) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "user ", AsAbsl(user_id), " already recorded ", v1::ApprovalStep_Name(a.step()),
+          " of disposal ", disposal.disposal_id(), ": ", v1::ApprovalStep_Name(step),
+          " needs another person (RULES A6: village meeting, township, county department and "
+          "finance each agree)"));
+    }
   }
   return absl::OkStatus();
 }

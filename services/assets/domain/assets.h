@@ -195,11 +195,20 @@ std::optional<v1::ApprovalStep> NextStep(const std::vector<v1::ApprovalStep>& re
 
 // Who may record a step: the principal's division must sit at the step's
 // level (village meeting: a village; township: a township; county steps: a
-// county; prefecture: a prefecture), and county finance is recorded by the
-// finance department (role department, kind "finance") or a county official.
+// county; prefecture: a prefecture), county finance is recorded by the
+// finance department (role department, kind "finance") or a county official,
+// and the county department step by a county official or a department other
+// than finance (RULES A6 needs both the department and finance).
 // PERMISSION_DENIED naming the step otherwise.
 absl::Status CheckApprover(v1::ApprovalStep step, division::Level principal_level,
                            std::string_view role, std::string_view department);
+
+// FAILED_PRECONDITION naming the earlier step when `user_id` already
+// recorded a step of this disposal: RULES A6's chain is several bodies
+// agreeing, so one person signs at most one step (a finance officer cannot
+// record the county department's step and then finance's).
+absl::Status CheckApproverIsNew(const v1::Disposal& disposal, v1::ApprovalStep step,
+                                std::string_view user_id);
 
 // Status after the approvals so far.
 v1::DisposalStatus DisposalStatusAfter(const std::vector<v1::ApprovalStep>& required,

@@ -588,12 +588,74 @@ INSTANTIATE_TEST_SUITE_P(
                                    "township_official", "", true},
                       ApproverCase{v1::APPROVAL_STEP_COUNTY_DEPARTMENT, division::Level::kCounty,
                                    "department", "agriculture", true},
+                      // RULES A6 needs the county department *and* finance:
+                      // finance cannot stand in for the department.
+                      ApproverCase{v1::APPROVAL_STEP_COUNTY_DEPARTMENT, division::Level::kCounty,
+                                   "department", "finance", false},
+                      ApproverCase{v1::APPROVAL_STEP_COUNTY_DEPARTMENT, division::Level::kCounty,
+                                   "county_official", "", true},
                       ApproverCase{v1::APPROVAL_STEP_COUNTY_FINANCE, division::Level::kCounty,
                                    "department", "agriculture", false},
                       ApproverCase{v1::APPROVAL_STEP_COUNTY_FINANCE, division::Level::kCounty,
                                    "department", "finance", true},
                       ApproverCase{v1::APPROVAL_STEP_PREFECTURE, division::Level::kCounty,
                                    "county_official", "", false}));
+
+// One person signs at most one step of a disposal: the chain is there so
+// that several bodies agree (RULES A6).
+struct SeparationCase {
+  std::string name;
+  std::vector<std::pair<v1::ApprovalStep, std::string>> recorded;  // step, user
+  v1::ApprovalStep step;
+  std::string user;
+  bool ok;
+};
+void PrintTo(const SeparationCase& c, std::ostream* os) { *os << c.name; }
+class SeparationTest : public ::testing::TestWithParam<SeparationCase> {};
+TEST_P(SeparationTest, NoOneSignsTwoSteps) {
+  const auto& c = GetParam();
+  v1::Disposal d;
+  for (const auto& [step, user] : c.recorded) {
+    auto* a = d.add_approvals();
+    a->set_step(step);
+    a->set_approved(true);
+    a->mutable_by()->set_user_id(user);
+  }
+  const auto s = CheckApproverIsNew(d, c.step, c.user);
+  EXPECT_EQ(s.ok(), c.ok) << s;
+  if (!c.ok) {
+    EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+    EXPECT_NE(s.message().find(v1::ApprovalStep_Name(c.recorded.back().first)), std::string::npos)
+        << s;
+  }
+}
+INSTANTIATE_TEST_SUITE_P(All, SeparationTest,
+                         ::testing::Values(
+                             SeparationCase{
+                                 "first_step", {}, v1::APPROVAL_STEP_VILLAGE_MEETING, "vc1", true},
+                             SeparationCase{"other_person",
+                                            {{v1::APPROVAL_STEP_COUNTY_DEPARTMENT, "co1"}},
+                                            v1::APPROVAL_STEP_COUNTY_FINANCE,
+                                            "fin1",
+                                            true},
+                             SeparationCase{"department_then_finance",
+                                            {{v1::APPROVAL_STEP_COUNTY_DEPARTMENT, "fin1"}},
+                                            v1::APPROVAL_STEP_COUNTY_FINANCE,
+                                            "fin1",
+                                            false},
+                             SeparationCase{"county_official_twice",
+                                            {{v1::APPROVAL_STEP_VILLAGE_MEETING, "vc1"},
+                                             {v1::APPROVAL_STEP_TOWNSHIP, "ts1"},
+                                             {v1::APPROVAL_STEP_COUNTY_DEPARTMENT, "co1"}},
+                                            v1::APPROVAL_STEP_COUNTY_FINANCE,
+                                            "co1",
+                                            false},
+                             SeparationCase{"village_then_township",
+                                            {{v1::APPROVAL_STEP_VILLAGE_MEETING, "u1"}},
+                                            v1::APPROVAL_STEP_TOWNSHIP,
+                                            "u1",
+                                            false}),
+                         [](const auto& info) { return info.param.name; });
 
 // ---- A4 ------------------------------------------------------------------------
 
