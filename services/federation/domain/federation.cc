@@ -291,8 +291,12 @@ absl::Status CheckEnvelopeAllowed(const Peer& peer, const v1::Envelope& envelope
     case v1::Envelope::kEscalation: {
       kind = "escalation";
       const v1::Escalation& e = envelope.escalation().escalation();
-      // Raised by the child itself; decided by the parent on one of ours.
-      allowed = (from_child && e.raiser_division_code() == peer.division.str() &&
+      // Raised by the child itself about a division inside it (a sibling's
+      // would be filed here under the sibling); decided by the parent on one
+      // of ours.
+      auto subject = division::Code::Parse(e.subject_division_code());
+      allowed = (from_child && e.raiser_division_code() == peer.division.str() && subject.ok() &&
+                 peer.division.IsAncestorOrSelfOf(*subject) &&
                  e.status() == v1::ESCALATION_STATUS_RAISED) ||
                 (from_parent && e.status() != v1::ESCALATION_STATUS_RAISED);
       break;

@@ -125,6 +125,17 @@ TEST(CheckEnvelopeAllowed, AcksPoliciesAndDirectiveStepsStayOnThePeersOwnLine) {
   EXPECT_TRUE(CheckEnvelopeAllowed(child, step).ok());
   step.mutable_directive()->mutable_directive()->set_target_division_code("653122101201");
   EXPECT_FALSE(CheckEnvelopeAllowed(child, step).ok()) << "a step on the sibling's directive";
+  v1::Envelope escalation;
+  auto* raised = escalation.mutable_escalation()->mutable_escalation();
+  raised->set_raiser_division_code("653121000000");
+  raised->set_status(v1::ESCALATION_STATUS_RAISED);
+  raised->set_subject_division_code("653121101201");
+  EXPECT_TRUE(CheckEnvelopeAllowed(child, escalation).ok());
+  raised->set_subject_division_code("653122000000");
+  EXPECT_EQ(CheckEnvelopeAllowed(child, escalation).code(), absl::StatusCode::kPermissionDenied)
+      << "an escalation about the sibling county";
+  raised->set_subject_division_code("650000000000");
+  EXPECT_FALSE(CheckEnvelopeAllowed(child, escalation).ok()) << "about the region above";
 }
 
 TEST(ValidateEnvelope, NamesTheBadFieldOfAPeersEnvelope) {
@@ -224,6 +235,7 @@ TEST(Escalations, TravelUpRaisedAndComeBackDecidedOnce) {
   v1::Envelope raised;
   auto* e = raised.mutable_escalation()->mutable_escalation();
   e->set_raiser_division_code("653121000000");
+  e->set_subject_division_code("653121000000");
   e->set_status(v1::ESCALATION_STATUS_RAISED);
   EXPECT_TRUE(CheckEnvelopeAllowed(child, raised).ok());
   e->set_raiser_division_code("653122000000");
