@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -527,6 +528,95 @@ TEST_F(LifecycleTest, ScenarioFromFallingIncomeToEliminatedRisk) {
   EXPECT_FALSE(obj.has_follow_up_due_at());
   EXPECT_EQ(obj.deadlines_size(), 0);
 }
+
+// RULES M9: a factor that fired when the household was identified (county
+// confirmation) and still fires is named as the risk that persists; one
+// that appeared only since is a new risk.
+class EliminationBlockerTest : public LifecycleTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  // A sudden event (突发事件) ten days ago: ORANGE for 90 days.
+  void SuddenEvent(const std::string& request_id) {
+    v1::RecordSuddenEventRequest req;
+    req.set_request_id(request_id);
+    auto* e = req.mutable_event();
+    e->set_household_id(household_id_);
+    e->set_kind(v1::SUDDEN_EVENT_KIND_SERIOUS_ILLNESS);
+    e->set_occurred_on(absl::FormatCivilTime(SuddenEventDay()));
+    e->set_note("住院治疗");
+    v1::SuddenEvent out;
+    grpc::ClientContext ctx;
+    Prepare(ctx, kCounty);
+    const grpc::Status s = households_->RecordSuddenEvent(&ctx, req, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  static absl::CivilDay SuddenEventDay() {
+    return absl::ToCivilDay(absl::Now(), absl::LocalTimeZone()) - 10;
+  }
+};
+
+TEST_P(EliminationBlockerTest, ARiskPresentAtIdentificationIsNamedAsPersisting) {
+  const bool before_identification = GetParam();
+  clock_.Set(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
+  // Income below the line (4,800 yuan a head), guarantees met.
+  ASSERT_NO_FATAL_FAILURE(CountyLineAndGuarantees("shufu-blockers"));
+  ASSERT_NO_FATAL_FAILURE(EighteenMonthsOf(v1::INCOME_KIND_WAGE, v1::RECORD_SOURCE_SURVEY, 160000));
+  if (before_identification) {
+    ASSERT_NO_FATAL_FAILURE(SuddenEvent("event-before"));
+  }
+  ASSERT_NO_FATAL_FAILURE(ToVillageAssessed());
+  ASSERT_NO_FATAL_FAILURE(
+      PublicityToConfirmation(v1::MONITORING_OBJECT_TYPE_SUDDEN_HARDSHIP, v1::RISK_TYPE_ILLNESS));
+  // The object keeps what fired at the county decision.
+  {
+    v1::GetMonitoringObjectRequest get;
+    get.set_household_id(household_id_);
+    MonitoringObject confirmed;
+    grpc::ClientContext ctx;
+    Prepare(ctx, kCounty);
+    ASSERT_TRUE(objects_->GetMonitoringObject(&ctx, get, &confirmed).ok());
+    ASSERT_TRUE(confirmed.has_identification_factors());
+    const auto& kinds = confirmed.identification_factors().kinds();
+    EXPECT_NE(std::find(kinds.begin(), kinds.end(), "income_below_line"), kinds.end());
+    EXPECT_EQ(std::find(kinds.begin(), kinds.end(), "sudden_event") != kinds.end(),
+              before_identification);
+  }
+  if (!before_identification) {
+    ASSERT_NO_FATAL_FAILURE(SuddenEvent("event-after"));
+  }
+
+  v1::AddAssistanceMeasureRequest measure;
+  measure.set_request_id("b-measure");
+  measure.mutable_measure()->set_household_id(household_id_);
+  measure.mutable_measure()->set_kind(v1::MEASURE_KIND_MEDICAL);
+  measure.mutable_measure()->set_description("健康帮扶: 大病救助");
+  v1::AssistanceMeasure added;
+  {
+    grpc::ClientContext ctx;
+    Prepare(ctx, kCounty);
+    ASSERT_TRUE(objects_->AddAssistanceMeasure(&ctx, measure, &added).ok());
+  }
+
+  MonitoringObject refused;
+  const grpc::Status s =
+      Call(&Stub::ProposeElimination, Step("b-propose", "申请风险消除"), &refused, kVillageCadre);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  const std::string event = absl::StrCat(
+      "sudden event on ", absl::FormatCivilTime(SuddenEventDay()), " is within the last 90 days");
+  const std::string persists = event + " (the risk that led to identification persists)";
+  const std::string is_new = event + " (new risk)";
+  if (before_identification) {
+    EXPECT_NE(s.error_message().find(persists), std::string::npos) << s.error_message();
+    EXPECT_EQ(s.error_message().find("(new risk)"), std::string::npos) << s.error_message();
+  } else {
+    EXPECT_NE(s.error_message().find(is_new), std::string::npos) << s.error_message();
+    EXPECT_EQ(s.error_message().find("persists"), std::string::npos) << s.error_message();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SuddenEvent, EliminationBlockerTest, ::testing::Bool(),
+                         [](const auto& info) {
+                           return info.param ? "BeforeIdentification" : "AfterIdentification";
+                         });
 
 // RULES M9: a household under 兜底 with nobody able to work stays monitored,
 // whatever its income.

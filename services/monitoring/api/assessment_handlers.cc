@@ -339,13 +339,33 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
   return a;
 }
 
+absl::StatusOr<std::optional<std::vector<FactorKind>>> FiredFactorKinds(
+    pqxx::transaction_base& tx, const v1::Household& household, absl::CivilDay today) {
+  const auto village = *division::Code::Parse(household.village_code());
+  auto policy = ResolvePublishedPolicy(tx, village, today);
+  // No policy in effect: nothing to assess with, so nothing is on record
+  // (identification itself never waits for a policy).
+  if (absl::IsFailedPrecondition(policy.status())) return std::nullopt;
+  if (!policy.ok()) return policy.status();
+  NetIncome ignored;
+  auto inputs = CurrentRiskInputs(tx, household, today, &ignored);
+  if (!inputs.ok()) return inputs.status();
+  auto assessed = Assess(*inputs, *policy);
+  if (!assessed.ok()) return assessed.status();
+  std::vector<FactorKind> kinds;
+  for (const Factor& f : assessed->fired) kinds.push_back(f.kind);
+  return std::optional<std::vector<FactorKind>>(std::move(kinds));
+}
+
 absl::Status EliminationCheck(pqxx::transaction_base& tx, const v1::Household& household,
-                              absl::CivilDay today) {
+                              absl::CivilDay today,
+                              const std::optional<std::vector<FactorKind>>& triggering_factors) {
   const auto village = *division::Code::Parse(household.village_code());
   auto policy = ResolvePublishedPolicy(tx, village, today);
   if (!policy.ok()) return policy.status();
   EliminationInputs inputs;
   inputs.proposal_month = absl::CivilMonth(today);
+  inputs.triggering_factors = triggering_factors;
   NetIncome ignored;
   auto current = CurrentRiskInputs(tx, household, today, &ignored);
   if (!current.ok()) return current.status();

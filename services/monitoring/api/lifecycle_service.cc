@@ -11,6 +11,7 @@
 #include "common/base/strings.h"
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
+#include "common/logging/logging.h"
 #include "services/monitoring/api/alerts.h"
 #include "services/monitoring/api/assessment.h"
 #include "services/monitoring/api/monitoring_service.h"
@@ -356,12 +357,31 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::Transition(grpc::CallbackServerC
                                "; moving it needs the new date"));
             }
             lc::Action action = ActionOf(kind, *request, call.principal, now, *policy);
+            const absl::CivilDay today = absl::ToCivilDay(now, absl::LocalTimeZone());
+            if (kind == lc::ActionKind::kCountyConfirm && action.approve) {
+              // The factors that led to identification: the household's
+              // assessment at the county decision, which is when it becomes
+              // a monitoring object (M7) — after home verification and the
+              // data comparison, whatever way the clue came in. Kept on the
+              // object for the M9 check. Not assessable: the decision still
+              // stands (nothing may keep a household outside the system),
+              // and the factors are simply not on record.
+              auto fired = FiredFactorKinds(tx, *household, today);
+              if (fired.ok()) {
+                action.identification_factors = *std::move(fired);
+              } else {
+                logging::Warn("identification_factors_not_recorded",
+                              {{"household_id", request->household_id()},
+                               {"reason", std::string(fired.status().message())}});
+              }
+            }
             if (kind == lc::ActionKind::kProposeElimination ||
                 kind == lc::ActionKind::kConfirmElimination) {
               // RULES M9: income stably above the current line, guarantees,
-              // no 兜底 household without labour; every reason named.
+              // no 兜底 household without labour; every reason named, a
+              // factor still firing as persisting or new.
               action.elimination_check =
-                  EliminationCheck(tx, *household, absl::ToCivilDay(now, absl::LocalTimeZone()));
+                  EliminationCheck(tx, *household, today, stored.object.identification_factors);
             }
             auto next = lc::Apply(stored.object, action, limits);
             if (!next.ok()) return next.status();

@@ -12,6 +12,7 @@
 #include "services/monitoring/domain/event_income.h"
 #include "services/monitoring/domain/household_cache.h"
 #include "services/monitoring/domain/policy.h"
+#include "services/monitoring/domain/risk.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
 
 namespace zx::monitoring {
@@ -122,9 +123,18 @@ absl::StatusOr<MonitoringPolicy> ResolvePublishedPolicy(pqxx::transaction_base& 
                                                         absl::CivilDay date);
 
 // RULES M9 for the household today: OK, or FAILED_PRECONDITION naming every
-// reason elimination is refused.
+// reason elimination is refused. `triggering_factors`: the factors that led
+// to identification, as kept on the monitoring object (nullopt when not on
+// record), so a factor still firing is named as persisting or new.
 absl::Status EliminationCheck(pqxx::transaction_base& tx, const v1::Household& household,
-                              absl::CivilDay today);
+                              absl::CivilDay today,
+                              const std::optional<std::vector<FactorKind>>& triggering_factors);
+
+// The kinds of the risk factors that fire for the household today under the
+// published policy (what county confirmation keeps as the factors that led
+// to identification); nullopt when no policy is in effect to assess with.
+absl::StatusOr<std::optional<std::vector<FactorKind>>> FiredFactorKinds(
+    pqxx::transaction_base& tx, const v1::Household& household, absl::CivilDay today);
 
 // Queues a re-assessment of every household in `division` (inside the
 // caller's transaction); the background worker below carries it out.

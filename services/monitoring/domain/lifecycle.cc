@@ -907,6 +907,7 @@ absl::StatusOr<MonitoringObject> Apply(const MonitoringObject& stored, const Act
       next.object_type = action.object_type;
       next.risk_types = action.risk_types;
       next.confirmed_at = action.at;
+      next.identification_factors = action.identification_factors;
       step.detail = absl::StrCat("type ", AsAbsl(ObjectTypeName(*action.object_type)), "; risks ",
                                  Join(action.risk_types));
       break;
@@ -990,6 +991,7 @@ absl::StatusOr<MonitoringObject> Apply(const MonitoringObject& stored, const Act
         next.object_type.reset();
         next.risk_types.clear();
         next.confirmed_at.reset();
+        next.identification_factors.reset();
         next.eliminated_at.reset();
         step.detail = "risk returned; identification starts again";
       }

@@ -55,6 +55,7 @@
 #include "absl/time/time.h"
 #include "common/auth/auth.h"
 #include "common/division/division.h"
+#include "services/monitoring/domain/risk.h"
 
 namespace zx::monitoring::lifecycle {
 
@@ -162,6 +163,10 @@ struct Action {
   // kCountyConfirm with approve: the type (M1) and at least one risk type (M8).
   std::optional<ObjectType> object_type;
   std::vector<RiskType> risk_types;
+  // kCountyConfirm with approve: the risk factors that fire in the
+  // household's assessment at the decision (risk.h), kept on the object as
+  // identification_factors; nullopt when the caller could not assess it.
+  std::optional<std::vector<FactorKind>> identification_factors;
   // kResolveObjection: which objection (1-based, in order of recording) and
   // whether it was found right.
   int objection_id = 0;
@@ -232,6 +237,13 @@ struct MonitoringObject {
   std::optional<ObjectType> object_type;
   std::vector<RiskType> risk_types;
   std::optional<absl::Time> confirmed_at;
+  // The risk factors that fired in the household's assessment when the
+  // county confirmed it (识别), so that elimination (M9) can tell a risk
+  // that persists from a new one. Empty: none fired. nullopt: not on record
+  // (confirmed before the factors were kept, or not assessable then) — a
+  // blocker then claims neither. Cleared when risk returns at a follow-up;
+  // the next confirmation records them again.
+  std::optional<std::vector<FactorKind>> identification_factors;
 
   std::vector<std::string> plan_ids;  // 一户一策 plans, in order added
   std::optional<absl::Time> eliminated_at;

@@ -59,6 +59,8 @@ std::vector<Action> HappyPath() {
   Action confirm = Act(ActionKind::kCountyConfirm, CountyOfficial(), Day(12), "县级审定为监测对象");
   confirm.object_type = ObjectType::kMarginalAtRisk;
   confirm.risk_types = {RiskType::kUnstableEmployment};
+  confirm.identification_factors =
+      std::vector<FactorKind>{FactorKind::kIncomeBelowLine, FactorKind::kNoEmployedMember};
   path.push_back(confirm);
   Action plan = Act(ActionKind::kAddPlan, Cadre(), Day(14), "一户一策：就业帮扶");
   plan.plan_id = "plan-0001";
@@ -225,10 +227,35 @@ TEST(LifecycleTest, HappyPathRecordsEveryStepWithActorAndReason) {
   EXPECT_EQ(object.object_type, ObjectType::kMarginalAtRisk);
   EXPECT_EQ(object.risk_types, std::vector<RiskType>{RiskType::kUnstableEmployment});
   EXPECT_EQ(object.confirmed_at, Day(12));
+  // The factors that led to identification stay on the object for M9.
+  EXPECT_EQ(object.identification_factors,
+            (std::vector<FactorKind>{FactorKind::kIncomeBelowLine, FactorKind::kNoEmployedMember}));
   EXPECT_EQ(object.plan_ids, std::vector<std::string>{"plan-0001"});
   EXPECT_EQ(object.eliminated_at, Day(210));
   EXPECT_EQ(object.last_follow_up_at, Day(390));
   EXPECT_FALSE(object.follow_up_due_at.has_value());
+}
+
+// What led to identification is recorded as the caller assessed it at the
+// county decision: none fired (known empty) is not the same as unknown.
+TEST(LifecycleTest, CountyConfirmationKeepsTheFactorsAsAssessed) {
+  Action confirm = HappyPath()[kAtTownshipReviewed];
+  confirm.identification_factors = std::vector<FactorKind>{};
+  absl::StatusOr<MonitoringObject> none = Apply(After(kAtTownshipReviewed), confirm, {});
+  ASSERT_TRUE(none.ok()) << none.status();
+  ASSERT_TRUE(none->identification_factors.has_value());
+  EXPECT_TRUE(none->identification_factors->empty());
+
+  confirm.identification_factors.reset();
+  absl::StatusOr<MonitoringObject> unknown = Apply(After(kAtTownshipReviewed), confirm, {});
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_FALSE(unknown->identification_factors.has_value());
+
+  confirm.identification_factors = std::vector<FactorKind>{FactorKind::kSuddenEvent};
+  confirm.approve = false;
+  absl::StatusOr<MonitoringObject> rejected = Apply(After(kAtTownshipReviewed), confirm, {});
+  ASSERT_TRUE(rejected.ok()) << rejected.status();
+  EXPECT_FALSE(rejected->identification_factors.has_value());
 }
 
 // ---- No step may be skipped (M7, M9a) ---------------------------------------------
@@ -737,6 +764,8 @@ TEST(LifecycleTest, RiskReturningAtFollowUpStartsIdentificationAgain) {
   EXPECT_EQ(again->state, State::kClue);
   EXPECT_EQ(again->clue_found_at, Day(390));
   EXPECT_FALSE(again->object_type.has_value());
+  // The next confirmation records what leads to it then.
+  EXPECT_FALSE(again->identification_factors.has_value());
   // Nothing of the first identification is lost.
   EXPECT_EQ(again->history.size(), static_cast<std::size_t>(kAtFollowUp) + 1);
   EXPECT_EQ(again->history[kAtTownshipReviewed].action, ActionKind::kCountyConfirm);

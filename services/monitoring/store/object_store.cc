@@ -173,6 +173,12 @@ v1::MonitoringObject ToApi(const std::string& object_id, const lc::MonitoringObj
   if (o.object_type) p.set_object_type(ToProto(*o.object_type));
   for (lc::RiskType risk : o.risk_types) p.add_risk_types(ToProto(risk));
   SetTime(p, &v1::MonitoringObject::mutable_confirmed_at, o.confirmed_at);
+  if (o.identification_factors) {
+    v1::FactorKinds* factors = p.mutable_identification_factors();  // present, maybe empty
+    for (FactorKind kind : *o.identification_factors) {
+      factors->add_kinds(std::string(FactorKindName(kind)));
+    }
+  }
   for (const std::string& plan : o.plan_ids) p.add_plan_ids(plan);
   SetTime(p, &v1::MonitoringObject::mutable_eliminated_at, o.eliminated_at);
   SetTime(p, &v1::MonitoringObject::mutable_follow_up_due_at, o.follow_up_due_at);
@@ -256,6 +262,14 @@ absl::StatusOr<lc::MonitoringObject> FromSnapshot(const v1::MonitoringObjectSnap
     o.risk_types.push_back(*r2);
   }
   o.confirmed_at = OptionalTime(p.has_confirmed_at(), p.confirmed_at());
+  if (p.has_identification_factors()) {
+    std::vector<FactorKind>& factors = o.identification_factors.emplace();
+    for (const std::string& name : p.identification_factors().kinds()) {
+      const std::optional<FactorKind> kind = ParseFactorKind(name);
+      if (!kind) return absl::InvalidArgumentError(absl::StrCat("unknown factor kind ", name));
+      factors.push_back(*kind);
+    }
+  }
   o.plan_ids.assign(p.plan_ids().begin(), p.plan_ids().end());
   o.eliminated_at = OptionalTime(p.has_eliminated_at(), p.eliminated_at());
   o.follow_up_due_at = OptionalTime(p.has_follow_up_due_at(), p.follow_up_due_at());
