@@ -24,6 +24,10 @@
 #include "zx/monitoring/v1/lifecycle.grpc.pb.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
 
+namespace zx::migrations {
+const std::vector<MigrationFile>& MonitoringMigrations();  // embedded at build time
+}  // namespace zx::migrations
+
 namespace zx::monitoring {
 namespace {
 
@@ -617,6 +621,125 @@ INSTANTIATE_TEST_SUITE_P(SuddenEvent, EliminationBlockerTest, ::testing::Bool(),
                          [](const auto& info) {
                            return info.param ? "BeforeIdentification" : "AfterIdentification";
                          });
+
+// An object eliminated before the county decision scheduled the follow-up
+// (回头看) has no follow-up date and no next_due_at, so the deadline
+// scheduler never read it. Migration 0018 marks such objects due once; the
+// scheduler then finds their follow-up due follow_up_days after the
+// elimination, alerts it when it passes, and it is recorded as any other.
+TEST_F(LifecycleTest, FollowUpOfAnObjectEliminatedBeforeTheDecisionScheduledIt) {
+  clock_.Set(absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
+  // Ample transfer income for 18 months, guarantees met: eliminable.
+  ASSERT_NO_FATAL_FAILURE(CountyLineAndGuarantees("shufu-legacy"));
+  ASSERT_NO_FATAL_FAILURE(
+      EighteenMonthsOf(v1::INCOME_KIND_TRANSFER, v1::RECORD_SOURCE_DEPARTMENT, 500000));
+  ASSERT_NO_FATAL_FAILURE(ToVillageAssessed());
+  ASSERT_NO_FATAL_FAILURE(
+      PublicityToConfirmation(v1::MONITORING_OBJECT_TYPE_SUDDEN_HARDSHIP, v1::RISK_TYPE_ILLNESS));
+  v1::AddAssistanceMeasureRequest measure;
+  measure.set_request_id("l-measure");
+  measure.mutable_measure()->set_household_id(household_id_);
+  measure.mutable_measure()->set_kind(v1::MEASURE_KIND_MEDICAL);
+  measure.mutable_measure()->set_description("健康帮扶");
+  v1::AssistanceMeasure added;
+  {
+    grpc::ClientContext ctx;
+    Prepare(ctx, kCounty);
+    ASSERT_TRUE(objects_->AddAssistanceMeasure(&ctx, measure, &added).ok());
+  }
+  clock_.Advance(absl::Hours(24));
+  Must(&Stub::ProposeElimination, Step("l-propose", "收入稳定"), kVillageCadre);
+  Must(&Stub::VillageAssess, Step("l-e-village", "评议同意"), kVillageCadre);
+  Must(&Stub::StartPublicity, Step("l-e-pub", "风险消除公示"), kVillageCadre);
+  clock_.Advance(absl::Hours(24 * 5));
+  Must(&Stub::EndPublicity, Step("l-e-pub-end", "公示无异议"), kVillageCadre);
+  TransitionRequest township = Step("l-e-township", "乡镇审核同意");
+  township.set_decision(v1::DECISION_APPROVE);
+  Must(&Stub::TownshipReview, township, kTownship);
+  TransitionRequest county = Step("l-e-county", "县级确认风险消除");
+  county.set_decision(v1::DECISION_APPROVE);
+  const MonitoringObject eliminated = Must(&Stub::ConfirmElimination, county, kCounty);
+  ASSERT_EQ(eliminated.state(), v1::MONITORING_OBJECT_STATE_RISK_ELIMINATED);
+  const absl::Time eliminated_at = time::FromProto(eliminated.eliminated_at());
+  const absl::Time follow_up = eliminated_at + absl::Hours(24 * 180);
+
+  // Stored as before the change: no follow-up date, nothing for the scheduler.
+  {
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    const auto row = tx.exec1(
+        "SELECT object_id, snapshot FROM monitoring.monitoring_objects WHERE state = "
+        "'risk_eliminated'");
+    v1::MonitoringObjectSnapshot snapshot;
+    ASSERT_TRUE(snapshot.ParseFromString(pqxx::binarystring(row[1]).str()));
+    snapshot.mutable_object()->clear_follow_up_due_at();
+    const std::string bytes = snapshot.SerializeAsString();
+    tx.exec_params(
+        "UPDATE monitoring.monitoring_objects SET snapshot = $2, next_due_at = NULL "
+        "WHERE object_id = $1",
+        row[0].as<std::string>(), pqxx::binarystring(bytes.data(), bytes.size()));
+    tx.commit();
+  }
+  const std::string follow_up_alerts =
+      "SELECT count(*) FROM monitoring.alerts WHERE dedupe_key LIKE 'deadline:%:follow_up:%'";
+  ASSERT_TRUE(ScanDeadlines(server_->runtime(), follow_up + absl::Hours(24), 100).ok());
+  EXPECT_EQ(Count(follow_up_alerts), 0) << "without 0018 the scheduler never reads it";
+
+  // Migration 0018, as it runs on a database that has such objects.
+  const migrations::MigrationFile* m0018 = nullptr;
+  for (const auto& file : migrations::MonitoringMigrations()) {
+    if (file.name.starts_with("0018_")) m0018 = &file;
+  }
+  ASSERT_NE(m0018, nullptr);
+  {
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec("SET LOCAL search_path TO monitoring");
+    tx.exec(m0018->sql);
+    tx.commit();
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.monitoring_objects WHERE next_due_at IS NULL"),
+            0);
+
+  // Read once: the follow-up is due 180 days after the elimination, so the
+  // scheduler looks again then, and alerts it once it has passed.
+  ASSERT_TRUE(ScanDeadlines(server_->runtime(), clock_.Now(), 100).ok());
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM monitoring.monitoring_objects WHERE "
+                               "next_due_at = 'epoch'::timestamptz + ",
+                               absl::ToUnixMicros(follow_up), " * interval '1 microsecond'")),
+            1)
+      << "the scheduler's index holds the derived follow-up date";
+  EXPECT_EQ(Count(follow_up_alerts), 0);
+  ASSERT_TRUE(ScanDeadlines(server_->runtime(), follow_up + absl::Seconds(1), 100).ok());
+  EXPECT_EQ(Count(follow_up_alerts), 1);
+
+  // The object shows the deadline, and the follow-up is recorded without a
+  // schedule; nothing is due after it.
+  v1::GetMonitoringObjectRequest get;
+  get.set_household_id(household_id_);
+  MonitoringObject obj;
+  {
+    grpc::ClientContext ctx;
+    Prepare(ctx, kCounty);
+    ASSERT_TRUE(objects_->GetMonitoringObject(&ctx, get, &obj).ok());
+  }
+  ASSERT_EQ(obj.deadlines_size(), 1);
+  EXPECT_EQ(obj.deadlines(0).kind(), v1::DEADLINE_KIND_FOLLOW_UP);
+  EXPECT_EQ(time::FromProto(obj.deadlines(0).due_at()), follow_up);
+  ASSERT_TRUE(obj.has_follow_up_due_at());
+  EXPECT_EQ(time::FromProto(obj.follow_up_due_at()), follow_up);
+  // Moving it needs the new date, as for any pending follow-up.
+  MonitoringObject unchanged;
+  const grpc::Status no_date =
+      Call(&Stub::ScheduleFollowUp, Step("l-follow-up-no-date", "再议"), &unchanged, kTownship);
+  EXPECT_EQ(no_date.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << no_date.error_message();
+  clock_.Advance(absl::Hours(24 * 10));
+  TransitionRequest record = Step("l-follow-up-done", "回头看：收入稳定");
+  record.set_follow_up_outcome(v1::FOLLOW_UP_OUTCOME_RISK_STILL_ELIMINATED);
+  obj = Must(&Stub::RecordFollowUp, record, kVillageCadre);
+  EXPECT_EQ(obj.state(), v1::MONITORING_OBJECT_STATE_RISK_ELIMINATED);
+  EXPECT_EQ(obj.deadlines_size(), 0);
+}
 
 // RULES M9: a household under 兜底 with nobody able to work stays monitored,
 // whatever its income.

@@ -346,14 +346,14 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::Transition(grpc::CallbackServerC
             if (!policy.ok()) return policy.status();
             const lc::LifecycleLimits limits = LimitsFromPolicy(*policy);
 
-            if (kind == lc::ActionKind::kScheduleFollowUp && !request->has_follow_up_due() &&
-                stored.object.follow_up_due_at.has_value()) {
+            if (const auto pending = lc::PendingFollowUp(stored.object, limits);
+                kind == lc::ActionKind::kScheduleFollowUp && !request->has_follow_up_due() &&
+                pending.has_value()) {
               // A default date would quietly push back a pending (perhaps
               // overdue) re-check: moving one takes the new date.
               return errors::InvalidField(
                   "follow_up_due",
-                  absl::StrCat("a follow-up is already due on ",
-                               time::FormatRfc3339(*stored.object.follow_up_due_at),
+                  absl::StrCat("a follow-up is already due on ", time::FormatRfc3339(*pending),
                                "; moving it needs the new date"));
             }
             lc::Action action = ActionOf(kind, *request, call.principal, now, *policy);
@@ -562,8 +562,15 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::GetMonitoringObject(
       const absl::Time now = Now();
       auto policy = EffectivePolicy(tx, *village, now);
       if (!policy.ok()) return policy.status();
-      const auto deadlines = lc::DueDeadlines((*found)->object, now, LimitsFromPolicy(*policy));
+      const lc::LifecycleLimits limits = LimitsFromPolicy(*policy);
+      const auto deadlines = lc::DueDeadlines((*found)->object, now, limits);
       *response = View(**found, deadlines);
+      // An object eliminated before the decision scheduled the follow-up
+      // shows the date it is due by (lifecycle::PendingFollowUp).
+      if (const auto pending = lc::PendingFollowUp((*found)->object, limits);
+          pending && !response->has_follow_up_due_at()) {
+        *response->mutable_follow_up_due_at() = time::ToProto(*pending);
+      }
       return absl::OkStatus();
     });
   });
