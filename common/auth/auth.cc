@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -177,6 +178,46 @@ std::string SignToken(const zx::common::v1::TokenClaims& claims, std::string_vie
                        reinterpret_cast<const unsigned char*>(secret_key.data()));
   return absl::StrCat(signed_part, ".",
                       Base64UrlEncode(std::string_view(reinterpret_cast<char*>(sig), sizeof sig)));
+}
+
+absl::StatusOr<std::string> ReadSecretKeyFile(const std::string& path) {
+  InitSodium();
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read secret key file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  const absl::StatusOr<std::string> key =
+      Base64UrlDecode(AsStd(absl::StripAsciiWhitespace(text.str())));
+  // The key must also be whole: its second half is the public key of its
+  // first (the seed), so a damaged file is refused rather than signing
+  // tokens nobody can verify.
+  if (key.ok() && key->size() == crypto_sign_SECRETKEYBYTES) {
+    unsigned char seed[crypto_sign_SEEDBYTES];
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    crypto_sign_ed25519_sk_to_seed(seed, reinterpret_cast<const unsigned char*>(key->data()));
+    crypto_sign_seed_keypair(pk, sk, seed);
+    const bool whole = sodium_memcmp(sk, key->data(), sizeof sk) == 0;
+    sodium_memzero(seed, sizeof seed);
+    sodium_memzero(sk, sizeof sk);
+    if (whole) return key;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, " does not hold a secret key from zx-token keygen (one base64url Ed25519 key)"));
+}
+
+std::string SignServiceToken(const Principal& actor, std::string_view instance,
+                             std::string_view key_id, std::string_view secret_key, absl::Time now) {
+  zx::common::v1::TokenClaims claims;
+  claims.set_user_id(actor.user_id);
+  claims.set_role(std::string(RoleName(actor.role)));
+  claims.set_division_code(actor.division.str());
+  claims.set_department(actor.department);
+  claims.set_partner_province(actor.partner_province);
+  claims.set_audience(std::string(instance));
+  claims.set_issued_at_unix(absl::ToUnixSeconds(now));
+  claims.set_expires_at_unix(absl::ToUnixSeconds(now + kServiceTokenLifetime));
+  return SignToken(claims, key_id, secret_key);
 }
 
 absl::StatusOr<TokenVerifier> TokenVerifier::FromFile(const std::string& path) {

@@ -108,6 +108,22 @@ KeyPair GenerateKeyPair();
 std::string SignToken(const zx::common::v1::TokenClaims& claims, std::string_view key_id,
                       std::string_view secret_key);
 
+// A secret key file as `zx-token keygen --secret-file` writes it: one
+// base64url 64-byte Ed25519 secret key. NOT_FOUND when it cannot be read,
+// INVALID_ARGUMENT (naming the file) when it holds anything else.
+absl::StatusOr<std::string> ReadSecretKeyFile(const std::string& path);
+
+// How long a service token lives: long enough for one call, far below the
+// verifier's maximum lifetime (12 hours).
+inline constexpr absl::Duration kServiceTokenLifetime = absl::Minutes(5);
+
+// A service token: a service (the federation gateway) calling the services
+// of its own instance as `actor` signs `actor`'s user, role, division,
+// department and partner province as claims for audience `instance` (the
+// name those services verify against: --instance), issued at `now`.
+std::string SignServiceToken(const Principal& actor, std::string_view instance,
+                             std::string_view key_id, std::string_view secret_key, absl::Time now);
+
 class TokenVerifier {
  public:
   // Key file: one "key_id base64url(public key)" per line; '#' comments.

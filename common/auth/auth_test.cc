@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "zx/testing/v1/echo.pb.h"
 
 namespace zx::auth {
@@ -157,6 +162,89 @@ TEST(TokenTest, RotatedOutKeyIsRefused) {
   EXPECT_TRUE(after.Verify(new_token, "shufu", now).ok());
   // A key id naming the new key but signed by the old one: bad signature.
   EXPECT_FALSE(after.Verify(SignToken(claims, "k2", old_key.secret_key), "shufu", now).ok());
+}
+
+// Files as zx-token keygen writes them: the secret key, and the key file
+// line "key_id base64url(public key)" every service reads (--token-keys).
+struct KeyFiles {
+  std::string secret;
+  std::string keys;
+};
+KeyFiles WriteKeyFiles(const KeyPair& kp, const std::string& kid, const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  KeyFiles files{(dir / absl::StrCat(name, "-", getpid(), ".secret")).string(),
+                 (dir / absl::StrCat(name, "-", getpid(), ".keys")).string()};
+  std::ofstream(files.secret) << Base64UrlEncode(kp.secret_key) << "\n";
+  std::ofstream(files.keys) << "# the gateway's service key\n"
+                            << kid << " " << Base64UrlEncode(kp.public_key) << "\n";
+  return files;
+}
+
+// The federation gateway calls its own instance's services with tokens it
+// signs with its service key: they verify there and nowhere else.
+TEST(ServiceTokenTest, VerifiesForItsInstanceOnly) {
+  const KeyFiles files = WriteKeyFiles(GenerateKeyPair(), "fed-shufu-1", "zx-service-token");
+  auto secret = ReadSecretKeyFile(files.secret);
+  ASSERT_TRUE(secret.ok()) << secret.status();
+  auto verifier = TokenVerifier::FromFile(files.keys);
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  std::filesystem::remove(files.secret);
+  std::filesystem::remove(files.keys);
+
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  const Principal clerk{"fed-user", Role::kDepartment, C("653121000000"), "medical_insurance", ""};
+  const std::string token = SignServiceToken(clerk, "shufu", "fed-shufu-1", *secret, now);
+  ASSERT_TRUE(token.starts_with("zx1.fed-shufu-1.")) << token;
+
+  auto principal = verifier->Verify(token, "shufu", now);
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  EXPECT_EQ(principal->user_id, "fed-user");
+  EXPECT_EQ(principal->role, Role::kDepartment);
+  EXPECT_EQ(principal->department, "medical_insurance");
+  EXPECT_EQ(principal->division.str(), "653121000000");
+  // Still good a little later, gone after a few minutes.
+  EXPECT_TRUE(verifier->Verify(token, "shufu", now + absl::Minutes(4)).ok());
+  EXPECT_EQ(verifier->Verify(token, "shufu", now + kServiceTokenLifetime).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // Another instance's services refuse it, though they list the same key.
+  const auto foreign = verifier->Verify(token, "shule", now);
+  EXPECT_EQ(foreign.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(foreign.status().message().find("for instance shufu, not shule"),
+            std::string_view::npos)
+      << foreign.status();
+  // A partner's province travels in the claims.
+  const Principal partner{"instance", Role::kPartner, C("370000000000"), "", "370000000000"};
+  auto p = verifier->Verify(SignServiceToken(partner, "shufu", "fed-shufu-1", *secret, now),
+                            "shufu", now);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->partner_province, "370000000000");
+}
+
+TEST(ServiceTokenTest, SecretKeyFileMustHoldOneWholeKey) {
+  const KeyPair kp = GenerateKeyPair();
+  const KeyFiles files = WriteKeyFiles(kp, "k1", "zx-secret-check");
+  std::filesystem::remove(files.keys);
+  auto read = ReadSecretKeyFile(files.secret);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, kp.secret_key);
+
+  EXPECT_EQ(ReadSecretKeyFile(files.secret + ".missing").status().code(),
+            absl::StatusCode::kNotFound);
+  // The public key file, a truncated key, a damaged key (its public half no
+  // longer that of its seed), two keys: refused, naming the file.
+  std::string damaged = kp.secret_key;
+  damaged[40] ^= 1;
+  for (const std::string& text :
+       {Base64UrlEncode(kp.public_key), Base64UrlEncode(kp.secret_key.substr(0, 63)),
+        Base64UrlEncode(damaged),
+        absl::StrCat(Base64UrlEncode(kp.secret_key), "\n", Base64UrlEncode(kp.secret_key)),
+        std::string("k1 ") + Base64UrlEncode(kp.public_key)}) {
+    std::ofstream(files.secret, std::ios::trunc) << text << "\n";
+    const auto refused = ReadSecretKeyFile(files.secret);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(refused.status().message().find(files.secret), std::string_view::npos);
+  }
+  std::filesystem::remove(files.secret);
 }
 
 TEST(PermissionTableTest, RolesAndDepartmentsAreHeldAsDeclared) {

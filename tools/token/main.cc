@@ -8,12 +8,15 @@
 //   zx-token sign --kid 2026-11 --secret-file k.secret --user ayxam
 //       --role township_official --division 653121101 --audience shufu
 //       --ttl-minutes 60
+//
+// The federation gateway's service key is made the same way (keygen, its
+// own key id); the gateway signs its calls to its instance's services with
+// it (federation config service_token_key_id / service_token_secret_file).
 #include <sys/stat.h>
 #include <CLI/CLI.hpp>
 
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "absl/time/clock.h"
 #include "common/auth/auth.h"
@@ -47,12 +50,9 @@ int Keygen(const std::string& kid, const std::string& secret_file, const std::st
 
 int Sign(const std::string& kid, const std::string& secret_file,
          const zx::common::v1::TokenClaims& claims_in, int ttl_minutes) {
-  std::ifstream in(secret_file);
-  std::string encoded;
-  in >> encoded;
-  auto secret = zx::auth::Base64UrlDecode(encoded);
-  if (!secret.ok() || secret->size() != 64) {
-    std::cerr << "zx-token: " << secret_file << " does not hold a secret key from keygen\n";
+  auto secret = zx::auth::ReadSecretKeyFile(secret_file);
+  if (!secret.ok()) {
+    std::cerr << "zx-token: " << secret.status().message() << "\n";
     return 1;
   }
   auto role = zx::auth::ParseRole(claims_in.role());
