@@ -822,6 +822,39 @@ TEST_F(AssetsTest, LargeDisposalWaitsForThePrefecture) {
   EXPECT_EQ(d.status(), v1::DISPOSAL_STATUS_COMPLETED);
 }
 
+// An asset is formed by a project of its own place: linking a new asset to
+// a completed project of another village (to transfer it at once) is refused.
+TEST_F(AssetsTest, AssetOfAnotherPlacesProjectIsRefused) {
+  using S = v1::AssetsService::Stub;
+  v1::CreateProjectRequest req;
+  req.set_request_id("pj-elsewhere");
+  auto* p = req.mutable_project();
+  p->set_name("邻村冷库");
+  p->set_year(2024);
+  p->set_division_code("653121101202");
+  p->set_category(v1::PROJECT_CATEGORY_INDUSTRY);
+  p->set_implementing_unit("县乡村振兴局");
+  auto* line = p->add_funding_lines();
+  line->set_source(v1::FUNDING_SOURCE_CENTRAL_LINKING);
+  line->set_amount_fen(1'000'000'00);
+  v1::Project elsewhere;
+  ASSERT_TRUE(A(&S::CreateProject, req, &elsewhere).ok());
+  ASSERT_NO_FATAL_FAILURE(AdvanceTo(elsewhere.project_id(), v1::PROJECT_STATUS_COMPLETED));
+  const auto census = Census();
+  v1::Asset out;
+  Refused(grpc::StatusCode::FAILED_PRECONDITION,
+          A(&S::RegisterAsset, RegisterRequest("else-1", elsewhere.project_id()), &out),
+          "does not contain the asset's location");
+  EXPECT_EQ(Census(), census);
+  // A county project covers every village of the county.
+  req.set_request_id("pj-county");
+  p->set_division_code("653121000000");
+  v1::Project county;
+  ASSERT_TRUE(A(&S::CreateProject, req, &county).ok());
+  const auto s = A(&S::RegisterAsset, RegisterRequest("county-1", county.project_id()), &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
 // RULES A6 needs the county department and finance: finance cannot record
 // the department's step, and nobody records two steps of one disposal.
 TEST_F(AssetsTest, OnePersonSignsOneStepOfADisposal) {

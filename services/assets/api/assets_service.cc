@@ -310,17 +310,23 @@ Reactor* AssetsServiceImpl::RegisterAsset(Ctx* ctx, const v1::RegisterAssetReque
 absl::Status AssetsServiceImpl::RegisterOne(PendingRegistration& r) {
   const absl::Status s =
       pg::WithTransaction(*rt_.pool, {.deadline = r.deadline}, [&](pqxx::transaction_base& tx) {
-        const absl::Status registered =
-            idempotency::Run(tx, kRegisterMethod, r.request->request_id(), *r.request, *r.response,
-                             [&]() -> absl::Status {
-                               if (!FindProject(tx, r.request->asset().project_id(), false)) {
-                                 return ProjectMissing(r.request->asset().project_id());
-                               }
-                               *r.response = NewAsset(r.request->asset());
-                               WriteAssetChange(tx, nullptr, *r.response, "register", r.actor,
-                                                r.actor_level, "", r.request->request_id());
-                               return absl::OkStatus();
-                             });
+        const absl::Status registered = idempotency::Run(
+            tx, kRegisterMethod, r.request->request_id(), *r.request, *r.response,
+            [&]() -> absl::Status {
+              const auto project = FindProject(tx, r.request->asset().project_id(), false);
+              if (!project) {
+                return ProjectMissing(r.request->asset().project_id());
+              }
+              if (auto s = CheckProjectCoversLocation(*project,
+                                                      r.request->asset().location_division_code());
+                  !s.ok()) {
+                return s;
+              }
+              *r.response = NewAsset(r.request->asset());
+              WriteAssetChange(tx, nullptr, *r.response, "register", r.actor, r.actor_level, "",
+                               r.request->request_id());
+              return absl::OkStatus();
+            });
         if (!registered.ok()) return registered;
         PendingRegistration* const self = &r;
         std::vector<audit::Entry> entries = OkEntries({&self, 1});
@@ -352,7 +358,11 @@ void AssetsServiceImpl::RegisterBatch(std::span<PendingRegistration* const> batc
         std::vector<idempotency::BatchEntry> entries;
         for (PendingRegistration* r : batch) {
           const std::string& project_id = r->request->asset().project_id();
-          r->status = projects.contains(project_id) ? absl::OkStatus() : ProjectMissing(project_id);
+          const auto project = projects.find(project_id);
+          r->status = project == projects.end()
+                          ? ProjectMissing(project_id)
+                          : CheckProjectCoversLocation(
+                                project->second, r->request->asset().location_division_code());
           if (!r->status.ok()) continue;
           claimed.push_back(r);
           entries.push_back({.request_id = r->request->request_id(),

@@ -175,6 +175,19 @@ absl::Status CheckProjectAllowsTransfer(v1::ProjectStatus status) {
                    ": an asset is transferred (移交) only once its project is completed"));
 }
 
+absl::Status CheckProjectCoversLocation(const v1::Project& project, std::string_view location) {
+  auto project_division = division::Code::Parse(project.division_code());
+  auto asset_location = division::Code::Parse(std::string(location));
+  if (project_division.ok() && asset_location.ok() &&
+      project_division->IsAncestorOrSelfOf(*asset_location)) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("project ", project.project_id(), " is of division ", project.division_code(),
+                   ", which does not contain the asset's location ", AsAbsl(location),
+                   ": an asset is formed by a project of its own place"));
+}
+
 bool IsHouseholdId(std::string_view id) { return IsId(id, "hh"); }
 
 bool IsPeriod(std::string_view period) {

@@ -79,6 +79,12 @@ absl::Status CheckAssetTransition(v1::AssetState from, v1::AssetState to);
 // Transfer (移交) needs the asset's project completed or accepted.
 absl::Status CheckProjectAllowsTransfer(v1::ProjectStatus status);
 
+// An asset is formed by a project of its own place: the project's division
+// must be ancestor-or-self of the asset's location. FAILED_PRECONDITION
+// naming both otherwise (else a new asset could be linked to an old
+// completed project elsewhere and transferred at once).
+absl::Status CheckProjectCoversLocation(const v1::Project& project, std::string_view location);
+
 // ---- Validation ---------------------------------------------------------------
 
 // The largest amount of money one request may carry: 1,000,000,000,000 fen

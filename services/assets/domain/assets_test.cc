@@ -83,6 +83,37 @@ TEST(TransferTest, NeedsACompletedProject) {
   EXPECT_TRUE(absl::IsFailedPrecondition(CheckProjectAllowsTransfer(v1::PROJECT_STATUS_PLANNED)));
 }
 
+// An asset is formed by a project of its own place: the project's division
+// contains the asset's location (else a cadre could link a new asset to an
+// old completed project elsewhere and transfer it at once).
+struct CoverCase {
+  std::string project_division, location;
+  bool ok;
+};
+class ProjectCoversAssetTest : public ::testing::TestWithParam<CoverCase> {};
+TEST_P(ProjectCoversAssetTest, ProjectDivisionContainsTheLocation) {
+  const auto& c = GetParam();
+  v1::Project p;
+  p.set_project_id("pj-0123456789abcdef0123");
+  p.set_division_code(c.project_division);
+  const auto s = CheckProjectCoversLocation(p, c.location);
+  EXPECT_EQ(s.ok(), c.ok) << s;
+  if (!c.ok) {
+    EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+    EXPECT_NE(s.message().find(c.project_division), std::string::npos) << s;
+  }
+}
+INSTANTIATE_TEST_SUITE_P(All, ProjectCoversAssetTest,
+                         ::testing::Values(CoverCase{kVillage, kVillage, true},
+                                           CoverCase{kTownship, kVillage, true},
+                                           CoverCase{"653121000000", kVillage, true},
+                                           CoverCase{"653121000000", kTownship, true},
+                                           CoverCase{"653121101202", kVillage, false},
+                                           CoverCase{kVillage, kTownship, false},
+                                           CoverCase{"653121102000", kVillage, false},
+                                           CoverCase{"653122000000", kVillage, false},
+                                           CoverCase{"bad", kVillage, false}));
+
 // ---- Ownership -----------------------------------------------------------------
 
 v1::Ownership Owner(v1::OwnerLevel level) {
