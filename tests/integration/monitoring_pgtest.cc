@@ -66,10 +66,12 @@ class MonitoringTest : public ::testing::Test {
     return stub_->PublishPolicy(&ctx, publish, &published);
   }
 
-  // Food and clothing, education, medical care, housing and water all met.
-  grpc::Status AllGuaranteesMet(const std::string& household_id) {
+  // Food and clothing, education, medical care, housing and water all met
+  // (request id "g-<household>" unless given).
+  grpc::Status AllGuaranteesMet(const std::string& household_id,
+                                const std::string& request_id = "") {
     v1::SetGuaranteesRequest req;
-    req.set_request_id("g-" + household_id);
+    req.set_request_id(request_id.empty() ? "g-" + household_id : request_id);
     req.set_household_id(household_id);
     auto* met = req.mutable_guarantees();
     met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
@@ -771,17 +773,7 @@ TEST_F(MonitoringTest, AnUnchangedResultFromRecordsPutsTheClearedInputsBack) {
   ASSERT_NE(assessed_inputs, "");
 
   // The same guarantees again: a record change that moves no figure.
-  v1::SetGuaranteesRequest again;
-  again.set_request_id("restore-guarantees-again");
-  again.set_household_id(household.household_id());
-  auto* met = again.mutable_guarantees();
-  met->set_food_clothing(v1::GUARANTEE_STATUS_MET);
-  met->set_compulsory_education(v1::GUARANTEE_STATUS_MET);
-  met->set_basic_medical(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_housing(v1::GUARANTEE_STATUS_MET);
-  met->set_safe_water(v1::GUARANTEE_STATUS_MET);
-  v1::Guarantees set;
-  ASSERT_TRUE(Call(kCountyToken, &v1::MonitoringService::Stub::SetGuarantees, again, &set).ok());
+  ASSERT_TRUE(AllGuaranteesMet(household.household_id(), "restore-guarantees-again").ok());
   ASSERT_EQ(StoredInputs(household.household_id()), "") << "the record change cleared them";
 
   v1::ReassessmentJob job;
