@@ -492,6 +492,21 @@ TEST_F(EmploymentTest, ScenarioMatchingCoversHouseholdsAndWagesReachMonitoring) 
   EXPECT_EQ(Query("SELECT count(*) FROM employment.outbox WHERE event_type = "
                   "'employment.wage_paid'"),
             3);
+  {
+    // Each names the worker's division, which monitoring checks the
+    // household's village against.
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    for (const auto& row : tx.exec("SELECT event FROM employment.outbox WHERE event_type = "
+                                   "'employment.wage_paid'")) {
+      const pqxx::binarystring bytes(row[0]);
+      zx::common::v1::Event event;
+      ASSERT_TRUE(event.ParseFromString(bytes.str()));
+      v1::WagePaid payload;
+      ASSERT_TRUE(event.payload().UnpackTo(&payload));
+      EXPECT_EQ(payload.division_code(), kVillage);
+    }
+  }
   std::string in_list;
   for (const auto& [h, amount] : paid)
     absl::StrAppend(&in_list, in_list.empty() ? "" : ",", "'", h, "'");

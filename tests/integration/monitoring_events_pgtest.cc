@@ -25,6 +25,7 @@
 #include "services/monitoring/store/credit_store.h"
 #include "zx/assets/v1/assets.pb.h"
 #include "zx/consumption/v1/consumption.pb.h"
+#include "zx/employment/v1/employment.pb.h"
 #include "zx/monitoring/v1/credit.grpc.pb.h"
 #include "zx/monitoring/v1/lifecycle.grpc.pb.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
@@ -168,15 +169,17 @@ class MonitoringEventsTest : public ::testing::Test {
         nullptr);
   }
 
-  // Appends events of `service` in one producer transaction.
+  // Appends events of `service` in one producer transaction, their
+  // envelopes naming `division`.
   void Emit(const std::string& service,
-            const std::vector<std::pair<std::string, const google::protobuf::Message*>>& events) {
+            const std::vector<std::pair<std::string, const google::protobuf::Message*>>& events,
+            const std::string& division = kVillage) {
     pg::Pool pool({.conninfo = db_, .size = 1, .search_path = service});
     ASSERT_TRUE(pg::WithTransaction(pool, [&](pqxx::transaction_base& tx) {
                   for (const auto& [type, payload] : events) {
                     auto id = events::Append(tx, "test",
                                              {.type = type,
-                                              .division_code = kVillage,
+                                              .division_code = division,
                                               .aggregate_id = "agg",
                                               .payload = payload});
                     if (!id.ok()) return id.status();
@@ -390,6 +393,58 @@ TEST_F(MonitoringEventsTest, InvalidPayloadsAreNotBooked) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_EQ(Query("SELECT count(*) FROM monitoring.income_records"), 1);
   EXPECT_EQ(Query("SELECT count(*) FROM monitoring.processed_events"), 1);
+}
+
+// A worker names its household freely, and its writer was authorized only on
+// the worker's division: a wage is booked only to a household whose village
+// lies in the worker's division (WagePaid.division_code; for events written
+// before that field, the envelope's division, which employment always set to
+// the worker's). Otherwise it is refused like a dividend for a household of
+// another village: retried, never booked, never marked processed.
+TEST_F(MonitoringEventsTest, WagesAreBookedOnlyToAHouseholdInTheWorkersDivision) {
+  const std::string hh = CreateHousehold("hh-wages", 1);
+  auto employment = Producer("employment");
+  constexpr char kOtherVillage[] = "653121101202";
+  const auto months = WindowMonths();
+  const auto wage = [&](const std::string& id, int month, int64_t yuan,
+                        const std::string& division) {
+    zx::employment::v1::WagePaid w;
+    w.set_placement_id("pl-" + id);
+    w.set_household_id(hh);
+    w.set_person_id("pe-" + id);
+    w.set_worker_id("wk-" + id);
+    w.set_wage_id("wg-" + id);
+    w.set_month(months[month]);
+    w.set_amount_fen(yuan * 100);
+    w.set_division_code(division);
+    return w;
+  };
+  const auto elsewhere = wage("elsewhere", 0, 1000, kOtherVillage);
+  const auto same_village = wage("same", 1, 2000, kVillage);
+  const auto township = wage("township", 2, 4000, "653121101000");  // contains the village
+  const auto older = wage("older", 3, 8000, "");                    // before the field
+  const auto older_elsewhere = wage("older-elsewhere", 4, 16000, "");
+  ASSERT_NO_FATAL_FAILURE(Emit("employment", {{"employment.wage_paid", &elsewhere},
+                                              {"employment.wage_paid", &same_village},
+                                              {"employment.wage_paid", &township},
+                                              {"employment.wage_paid", &older}}));
+  ASSERT_NO_FATAL_FAILURE(
+      Emit("employment", {{"employment.wage_paid", &older_elsewhere}}, kOtherVillage));
+  ASSERT_EQ(*employment->PublishBatch(), 5);
+
+  EXPECT_EQ(WaitFor("SELECT count(*) FROM monitoring.income_records", 3), 3);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(Query("SELECT count(*) FROM monitoring.income_records"), 3) << "booked once each";
+  EXPECT_EQ(Query("SELECT sum(amount_fen) FROM monitoring.income_records WHERE kind = 1"),
+            (2000 + 4000 + 8000) * 100)
+      << "the wages of the worker's village only";
+  EXPECT_EQ(Query("SELECT count(*) FROM monitoring.processed_events"), 3);
+
+  // Delivered again: nothing more.
+  Unpublish("employment");
+  ASSERT_EQ(*employment->PublishBatch(), 5);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(Query("SELECT count(*) FROM monitoring.income_records"), 3);
 }
 
 TEST_F(MonitoringEventsTest, CreditMeasureJoinsThePlanOncePerHousehold) {

@@ -739,6 +739,9 @@ absl::Status PayWage(pqxx::transaction_base& tx, const server::Runtime& rt,
   paid.set_amount_fen(amount);
   paid.set_worker_id(p.worker_id());
   paid.set_wage_id(out.wage_id());
+  // Monitoring books the wage only to a household inside the worker's
+  // division (the one UpsertWorker authorized), whatever household it names.
+  paid.set_division_code(worker.division_code());
   auto event = events::Append(tx, rt.config.instance,
                               {.type = "employment.wage_paid",
                                .division_code = worker.division_code(),

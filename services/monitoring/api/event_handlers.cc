@@ -46,6 +46,17 @@ absl::StatusOr<v1::IncomeRecord> IncomeRecordFor(const server::Runtime& rt,
     return absl::InvalidArgumentError(absl::StrCat(event.type(), " event ", event.id(),
                                                    " is for a household outside this instance"));
   }
+  if (!in.worker_division.empty()) {
+    // Wages: refused like a village mismatch above (retried, then
+    // dead-lettered, never booked) unless the worker's division, where its
+    // writer was authorized, holds the household.
+    const auto worker_division = division::Code::Parse(in.worker_division);  // checked
+    if (!worker_division.ok() || !worker_division->IsAncestorOrSelfOf(*village)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          event.type(), " event ", event.id(), " pays a worker of ", in.worker_division,
+          " as household ", in.household_id, " of village ", household->village_code()));
+    }
+  }
   v1::IncomeRecord record;
   record.set_record_id(NewId("in"));
   record.set_household_id(in.household_id);

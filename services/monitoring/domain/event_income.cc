@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "common/division/division.h"
 #include "services/monitoring/domain/household.h"
 #include "zx/assets/v1/assets.pb.h"
 #include "zx/consumption/v1/consumption.pb.h"
@@ -16,7 +17,15 @@ absl::StatusOr<std::optional<EventIncome>> DecodeEmploymentEvent(
   if (!event.payload().UnpackTo(&wage)) {
     return absl::InvalidArgumentError("employment.wage_paid payload is not a WagePaid");
   }
+  // The worker's division: the payload's since 2026-11-25. Earlier events
+  // carry it only in the envelope (employment has always set the envelope's
+  // division to the worker's), so they are checked against that rather than
+  // booked unchecked: the wrongly pointed wages still in flight at an
+  // upgrade are refused too. An event with neither (none employment wrote)
+  // is booked unchecked, as before.
   return EventIncome{.household_id = wage.household_id(),
+                     .worker_division = !wage.division_code().empty() ? wage.division_code()
+                                                                      : event.division_code(),
                      .month = wage.month(),
                      .amount_fen = wage.amount_fen(),
                      .kind = v1::INCOME_KIND_WAGE,
@@ -84,6 +93,10 @@ absl::Status CheckEventIncome(const zx::common::v1::Event& event, const EventInc
       !absl::ParseCivilTime(in.month, &month) || !amount_ok) {
     return absl::InvalidArgumentError(
         absl::StrCat(event.type(), " event ", event.id(), " has a bad household, month or amount"));
+  }
+  if (!in.worker_division.empty() && !division::Code::Parse(in.worker_division).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(event.type(), " event ", event.id(), " has a bad worker division"));
   }
   return absl::OkStatus();
 }

@@ -21,8 +21,12 @@ inline constexpr int64_t kMaxEventAmountFen = int64_t{1'000'000'000'000};
 // One income figure carried by an event, as its handler read it.
 struct EventIncome {
   std::string household_id;
-  std::string village_code;  // empty when the payload carries none (wages)
-  std::string month;         // "YYYY-MM"
+  std::string village_code;  // must equal the household's; empty: none (wages)
+  // Wages: the worker's division, which its writer was authorized on; the
+  // household's village must lie inside it (a worker may name any
+  // household). Empty: unchecked.
+  std::string worker_division;
+  std::string month;  // "YYYY-MM"
   int64_t amount_fen = 0;
   bool may_be_negative = false;  // refunds
   v1::IncomeKind kind = v1::INCOME_KIND_UNSPECIFIED;
@@ -39,7 +43,8 @@ absl::StatusOr<std::optional<EventIncome>> DecodeConsumptionEvent(
     const zx::common::v1::Event& event);
 
 // INVALID_ARGUMENT unless the household id, month ("YYYY-MM") and amount
-// (non-zero within ±kMaxEventAmountFen for refunds, else 0..max) are sound.
+// (non-zero within ±kMaxEventAmountFen for refunds, else 0..max) are sound,
+// and a worker_division, when given, is a division code.
 absl::Status CheckEventIncome(const zx::common::v1::Event& event, const EventIncome& income);
 
 }  // namespace zx::monitoring
