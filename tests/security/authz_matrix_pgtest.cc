@@ -7,6 +7,8 @@
 //   observed = the call did not end in PERMISSION_DENIED / UNAUTHENTICATED.
 // Every response (and error message) to a caller without the personal-data
 // privilege is scanned for the seeded ID number and name.
+// The seeded worker's full birth date (cases_employment.cc) is scanned for
+// too: employment answers it only to the privileged who state a purpose.
 // Writes var/reports/authz-matrix.json.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -42,6 +44,9 @@ namespace zx::security {
 namespace {
 
 namespace pb = google::protobuf;
+
+// The birth date of the worker cases_employment.cc seeds.
+constexpr char kSeededWorkerBirthDate[] = "1990-05-01";
 
 struct Caller {
   std::string label;  // "department:water"
@@ -453,8 +458,8 @@ TEST_F(AuthzMatrixTest, EveryRpcAsEveryRoleMatchesThePermissionTable) {
         if (auth::HoldsPersonalDataPrivilege(who.role) && !c.never_personal) {
           clear_for_privileged += out.response_bytes.find(kSeededIdNumber) != std::string::npos;
         } else {
-          for (const std::string& secret :
-               {std::string(kSeededIdNumber), std::string(kSeededName)}) {
+          for (const std::string& secret : {std::string(kSeededIdNumber), std::string(kSeededName),
+                                            std::string(kSeededWorkerBirthDate)}) {
             if (out.response_bytes.find(secret) != std::string::npos ||
                 out.message.find(secret) != std::string::npos) {
               ++pii_leaks;
