@@ -4,6 +4,8 @@
 // Redis namespace, a monitoring service and a federation service whose
 // instances talk mutual TLS with certificates from tools/zxca. Every link
 // between instances runs through a loopback TCP relay the test can cut.
+// Shule runs as in production: its monitoring accepts no development
+// tokens, and its gateway signs its calls there with a service key.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -24,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/auth/auth.h"
 #include "common/base/ports.h"
 #include "common/server/server.h"
 #include "common/testing/stack.h"
@@ -173,6 +176,10 @@ struct Instance {
   std::unique_ptr<mv1::MonitoringService::Stub> mon;
   std::unique_ptr<v1::FederationService::Stub> fed;
   std::string config_text;  // peers part of the federation config
+  // Production tokens: monitoring refuses development tokens and verifies
+  // signed ones for this instance (--instance is `name`); the gateway signs
+  // its calls there with its service key.
+  bool signed_tokens = false;
 };
 
 class FederationTest : public ::testing::Test {
@@ -193,6 +200,16 @@ class FederationTest : public ::testing::Test {
       run(absl::StrCat("issue ", dir, " ", cert));
     }
     run(absl::StrCat("issue ", dir, " county 653121000000 --expired --name expired"));
+    // Token keys as zx-token keygen writes them: the issuer of people's
+    // tokens (this test, for its own calls to a signed-token monitoring) and
+    // the gateway's service key; the token key file lists both public keys.
+    const auth::KeyPair issuer = auth::GenerateKeyPair();
+    const auth::KeyPair service = auth::GenerateKeyPair();
+    issuer_secret_ = issuer.secret_key;
+    std::ofstream(ServiceSecretFile()) << auth::Base64UrlEncode(service.secret_key) << "\n";
+    std::ofstream(TokenKeysFile())
+        << "people-1 " << auth::Base64UrlEncode(issuer.public_key) << "\n"
+        << kServiceKeyId << " " << auth::Base64UrlEncode(service.public_key) << "\n";
     // gRPC's own log lines (a refused handshake) go through spdlog.
     log_sink_ = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(2000);
   }
@@ -204,6 +221,7 @@ class FederationTest : public ::testing::Test {
     add(kKashgar, "kashgar", "prefecture");
     add(kShufu, "shufu", "county");
     add(kShule, "shule", "county");
+    instances_[kShule].signed_tokens = true;
     for (auto& [division, inst] : instances_) inst.tls_port = base::PortOutsideEphemeralRange();
     // One relay per direction of every link, so one link can be cut alone.
     auto peer = [&](const char* from, const char* relation, const char* to, const char* level) {
@@ -245,6 +263,18 @@ class FederationTest : public ::testing::Test {
 
   std::string Cert(const std::string& name) const { return (pki_ / (name + ".crt")).string(); }
   std::string Key(const std::string& name) const { return (pki_ / (name + ".key")).string(); }
+  static std::string ServiceSecretFile() { return (pki_ / "federation-service.secret").string(); }
+  static std::string TokenKeysFile() { return (pki_ / "token.keys").string(); }
+
+  // The token the test presents to `inst`'s monitoring for the person of
+  // development token `dev`: itself, or that person's signed token (from the
+  // issuer key) where monitoring takes signed tokens only.
+  static std::string MonitoringToken(const Instance& inst, const std::string& dev) {
+    if (!inst.signed_tokens) return dev;
+    auto person = auth::ParseDevToken(dev);
+    EXPECT_TRUE(person.ok()) << person.status();
+    return auth::SignServiceToken(*person, inst.name, "people-1", issuer_secret_, absl::Now());
+  }
 
   void StartInstance(Instance& inst) {
     auto& stack = testing::Stack::Get();
@@ -254,6 +284,11 @@ class FederationTest : public ::testing::Test {
     auto mconfig = stack.ServiceConfig("monitoring", inst.db);
     mconfig.division_code = inst.division;
     mconfig.redis_namespace = ns;
+    if (inst.signed_tokens) {
+      mconfig.instance = inst.name;
+      mconfig.allow_dev_tokens = false;
+      mconfig.token_keys_file = TokenKeysFile();
+    }
     auto monitoring = server::Server::Start(monitoring::MonitoringSpec(), mconfig);
     ASSERT_TRUE(monitoring.ok()) << monitoring.status();
     inst.monitoring = std::move(*monitoring);
@@ -272,6 +307,13 @@ class FederationTest : public ::testing::Test {
                         << "directive_sweep_seconds: 1\n";
     auto fconfig = stack.ServiceConfig("federation", inst.db);
     fconfig.division_code = inst.division;
+    if (inst.signed_tokens) {
+      // The service key: local calls are signed for this instance.
+      std::ofstream(path, std::ios::app)
+          << "service_token_key_id: '" << kServiceKeyId << "' service_token_secret_file: '"
+          << ServiceSecretFile() << "'\n";
+      fconfig.instance = inst.name;
+    }
     fconfig.redis_namespace = absl::StrCat("zx:it-fed:", inst.name);
     fconfig.tls_port = inst.tls_port;
     fconfig.tls_cert = Cert(absl::StrCat(inst.level, "-", inst.division));
@@ -318,7 +360,8 @@ class FederationTest : public ::testing::Test {
   // yuan of wages a month for the last 12 months (4,500 yuan a head), all
   // guarantees met.
   std::string SeedHousehold(Instance& county, const std::string& village,
-                            const std::string& token) {
+                            const std::string& dev_token) {
+    const std::string token = MonitoringToken(county, dev_token);
     mv1::CreateHouseholdRequest create;
     create.set_request_id(Rid("hh"));
     create.mutable_household()->set_village_code(village);
@@ -370,7 +413,8 @@ class FederationTest : public ::testing::Test {
     mv1::GetRollupRequest req;
     req.set_division_code(county.division);
     mv1::Rollup out;
-    Call(county.mon.get(), &mv1::MonitoringService::Stub::GetRollup, req, &out, token);
+    Call(county.mon.get(), &mv1::MonitoringService::Stub::GetRollup, req, &out,
+         MonitoringToken(county, token));
     return out;
   }
 
@@ -397,7 +441,9 @@ class FederationTest : public ::testing::Test {
 
   std::string Period() const { return time::FormatMonth(absl::CivilMonth(time::Today())); }
 
+  static constexpr char kServiceKeyId[] = "fed-shule-1";
   static std::filesystem::path pki_;
+  static std::string issuer_secret_;
   static std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log_sink_;
   std::map<std::string, Instance> instances_;
   // (dialing instance, dialed instance) -> the relay between them.
@@ -406,6 +452,7 @@ class FederationTest : public ::testing::Test {
 };
 
 std::filesystem::path FederationTest::pki_;
+std::string FederationTest::issuer_secret_;
 std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> FederationTest::log_sink_;
 
 // Criterion 1.
@@ -416,6 +463,16 @@ TEST_F(FederationTest, PolicyReportsApprovalDirectiveAndDrillDownAcrossFourInsta
   Instance& shule = instances_[kShule];
   const std::string shufu_household = SeedHousehold(shufu, "653121101201", kShufuOfficial);
   const std::string shule_household = SeedHousehold(shule, "653122100201", kShuleOfficial);
+  // Shule's monitoring takes no development token, even from loopback: its
+  // gateway's policy, report and drill-down calls below go signed.
+  {
+    mv1::GetRollupRequest req;
+    req.set_division_code(kShule);
+    mv1::Rollup out;
+    const grpc::Status dev =
+        Call(shule.mon.get(), &mv1::MonitoringService::Stub::GetRollup, req, &out, kShuleOfficial);
+    EXPECT_EQ(dev.error_code(), grpc::StatusCode::UNAUTHENTICATED) << dev.error_message();
+  }
 
   // ---- Policy down: the region's line reaches both counties and changes
   // their assessments (4,500 yuan a head: above a 3,000 line, below 6,000).
@@ -453,8 +510,9 @@ TEST_F(FederationTest, PolicyReportsApprovalDirectiveAndDrillDownAcrossFourInsta
         << " turned red under the 6,000-yuan line";
     mv1::GetEffectivePolicyRequest effective;
     effective.set_division_code(county->division);
-    auto policy = Ok<mv1::MonitoringPolicy>(
-        county->mon.get(), &mv1::MonitoringService::Stub::GetEffectivePolicy, effective, token);
+    auto policy = Ok<mv1::MonitoringPolicy>(county->mon.get(),
+                                            &mv1::MonitoringService::Stub::GetEffectivePolicy,
+                                            effective, MonitoringToken(*county, token));
     EXPECT_EQ(policy.version(), "xj-fed-2");
     EXPECT_EQ(policy.owner_division_code(), kRegion);
   }
@@ -954,6 +1012,51 @@ TEST_F(FederationTest, ACountyConfiguredUnderAnotherPrefectureDoesNotStart) {
   EXPECT_NE(started.status().message().find("can only be the child of 653100000000"),
             std::string::npos)
       << started.status();
+}
+
+// The gateway's service key is checked with its configuration: a gateway
+// that could not sign its local calls does not start.
+TEST(FederationConfigTest, TheServiceKeyIsCheckedBeforeStart) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  const std::string config_path = (dir / absl::StrCat("zx-fed-key-", getpid(), ".txtpb")).string();
+  const std::string secret_path = (dir / absl::StrCat("zx-fed-key-", getpid(), ".secret")).string();
+  const auth::KeyPair kp = auth::GenerateKeyPair();
+  std::ofstream(secret_path) << auth::Base64UrlEncode(kp.secret_key) << "\n";
+  config::ServiceConfig c;
+  c.instance = "shufu";
+  c.division_code = kShufu;
+  c.federation_config = config_path;
+  auto load = [&](const std::string& key_lines) {
+    std::ofstream(config_path, std::ios::trunc) << "level: LEVEL_COUNTY\n" << key_lines;
+    return federation::LoadFederationConfig(c);
+  };
+  auto fails_on = [&](const std::string& key_lines, const std::string& field,
+                      const std::string& words) {
+    const auto loaded = load(key_lines);
+    EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument) << key_lines;
+    EXPECT_NE(loaded.status().message().find(field), std::string_view::npos) << loaded.status();
+    EXPECT_NE(loaded.status().message().find(words), std::string_view::npos) << loaded.status();
+  };
+  const std::string key_file = absl::StrCat("service_token_secret_file: '", secret_path, "'\n");
+
+  auto none = load("");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->service_token_secret.empty()) << "development tokens";
+  auto with_key = load("service_token_key_id: 'fed-shufu-1'\n" + key_file);
+  ASSERT_TRUE(with_key.ok()) << with_key.status();
+  EXPECT_EQ(with_key->service_token_secret, kp.secret_key);
+
+  fails_on("service_token_key_id: 'fed-shufu-1'\n", "service_token_secret_file", "go together");
+  fails_on(key_file, "service_token_key_id", "go together");
+  fails_on("service_token_key_id: 'fed.shufu'\n" + key_file, "service_token_key_id", "letters");
+  fails_on("service_token_key_id: 'fed-shufu-1' service_token_secret_file: '/nonexistent/k'\n",
+           "service_token_secret_file", "/nonexistent/k");
+  // The public half is no secret key.
+  std::ofstream(secret_path, std::ios::trunc) << auth::Base64UrlEncode(kp.public_key) << "\n";
+  fails_on("service_token_key_id: 'fed-shufu-1'\n" + key_file, "service_token_secret_file",
+           "does not hold a secret key");
+  std::filesystem::remove(config_path);
+  std::filesystem::remove(secret_path);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -53,15 +54,6 @@ struct Settings {
   absl::Duration sweep_every = absl::Seconds(60);
   bool corrections = false;  // locked_report_policy "correction"
 };
-
-// A bearer token for calling this instance's own services as `actor`. Local
-// services accept development tokens from loopback only; a deployment
-// without them needs signed service tokens (docs §19, "Not yet").
-std::string LocalToken(const auth::Principal& actor) {
-  std::string role(auth::RoleName(actor.role));
-  if (!actor.department.empty()) absl::StrAppend(&role, ":", actor.department);
-  return absl::StrCat("Bearer dev.", actor.division.str(), ".", role, ".", actor.user_id);
-}
 
 // The principal an instance acts as when it applies what a peer sent (a
 // policy owned by `owner`): the officials' role of the owner's level.
@@ -107,8 +99,12 @@ absl::Status CheckServerIdentity(const grpc::ClientContext& ctx, const Peer& pee
 // Shared by the handlers and the background workers of one server.
 class Federation {
  public:
-  Federation(server::Runtime& rt, v1::FederationConfig config, Topology topology)
-      : rt(rt), config(std::move(config)), topology(std::move(topology)) {
+  Federation(server::Runtime& rt, v1::FederationConfig config, Topology topology,
+             std::string service_token_secret)
+      : rt(rt),
+        config(std::move(config)),
+        topology(std::move(topology)),
+        service_token_secret(std::move(service_token_secret)) {
     if (this->config.delivery_batch() > 0) settings.batch = this->config.delivery_batch();
     if (this->config.backoff_initial_ms() > 0) {
       settings.backoff_initial = absl::Milliseconds(this->config.backoff_initial_ms());
@@ -194,6 +190,22 @@ class Federation {
     return woken.erase(peer) > 0;
   }
 
+  // The bearer token of a call to this instance's own services as `actor`:
+  // signed with the service key for this instance (what its services verify
+  // against, --instance), valid a few minutes; without a service key a
+  // development token, which they accept only with --allow-dev-tokens and
+  // from loopback.
+  std::string LocalToken(const auth::Principal& actor) const {
+    if (!service_token_secret.empty()) {
+      return absl::StrCat("Bearer ", auth::SignServiceToken(actor, rt.config.instance,
+                                                            config.service_token_key_id(),
+                                                            service_token_secret, absl::Now()));
+    }
+    std::string role(auth::RoleName(actor.role));
+    if (!actor.department.empty()) absl::StrAppend(&role, ":", actor.department);
+    return absl::StrCat("Bearer dev.", actor.division.str(), ".", role, ".", actor.user_id);
+  }
+
   absl::StatusOr<mon::MonitoringService::Stub*> Monitoring() {
     if (monitoring == nullptr) {
       return absl::FailedPreconditionError(
@@ -216,6 +228,9 @@ class Federation {
   server::Runtime& rt;
   v1::FederationConfig config;
   Topology topology;
+  // Signs the calls to local services (service_token_secret_file); empty:
+  // development tokens.
+  const std::string service_token_secret;
   Settings settings;
   std::unique_ptr<mon::MonitoringService::Stub> monitoring;
   std::unique_ptr<emp::EmploymentService::Stub> employment;
@@ -240,7 +255,7 @@ absl::StatusOr<mon::Rollup> PeriodRollup(Federation& f, const auth::Principal& a
   if (!stub.ok()) return stub.status();
   grpc::ClientContext ctx;
   SetDeadline(ctx, deadline);
-  ctx.AddMetadata("authorization", LocalToken(actor));
+  ctx.AddMetadata("authorization", f.LocalToken(actor));
   mon::GetRollupRequest req;
   req.set_division_code(f.topology.self.str());
   if (auto month = time::ParseMonth(period); month && *month < absl::CivilMonth(time::Today())) {
@@ -268,7 +283,7 @@ absl::Status ApplyPolicyLocally(Federation& f, const auth::Principal& actor,
   if (!stub.ok()) return stub.status();
   grpc::ClientContext ctx;
   SetDeadline(ctx, deadline);
-  ctx.AddMetadata("authorization", LocalToken(actor));
+  ctx.AddMetadata("authorization", f.LocalToken(actor));
   mon::PublishPolicyRequest req;
   req.set_request_id(request_id);
   *req.mutable_policy() = policy;
@@ -1363,7 +1378,7 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
       if (!stub.ok()) return stub.status();
       grpc::ClientContext client;
       SetDeadline(client, call.deadline);
-      client.AddMetadata("authorization", LocalToken(acting));
+      client.AddMetadata("authorization", f_->LocalToken(acting));
       grpc::Status s = (*stub)->ListHouseholds(&client, req->request(), resp);
       return errors::FromGrpcStatus(s);
     });
@@ -1496,14 +1511,15 @@ class PeerServiceImpl final : public v1::PeerService::CallbackService {
 
   // One call to a local service as `actor`; its status is the answer.
   template <typename Stub, typename Request, typename Response>
-  static absl::Status CallLocal(
-      absl::StatusOr<Stub*> stub,
-      grpc::Status (Stub::StubInterface::*method)(grpc::ClientContext*, const Request&, Response*),
-      const auth::Principal& actor, absl::Time deadline, const Request& req, Response* resp) {
+  absl::Status CallLocal(absl::StatusOr<Stub*> stub,
+                         grpc::Status (Stub::StubInterface::*method)(grpc::ClientContext*,
+                                                                     const Request&, Response*),
+                         const auth::Principal& actor, absl::Time deadline, const Request& req,
+                         Response* resp) const {
     if (!stub.ok()) return stub.status();
     grpc::ClientContext client;
     SetDeadline(client, deadline);
-    client.AddMetadata("authorization", LocalToken(actor));
+    client.AddMetadata("authorization", f_->LocalToken(actor));
     return errors::FromGrpcStatus(((**stub).*method)(&client, req, resp));
   }
 
@@ -1538,8 +1554,7 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<std::pair<v1::FederationConfig, Topology>> LoadFederationConfig(
-    const config::ServiceConfig& config) {
+absl::StatusOr<FederationSetup> LoadFederationConfig(const config::ServiceConfig& config) {
   auto self = division::Code::Parse(config.division_code);
   if (!self.ok()) return self.status();
   v1::FederationConfig parsed;
@@ -1572,7 +1587,33 @@ absl::StatusOr<std::pair<v1::FederationConfig, Topology>> LoadFederationConfig(
         parsed.tls_key().empty() ? config.tls_key : parsed.tls_key());
     if (!credentials.ok()) return credentials.status();
   }
-  return std::make_pair(std::move(parsed), std::move(*topology));
+  // The service key signing calls to the local services: both or neither.
+  std::string secret;
+  const std::string& key_id = parsed.service_token_key_id();
+  const std::string& secret_file = parsed.service_token_secret_file();
+  if (key_id.empty() != secret_file.empty()) {
+    return errors::InvalidField(
+        key_id.empty() ? "service_token_key_id" : "service_token_secret_file",
+        "service_token_key_id and service_token_secret_file go together");
+  }
+  if (!key_id.empty()) {
+    // Tokens are "zx1.<key id>.<claims>.<signature>" and key files
+    // "<key id> <public key>": the id must hold no dot and no space.
+    if (key_id.size() > 64 || std::any_of(key_id.begin(), key_id.end(), [](char c) {
+          return !absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_';
+        })) {
+      return errors::InvalidField("service_token_key_id",
+                                  "must be 1-64 letters, digits, '-' or '_' (a key id of "
+                                  "zx-token keygen --kid)");
+    }
+    auto read = auth::ReadSecretKeyFile(secret_file);
+    if (!read.ok()) {
+      return errors::InvalidField("service_token_secret_file",
+                                  std::string(read.status().message()));
+    }
+    secret = std::move(*read);
+  }
+  return FederationSetup{std::move(parsed), std::move(*topology), std::move(secret)};
 }
 
 server::ServiceSpec FederationSpec() {
@@ -1585,8 +1626,22 @@ server::ServiceSpec FederationSpec() {
       .make_services =
           [](server::Runtime& rt) {
             auto loaded = LoadFederationConfig(rt.config);  // checked by check_config
-            auto f = std::make_shared<Federation>(rt, std::move(loaded->first),
-                                                  std::move(loaded->second));
+            auto f = std::make_shared<Federation>(rt, std::move(loaded->config),
+                                                  std::move(loaded->topology),
+                                                  std::move(loaded->service_token_secret));
+            if (!f->service_token_secret.empty()) {
+              logging::Info(
+                  "local_calls_use_signed_tokens",
+                  {{"key_id", f->config.service_token_key_id()}, {"audience", rt.config.instance}});
+            } else if (!f->config.local_services().empty()) {
+              logging::Warn(
+                  "local_calls_use_development_tokens",
+                  {{"detail",
+                    "no service_token_key_id in the federation config: calls to local_services "
+                    "carry development tokens, accepted only by services run with "
+                    "--allow-dev-tokens (then from any local user); production signs them "
+                    "(docs/ARCHITECTURE.md §19)"}});
+            }
             if (auto s = f->ConnectPeers(); !s.ok()) {
               logging::Error("federation_peers", {{"error", s.ToString()}});
             }
