@@ -855,6 +855,66 @@ TEST_F(AssetsTest, AssetOfAnotherPlacesProjectIsRefused) {
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
+// Jurisdiction covers the owner as well as the location: a cadre of village
+// 201 cannot register or confirm an asset standing in 201 but owned by
+// village 202's collective, nor record 202's villagers' meeting on its
+// disposal; 202's cadre records it.
+TEST_F(AssetsTest, OwnersJurisdictionIsCheckedOnWrites) {
+  using S = v1::AssetsService::Stub;
+  constexpr char kOtherVillage[] = "653121101202";
+  const auto project = Project("owner");
+  auto req = RegisterRequest("own-202", project.project_id());
+  req.mutable_asset()->mutable_ownership()->set_owner_id(kOtherVillage);
+  req.mutable_asset()->mutable_ownership()->set_owner_division_code(kOtherVillage);
+  const auto census = Census();
+  v1::Asset asset;
+  Refused(grpc::StatusCode::PERMISSION_DENIED, A(&S::RegisterAsset, req, &asset, kVillageCadre),
+          kOtherVillage);
+  EXPECT_EQ(Census(), census);
+  ASSERT_TRUE(A(&S::RegisterAsset, req, &asset).ok());
+  const auto census2 = Census();
+  v1::ConfirmOwnershipRequest confirm;
+  confirm.set_request_id("own-202-confirm");
+  confirm.set_asset_id(asset.asset_id());
+  *confirm.mutable_ownership() = asset.ownership();
+  confirm.mutable_ownership()->set_registration_system(v1::REGISTRATION_SYSTEM_RURAL_THREE_ASSETS);
+  confirm.mutable_ownership()->set_registration_ref("SZ-653121101202-2025-001");
+  v1::Asset out;
+  Refused(grpc::StatusCode::PERMISSION_DENIED,
+          A(&S::ConfirmOwnership, confirm, &out, kVillageCadre), kOtherVillage);
+  EXPECT_EQ(Census(), census2);
+
+  ASSERT_NO_FATAL_FAILURE(AdvanceTo(project.project_id(), v1::PROJECT_STATUS_COMPLETED));
+  ASSERT_TRUE(A(&S::ConfirmOwnership, confirm, &out).ok());
+  v1::TransferAssetRequest transfer;
+  transfer.set_request_id("own-202-transfer");
+  transfer.set_asset_id(asset.asset_id());
+  ASSERT_TRUE(A(&S::TransferAsset, transfer, &out).ok());
+  v1::RequestDisposalRequest rd;
+  rd.set_request_id("own-202-disp");
+  rd.set_asset_id(asset.asset_id());
+  rd.set_method(v1::DISPOSAL_METHOD_SCRAPPING);
+  rd.set_trigger(v1::DISPOSAL_TRIGGER_DISASTER);
+  rd.set_reason("洪水损毁");
+  v1::Disposal d;
+  Refused(grpc::StatusCode::PERMISSION_DENIED, A(&S::RequestDisposal, rd, &d, kVillageCadre),
+          kOtherVillage);
+  ASSERT_TRUE(A(&S::RequestDisposal, rd, &d).ok());
+  const auto census3 = Census();
+  v1::ApproveDisposalStepRequest step;
+  step.set_request_id("own-202-vm");
+  step.set_disposal_id(d.disposal_id());
+  step.set_step(v1::APPROVAL_STEP_VILLAGE_MEETING);
+  step.set_approved(true);
+  step.set_reference("村民代表会议决议");
+  Refused(grpc::StatusCode::PERMISSION_DENIED, A(&S::ApproveDisposalStep, step, &d, kVillageCadre),
+          kOtherVillage);
+  EXPECT_EQ(Census(), census3);
+  const auto s = A(&S::ApproveDisposalStep, step, &d, kOtherVillageCadre);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(d.approvals(0).by().user_id(), "vc2");
+}
+
 // RULES A6 needs the county department and finance: finance cannot record
 // the department's step, and nobody records two steps of one disposal.
 TEST_F(AssetsTest, OnePersonSignsOneStepOfADisposal) {

@@ -41,6 +41,18 @@ int ThisYear() {
   return static_cast<int>(absl::ToCivilYear(absl::Now(), absl::LocalTimeZone()).year());
 }
 
+// Authorizes `action` on every division of `divisions` (WriteDivisions,
+// ApprovalDivisions): the one shared check, once per division.
+absl::Status AuthorizeAll(const server::CallContext& call, std::string_view action,
+                          const std::vector<std::string>& divisions) {
+  for (const auto& code : divisions) {
+    auto d = StoredDivision(code);
+    if (!d.ok()) return d.status();
+    if (auto s = call.Authorize(action, *d); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 constexpr char kRegisterMethod[] = "assets.RegisterAsset";
 
 absl::Status ProjectMissing(const std::string& project_id) {
@@ -143,7 +155,8 @@ class AssetsServiceImpl final : public v1::AssetsService::CallbackService {
             .today = absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())};
   }
 
-  // Loads and locks the asset, authorizes `action` on its location, and runs
+  // Loads and locks the asset, authorizes `action` on its location and its
+  // owner's division (WriteDivisions), and runs
   // `change(after)` under the request's idempotency key; journals the change
   // unless `change` leaves `journal` false.
   absl::Status MutateAsset(
@@ -271,9 +284,7 @@ absl::Status AssetsServiceImpl::MutateAsset(
   return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
     auto before = FindAsset(tx, asset_id, true);
     if (!before) return absl::NotFoundError("asset " + asset_id + " not found");
-    auto d = StoredDivision(before->location_division_code());
-    if (!d.ok()) return d.status();
-    if (auto s = call.Authorize(action, *d); !s.ok()) return s;
+    if (auto s = AuthorizeAll(call, action, WriteDivisions(*before)); !s.ok()) return s;
     return idempotency::Run(tx, method, request_id, request, response, [&]() -> absl::Status {
       v1::Asset after = *before;
       if (auto s = change(tx, after); !s.ok()) return s;
@@ -292,8 +303,12 @@ Reactor* AssetsServiceImpl::RegisterAsset(Ctx* ctx, const v1::RegisterAssetReque
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
     Validate(*req, Env(), v);
     if (!v.ok()) return v.ToStatus();
-    const auto location = *division::Code::Parse(req->asset().location_division_code());
-    if (auto s = call.Authorize("assets.asset.register", location); !s.ok()) return s;
+    // Location and owner: both parsed by Validate above.
+    for (const auto& code : WriteDivisions(req->asset())) {
+      if (auto s = call.Authorize("assets.asset.register", *division::Code::Parse(code)); !s.ok()) {
+        return s;
+      }
+    }
     PendingRegistration pending{.request = req,
                                 .response = resp,
                                 .actor = Stamp(call.principal),
@@ -451,6 +466,12 @@ Reactor* AssetsServiceImpl::ConfirmOwnership(Ctx* ctx, const v1::ConfirmOwnershi
           ValidateOwnership(a.asset_class(), req->ownership(), rt_.division, /*confirming=*/true,
                             "ownership.", ov);
           if (!ov.ok()) return ov.ToStatus();
+          // The confirmed owner is inside the caller's jurisdiction too.
+          if (auto s = AuthorizeAll(call, "assets.asset.confirm_ownership",
+                                    {req->ownership().owner_division_code()});
+              !s.ok()) {
+            return s;
+          }
           *a.mutable_ownership() = req->ownership();
           a.set_state(v1::ASSET_STATE_OWNERSHIP_CONFIRMED);
           return absl::OkStatus();
@@ -596,9 +617,9 @@ Reactor* AssetsServiceImpl::RecordIncome(Ctx* ctx, const v1::RecordIncomeRequest
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto a = FindAsset(tx, req->asset_id(), false);
       if (!a) return absl::NotFoundError("asset " + req->asset_id() + " not found");
-      auto d = StoredDivision(a->location_division_code());
-      if (!d.ok()) return d.status();
-      if (auto s = call.Authorize("assets.income.record", *d); !s.ok()) return s;
+      if (auto s = AuthorizeAll(call, "assets.income.record", WriteDivisions(*a)); !s.ok()) {
+        return s;
+      }
       return idempotency::Run(
           tx, "assets.RecordIncome", req->request_id(), *req, *resp, [&]() -> absl::Status {
             if (a->asset_class() != v1::ASSET_CLASS_OPERATING) {
@@ -645,9 +666,9 @@ Reactor* AssetsServiceImpl::DistributeIncome(Ctx* ctx, const v1::DistributeIncom
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto a = FindAsset(tx, req->asset_id(), true);
       if (!a) return absl::NotFoundError("asset " + req->asset_id() + " not found");
-      auto d = StoredDivision(a->location_division_code());
-      if (!d.ok()) return d.status();
-      if (auto s = call.Authorize("assets.distribution.create", *d); !s.ok()) return s;
+      if (auto s = AuthorizeAll(call, "assets.distribution.create", WriteDivisions(*a)); !s.ok()) {
+        return s;
+      }
       return idempotency::Run(
           tx, "assets.DistributeIncome", req->request_id(), *req, *resp, [&]() -> absl::Status {
             const money::Fen available = UndistributedIncome(tx, req->asset_id(), req->period());
@@ -749,9 +770,11 @@ Reactor* AssetsServiceImpl::RequestDisposal(Ctx* ctx, const v1::RequestDisposalR
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto a = FindAsset(tx, req->asset_id(), true);
       if (!a) return absl::NotFoundError("asset " + req->asset_id() + " not found");
+      if (auto s = AuthorizeAll(call, "assets.disposal.request", WriteDivisions(*a)); !s.ok()) {
+        return s;
+      }
       auto d = StoredDivision(a->location_division_code());
       if (!d.ok()) return d.status();
-      if (auto s = call.Authorize("assets.disposal.request", *d); !s.ok()) return s;
       return idempotency::Run(
           tx, "assets.RequestDisposal", req->request_id(), *req, *resp, [&]() -> absl::Status {
             if (auto s = CheckAssetTransition(a->state(), v1::ASSET_STATE_DISPOSED); !s.ok()) {
@@ -803,9 +826,11 @@ Reactor* AssetsServiceImpl::ApproveDisposalStep(Ctx* ctx, const v1::ApproveDispo
       if (!dp) return absl::NotFoundError("disposal " + req->disposal_id() + " not found");
       auto a = FindAsset(tx, dp->asset_id(), true);
       if (!a) return absl::InternalError("the disposal's asset is missing");
-      auto d = StoredDivision(a->location_division_code());
-      if (!d.ok()) return d.status();
-      if (auto s = call.Authorize(ApproveAction(req->step()), *d); !s.ok()) return s;
+      if (auto s =
+              AuthorizeAll(call, ApproveAction(req->step()), ApprovalDivisions(req->step(), *a));
+          !s.ok()) {
+        return s;
+      }
       if (auto s = CheckApprover(req->step(), call.principal.division.level(),
                                  auth::RoleName(call.principal.role), call.principal.department);
           !s.ok()) {
@@ -864,9 +889,9 @@ Reactor* AssetsServiceImpl::CompleteDisposal(Ctx* ctx, const v1::CompleteDisposa
       if (!dp) return absl::NotFoundError("disposal " + req->disposal_id() + " not found");
       auto a = FindAsset(tx, dp->asset_id(), true);
       if (!a) return absl::InternalError("the disposal's asset is missing");
-      auto d = StoredDivision(a->location_division_code());
-      if (!d.ok()) return d.status();
-      if (auto s = call.Authorize("assets.disposal.complete", *d); !s.ok()) return s;
+      if (auto s = AuthorizeAll(call, "assets.disposal.complete", WriteDivisions(*a)); !s.ok()) {
+        return s;
+      }
       return idempotency::Run(
           tx, "assets.CompleteDisposal", req->request_id(), *req, *resp, [&]() -> absl::Status {
             if (dp->status() != v1::DISPOSAL_STATUS_APPROVED) {
@@ -930,14 +955,13 @@ Reactor* AssetsServiceImpl::GetDisposal(Ctx* ctx, const v1::GetDisposalRequest* 
 
 // ---- Inspections and certificates --------------------------------------------------
 
-// Loads the asset, checks it is live and the caller may `action` on it.
+// Loads the asset, checks it is live and the caller may `action` on it (its
+// location and its owner).
 absl::Status AuthorizedLiveAsset(pqxx::transaction_base& tx, const server::CallContext& call,
                                  std::string_view action, const std::string& asset_id) {
   auto a = FindAsset(tx, asset_id, false);
   if (!a) return absl::NotFoundError("asset " + asset_id + " not found");
-  auto d = StoredDivision(a->location_division_code());
-  if (!d.ok()) return d.status();
-  if (auto s = call.Authorize(action, *d); !s.ok()) return s;
+  if (auto s = AuthorizeAll(call, action, WriteDivisions(*a)); !s.ok()) return s;
   if (a->state() == v1::ASSET_STATE_DISPOSED) {
     return absl::FailedPreconditionError("asset " + asset_id + " is disposed");
   }

@@ -663,6 +663,31 @@ absl::Status CheckApproverIsNew(const v1::Disposal& disposal, v1::ApprovalStep s
   return absl::OkStatus();
 }
 
+std::vector<std::string> WriteDivisions(const v1::Asset& a) {
+  std::vector<std::string> out = {a.location_division_code()};
+  if (a.ownership().owner_division_code() != a.location_division_code()) {
+    out.push_back(a.ownership().owner_division_code());
+  }
+  return out;
+}
+
+std::vector<std::string> ApprovalDivisions(v1::ApprovalStep step, const v1::Asset& a) {
+  const std::string& owner = a.ownership().owner_division_code();
+  switch (step) {
+    case v1::APPROVAL_STEP_VILLAGE_MEETING:
+      return {owner};  // the owning collective's (or household's) villagers
+    case v1::APPROVAL_STEP_TOWNSHIP: {
+      auto code = division::Code::Parse(owner);
+      if (code.ok() && code->level() >= division::Level::kTownship) {
+        return {code->AncestorAt(division::Level::kTownship).str()};
+      }
+      return {owner};
+    }
+    default:
+      return WriteDivisions(a);
+  }
+}
+
 v1::DisposalStatus DisposalStatusAfter(const std::vector<v1::ApprovalStep>& required,
                                        const std::vector<v1::ApprovalStep>& approved) {
   const auto next = NextStep(required, approved);

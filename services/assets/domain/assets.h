@@ -216,6 +216,16 @@ absl::Status CheckApprover(v1::ApprovalStep step, division::Level principal_leve
 absl::Status CheckApproverIsNew(const v1::Disposal& disposal, v1::ApprovalStep step,
                                 std::string_view user_id);
 
+// Jurisdiction (each division is authorized with call.Authorize): a change
+// of an asset needs both its location and its owner's division, so a cadre
+// of one village cannot register, confirm or change an asset owned by
+// another village's collective because it stands in their village.
+std::vector<std::string> WriteDivisions(const v1::Asset& asset);
+// Recording `step` on a disposal of `asset`: the village meeting is the
+// owning village's (its owner division), the township step the owner's
+// township; the county and prefecture steps need WriteDivisions.
+std::vector<std::string> ApprovalDivisions(v1::ApprovalStep step, const v1::Asset& asset);
+
 // Status after the approvals so far.
 v1::DisposalStatus DisposalStatusAfter(const std::vector<v1::ApprovalStep>& required,
                                        const std::vector<v1::ApprovalStep>& approved);

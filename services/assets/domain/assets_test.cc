@@ -688,6 +688,77 @@ INSTANTIATE_TEST_SUITE_P(All, SeparationTest,
                                             false}),
                          [](const auto& info) { return info.param.name; });
 
+// Jurisdiction: a change needs the asset's location and its owner's
+// division; the village meeting is the owner's village, the township step
+// the owner's township.
+struct JurisdictionCase {
+  std::string name;
+  v1::OwnerLevel owner;
+  std::string location, owner_division;
+  v1::ApprovalStep step;  // UNSPECIFIED: WriteDivisions
+  std::vector<std::string> want;
+};
+void PrintTo(const JurisdictionCase& c, std::ostream* os) { *os << c.name; }
+class JurisdictionTest : public ::testing::TestWithParam<JurisdictionCase> {};
+TEST_P(JurisdictionTest, LocationAndOwner) {
+  const auto& c = GetParam();
+  v1::Asset a;
+  a.set_location_division_code(c.location);
+  a.mutable_ownership()->set_level(c.owner);
+  a.mutable_ownership()->set_owner_division_code(c.owner_division);
+  std::vector<std::string> got;
+  if (c.step == v1::APPROVAL_STEP_UNSPECIFIED) {
+    got = WriteDivisions(a);
+  } else {
+    got = ApprovalDivisions(c.step, a);
+  }
+  EXPECT_EQ(got, c.want);
+}
+INSTANTIATE_TEST_SUITE_P(All, JurisdictionTest,
+                         ::testing::Values(JurisdictionCase{"write_same_village",
+                                                            v1::OWNER_LEVEL_VILLAGE_COLLECTIVE,
+                                                            kVillage,
+                                                            kVillage,
+                                                            v1::APPROVAL_STEP_UNSPECIFIED,
+                                                            {kVillage}},
+                                           JurisdictionCase{"write_owned_by_another_village",
+                                                            v1::OWNER_LEVEL_VILLAGE_COLLECTIVE,
+                                                            kVillage,
+                                                            "653121101202",
+                                                            v1::APPROVAL_STEP_UNSPECIFIED,
+                                                            {kVillage, "653121101202"}},
+                                           JurisdictionCase{"village_meeting_is_the_owners",
+                                                            v1::OWNER_LEVEL_VILLAGE_COLLECTIVE,
+                                                            kVillage,
+                                                            "653121101202",
+                                                            v1::APPROVAL_STEP_VILLAGE_MEETING,
+                                                            {"653121101202"}},
+                                           JurisdictionCase{"household_village_meeting",
+                                                            v1::OWNER_LEVEL_HOUSEHOLD,
+                                                            "653121102000",
+                                                            "653121102301",
+                                                            v1::APPROVAL_STEP_VILLAGE_MEETING,
+                                                            {"653121102301"}},
+                                           JurisdictionCase{"township_step_is_the_owners_township",
+                                                            v1::OWNER_LEVEL_VILLAGE_COLLECTIVE,
+                                                            "653121101201",
+                                                            "653121102301",
+                                                            v1::APPROVAL_STEP_TOWNSHIP,
+                                                            {"653121102000"}},
+                                           JurisdictionCase{"township_owner",
+                                                            v1::OWNER_LEVEL_TOWNSHIP,
+                                                            kVillage,
+                                                            kTownship,
+                                                            v1::APPROVAL_STEP_TOWNSHIP,
+                                                            {kTownship}},
+                                           JurisdictionCase{"county_steps_location_and_owner",
+                                                            v1::OWNER_LEVEL_VILLAGE_COLLECTIVE,
+                                                            kVillage,
+                                                            "653121101202",
+                                                            v1::APPROVAL_STEP_COUNTY_FINANCE,
+                                                            {kVillage, "653121101202"}}),
+                         [](const auto& info) { return info.param.name; });
+
 // ---- A4 ------------------------------------------------------------------------
 
 TEST(ReconcileTest, BalancedBooks) {
