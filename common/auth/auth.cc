@@ -74,6 +74,10 @@ bool HoldsPersonalDataPrivilege(Role role) {
          role == Role::kCountyOfficial || role == Role::kDepartment;
 }
 
+bool MaySeePersonalData(const Principal& principal, std::string_view purpose) {
+  return HoldsPersonalDataPrivilege(principal.role) && !purpose.empty();
+}
+
 std::string Principal::ToString() const {
   if (!instance_level.empty()) {
     return absl::StrCat("instance:", instance_level, "@", division.str());

@@ -85,6 +85,9 @@ absl::StatusOr<division::Code> ListScope(const Principal& principal, std::string
 // and then only when the request states a purpose: the levels that keep the
 // registry (village, township, county) and the line departments.
 bool HoldsPersonalDataPrivilege(Role role);
+// Clear personal data only for a privileged role that states a purpose
+// (the purpose goes into the audit entry of the read).
+bool MaySeePersonalData(const Principal& principal, std::string_view purpose);
 
 // Declared actions and their access kind (derived from the table).
 const std::map<std::string, Access, std::less<>>& DeclaredActions();

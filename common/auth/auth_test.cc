@@ -55,6 +55,16 @@ TEST(AuthorizeTest, UndeclaredActionIsRefused) {
   EXPECT_NE(s.message().find("not declared"), std::string_view::npos);
 }
 
+TEST(AuthorizeTest, PersonalDataNeedsPrivilegeAndPurpose) {
+  auto p = [](Role role) { return Principal{"u", role, *division::Code::Parse("653121"), "", ""}; };
+  EXPECT_TRUE(MaySeePersonalData(p(Role::kCountyOfficial), "verification visit"));
+  EXPECT_TRUE(MaySeePersonalData(p(Role::kDepartment), "verification visit"));
+  EXPECT_FALSE(MaySeePersonalData(p(Role::kCountyOfficial), ""));
+  EXPECT_FALSE(MaySeePersonalData(p(Role::kPrefectureOfficial), "oversight"));
+  EXPECT_FALSE(MaySeePersonalData(p(Role::kAuditor), "audit"));
+  EXPECT_FALSE(MaySeePersonalData(p(Role::kOperator), "debugging"));
+}
+
 TEST(TokenTest, SignedTokenVerifies) {
   const KeyPair kp = GenerateKeyPair();
   TokenVerifier verifier;

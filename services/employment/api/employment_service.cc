@@ -76,13 +76,9 @@ void PastMonthOrCurrent(const std::string& text, const std::string& field, error
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
-// Whether the answer may carry the full birth date: the caller holds the
-// personal-data privilege (auth::HoldsPersonalDataPrivilege, the one shared
-// list of roles) and states a purpose, as for monitoring's persons. A
-// purpose, when given, must fit the audit entry (200 bytes).
-bool MaySeePersonalData(const server::CallContext& call, const std::string& purpose) {
-  return auth::HoldsPersonalDataPrivilege(call.principal.role) && !purpose.empty();
-}
+// A purpose, when given, must fit the audit entry (200 bytes). Whether the
+// answer may carry the full birth date is auth::MaySeePersonalData, as for
+// monitoring's persons.
 void ValidatePurpose(const std::string& purpose, errors::Validator& v) {
   if (purpose.size() > 200) v.Add("purpose", "must be at most 200 bytes");
 }
@@ -292,7 +288,7 @@ Reactor* EmploymentServiceImpl::GetWorker(Ctx* ctx, const v1::GetWorkerRequest* 
       return absl::OkStatus();
     });
     if (!s.ok()) return s;
-    if (MaySeePersonalData(call, req->purpose())) {
+    if (auth::MaySeePersonalData(call.principal, req->purpose())) {
       resp->set_personal_data_masked(false);
       // Answered only once the audit entry is durable (server::Handle).
       call.AuditPersonalDataRead(resp->worker_id(), req->purpose());
@@ -319,7 +315,7 @@ Reactor* EmploymentServiceImpl::ListWorkers(Ctx* ctx, const v1::ListWorkersReque
     if (!v.ok()) return v.ToStatus();
     if (auto s = call.Authorize("employment.worker.list", *division); !s.ok()) return s;
     const int page_size = req->page_size() == 0 ? kDefaultPageSize : req->page_size();
-    const bool clear = MaySeePersonalData(call, req->purpose());
+    const bool clear = auth::MaySeePersonalData(call.principal, req->purpose());
     auto s = pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto workers = employment::ListWorkers(tx, *division, req->page_token(), page_size + 1);
       resp->Clear();

@@ -293,7 +293,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::ListPersons(grpc::CallbackServe
       return absl::OkStatus();
     });
     if (!s.ok()) return s;
-    const bool clear = MaySeePersonalData(call.principal, request->purpose());
+    const bool clear = auth::MaySeePersonalData(call.principal, request->purpose());
     response->Clear();
     for (auto& stored : persons) {
       if (clear) {
@@ -390,7 +390,7 @@ grpc::ServerUnaryReactor* MonitoringServiceImpl::UpdatePerson(
             return absl::OkStatus();
           });
       if (!done.ok()) return done;
-      if (MaySeePersonalData(call.principal, request->purpose())) {
+      if (auth::MaySeePersonalData(call.principal, request->purpose())) {
         current = LockPerson(tx, id);  // the sealed forms, to open below
       }
       return absl::OkStatus();

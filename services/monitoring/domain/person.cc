@@ -126,10 +126,6 @@ bool PersonPathAffectsAssessment(std::string_view path) {
          path == "disability_grade";
 }
 
-bool MaySeePersonalData(const auth::Principal& principal, std::string_view purpose) {
-  return auth::HoldsPersonalDataPrivilege(principal.role) && !purpose.empty();
-}
-
 bool IsPersonId(std::string_view id) {
   if (id.size() != 23 || !id.starts_with("ps-")) return false;
   for (char c : id.substr(3)) {

@@ -49,9 +49,6 @@ zx::monitoring::v1::Person MergePerson(const zx::monitoring::v1::Person& stored,
 // employment, health), so a change of it re-assesses the household.
 bool PersonPathAffectsAssessment(std::string_view path);
 
-// Clear personal data only for a privileged role that states a purpose.
-bool MaySeePersonalData(const auth::Principal& principal, std::string_view purpose);
-
 bool IsPersonId(std::string_view id);
 
 }  // namespace zx::monitoring

@@ -67,16 +67,6 @@ TEST(PersonTest, ServerFieldsAreRefused) {
             (std::vector<std::string>{"person.person_id", "person.name", "person.birth_date"}));
 }
 
-TEST(PersonTest, PersonalDataNeedsPrivilegeAndPurpose) {
-  auto p = [](auth::Role role) {
-    return auth::Principal{"u", role, *division::Code::Parse("653121"), "", ""};
-  };
-  EXPECT_TRUE(MaySeePersonalData(p(auth::Role::kCountyOfficial), "verification visit"));
-  EXPECT_FALSE(MaySeePersonalData(p(auth::Role::kCountyOfficial), ""));
-  EXPECT_FALSE(MaySeePersonalData(p(auth::Role::kPrefectureOfficial), "oversight"));
-  EXPECT_FALSE(MaySeePersonalData(p(auth::Role::kOperator), "debugging"));
-}
-
 // ---- Updates -----------------------------------------------------------------
 
 google::protobuf::FieldMask Mask(std::initializer_list<const char*> paths) {
