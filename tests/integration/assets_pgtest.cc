@@ -1214,6 +1214,26 @@ TEST_F(AssetsTest, PublishedPolicyChangesTheChecks) {
   EXPECT_EQ(effective.owner_division_code(), "653121000000");
   EXPECT_EQ(effective.version(), "shufu-2025-1");
   EXPECT_EQ(effective.prefecture_disposal_threshold_fen(), 50'000'00);
+
+  // A lower level only tightens: a township cannot switch the checks off
+  // for itself by publishing an industry share of 1 bp and a disposal
+  // threshold of 100 亿 yuan.
+  publish.set_request_id("pol-township");
+  pol->set_owner_division_code(kTownship);
+  pol->set_year(2026);
+  pol->set_version("township-loose");
+  pol->set_industry_share_of_linking_bp(1);
+  pol->set_prefecture_disposal_threshold_fen(1'000'000'000'000);
+  ASSERT_TRUE(A(&S::PublishPolicy, publish, &published).ok());
+  ASSERT_TRUE(A(&S::GetEffectivePolicy, ep, &effective, kVillageCadre).ok());
+  EXPECT_EQ(effective.owner_division_code(), kTownship);
+  EXPECT_EQ(effective.version(), "shufu-2025-1+township-loose");
+  EXPECT_EQ(effective.industry_share_of_linking_bp(), 7000);
+  EXPECT_EQ(effective.prefecture_disposal_threshold_fen(), 50'000'00);
+  fr.set_division_code(kTownship);
+  fr.set_year(2026);
+  ASSERT_TRUE(A(&S::GetFundingReport, fr, &report).ok());
+  EXPECT_EQ(report.checks(0).threshold_bp(), 7000);
 }
 
 }  // namespace

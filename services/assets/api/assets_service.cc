@@ -1149,7 +1149,7 @@ Reactor* AssetsServiceImpl::GetEffectivePolicy(Ctx* ctx, const v1::GetEffectiveP
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       const auto published = LoadPoliciesFor(tx, *division);
       const PublishedPolicy* chosen = ChoosePolicy(published, *division, req->year());
-      *resp = PolicyToProto(chosen ? chosen->policy : Policy{});
+      *resp = PolicyToProto(ResolvePolicy(published, *division, req->year()));
       if (chosen) {  // owner and year stay empty for the defaults
         resp->set_owner_division_code(chosen->owner.str());
         resp->set_year(chosen->year);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "common/base/strings.h"
 
@@ -70,8 +71,45 @@ money::Fen Saturate(__int128 sum) {
 
 Policy ResolvePolicy(const std::vector<PublishedPolicy>& published, const division::Code& division,
                      int year) {
-  const PublishedPolicy* best = ChoosePolicy(published, division, year);
-  return best ? best->policy : Policy{};
+  // Each level's own latest policy (a level may revise its own figures
+  // either way).
+  std::map<division::Level, const PublishedPolicy*> by_level;
+  for (const auto& p : published) {
+    if (!p.owner.IsAncestorOrSelfOf(division) || p.year > year) continue;
+    const PublishedPolicy*& best = by_level[p.owner.level()];
+    if (!best || std::tuple(p.year, p.seq) > std::tuple(best->year, best->seq)) best = &p;
+  }
+  // Then down the chain a level only tightens what the levels above set:
+  // the figures are floors the region (RULES: "set per region and year")
+  // and each higher level commit to, and a county publishing an industry
+  // share of 1 bp or a disposal threshold of 9e18 fen must not switch off
+  // the prefecture's or region's check for its own projects and disposals.
+  // Minimum shares and income targets take the largest value along the
+  // chain, the prefecture disposal threshold the smallest. Where the region
+  // published nothing, RULES' defaults stand in for it.
+  Policy out;
+  std::vector<std::string> versions;
+  for (const auto& [level, p] : by_level) {
+    const Policy& f = p->policy;
+    versions.push_back(p->policy.version);
+    if (level == division::Level::kRegion) {
+      out = f;
+      continue;
+    }
+    out.industry_share_of_linking_bp =
+        std::max(out.industry_share_of_linking_bp, f.industry_share_of_linking_bp);
+    out.dual_binding_share_of_integrated_bp =
+        std::max(out.dual_binding_share_of_integrated_bp, f.dual_binding_share_of_integrated_bp);
+    out.prefecture_disposal_threshold_fen =
+        std::min(out.prefecture_disposal_threshold_fen, f.prefecture_disposal_threshold_fen);
+    out.village_collective_income_min_fen =
+        std::max(out.village_collective_income_min_fen, f.village_collective_income_min_fen);
+    out.township_collective_income_avg_min_fen = std::max(
+        out.township_collective_income_avg_min_fen, f.township_collective_income_avg_min_fen);
+  }
+  // The versions that contributed, region first.
+  if (!versions.empty()) out.version = absl::StrJoin(versions, "+");
+  return out;
 }
 
 const PublishedPolicy* ChoosePolicy(const std::vector<PublishedPolicy>& published,

@@ -50,13 +50,18 @@ struct PublishedPolicy {
   Policy policy;
 };
 
-// The policy in effect for `division` in `year`: among published policies
+// The policy in effect for `division` in `year`. Among published policies
 // whose owner is ancestor-or-self of `division` and whose year is not after
-// `year`, the most specific owner, then the latest year, then the latest
-// publication; the defaults (Policy{}) when none applies.
+// `year`, each level's latest (latest year, then latest publication) counts;
+// the region's replaces the defaults (Policy{}), and each lower level may
+// only tighten: minimum shares and income targets take the largest value
+// along the chain, the prefecture disposal threshold the smallest. The
+// version names the contributing policies, region first, joined by "+"
+// (the defaults' version when none applies).
 Policy ResolvePolicy(const std::vector<PublishedPolicy>& published, const division::Code& division,
                      int year);
-// The published policy ResolvePolicy chooses; nullptr for the defaults.
+// The most specific published policy that applies (its owner and year are
+// what GetEffectivePolicy reports); nullptr for the defaults.
 const PublishedPolicy* ChoosePolicy(const std::vector<PublishedPolicy>& published,
                                     const division::Code& division, int year);
 

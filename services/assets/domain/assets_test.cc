@@ -841,6 +841,72 @@ TEST(PolicyTest, MostSpecificOwnerThenLatestYearThenLatestPublication) {
   EXPECT_EQ(ResolvePolicy({}, village, 2025).industry_share_of_linking_bp, 6000);
 }
 
+// A lower level may only tighten what the levels above it (or, where the
+// region published nothing, the RULES defaults) set: minimum shares and
+// income targets take the largest value along the chain, the prefecture
+// disposal threshold the smallest.
+struct TightenCase {
+  std::string name;
+  std::vector<PublishedPolicy> published;
+  int32_t industry_bp;
+  int64_t threshold_fen;
+  int64_t village_min_fen;
+  std::string version;
+};
+void PrintTo(const TightenCase& c, std::ostream* os) { *os << c.name; }
+PublishedPolicy Figures(const char* owner, int64_t seq, int32_t industry_bp, int64_t threshold_fen,
+                        int64_t village_min_fen = Policy{}.village_collective_income_min_fen) {
+  PublishedPolicy p = Published(owner, 2025, seq, industry_bp);
+  p.policy.prefecture_disposal_threshold_fen = threshold_fen;
+  p.policy.village_collective_income_min_fen = village_min_fen;
+  return p;
+}
+class PolicyTightenTest : public ::testing::TestWithParam<TightenCase> {};
+TEST_P(PolicyTightenTest, LowerLevelsOnlyTighten) {
+  const auto& c = GetParam();
+  const auto p = ResolvePolicy(c.published, *division::Code::Parse(kVillage), 2025);
+  EXPECT_EQ(p.industry_share_of_linking_bp, c.industry_bp);
+  EXPECT_EQ(p.prefecture_disposal_threshold_fen, c.threshold_fen);
+  EXPECT_EQ(p.village_collective_income_min_fen, c.village_min_fen);
+  EXPECT_EQ(p.version, c.version);
+}
+constexpr int64_t kDefaultThreshold = Policy{}.prefecture_disposal_threshold_fen;
+INSTANTIATE_TEST_SUITE_P(
+    All, PolicyTightenTest,
+    ::testing::Values(
+        TightenCase{"county_cannot_weaken_the_defaults",
+                    {Figures("653121", 1, 1, kMaxAmountFen, 0)},
+                    6000,
+                    kDefaultThreshold,
+                    Policy{}.village_collective_income_min_fen,
+                    "653121-2025-1"},
+        TightenCase{"county_tightens_the_defaults",
+                    {Figures("653121", 1, 7000, 5'000'000, 6'000'000)},
+                    7000,
+                    5'000'000,
+                    6'000'000,
+                    "653121-2025-1"},
+        TightenCase{"county_cannot_weaken_the_prefecture",
+                    {Figures("6531", 1, 7000, 50'000'000), Figures("653121", 2, 6500, 90'000'000)},
+                    7000,
+                    50'000'000,
+                    Policy{}.village_collective_income_min_fen,
+                    "6531-2025-1+653121-2025-2"},
+        TightenCase{"region_sets_its_own_figures",
+                    {Figures("65", 1, 5000, 200'000'000, 3'000'000),
+                     Figures("653121", 2, 5500, 300'000'000, 2'000'000)},
+                    5500,
+                    200'000'000,
+                    3'000'000,
+                    "65-2025-1+653121-2025-2"},
+        TightenCase{"a_level_may_revise_its_own_figures",
+                    {Figures("6531", 1, 8000, 50'000'000), Figures("6531", 2, 6500, 60'000'000)},
+                    6500,
+                    60'000'000,
+                    Policy{}.village_collective_income_min_fen,
+                    "6531-2025-2"}),
+    [](const auto& info) { return info.param.name; });
+
 TEST(PolicyTest, FiguresAreValidatedAndRoundTrip) {
   auto p = PolicyToProto(Policy{});
   p.set_year(2025);
