@@ -238,11 +238,15 @@ const std::vector<Row>& Rows() {
        "assets.disposal.approve.township",
        A::kWrite,
        {"township_official"}},
+      // The asset's line department, never finance: A6 needs the department
+      // and finance as two approvals.
       {kAssets,
        "ApproveDisposalStep",
        "assets.disposal.approve.county_department",
        A::kWrite,
-       {"county_official", "department:*"}},
+       {"county_official", "department:medical_insurance", "department:civil_affairs",
+        "department:education", "department:housing", "department:water",
+        "department:human_resources", "department:agriculture"}},
       {kAssets,
        "ApproveDisposalStep",
        "assets.disposal.approve.county_finance",
