@@ -944,7 +944,7 @@ TEST_F(AssetsTest, OnePersonSignsOneStepOfADisposal) {
   ASSERT_TRUE(approve(v1::APPROVAL_STEP_TOWNSHIP, kTownshipOfficial).ok());
   const auto census = Census();
   Refused(grpc::StatusCode::PERMISSION_DENIED,
-          approve(v1::APPROVAL_STEP_COUNTY_DEPARTMENT, kFinance), "competent department");
+          approve(v1::APPROVAL_STEP_COUNTY_DEPARTMENT, kFinance), "department");
   EXPECT_EQ(Census(), census);
   ASSERT_TRUE(approve(v1::APPROVAL_STEP_COUNTY_DEPARTMENT, kCounty).ok());
   const auto census2 = Census();
@@ -954,6 +954,54 @@ TEST_F(AssetsTest, OnePersonSignsOneStepOfADisposal) {
   const auto s = approve(v1::APPROVAL_STEP_COUNTY_FINANCE, kFinance);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(d.status(), v1::DISPOSAL_STATUS_APPROVED);
+}
+
+// A sub-ledger is kept by the owner's division, as of any time as now: an
+// asset standing in township 101 but owned by village 102203's collective
+// is in that village's ledger both now and as of now.
+TEST_F(AssetsTest, SubLedgerAsOfFollowsTheOwnerLikeNow) {
+  using S = v1::AssetsService::Stub;
+  constexpr char kOwnerVillage[] = "653121102203";
+  v1::CreateProjectRequest preq;
+  preq.set_request_id("pj-county-ledger");
+  auto* p = preq.mutable_project();
+  p->set_name("乡镇冷链中心");
+  p->set_year(2025);
+  p->set_division_code("653121000000");
+  p->set_category(v1::PROJECT_CATEGORY_INDUSTRY);
+  p->set_implementing_unit("县乡村振兴局");
+  auto* line = p->add_funding_lines();
+  line->set_source(v1::FUNDING_SOURCE_CENTRAL_LINKING);
+  line->set_amount_fen(1'000'000'00);
+  v1::Project project;
+  ASSERT_TRUE(A(&S::CreateProject, preq, &project).ok());
+  auto req = RegisterRequest("ledger-owner", project.project_id());
+  req.mutable_asset()->set_location_division_code(kTownship);
+  req.mutable_asset()->mutable_ownership()->set_owner_id(kOwnerVillage);
+  req.mutable_asset()->mutable_ownership()->set_owner_division_code(kOwnerVillage);
+  v1::Asset asset;
+  const auto s = A(&S::RegisterAsset, req, &asset);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  v1::GetLedgerRequest lr;
+  lr.set_division_code(kOwnerVillage);
+  lr.set_kind(v1::LEDGER_KIND_VILLAGE);
+  v1::Ledger now, as_of;
+  ASSERT_TRUE(A(&S::GetLedger, lr, &now).ok());
+  ASSERT_EQ(now.entries_size(), 1);
+  EXPECT_EQ(now.entries(0).asset_id(), asset.asset_id());
+  *lr.mutable_as_of() = time::ToProto(absl::Now());
+  ASSERT_TRUE(A(&S::GetLedger, lr, &as_of).ok());
+  ASSERT_EQ(as_of.entries_size(), 1);
+  EXPECT_EQ(as_of.entries(0).asset_id(), asset.asset_id());
+  EXPECT_EQ(as_of.totals().value_fen(), now.totals().value_fen());
+  // The township where it stands keeps no village ledger entry for it.
+  lr.set_division_code(kTownship);
+  ASSERT_TRUE(A(&S::GetLedger, lr, &as_of).ok());
+  EXPECT_EQ(as_of.entries_size(), 0);
+  lr.clear_as_of();
+  ASSERT_TRUE(A(&S::GetLedger, lr, &now).ok());
+  EXPECT_EQ(now.entries_size(), 0);
 }
 
 // Inspections (账实相符), certificates (账证相符), the ledger as of a past

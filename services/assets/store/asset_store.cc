@@ -424,14 +424,20 @@ void LoadLedgerNow(pqxx::transaction_base& tx, const division::Code& division, v
 void LoadLedgerAsOf(pqxx::transaction_base& tx, const division::Code& division, v1::LedgerKind kind,
                     absl::Time as_of, const std::string& after_asset_id, int page_size,
                     v1::Ledger& out) {
-  // The last journal entry of every asset of the division up to as_of.
+  // The last journal entry up to as_of of every asset the ledger may hold:
+  // the master ledger by location, a sub-ledger by its owner's division (as
+  // LoadLedgerNow) — candidates by the current owner or the location, then
+  // each asset by its owner as of then.
+  const bool master = kind == v1::LEDGER_KIND_MASTER;
   const auto rows = tx.exec_params(
-      "SELECT DISTINCT ON (j.asset_id) j.after FROM asset_journal j "
-      "JOIN assets a USING (asset_id) WHERE a.location_division_code LIKE $1 "
-      // Microseconds, as PostgreSQL keeps them: a millisecond text form cut
-      // off changes made earlier in the same millisecond.
-      "AND j.at <= 'epoch'::timestamptz + $2 * interval '1 microsecond' "
-      "ORDER BY j.asset_id, j.seq DESC",
+      absl::StrCat("SELECT DISTINCT ON (j.asset_id) j.after FROM asset_journal j "
+                   "JOIN assets a USING (asset_id) WHERE ",
+                   master ? "a.location_division_code LIKE $1 "
+                          : "(a.owner_division_code LIKE $1 OR a.location_division_code LIKE $1) ",
+                   // Microseconds, as PostgreSQL keeps them: a millisecond text form cut
+                   // off changes made earlier in the same millisecond.
+                   "AND j.at <= 'epoch'::timestamptz + $2 * interval '1 microsecond' "
+                   "ORDER BY j.asset_id, j.seq DESC"),
       DivisionPattern(division), absl::ToUnixMicros(as_of));
   // Sums exact in 128 bits, saturated when reported.
   std::map<std::string, std::pair<int64_t, __int128>> by_class, by_type, by_source;
