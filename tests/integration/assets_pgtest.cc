@@ -1196,6 +1196,67 @@ TEST_F(AssetsTest, LedgerTotalsFoldBeyondInt64) {
   EXPECT_EQ(ledger.totals().value_fen(), std::numeric_limits<int64_t>::max());
 }
 
+// The collective-economy report lists every village that owns or hosts an
+// asset here even without income (below target), and above township level
+// judges the average target per township.
+TEST_F(AssetsTest, CollectiveEconomyListsAssetVillagesAndEachTownship) {
+  using S = v1::AssetsService::Stub;
+  constexpr char kHostVillage[] = "653121102301";   // hosts a county asset, no income
+  constexpr char kOwnerVillage[] = "653121102302";  // owns an asset, no income
+  v1::CreateProjectRequest preq;
+  preq.set_request_id("pj-ce");
+  auto* p = preq.mutable_project();
+  p->set_name("冷库");
+  p->set_year(2025);
+  p->set_division_code("653121000000");
+  p->set_category(v1::PROJECT_CATEGORY_INDUSTRY);
+  p->set_implementing_unit("县乡村振兴局");
+  auto* line = p->add_funding_lines();
+  line->set_source(v1::FUNDING_SOURCE_CENTRAL_LINKING);
+  line->set_amount_fen(1'000'000'00);
+  v1::Project project;
+  ASSERT_TRUE(A(&S::CreateProject, preq, &project).ok());
+  auto hosted = RegisterRequest("ce-host", project.project_id(), v1::OWNER_LEVEL_TOWNSHIP);
+  hosted.mutable_asset()->set_location_division_code(kHostVillage);
+  hosted.mutable_asset()->mutable_ownership()->set_owner_id("653121102000");
+  hosted.mutable_asset()->mutable_ownership()->set_owner_division_code("653121102000");
+  auto owned = RegisterRequest("ce-own", project.project_id());
+  owned.mutable_asset()->set_location_division_code(kOwnerVillage);
+  owned.mutable_asset()->mutable_ownership()->set_owner_id(kOwnerVillage);
+  owned.mutable_asset()->mutable_ownership()->set_owner_division_code(kOwnerVillage);
+  v1::Asset out;
+  auto s = A(&S::RegisterAsset, hosted, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  s = A(&S::RegisterAsset, owned, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::RecordCollectiveIncomeRequest ci;
+  ci.set_request_id("ce-201");
+  ci.mutable_income()->set_village_code(kVillage);
+  ci.mutable_income()->set_year(2026);
+  ci.mutable_income()->set_source("资源发包");
+  ci.mutable_income()->set_amount_fen(12'000'000);
+  v1::CollectiveIncome cio;
+  ASSERT_TRUE(A(&S::RecordCollectiveIncome, ci, &cio).ok());
+
+  v1::GetCollectiveEconomyRequest ce;
+  ce.set_division_code("653121000000");
+  ce.set_year(2026);
+  v1::CollectiveEconomyReport economy;
+  ASSERT_TRUE(A(&S::GetCollectiveEconomy, ce, &economy).ok());
+  std::vector<std::string> villages;
+  for (const auto& v : economy.villages()) villages.push_back(v.village_code());
+  EXPECT_EQ(villages, (std::vector<std::string>{kVillage, kHostVillage, kOwnerVillage}));
+  EXPECT_EQ(economy.villages_below_target_size(), 2);
+  ASSERT_EQ(economy.townships_size(), 2);
+  EXPECT_EQ(economy.townships(0).township_code(), kTownship);
+  EXPECT_TRUE(economy.townships(0).average_meets_target());
+  EXPECT_EQ(economy.townships(1).township_code(), "653121102000");
+  EXPECT_EQ(economy.townships(1).village_count(), 2);
+  EXPECT_EQ(economy.townships(1).average_fen(), 0);
+  EXPECT_FALSE(economy.townships(1).average_meets_target());
+  EXPECT_FALSE(economy.average_meets_target());
+}
+
 // Thresholds are published policy figures, inherited down the levels.
 TEST_F(AssetsTest, PublishedPolicyChangesTheChecks) {
   using S = v1::AssetsService::Stub;

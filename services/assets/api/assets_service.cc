@@ -1092,16 +1092,16 @@ Reactor* AssetsServiceImpl::GetCollectiveEconomy(Ctx* ctx,
     if (!v.ok()) return v.ToStatus();
     if (auto s = call.Authorize("assets.collective_economy.get", *division); !s.ok()) return s;
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-      auto villages = LoadVillageIncomes(tx, *division, req->year());
-      // Every known village of the division is listed, with or without income.
-      std::set<std::string> seen;
-      for (const auto& x : villages) seen.insert(x.village_code);
-      for (const auto* known : division::AllKnown()) {
-        if (known->level == division::Level::kVillage &&
-            division->IsAncestorOrSelfOf(known->code) && !seen.count(known->code.str())) {
-          villages.push_back({.village_code = known->code.str()});
+      // Every village of the division is listed, with or without income:
+      // those with income, those owning or hosting an asset here, and those
+      // the division registry knows.
+      std::vector<std::string> known = LoadAssetVillages(tx, *division);
+      for (const auto* k : division::AllKnown()) {
+        if (k->level == division::Level::kVillage && division->IsAncestorOrSelfOf(k->code)) {
+          known.push_back(k->code.str());
         }
       }
+      auto villages = WithEveryVillage(LoadVillageIncomes(tx, *division, req->year()), known);
       *resp = EvaluateCollectiveEconomy(std::move(villages), PolicyFor(tx, *division, req->year()));
       resp->set_division_code(division->str());
       resp->set_year(req->year());

@@ -864,6 +864,9 @@ v1::CollectiveEconomyReport EvaluateCollectiveEconomy(std::vector<VillageIncome>
   r.set_township_average_target_fen(policy.township_collective_income_avg_min_fen);
   r.set_policy_version(policy.version);
   __int128 sum = 0;
+  // Per township (its code: the village code's first 9 digits + "000"):
+  // village count and exact sum.
+  std::map<std::string, std::pair<int64_t, __int128>> townships;
   for (const auto& v : villages) {
     auto* out = r.add_villages();
     out->set_village_code(v.village_code);
@@ -873,14 +876,41 @@ v1::CollectiveEconomyReport EvaluateCollectiveEconomy(std::vector<VillageIncome>
     out->set_meets_target(out->total_fen() >= policy.village_collective_income_min_fen);
     if (!out->meets_target()) r.add_villages_below_target(v.village_code);
     sum += out->total_fen();
+    auto& t = townships[v.village_code.substr(0, 9) + "000"];
+    ++t.first;
+    t.second += out->total_fen();
   }
   const auto n = static_cast<int64_t>(villages.size());
-  if (n > 0) {
-    r.set_average_fen(static_cast<money::Fen>(sum / n));
-    r.set_average_meets_target(
-        sum >= static_cast<__int128>(policy.township_collective_income_avg_min_fen) * n);
+  if (n == 0) return r;
+  r.set_average_fen(static_cast<money::Fen>(sum / n));
+  // The township-average target is a township's: above township level each
+  // township is judged on its own, and the report meets it only when every
+  // township does (one county-wide average would let rich townships hide
+  // poor ones).
+  bool all_meet = true;
+  for (const auto& [code, t] : townships) {
+    auto* out = r.add_townships();
+    out->set_township_code(code);
+    out->set_village_count(static_cast<int32_t>(t.first));
+    out->set_average_fen(static_cast<money::Fen>(t.second / t.first));
+    out->set_average_meets_target(
+        t.second >= static_cast<__int128>(policy.township_collective_income_avg_min_fen) * t.first);
+    all_meet = all_meet && out->average_meets_target();
   }
+  r.set_average_meets_target(all_meet);
   return r;
+}
+
+std::vector<VillageIncome> WithEveryVillage(std::vector<VillageIncome> incomes,
+                                            const std::vector<std::string>& villages) {
+  std::set<std::string> seen;
+  for (const auto& v : incomes) seen.insert(v.village_code);
+  for (const auto& code : villages) {
+    auto c = division::Code::Parse(code);
+    if (!c.ok() || c->level() != division::Level::kVillage) continue;
+    if (seen.insert(code).second) incomes.push_back({.village_code = code});
+  }
+  return incomes;
 }
 
 }  // namespace zx::assets

@@ -273,10 +273,16 @@ struct VillageIncome {
   money::Fen other_fen = 0;
 };
 
-// Each village against the village target, the average against the
-// township-average target (exact: Σ ≥ target × n), villages below target
-// listed. Villages are reported in code order.
+// Each village against the village target, villages below target listed,
+// in code order; each township's average against the township-average
+// target (exact: Σ ≥ target × n), in `townships`; average_fen over all the
+// villages, average_meets_target when every township meets its target.
 v1::CollectiveEconomyReport EvaluateCollectiveEconomy(std::vector<VillageIncome> villages,
                                                       const Policy& policy);
+
+// `incomes` plus a zero-income entry for each village code of `villages`
+// without one (codes that are not villages are skipped).
+std::vector<VillageIncome> WithEveryVillage(std::vector<VillageIncome> incomes,
+                                            const std::vector<std::string>& villages);
 
 }  // namespace zx::assets

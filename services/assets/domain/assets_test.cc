@@ -948,5 +948,54 @@ TEST(CollectiveEconomyTest, VillagesAndAverageAgainstPolicyTargets) {
   EXPECT_EQ(EvaluateCollectiveEconomy({}, Policy{}).average_fen(), 0);
 }
 
+// Above township level the township-average target is judged per township.
+TEST(CollectiveEconomyTest, EachTownshipAgainstTheAverageTarget) {
+  const auto r = EvaluateCollectiveEconomy({{"653121101201", 12'000'000, 0},
+                                            {"653121101202", 9'000'000, 0},
+                                            {"653121102201", 5'000'000, 0},
+                                            {"653121102202", 6'000'000, 0}},
+                                           Policy{});
+  ASSERT_EQ(r.townships_size(), 2);
+  EXPECT_EQ(r.townships(0).township_code(), "653121101000");
+  EXPECT_EQ(r.townships(0).village_count(), 2);
+  EXPECT_EQ(r.townships(0).average_fen(), 10'500'000);
+  EXPECT_TRUE(r.townships(0).average_meets_target());
+  EXPECT_EQ(r.townships(1).township_code(), "653121102000");
+  EXPECT_EQ(r.townships(1).average_fen(), 5'500'000);
+  EXPECT_FALSE(r.townships(1).average_meets_target());
+  EXPECT_FALSE(r.average_meets_target()) << "one township misses the average target";
+  const auto one = EvaluateCollectiveEconomy(
+      {{"653121101201", 12'000'000, 0}, {"653121101202", 9'000'000, 0}}, Policy{});
+  ASSERT_EQ(one.townships_size(), 1);
+  EXPECT_TRUE(one.average_meets_target());
+}
+
+// Villages without any income are listed (below target) when they own or
+// host assets, or the registry knows them.
+struct EveryVillageCase {
+  std::string name;
+  std::vector<VillageIncome> incomes;
+  std::vector<std::string> villages;
+  std::vector<std::string> want;  // codes, in the order returned
+};
+void PrintTo(const EveryVillageCase& c, std::ostream* os) { *os << c.name; }
+class EveryVillageTest : public ::testing::TestWithParam<EveryVillageCase> {};
+TEST_P(EveryVillageTest, ZeroIncomeVillagesAreAdded) {
+  const auto& c = GetParam();
+  std::vector<std::string> got;
+  for (const auto& v : WithEveryVillage(c.incomes, c.villages)) got.push_back(v.village_code);
+  EXPECT_EQ(got, c.want);
+}
+INSTANTIATE_TEST_SUITE_P(
+    All, EveryVillageTest,
+    ::testing::Values(EveryVillageCase{"none", {}, {}, {}},
+                      EveryVillageCase{"added", {}, {"653121101202"}, {"653121101202"}},
+                      EveryVillageCase{"kept_once",
+                                       {{"653121101201", 1, 0}},
+                                       {"653121101201", "653121101202", "653121101202"},
+                                       {"653121101201", "653121101202"}},
+                      EveryVillageCase{"not_villages_skipped", {}, {"653121101000", "bad"}, {}}),
+    [](const auto& info) { return info.param.name; });
+
 }  // namespace
 }  // namespace zx::assets

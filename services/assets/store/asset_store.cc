@@ -769,6 +769,20 @@ std::vector<VillageIncome> LoadVillageIncomes(pqxx::transaction_base& tx,
   return out;
 }
 
+std::vector<std::string> LoadAssetVillages(pqxx::transaction_base& tx,
+                                           const division::Code& division) {
+  std::vector<std::string> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT owner_division_code FROM assets WHERE owner_division_code LIKE $1 "
+           "AND owner_level IN (3, 4) "
+           "UNION SELECT location_division_code FROM assets WHERE location_division_code LIKE $1 "
+           "AND right(location_division_code, 3) <> '000' ORDER BY 1",
+           DivisionPattern(division))) {
+    out.push_back(row[0].as<std::string>());
+  }
+  return out;
+}
+
 // ---- Policy ---------------------------------------------------------------------------
 
 void InsertPolicy(pqxx::transaction_base& tx, const v1::AssetsPolicy& p) {

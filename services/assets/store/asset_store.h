@@ -113,6 +113,10 @@ void InsertCollectiveIncome(pqxx::transaction_base& tx, const v1::CollectiveInco
 // and from other recorded sources.
 std::vector<VillageIncome> LoadVillageIncomes(pqxx::transaction_base& tx,
                                               const division::Code& division, int year);
+// Every village inside `division` that owns (collective or household
+// assets) or hosts (location) an asset of this instance.
+std::vector<std::string> LoadAssetVillages(pqxx::transaction_base& tx,
+                                           const division::Code& division);
 
 // ---- Policy ---------------------------------------------------------------------------
 void InsertPolicy(pqxx::transaction_base& tx, const v1::AssetsPolicy& policy);
