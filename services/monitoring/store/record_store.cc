@@ -97,6 +97,8 @@ void InsertExpense(pqxx::transaction_base& tx, const v1::ExpenseRecord& r) {
 }
 
 void ForgetStoredInputs(pqxx::transaction_base& tx, const std::string& household_id) {
+  tx.exec_params("SELECT 1 FROM households WHERE household_id = $1 FOR NO KEY UPDATE",
+                 household_id);
   tx.exec_params(
       "UPDATE household_colours SET inputs = '' WHERE household_id = $1 AND inputs <> ''",
       household_id);

@@ -40,7 +40,11 @@ std::optional<zx::monitoring::v1::Guarantees> LoadGuarantees(pqxx::transaction_b
 
 // The household's records changed without a re-assessment: its stored
 // inputs no longer describe it, so a POLICY job must recompute it from its
-// records rather than re-use them.
+// records rather than re-use them. Locks the household (FOR NO KEY UPDATE:
+// not a share lock, which a later AssessAndStore in the same transaction
+// would have to upgrade, deadlocking with a second writer), so it waits for
+// a re-assessment holding it; inputs that one restores from records read
+// before this change are then cleared after it (RestoreStoredInputs).
 void ForgetStoredInputs(pqxx::transaction_base& tx, const std::string& household_id);
 
 // Sudden events (突发事件), appended.
@@ -85,14 +89,15 @@ struct CurrentColour {
 };
 std::map<std::string, CurrentColour> LoadColoursBatch(pqxx::transaction_base& tx,
                                                       const std::vector<std::string>& ids);
-// SaveAssessment for many households at once (COPY and one upsert);
-// `inputs` at the same index as its assessment.
 // Puts back the stored inputs of households whose assessment from their
 // records came out the same after ForgetStoredInputs; ids and inputs paired
 // by index. A policy job can then apply new figures to them without their
-// records.
+// records. The households must be locked (FOR UPDATE) since their records
+// were read: ForgetStoredInputs waits for that lock.
 void RestoreStoredInputs(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
                          const std::vector<std::string>& inputs);
+// SaveAssessment for many households at once (COPY and one upsert);
+// `inputs` at the same index as its assessment.
 void SaveAssessments(pqxx::transaction_base& tx,
                      const std::vector<zx::monitoring::v1::Assessment>& assessments,
                      const std::vector<std::string>& inputs);
