@@ -20,6 +20,7 @@
 #include "services/monitoring/api/alerts.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
+#include "services/monitoring/store/object_store.h"
 #include "zx/employment/v1/employment.pb.h"
 #include "zx/monitoring/v1/lifecycle.grpc.pb.h"
 #include "zx/monitoring/v1/monitoring.grpc.pb.h"
@@ -1022,6 +1023,25 @@ TEST_F(LifecycleTest, InvalidRequestsNameTheirFields) {
   const grpc::Status no_consent = Call(&Stub::RecordHomeVerification, home, &out, kVillageCadre);
   EXPECT_EQ(no_consent.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(no_consent.error_message().find("consent"), std::string::npos);
+}
+
+// A factor kind this build does not know (written by a newer one) leaves
+// the identification record absent instead of failing the read, which
+// would stop the deadline scheduler at this object for good.
+TEST(ObjectSnapshotTest, AnUnknownFactorKindLeavesTheIdentificationFactorsUnknown) {
+  lifecycle::MonitoringObject object{.household_id = "hh-00000000000000000001",
+                                     .village = *division::Code::Parse("653121101201")};
+  object.identification_factors = std::vector<FactorKind>{FactorKind::kSuddenEvent};
+  v1::MonitoringObjectSnapshot snapshot = ToSnapshot("mo-00000000000000000001", object);
+  auto read = FromSnapshot(snapshot);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_TRUE(read->identification_factors.has_value());
+  EXPECT_EQ(*read->identification_factors, std::vector<FactorKind>{FactorKind::kSuddenEvent});
+
+  snapshot.mutable_object()->mutable_identification_factors()->add_kinds("a_kind_from_later");
+  read = FromSnapshot(snapshot);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(read->identification_factors.has_value());
 }
 
 }  // namespace

@@ -263,12 +263,17 @@ absl::StatusOr<lc::MonitoringObject> FromSnapshot(const v1::MonitoringObjectSnap
   }
   o.confirmed_at = OptionalTime(p.has_confirmed_at(), p.confirmed_at());
   if (p.has_identification_factors()) {
-    std::vector<FactorKind>& factors = o.identification_factors.emplace();
+    std::vector<FactorKind> factors;
+    bool all_known = true;
     for (const std::string& name : p.identification_factors().kinds()) {
       const std::optional<FactorKind> kind = ParseFactorKind(name);
-      if (!kind) return absl::InvalidArgumentError(absl::StrCat("unknown factor kind ", name));
-      factors.push_back(*kind);
+      all_known = all_known && kind.has_value();
+      if (kind) factors.push_back(*kind);
     }
+    // A kind this build does not know (written by a newer one): the record
+    // is treated as absent rather than failing the read, which would stall
+    // the deadline scheduler on this object. M9 then says "still present".
+    if (all_known) o.identification_factors = std::move(factors);
   }
   o.plan_ids.assign(p.plan_ids().begin(), p.plan_ids().end());
   o.eliminated_at = OptionalTime(p.has_eliminated_at(), p.eliminated_at());
