@@ -1287,6 +1287,10 @@ TEST_F(EmploymentTest, WagesAndSubsidiesRefuseAFuturePaidOn) {
             << "\n";
   Refused(grpc::StatusCode::INVALID_ARGUMENT,
           PayWage("fp-10-next-year", placement, "2026-10", "2027-11-05"), "paid_on");
+  // Paid today for a month that has not begun: monitoring would book income
+  // for work not yet done.
+  Refused(grpc::StatusCode::INVALID_ARGUMENT,
+          PayWage("fp-next-month", placement, "2026-12", "2026-11-25"), "month");
   EXPECT_EQ(Census(), census);
   EXPECT_EQ(Query("SELECT count(*) FROM employment.wages"), 0);
   auto s = PayWage("fp-10-today", placement, "2026-10", "2026-11-25");

@@ -759,6 +759,8 @@ Reactor* EmploymentServiceImpl::RecordWage(Ctx* ctx, const v1::RecordWageRequest
     // A wage paid on a day ahead of the clock has not been paid (monitoring
     // would book income that has not arrived).
     if (ParseDate(req->paid_on())) PastDateOrToday(req->paid_on(), "paid_on", v);
+    // Nor is a wage for a month that has not begun (work not yet done).
+    PastMonthOrCurrent(req->month(), "month", v);
     if (!v.ok()) return v.ToStatus();
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto loaded = LoadPlacement(tx, call, "employment.wage.record", req->placement_id());
