@@ -238,8 +238,8 @@ const std::vector<Row>& Rows() {
        "assets.disposal.approve.township",
        A::kWrite,
        {"township_official"}},
-      // The asset's line department, never finance: A6 needs the department
-      // and finance as two approvals.
+      // A line department (not finance; which one the asset belongs to is not
+      // checked): A6 needs the department and finance as two approvals.
       {kAssets,
        "ApproveDisposalStep",
        "assets.disposal.approve.county_department",

@@ -16,6 +16,12 @@ using Fen = std::int64_t;
 
 inline constexpr Fen kFenPerYuan = 100;
 
+// The largest single amount a caller or an event may state: 1,000,000,000,000
+// fen (100 亿 yuan), far above any real income, asset, project line or loan
+// (a larger one is surely a typo), low enough that sums of millions of them
+// stay exact in int64.
+inline constexpr Fen kMaxAmountFen = 1'000'000'000'000;
+
 // OUT_OF_RANGE when the exact result does not fit in int64.
 absl::StatusOr<Fen> Add(Fen a, Fen b);
 absl::StatusOr<Fen> Sub(Fen a, Fen b);

@@ -57,7 +57,7 @@ bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty();
 
 void CheckAmount(std::string_view field, money::Fen amount, errors::Validator& v,
                  bool zero_allowed) {
-  if (amount < (zero_allowed ? 0 : 1) || amount > kMaxAmountFen) {
+  if (amount < (zero_allowed ? 0 : 1) || amount > money::kMaxAmountFen) {
     v.Add(std::string(field),
           absl::StrCat("must be ", zero_allowed ? 0 : 1, "..1,000,000,000,000 fen (100 亿 yuan)"));
   }
@@ -267,7 +267,7 @@ money::Fen ValidateFundingLines(const google::protobuf::RepeatedPtrField<v1::Fun
       v.Add(at + ".source", "must be a known funding source");
       ok = false;
     }
-    if (l.amount_fen() <= 0 || l.amount_fen() > kMaxAmountFen) {
+    if (l.amount_fen() <= 0 || l.amount_fen() > money::kMaxAmountFen) {
       CheckAmount(at + ".amount_fen", l.amount_fen(), v);
       ok = false;
       continue;
@@ -334,7 +334,7 @@ void ValidateNewAsset(const v1::Asset& a, const division::Code& instance, errors
   }
   if (a.location_detail().size() > 500) v.Add("asset.location_detail", "must be at most 500 bytes");
   const money::Fen funded = ValidateFundingLines(a.funding(), "asset.funding", v);
-  if (funded > 0 && a.original_value_fen() > 0 && a.original_value_fen() <= kMaxAmountFen &&
+  if (funded > 0 && a.original_value_fen() > 0 && a.original_value_fen() <= money::kMaxAmountFen &&
       funded != a.original_value_fen()) {
     v.Add("asset.funding", absl::StrCat("the funding lines sum to ", money::FormatYuan(funded),
                                         " yuan but the original value is ",

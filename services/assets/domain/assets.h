@@ -92,15 +92,7 @@ absl::Status CheckProjectCoversLocation(const v1::Project& project, std::string_
 
 // ---- Validation ---------------------------------------------------------------
 
-// The largest amount of money one request may carry: 1,000,000,000,000 fen
-// (100 亿 yuan), far above any real asset, project line, income or proceeds,
-// low enough that sums of millions of them stay exact in int64. The same
-// figure as the monitoring service's cap (kept private there,
-// services/monitoring/api/assessment_handlers.cc): both belong in
-// common/money once it offers one.
-inline constexpr money::Fen kMaxAmountFen = 1'000'000'000'000;
-
-// An amount a caller supplies: 1..kMaxAmountFen fen (0..kMaxAmountFen when
+// An amount a caller supplies: 1..money::kMaxAmountFen fen (0..money::kMaxAmountFen when
 // `zero_allowed`); a violation names `field`.
 void CheckAmount(std::string_view field, money::Fen amount, errors::Validator& v,
                  bool zero_allowed = false);

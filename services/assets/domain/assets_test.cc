@@ -358,10 +358,10 @@ class AmountCapTest : public ::testing::TestWithParam<CapCase> {};
 TEST_P(AmountCapTest, AtTheCapIsValidAboveIsRefusedNamingTheField) {
   const auto& c = GetParam();
   errors::Validator at;
-  c.validate(kMaxAmountFen, at);
+  c.validate(money::kMaxAmountFen, at);
   EXPECT_TRUE(at.ok()) << at.ToStatus();
   errors::Validator above;
-  c.validate(kMaxAmountFen + 1, above);
+  c.validate(money::kMaxAmountFen + 1, above);
   const auto fields = errors::FieldViolationsOf(above.ToStatus());
   ASSERT_FALSE(fields.empty()) << c.name;
   EXPECT_EQ(fields[0].field, c.field) << fields[0].description;
@@ -875,7 +875,7 @@ INSTANTIATE_TEST_SUITE_P(
     All, PolicyTightenTest,
     ::testing::Values(
         TightenCase{"county_cannot_weaken_the_defaults",
-                    {Figures("653121", 1, 1, kMaxAmountFen, 0)},
+                    {Figures("653121", 1, 1, money::kMaxAmountFen, 0)},
                     6000,
                     kDefaultThreshold,
                     Policy{}.village_collective_income_min_fen,

@@ -25,7 +25,7 @@
 namespace zx::monitoring {
 namespace {
 
-constexpr int64_t kMaxAmountFen = int64_t{1'000'000'000'000};  // 100 亿 yuan: surely a typo
+using money::kMaxAmountFen;
 
 using time::Today;
 

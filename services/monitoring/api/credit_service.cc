@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/events/events.h"
 #include "common/idempotency/idempotency.h"
+#include "common/money/money.h"
 #include "common/time/time.h"
 #include "services/monitoring/api/lifecycle_service.h"
 #include "services/monitoring/api/monitoring_service.h"
@@ -17,7 +18,7 @@
 namespace zx::monitoring {
 namespace {
 
-constexpr int64_t kMaxRepaymentFen = int64_t{1'000'000'000'000};  // far above any loan
+constexpr int64_t kMaxRepaymentFen = money::kMaxAmountFen;  // far above any loan
 
 using time::Today;
 

@@ -10,13 +10,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/money/money.h"
 #include "zx/common/v1/event.pb.h"
 #include "zx/monitoring/v1/monitoring.pb.h"
 
 namespace zx::monitoring {
 
 // Largest income an event may carry, in fen (as for declared records).
-inline constexpr int64_t kMaxEventAmountFen = int64_t{1'000'000'000'000};
+inline constexpr int64_t kMaxEventAmountFen = money::kMaxAmountFen;
 
 // One income figure carried by an event, as its handler read it.
 struct EventIncome {
