@@ -855,10 +855,10 @@ TEST_F(AssetsTest, AssetOfAnotherPlacesProjectIsRefused) {
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
-// Jurisdiction covers the owner as well as the location: a cadre of village
-// 201 cannot register or confirm an asset standing in 201 but owned by
-// village 202's collective, nor record 202's villagers' meeting on its
-// disposal; 202's cadre records it.
+// Jurisdiction follows the owner: a cadre of village 201 cannot register or
+// confirm an asset standing in 201 but owned by village 202's collective,
+// nor request its disposal or record 202's villagers' meeting on it; 202's
+// cadre, although the asset stands outside 202, requests and records them.
 TEST_F(AssetsTest, OwnersJurisdictionIsCheckedOnWrites) {
   using S = v1::AssetsService::Stub;
   constexpr char kOtherVillage[] = "653121101202";
@@ -899,7 +899,9 @@ TEST_F(AssetsTest, OwnersJurisdictionIsCheckedOnWrites) {
   v1::Disposal d;
   Refused(grpc::StatusCode::PERMISSION_DENIED, A(&S::RequestDisposal, rd, &d, kVillageCadre),
           kOtherVillage);
-  ASSERT_TRUE(A(&S::RequestDisposal, rd, &d).ok());
+  // The owning village acts on its asset although it stands in 201 (飞地).
+  const auto requested = A(&S::RequestDisposal, rd, &d, kOtherVillageCadre);
+  ASSERT_TRUE(requested.ok()) << requested.error_message();
   const auto census3 = Census();
   v1::ApproveDisposalStepRequest step;
   step.set_request_id("own-202-vm");

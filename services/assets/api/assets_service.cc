@@ -42,7 +42,8 @@ int ThisYear() {
 }
 
 // Authorizes `action` on every division of `divisions` (WriteDivisions,
-// ApprovalDivisions): the one shared check, once per division.
+// KeeperDivisions, ApprovalDivisions): the one shared check, once per
+// division.
 absl::Status AuthorizeAll(const server::CallContext& call, std::string_view action,
                           const std::vector<std::string>& divisions) {
   for (const auto& code : divisions) {
@@ -51,6 +52,21 @@ absl::Status AuthorizeAll(const server::CallContext& call, std::string_view acti
     if (auto s = call.Authorize(action, *d); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+// Authorizes `action` on the first of `divisions` the caller holds; the
+// first refusal when none.
+absl::Status AuthorizeAny(const server::CallContext& call, std::string_view action,
+                          const std::vector<std::string>& divisions) {
+  absl::Status first = absl::PermissionDeniedError("no division to authorize on");
+  for (size_t i = 0; i < divisions.size(); ++i) {
+    auto d = StoredDivision(divisions[i]);
+    if (!d.ok()) return d.status();
+    absl::Status s = call.Authorize(action, *d);
+    if (s.ok()) return s;
+    if (i == 0) first = s;
+  }
+  return first;
 }
 
 constexpr char kRegisterMethod[] = "assets.RegisterAsset";
@@ -155,8 +171,8 @@ class AssetsServiceImpl final : public v1::AssetsService::CallbackService {
             .today = absl::ToCivilDay(absl::Now(), absl::LocalTimeZone())};
   }
 
-  // Loads and locks the asset, authorizes `action` on its location and its
-  // owner's division (WriteDivisions), and runs
+  // Loads and locks the asset, authorizes `action` on its owner's division
+  // (KeeperDivisions), and runs
   // `change(after)` under the request's idempotency key; journals the change
   // unless `change` leaves `journal` false.
   absl::Status MutateAsset(
@@ -284,7 +300,7 @@ absl::Status AssetsServiceImpl::MutateAsset(
   return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
     auto before = FindAsset(tx, asset_id, true);
     if (!before) return absl::NotFoundError("asset " + asset_id + " not found");
-    if (auto s = AuthorizeAll(call, action, WriteDivisions(*before)); !s.ok()) return s;
+    if (auto s = AuthorizeAll(call, action, KeeperDivisions(*before)); !s.ok()) return s;
     return idempotency::Run(tx, method, request_id, request, response, [&]() -> absl::Status {
       v1::Asset after = *before;
       if (auto s = change(tx, after); !s.ok()) return s;
@@ -617,7 +633,7 @@ Reactor* AssetsServiceImpl::RecordIncome(Ctx* ctx, const v1::RecordIncomeRequest
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto a = FindAsset(tx, req->asset_id(), false);
       if (!a) return absl::NotFoundError("asset " + req->asset_id() + " not found");
-      if (auto s = AuthorizeAll(call, "assets.income.record", WriteDivisions(*a)); !s.ok()) {
+      if (auto s = AuthorizeAll(call, "assets.income.record", KeeperDivisions(*a)); !s.ok()) {
         return s;
       }
       return idempotency::Run(
@@ -666,7 +682,7 @@ Reactor* AssetsServiceImpl::DistributeIncome(Ctx* ctx, const v1::DistributeIncom
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto a = FindAsset(tx, req->asset_id(), true);
       if (!a) return absl::NotFoundError("asset " + req->asset_id() + " not found");
-      if (auto s = AuthorizeAll(call, "assets.distribution.create", WriteDivisions(*a)); !s.ok()) {
+      if (auto s = AuthorizeAll(call, "assets.distribution.create", KeeperDivisions(*a)); !s.ok()) {
         return s;
       }
       return idempotency::Run(
@@ -770,7 +786,7 @@ Reactor* AssetsServiceImpl::RequestDisposal(Ctx* ctx, const v1::RequestDisposalR
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
       auto a = FindAsset(tx, req->asset_id(), true);
       if (!a) return absl::NotFoundError("asset " + req->asset_id() + " not found");
-      if (auto s = AuthorizeAll(call, "assets.disposal.request", WriteDivisions(*a)); !s.ok()) {
+      if (auto s = AuthorizeAll(call, "assets.disposal.request", KeeperDivisions(*a)); !s.ok()) {
         return s;
       }
       auto d = StoredDivision(a->location_division_code());
@@ -889,7 +905,7 @@ Reactor* AssetsServiceImpl::CompleteDisposal(Ctx* ctx, const v1::CompleteDisposa
       if (!dp) return absl::NotFoundError("disposal " + req->disposal_id() + " not found");
       auto a = FindAsset(tx, dp->asset_id(), true);
       if (!a) return absl::InternalError("the disposal's asset is missing");
-      if (auto s = AuthorizeAll(call, "assets.disposal.complete", WriteDivisions(*a)); !s.ok()) {
+      if (auto s = AuthorizeAll(call, "assets.disposal.complete", KeeperDivisions(*a)); !s.ok()) {
         return s;
       }
       return idempotency::Run(
@@ -956,12 +972,13 @@ Reactor* AssetsServiceImpl::GetDisposal(Ctx* ctx, const v1::GetDisposalRequest* 
 // ---- Inspections and certificates --------------------------------------------------
 
 // Loads the asset, checks it is live and the caller may `action` on it (its
-// location and its owner).
+// location or its owner: whoever answers for the place or the asset checks
+// it, e.g. a village cadre inspecting a township-owned road in the village).
 absl::Status AuthorizedLiveAsset(pqxx::transaction_base& tx, const server::CallContext& call,
                                  std::string_view action, const std::string& asset_id) {
   auto a = FindAsset(tx, asset_id, false);
   if (!a) return absl::NotFoundError("asset " + asset_id + " not found");
-  if (auto s = AuthorizeAll(call, action, WriteDivisions(*a)); !s.ok()) return s;
+  if (auto s = AuthorizeAny(call, action, WriteDivisions(*a)); !s.ok()) return s;
   if (a->state() == v1::ASSET_STATE_DISPOSED) {
     return absl::FailedPreconditionError("asset " + asset_id + " is disposed");
   }

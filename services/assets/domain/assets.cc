@@ -709,6 +709,10 @@ std::vector<std::string> WriteDivisions(const v1::Asset& a) {
   return out;
 }
 
+std::vector<std::string> KeeperDivisions(const v1::Asset& a) {
+  return {a.ownership().owner_division_code()};
+}
+
 std::vector<std::string> ApprovalDivisions(v1::ApprovalStep step, const v1::Asset& a) {
   const std::string& owner = a.ownership().owner_division_code();
   switch (step) {
@@ -722,7 +726,7 @@ std::vector<std::string> ApprovalDivisions(v1::ApprovalStep step, const v1::Asse
       return {owner};
     }
     default:
-      return WriteDivisions(a);
+      return KeeperDivisions(a);
   }
 }
 

@@ -213,14 +213,19 @@ absl::Status CheckApprover(v1::ApprovalStep step, division::Level principal_leve
 absl::Status CheckApproverIsNew(const v1::Disposal& disposal, v1::ApprovalStep step,
                                 std::string_view user_id);
 
-// Jurisdiction (each division is authorized with call.Authorize): a change
-// of an asset needs both its location and its owner's division, so a cadre
-// of one village cannot register, confirm or change an asset owned by
-// another village's collective because it stands in their village.
+// Jurisdiction (each division is authorized with call.Authorize).
+// Registering an asset needs both its location and its owner's division
+// (WriteDivisions); inspections and certificates either of them.
 std::vector<std::string> WriteDivisions(const v1::Asset& asset);
+// What the owner answers for (confirming, transferring, operating state,
+// income, distribution, disposal) needs the owner's division only: a cadre
+// of one village cannot act on another village's asset because it stands
+// in their village, and the owning village keeps an asset that stands
+// elsewhere (飞地).
+std::vector<std::string> KeeperDivisions(const v1::Asset& asset);
 // Recording `step` on a disposal of `asset`: the village meeting is the
 // owning village's (its owner division), the township step the owner's
-// township; the county and prefecture steps need WriteDivisions.
+// township; the county and prefecture steps need KeeperDivisions.
 std::vector<std::string> ApprovalDivisions(v1::ApprovalStep step, const v1::Asset& asset);
 
 // Status after the approvals so far.

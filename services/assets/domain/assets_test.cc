@@ -688,14 +688,15 @@ INSTANTIATE_TEST_SUITE_P(All, SeparationTest,
                                             false}),
                          [](const auto& info) { return info.param.name; });
 
-// Jurisdiction: a change needs the asset's location and its owner's
-// division; the village meeting is the owner's village, the township step
-// the owner's township.
+// Jurisdiction: registration needs the asset's location and its owner's
+// division; every step of a disposal is the owner's: the village meeting
+// the owner's village, the township step the owner's township, the county
+// steps the owner's division.
 struct JurisdictionCase {
   std::string name;
   v1::OwnerLevel owner;
   std::string location, owner_division;
-  v1::ApprovalStep step;  // UNSPECIFIED: WriteDivisions
+  v1::ApprovalStep step;  // UNSPECIFIED: WriteDivisions (registration)
   std::vector<std::string> want;
 };
 void PrintTo(const JurisdictionCase& c, std::ostream* os) { *os << c.name; }
@@ -751,12 +752,12 @@ INSTANTIATE_TEST_SUITE_P(All, JurisdictionTest,
                                                             kTownship,
                                                             v1::APPROVAL_STEP_TOWNSHIP,
                                                             {kTownship}},
-                                           JurisdictionCase{"county_steps_location_and_owner",
+                                           JurisdictionCase{"county_steps_are_the_owners",
                                                             v1::OWNER_LEVEL_VILLAGE_COLLECTIVE,
                                                             kVillage,
                                                             "653121101202",
                                                             v1::APPROVAL_STEP_COUNTY_FINANCE,
-                                                            {kVillage, "653121101202"}}),
+                                                            {"653121101202"}}),
                          [](const auto& info) { return info.param.name; });
 
 // ---- A4 ------------------------------------------------------------------------
