@@ -32,7 +32,8 @@ using server::NewId;
 using server::Stamp;
 using server::StoredDivision;
 
-// The policy in effect for `division` in `year` (published, else RULES' defaults).
+// The policy in effect for `division` in `year`: the region's (else RULES'
+// defaults), tightened by each lower level that published one (ResolvePolicy).
 Policy PolicyFor(pqxx::transaction_base& tx, const division::Code& division, int year) {
   return ResolvePolicy(LoadPoliciesFor(tx, division), division, year);
 }

@@ -2,9 +2,9 @@
 // state machines, ownership rules (RULES A1, A3), the linking-funds checks
 // (A7), the income distribution split and its forbidden uses (A5), the
 // disposal approval chain (A6), and the ledger reconciliation comparison
-// (A4, 账账相符). No I/O; int64 fen throughout. The domain speaks the proto
-// enums (zx.assets.v1) directly: they are the vocabulary of the API, and a
-// second set of identical enums would only add conversions.
+// (A4, 账账相符). No I/O; amounts are int64 fen, sums exact in 128 bits. The domain speaks the
+// proto enums (zx.assets.v1) directly: they are the vocabulary of the API, and a second set of
+// identical enums would only add conversions.
 #pragma once
 
 #include <cstdint>
