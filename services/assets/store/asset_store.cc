@@ -12,11 +12,16 @@ namespace {
 
 pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
 
+// Two reported figures added, saturated like SaturatedSum.
+money::Fen Plus(money::Fen a, money::Fen b) { return Saturate(static_cast<__int128>(a) + b); }
+
 // A sum of fen, exact in numeric, saturated at the bigint limits (reported
-// figures are int64; a sum beyond them is no real figure).
+// figures are int64; a sum beyond them is no real figure); 0 for no rows.
 std::string SaturatedSum(const char* column) {
-  return absl::StrCat("least(greatest(sum(", column,
-                      "), -9223372036854775808), 9223372036854775807)::bigint");
+  // coalesce first: greatest() skips a NULL, so the sum of no rows would
+  // read as the lower limit.
+  return absl::StrCat("least(greatest(coalesce(sum(", column,
+                      "), 0), -9223372036854775808), 9223372036854775807)::bigint");
 }
 
 template <typename Message>
@@ -530,10 +535,13 @@ money::Fen UndistributedIncome(pqxx::transaction_base& tx, const std::string& as
                                const std::string& period) {
   return tx
       .exec_params1(
-          "SELECT (SELECT coalesce(sum(amount_fen), 0) FROM income_records "
+          // numeric, saturated: old incomes may sum beyond int64 (the cap
+          // came later), and a distribution is checked against at most this.
+          "SELECT least(greatest((SELECT coalesce(sum(amount_fen), 0) FROM income_records "
           "        WHERE asset_id = $1 AND period = $2) - "
           "       (SELECT coalesce(sum(amount_fen), 0) FROM distributions "
-          "        WHERE asset_id = $1 AND period = $2)",
+          "        WHERE asset_id = $1 AND period = $2), -9223372036854775808), "
+          "       9223372036854775807)::bigint",
           asset_id, period)[0]
       .as<int64_t>();
 }
@@ -672,7 +680,7 @@ v1::AssetRollup LoadRollup(pqxx::transaction_base& tx, const division::Code& div
                             const std::string& key, int64_t count, money::Fen value) {
     auto& l = lines[absl::StrCat(f->division_code(), "/", group)][key];
     l.first += count;
-    l.second += value;
+    l.second = Plus(l.second, value);
   };
   for (const auto& row : tx.exec_params(
            "SELECT substr(location_division_code, 1, $2), asset_class, owner_level, state, "
@@ -690,26 +698,28 @@ v1::AssetRollup LoadRollup(pqxx::transaction_base& tx, const division::Code& div
       add_line(f, "state", state, count, value);
       if (state_value == v1::ASSET_STATE_DISPOSED) continue;
       f->set_asset_count(f->asset_count() + count);
-      f->set_value_fen(f->value_fen() + value);
+      f->set_value_fen(Plus(f->value_fen(), value));
       add_line(f, "class", cls, count, value);
       add_line(f, "owner", owner, count, value);
       if (state_value == v1::ASSET_STATE_IDLE) f->set_idle_count(f->idle_count() + count);
     }
   }
-  for (const auto& row : tx.exec_params(
-           "SELECT substr(a.location_division_code, 1, $2), "
-           "  (SELECT coalesce(sum(amount_fen), 0) FROM income_records i WHERE i.asset_id = "
-           "a.asset_id), "
-           "  (SELECT coalesce(sum(amount_fen), 0) FROM distributions d WHERE d.asset_id = "
-           "a.asset_id), "
-           "  (SELECT result FROM inspections i WHERE i.asset_id = a.asset_id "
-           "   ORDER BY inspected_on DESC, at DESC LIMIT 1) = 3 AND a.state <> 6 "
-           "FROM assets a WHERE a.location_division_code LIKE $1",
-           pattern, n)) {
+  for (const auto& row :
+       tx.exec_params("SELECT substr(a.location_division_code, 1, $2), "
+                      "  (SELECT " +
+                          SaturatedSum("amount_fen") +
+                          " FROM income_records i WHERE i.asset_id = a.asset_id), "
+                          "  (SELECT " +
+                          SaturatedSum("amount_fen") +
+                          " FROM distributions d WHERE d.asset_id = a.asset_id), "
+                          "  (SELECT result FROM inspections i WHERE i.asset_id = a.asset_id "
+                          "   ORDER BY inspected_on DESC, at DESC LIMIT 1) = 3 AND a.state <> 6 "
+                          "FROM assets a WHERE a.location_division_code LIKE $1",
+                      pattern, n)) {
     for (v1::RollupFigures* f : {&total, child(row[0].as<std::string>())}) {
       if (!f) continue;
-      f->set_income_fen(f->income_fen() + row[1].as<int64_t>());
-      f->set_distributed_fen(f->distributed_fen() + row[2].as<int64_t>());
+      f->set_income_fen(Plus(f->income_fen(), row[1].as<int64_t>()));
+      f->set_distributed_fen(Plus(f->distributed_fen(), row[2].as<int64_t>()));
       if (!row[3].is_null() && row[3].as<bool>()) f->set_missing_count(f->missing_count() + 1);
     }
   }
