@@ -205,6 +205,21 @@ class AssetsTest : public ::testing::Test {
     return req;
   }
 
+  // A disposal request of `asset_id`.
+  static v1::RequestDisposalRequest DisposalRequest(const std::string& request_id,
+                                                    const std::string& asset_id,
+                                                    v1::DisposalMethod method,
+                                                    v1::DisposalTrigger trigger,
+                                                    const std::string& reason) {
+    v1::RequestDisposalRequest rd;
+    rd.set_request_id(request_id);
+    rd.set_asset_id(asset_id);
+    rd.set_method(method);
+    rd.set_trigger(trigger);
+    rd.set_reason(reason);
+    return rd;
+  }
+
   // Registered -> ownership confirmed (三资) -> transferred -> in operation.
   void IntoOperation(const v1::Asset& asset) {
     v1::ConfirmOwnershipRequest confirm;
@@ -685,12 +700,8 @@ TEST_F(AssetsTest, RefusedRequestsWriteNothing) {
   EXPECT_EQ(Census(), census2);
 
   // Disposal without the approval chain (RULES A6).
-  v1::RequestDisposalRequest rd;
-  rd.set_request_id("disp");
-  rd.set_asset_id(asset.asset_id());
-  rd.set_method(v1::DISPOSAL_METHOD_SCRAPPING);
-  rd.set_trigger(v1::DISPOSAL_TRIGGER_DISASTER);
-  rd.set_reason("洪水损毁");
+  auto rd = DisposalRequest("disp", asset.asset_id(), v1::DISPOSAL_METHOD_SCRAPPING,
+                            v1::DISPOSAL_TRIGGER_DISASTER, "洪水损毁");
   v1::Disposal disposal;
   ASSERT_TRUE(A(&S::RequestDisposal, rd, &disposal).ok());
   ASSERT_EQ(disposal.required_steps_size(), 4);
@@ -780,12 +791,8 @@ TEST_F(AssetsTest, LargeDisposalWaitsForThePrefecture) {
                               2'000'000'00);  // 2,000,000 yuan: above the 1,000,000 default
   ASSERT_NO_FATAL_FAILURE(AdvanceTo(project.project_id(), v1::PROJECT_STATUS_COMPLETED));
   ASSERT_NO_FATAL_FAILURE(IntoOperation(asset));
-  v1::RequestDisposalRequest rd;
-  rd.set_request_id("disp-big");
-  rd.set_asset_id(asset.asset_id());
-  rd.set_method(v1::DISPOSAL_METHOD_AUCTION);
-  rd.set_trigger(v1::DISPOSAL_TRIGGER_POOR_RETURNS);
-  rd.set_reason("收益持续低下");
+  const auto rd = DisposalRequest("disp-big", asset.asset_id(), v1::DISPOSAL_METHOD_AUCTION,
+                                  v1::DISPOSAL_TRIGGER_POOR_RETURNS, "收益持续低下");
   v1::Disposal d;
   ASSERT_TRUE(A(&S::RequestDisposal, rd, &d).ok());
   ASSERT_EQ(d.required_steps_size(), 5);
@@ -890,12 +897,8 @@ TEST_F(AssetsTest, OwnersJurisdictionIsCheckedOnWrites) {
   transfer.set_request_id("own-202-transfer");
   transfer.set_asset_id(asset.asset_id());
   ASSERT_TRUE(A(&S::TransferAsset, transfer, &out).ok());
-  v1::RequestDisposalRequest rd;
-  rd.set_request_id("own-202-disp");
-  rd.set_asset_id(asset.asset_id());
-  rd.set_method(v1::DISPOSAL_METHOD_SCRAPPING);
-  rd.set_trigger(v1::DISPOSAL_TRIGGER_DISASTER);
-  rd.set_reason("洪水损毁");
+  const auto rd = DisposalRequest("own-202-disp", asset.asset_id(), v1::DISPOSAL_METHOD_SCRAPPING,
+                                  v1::DISPOSAL_TRIGGER_DISASTER, "洪水损毁");
   v1::Disposal d;
   Refused(grpc::StatusCode::PERMISSION_DENIED, A(&S::RequestDisposal, rd, &d, kVillageCadre),
           kOtherVillage);
@@ -925,12 +928,8 @@ TEST_F(AssetsTest, OnePersonSignsOneStepOfADisposal) {
   const auto asset = Register("sep-1", project.project_id());
   ASSERT_NO_FATAL_FAILURE(AdvanceTo(project.project_id(), v1::PROJECT_STATUS_COMPLETED));
   ASSERT_NO_FATAL_FAILURE(IntoOperation(asset));
-  v1::RequestDisposalRequest rd;
-  rd.set_request_id("sep-disp");
-  rd.set_asset_id(asset.asset_id());
-  rd.set_method(v1::DISPOSAL_METHOD_SCRAPPING);
-  rd.set_trigger(v1::DISPOSAL_TRIGGER_END_OF_LIFE);
-  rd.set_reason("达到使用年限");
+  const auto rd = DisposalRequest("sep-disp", asset.asset_id(), v1::DISPOSAL_METHOD_SCRAPPING,
+                                  v1::DISPOSAL_TRIGGER_END_OF_LIFE, "达到使用年限");
   v1::Disposal d;
   ASSERT_TRUE(A(&S::RequestDisposal, rd, &d).ok());
   v1::ApproveDisposalStepRequest step;
