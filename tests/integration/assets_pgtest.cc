@@ -123,13 +123,14 @@ class AssetsTest : public ::testing::Test {
   }
 
   // A project funded 60 % central linking funds + 40 % paired assistance.
-  v1::Project Project(const std::string& id, int64_t total_fen = 1'000'000'00) {
+  v1::Project Project(const std::string& id, int64_t total_fen = 1'000'000'00,
+                      const std::string& division = kVillage) {
     v1::CreateProjectRequest req;
     req.set_request_id("pj-" + id);
     auto* p = req.mutable_project();
     p->set_name("村级光伏电站");
     p->set_year(2025);
-    p->set_division_code(kVillage);
+    p->set_division_code(division);
     p->set_category(v1::PROJECT_CATEGORY_INDUSTRY);
     p->set_implementing_unit("县乡村振兴局");
     auto* central = p->add_funding_lines();
@@ -963,19 +964,7 @@ TEST_F(AssetsTest, OnePersonSignsOneStepOfADisposal) {
 TEST_F(AssetsTest, SubLedgerAsOfFollowsTheOwnerLikeNow) {
   using S = v1::AssetsService::Stub;
   constexpr char kOwnerVillage[] = "653121102203";
-  v1::CreateProjectRequest preq;
-  preq.set_request_id("pj-county-ledger");
-  auto* p = preq.mutable_project();
-  p->set_name("乡镇冷链中心");
-  p->set_year(2025);
-  p->set_division_code("653121000000");
-  p->set_category(v1::PROJECT_CATEGORY_INDUSTRY);
-  p->set_implementing_unit("县乡村振兴局");
-  auto* line = p->add_funding_lines();
-  line->set_source(v1::FUNDING_SOURCE_CENTRAL_LINKING);
-  line->set_amount_fen(1'000'000'00);
-  v1::Project project;
-  ASSERT_TRUE(A(&S::CreateProject, preq, &project).ok());
+  const auto project = Project("county-ledger", 1'000'000'00, "653121000000");
   auto req = RegisterRequest("ledger-owner", project.project_id());
   req.mutable_asset()->set_location_division_code(kTownship);
   req.mutable_asset()->mutable_ownership()->set_owner_id(kOwnerVillage);
@@ -1204,19 +1193,7 @@ TEST_F(AssetsTest, CollectiveEconomyListsAssetVillagesAndEachTownship) {
   using S = v1::AssetsService::Stub;
   constexpr char kHostVillage[] = "653121102301";   // hosts a county asset, no income
   constexpr char kOwnerVillage[] = "653121102302";  // owns an asset, no income
-  v1::CreateProjectRequest preq;
-  preq.set_request_id("pj-ce");
-  auto* p = preq.mutable_project();
-  p->set_name("冷库");
-  p->set_year(2025);
-  p->set_division_code("653121000000");
-  p->set_category(v1::PROJECT_CATEGORY_INDUSTRY);
-  p->set_implementing_unit("县乡村振兴局");
-  auto* line = p->add_funding_lines();
-  line->set_source(v1::FUNDING_SOURCE_CENTRAL_LINKING);
-  line->set_amount_fen(1'000'000'00);
-  v1::Project project;
-  ASSERT_TRUE(A(&S::CreateProject, preq, &project).ok());
+  const auto project = Project("ce", 1'000'000'00, "653121000000");
   auto hosted = RegisterRequest("ce-host", project.project_id(), v1::OWNER_LEVEL_TOWNSHIP);
   hosted.mutable_asset()->set_location_division_code(kHostVillage);
   hosted.mutable_asset()->mutable_ownership()->set_owner_id("653121102000");
