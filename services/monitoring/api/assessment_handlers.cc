@@ -313,6 +313,32 @@ absl::Status AssessmentEffects(pqxx::transaction_base& tx, const server::Runtime
   return absl::OkStatus();
 }
 
+namespace {
+
+// A household's assessment from its records on `today` under the policy
+// published for its village (FAILED_PRECONDITION when none is in effect).
+struct FromRecords {
+  RiskInputs inputs;
+  NetIncome net;
+  Assessment assessed;
+};
+absl::StatusOr<FromRecords> AssessFromRecords(pqxx::transaction_base& tx,
+                                              const v1::Household& household,
+                                              absl::CivilDay today) {
+  auto policy = ResolvePublishedPolicy(tx, *division::Code::Parse(household.village_code()), today);
+  if (!policy.ok()) return policy.status();
+  FromRecords r;
+  auto inputs = CurrentRiskInputs(tx, household, today, &r.net);
+  if (!inputs.ok()) return inputs.status();
+  auto assessed = Assess(*inputs, *policy);
+  if (!assessed.ok()) return assessed.status();
+  r.inputs = *std::move(inputs);
+  r.assessed = *std::move(assessed);
+  return r;
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const server::Runtime& rt,
                                               const v1::Household& household,
                                               const std::string& causation_id) {
@@ -320,18 +346,10 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
   // consistent when an RPC and a wage event assess it together.
   tx.exec_params("SELECT 1 FROM households WHERE household_id = $1 FOR UPDATE",
                  household.household_id());
-  const absl::CivilDay today = Today();
-  const auto village = *division::Code::Parse(household.village_code());
-  auto policy = ResolvePublishedPolicy(tx, village, today);
-  if (!policy.ok()) return policy.status();
-
-  NetIncome net;
-  auto inputs = CurrentRiskInputs(tx, household, today, &net);
-  if (!inputs.ok()) return inputs.status();
-  auto assessed = Assess(*inputs, *policy);
-  if (!assessed.ok()) return assessed.status();
-  const v1::Assessment a = MakeAssessment(household, *inputs, net, *assessed);
-  const v1::Colour previous_colour = SaveAssessment(tx, a, EncodeInputs(*inputs));
+  auto r = AssessFromRecords(tx, household, Today());
+  if (!r.ok()) return r.status();
+  const v1::Assessment a = MakeAssessment(household, r->inputs, r->net, r->assessed);
+  const v1::Colour previous_colour = SaveAssessment(tx, a, EncodeInputs(r->inputs));
   if (auto s = RefreshRollup(tx, household.household_id()); !s.ok()) return s;
   if (auto s = AssessmentEffects(tx, rt, household, a, previous_colour, causation_id); !s.ok()) {
     return s;
@@ -341,19 +359,13 @@ absl::StatusOr<v1::Assessment> AssessAndStore(pqxx::transaction_base& tx, const 
 
 absl::StatusOr<std::optional<std::vector<FactorKind>>> FiredFactorKinds(
     pqxx::transaction_base& tx, const v1::Household& household, absl::CivilDay today) {
-  const auto village = *division::Code::Parse(household.village_code());
-  auto policy = ResolvePublishedPolicy(tx, village, today);
+  auto r = AssessFromRecords(tx, household, today);
   // No policy in effect: nothing to assess with, so nothing is on record
   // (identification itself never waits for a policy).
-  if (absl::IsFailedPrecondition(policy.status())) return std::nullopt;
-  if (!policy.ok()) return policy.status();
-  NetIncome ignored;
-  auto inputs = CurrentRiskInputs(tx, household, today, &ignored);
-  if (!inputs.ok()) return inputs.status();
-  auto assessed = Assess(*inputs, *policy);
-  if (!assessed.ok()) return assessed.status();
+  if (absl::IsFailedPrecondition(r.status())) return std::nullopt;
+  if (!r.ok()) return r.status();
   std::vector<FactorKind> kinds;
-  for (const Factor& f : assessed->fired) kinds.push_back(f.kind);
+  for (const Factor& f : r->assessed.fired) kinds.push_back(f.kind);
   return std::optional<std::vector<FactorKind>>(std::move(kinds));
 }
 
