@@ -40,6 +40,9 @@ absl::StatusOr<ServiceConfig> ParseServiceConfig(std::string service, int argc,
   app.add_option("--household-cache-max", c.household_cache_max,
                  "monitoring: households kept in memory for GetHousehold (0: none)")
       ->envname("ZX_HOUSEHOLD_CACHE_MAX");
+  app.add_option("--idempotency-retention-days", c.idempotency_retention_days,
+                 "Days a request_id replays its stored response before it is purged (0: forever)")
+      ->envname("ZX_IDEMPOTENCY_RETENTION_DAYS");
   app.add_option("--workers", c.worker_threads, "Threads running blocking handler work")
       ->envname("ZX_WORKERS");
   app.add_flag("--allow-dev-tokens", c.allow_dev_tokens,
@@ -123,6 +126,12 @@ absl::Status Validate(ServiceConfig& c) {
   if (c.pg_pool_size < 1 || c.pg_pool_size > 256) v.Add("--pg-pool", "must be in 1..256");
   if (c.worker_threads < 1 || c.worker_threads > 1024) v.Add("--workers", "must be in 1..1024");
   if (c.household_cache_max < 0) v.Add("--household-cache-max", "must not be negative");
+  // At least a week: clients, the federation's catch-up queue and operators
+  // re-running an import retry within days, never weeks later.
+  if (c.idempotency_retention_days != 0 &&
+      (c.idempotency_retention_days < 7 || c.idempotency_retention_days > 3650)) {
+    v.Add("--idempotency-retention-days", "must be 0 (forever) or in 7..3650");
+  }
   if (c.consumer_workers < 1 || c.consumer_workers > 64) {
     v.Add("--consumer-workers", "must be in 1..64");
   }
@@ -175,7 +184,9 @@ std::string Describe(const ServiceConfig& c) {
       c.personal_data_keys_file.empty() ? "(development: random, lost at exit)"
                                         : c.personal_data_keys_file,
       " log_level=", c.log_level, " shutdown_grace_s=", c.shutdown_grace_seconds,
-      " max_message_bytes=", c.max_message_bytes,
+      " max_message_bytes=", c.max_message_bytes, " idempotency_retention_days=",
+      c.idempotency_retention_days == 0 ? std::string("forever")
+                                        : std::to_string(c.idempotency_retention_days),
       " tls=", c.tls_cert.empty() ? "(off)" : absl::StrCat(c.tls_host, ":", c.tls_port),
       c.federation_config.empty() ? "" : " federation_config=", c.federation_config);
 }

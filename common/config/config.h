@@ -52,6 +52,12 @@ struct ServiceConfig {
   // by GetHousehold (docs/ARCHITECTURE.md §13, "GetHousehold from memory"):
   // at most this many households (~50 bytes each); 0 turns it off.
   int household_cache_max = 2'000'000;
+  // Days a mutating call's request_id and stored response are kept
+  // (--idempotency-retention-days): a repeat within them replays, a repeat
+  // after them runs again. Older records are purged in the background, so the
+  // table and the personal data in stored responses do not grow without
+  // bound. 0 keeps them forever.
+  int idempotency_retention_days = 90;
 
   // Derived by Validate().
   std::string redis_host;

@@ -93,6 +93,22 @@ TEST(ConfigTest, PlaintextOnlyOnLoopback) {
   EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
 }
 
+TEST(ConfigTest, IdempotencyRetentionIsForeverOrAtLeastAWeek) {
+  ServiceConfig c = Valid();
+  EXPECT_EQ(c.idempotency_retention_days, 90);
+  for (int days : {0, 7, 3650}) {
+    c.idempotency_retention_days = days;
+    EXPECT_TRUE(Validate(c).ok()) << days;
+  }
+  for (int days : {-1, 1, 6, 3651}) {
+    c.idempotency_retention_days = days;
+    EXPECT_EQ(Fields(Validate(c)), std::vector<std::string>{"--idempotency-retention-days"})
+        << days;
+  }
+  c.idempotency_retention_days = 0;
+  EXPECT_NE(Describe(c).find("idempotency_retention_days=forever"), std::string::npos);
+}
+
 TEST(ConfigTest, ConninfoPasswordsAreRedacted) {
   EXPECT_EQ(RedactConninfo("host=a password=s3cret dbname=b"), "host=a password=*** dbname=b");
   EXPECT_EQ(RedactConninfo("postgresql://zx:s3cret@db/zx"), "postgresql://zx:***@db/zx");

@@ -54,4 +54,11 @@ void Lookup(pqxx::transaction_base& tx, std::string_view method, std::span<Batch
 absl::Status Record(pqxx::transaction_base& tx, std::string_view method,
                     std::span<const BatchEntry> entries);
 
+// Deletes up to `limit` records stored more than `retention_days` ago (by
+// the database clock) and returns how many. A repeat of a purged request_id
+// runs again, so the window must lie beyond every client's retry horizon
+// (config idempotency_retention_days). Concurrent purges skip each other's
+// rows.
+int64_t PurgeOlderThan(pqxx::transaction_base& tx, int retention_days, int limit);
+
 }  // namespace zx::idempotency

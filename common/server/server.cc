@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include <grpc/support/log.h>
+#include <prometheus/counter.h>
 
 #include <chrono>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
+#include "common/idempotency/idempotency.h"
 #include "common/logging/logging.h"
 #include "common/metrics/grpc_metrics.h"
 #include "common/server/audit_service.h"
@@ -69,6 +71,42 @@ constexpr absl::Duration kMaxCallDeadline = absl::Seconds(30);
 // Often enough for alerts on minutes; rare enough that counting a
 // prefecture's households costs the database next to nothing.
 constexpr absl::Duration kStateGaugeInterval = absl::Seconds(30);
+constexpr absl::Duration kIdempotencyPurgeInterval = absl::Hours(1);
+constexpr int kIdempotencyPurgeBatch = 5000;
+
+// Purges expired idempotency records at start and then every interval, in
+// short transactions of a batch each, so no writer waits on a long delete.
+void PurgeExpiredIdempotencyRecords(Runtime& runtime, const std::atomic<bool>& stop) {
+  const int days = runtime.config.idempotency_retention_days;
+  auto& purged_total = prometheus::BuildCounter()
+                           .Name("zx_idempotency_purged_total")
+                           .Help("Idempotency records purged after the retention window")
+                           .Register(*runtime.registry)
+                           .Add({});
+  while (!stop) {
+    int64_t purged = 0;
+    for (int64_t batch = kIdempotencyPurgeBatch; batch == kIdempotencyPurgeBatch && !stop;) {
+      const absl::Status s = pg::WithTransaction(*runtime.pool, [&](pqxx::transaction_base& tx) {
+        batch = idempotency::PurgeOlderThan(tx, days, kIdempotencyPurgeBatch);
+        return absl::OkStatus();
+      });
+      if (!s.ok()) {
+        logging::Warn("idempotency_purge_failed", {{"error", s.ToString()}});
+        break;
+      }
+      purged += batch;
+      purged_total.Increment(static_cast<double>(batch));
+    }
+    if (purged > 0) {
+      logging::Info("idempotency_purged",
+                    {{"records", absl::StrCat(purged)}, {"retention_days", absl::StrCat(days)}});
+    }
+    for (absl::Time until = absl::Now() + kIdempotencyPurgeInterval;
+         !stop && absl::Now() < until;) {
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+  }
+}
 
 std::string NewRequestId() { return "req-" + events::NewEventId(); }
 
@@ -570,6 +608,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServiceSpec spec,
     runtime.background_tasks.push_back([&runtime](const std::atomic<bool>& stop) {
       RunStateGauges(runtime.state_gauges, *runtime.pool, *runtime.registry, kStateGaugeInterval,
                      stop);
+    });
+  }
+  if (runtime.config.idempotency_retention_days > 0) {
+    runtime.background_tasks.push_back([&runtime](const std::atomic<bool>& stop) {
+      PurgeExpiredIdempotencyRecords(runtime, stop);
     });
   }
   for (auto& task : runtime.background_tasks) {

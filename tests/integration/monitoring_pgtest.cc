@@ -28,9 +28,12 @@ class MonitoringTest : public ::testing::Test {
   void SetUp() override {
     auto& stack = zx::testing::Stack::Get();
     db_ = stack.FreshDatabase("monitoring_it");
-    auto config = stack.ServiceConfig("monitoring", db_);
-    config.redis_namespace = "zx:it-monitoring";
-    auto server = server::Server::Start(MonitoringSpec(), config);
+    config_ = stack.ServiceConfig("monitoring", db_);
+    config_.redis_namespace = "zx:it-monitoring";
+    StartServer();
+  }
+  void StartServer() {
+    auto server = server::Server::Start(MonitoringSpec(), config_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->grpc_port()),
@@ -159,6 +162,7 @@ class MonitoringTest : public ::testing::Test {
   }
 
   std::string db_;
+  config::ServiceConfig config_;
   std::unique_ptr<server::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::MonitoringService::Stub> stub_;
@@ -188,6 +192,41 @@ TEST_F(MonitoringTest, RepeatedRequestReturnsFirstResultAndWritesNothing) {
   ASSERT_TRUE(Create(Request("req-2"), &third).ok());
   EXPECT_NE(third.household_id(), first.household_id());
   EXPECT_EQ(Count("SELECT count(*) FROM monitoring.households"), 2);
+}
+
+// A request_id replays for --idempotency-retention-days (90 by default);
+// the service purges older records when it starts and hourly after, and a
+// repeat of a purged request_id then runs again.
+TEST_F(MonitoringTest, IdempotencyRecordsPastTheRetentionArePurgedAndTheirRequestRunsAgain) {
+  ASSERT_EQ(config_.idempotency_retention_days, 90);
+  Household old_first, recent_first;
+  ASSERT_TRUE(Create(Request("req-old"), &old_first).ok());
+  ASSERT_TRUE(Create(Request("req-recent"), &recent_first).ok());
+  {
+    pqxx::connection conn(db_);
+    pqxx::nontransaction(conn).exec(
+        "UPDATE monitoring.idempotency SET created_at = now() - interval '91 days' "
+        "WHERE request_id = 'req-old'");
+    pqxx::nontransaction(conn).exec(
+        "UPDATE monitoring.idempotency SET created_at = now() - interval '89 days' "
+        "WHERE request_id = 'req-recent'");
+  }
+  server_->Shutdown(absl::Seconds(1));
+  StartServer();
+  for (int i = 0; i < 100 && Count("SELECT count(*) FROM monitoring.idempotency") != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.idempotency WHERE request_id = 'req-recent'"), 1)
+      << "a record inside the window is kept";
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.idempotency WHERE request_id = 'req-old'"), 0)
+      << "the record past the window is purged";
+
+  Household old_again, recent_again;
+  ASSERT_TRUE(Create(Request("req-recent"), &recent_again).ok());
+  EXPECT_EQ(recent_again.household_id(), recent_first.household_id()) << "still a replay";
+  ASSERT_TRUE(Create(Request("req-old"), &old_again).ok());
+  EXPECT_NE(old_again.household_id(), old_first.household_id()) << "runs again after the window";
+  EXPECT_EQ(Count("SELECT count(*) FROM monitoring.households"), 3);
 }
 
 TEST_F(MonitoringTest, ConcurrentDuplicatesCreateOneHousehold) {

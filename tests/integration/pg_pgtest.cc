@@ -375,6 +375,30 @@ TEST(IdempotencyTest, BatchClaimReplaysRefusesAndStoresLikeRun) {
     return idempotency::Record(tx, "M", raced);
   });
   EXPECT_EQ(lost.code(), absl::StatusCode::kAborted) << lost;
+
+  // Purging takes only records older than the window, at most `limit` a call.
+  ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                tx.exec(
+                    "UPDATE idempotency SET created_at = now() - interval '31 days' "
+                    "WHERE request_id IN ('a', 'b', 'c')");
+                tx.exec(
+                    "UPDATE idempotency SET created_at = now() - interval '29 days' "
+                    "WHERE request_id = 'd'");
+                return absl::OkStatus();
+              }).ok());
+  std::vector<int64_t> purged;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
+                  purged.push_back(idempotency::PurgeOlderThan(tx, 30, 2));
+                  return absl::OkStatus();
+                }).ok());
+  }
+  EXPECT_EQ(purged, (std::vector<int64_t>{2, 1, 0}));
+  pqxx::connection conn(WithSearchPath(db, "svc"));
+  EXPECT_EQ(pqxx::nontransaction(conn)
+                .exec1("SELECT string_agg(request_id, ',') FROM idempotency")[0]
+                .as<std::string>(),
+            "d");
 }
 
 }  // namespace
