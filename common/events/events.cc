@@ -200,6 +200,10 @@ struct Relay::State {
   std::unique_ptr<pqxx::connection> conn;
   std::unique_ptr<RedisClient> redis;
   uint64_t checked_connection = 0;  // RedisClient::connections() at the last check
+  // A recorded batch's stream id (0-0: none yet), probed with every batch:
+  // if its entry is gone, the stream was lost without the connection
+  // dropping (key deleted or evicted).
+  StreamId newest_recorded;
   absl::Time next_stream_check = absl::InfinitePast();
   absl::Time next_metrics = absl::InfinitePast();
   prometheus::Counter* relayed = nullptr;
@@ -289,41 +293,95 @@ absl::Status Relay::EnsureConnected() {
 
 std::string Relay::MarkerKey() const { return options_.stream_key + ":relay-marker"; }
 
-absl::Status Relay::CheckStream() {
+namespace {
+
+std::string IdText(const StreamId& id) { return absl::StrCat(id.ms, "-", id.seq); }
+
+// Recorded batches' stream ids before `before` (all when unset), newest
+// first, at most `limit`.
+std::vector<StreamId> RecordedBatches(pqxx::transaction_base& tx, const StreamId* before,
+                                      int limit) {
+  pqxx::result rows = before == nullptr ? tx.exec_params(
+                                              "SELECT stream_ms, stream_seq FROM outbox_batches "
+                                              "ORDER BY stream_ms DESC, stream_seq DESC LIMIT $1",
+                                              limit)
+                                        : tx.exec_params(
+                                              "SELECT stream_ms, stream_seq FROM outbox_batches "
+                                              "WHERE (stream_ms, stream_seq) < ($1, $2) "
+                                              "ORDER BY stream_ms DESC, stream_seq DESC LIMIT $3",
+                                              before->ms, before->seq, limit);
+  std::vector<StreamId> ids;
+  for (const auto& row : rows) ids.push_back({row[0].as<int64_t>(), row[1].as<int64_t>()});
+  return ids;
+}
+
+// For each id, whether the stream still holds that entry (one round trip).
+absl::StatusOr<std::vector<bool>> EntriesExist(RedisClient& redis, const std::string& stream,
+                                               const std::vector<StreamId>& ids) {
+  std::vector<std::vector<std::string>> cmds;
+  for (const StreamId& id : ids) {
+    cmds.push_back({"XRANGE", stream, IdText(id), IdText(id), "COUNT", "1"});
+  }
+  auto replies = redis.Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  std::vector<bool> exist;
+  for (const Reply& r : *replies) {
+    if (r->type == REDIS_REPLY_ERROR) {
+      return absl::UnavailableError(absl::StrCat("XRANGE: ", ErrorText(r.get())));
+    }
+    exist.push_back(r->type == REDIS_REPLY_ARRAY && r->elements > 0);
+  }
+  return exist;
+}
+
+}  // namespace
+
+absl::Status Relay::CheckStream(pqxx::transaction_base& tx) {
   // Redis may have lost data (restart without fsync, FLUSHALL, failover to a
-  // stale replica). Two signs: the marker key this relay set is gone (the
-  // stream was lost whole: re-publish everything the outbox still holds), or
-  // the stream's last id is behind ids we recorded (its tail was lost:
-  // re-publish that tail). Consumers skip what they already applied.
+  // stale replica, the stream key deleted or evicted). Runs under the relay
+  // lock, before this relay adds anything: no batch is recorded meanwhile.
+  // Redis loses a stream's tail or the whole stream, so the recorded batches
+  // whose entries survive are the oldest ones. Everything recorded after the
+  // newest surviving batch is marked unpublished and goes again; consumers
+  // skip what they already applied. The stream's last id is no guide: an
+  // entry added after the loss moves it past every lost id.
   RedisClient& redis = *state_->redis;
+  const std::string& stream = options_.stream_key;
   auto marker = redis.Command({"EXISTS", MarkerKey()});
   if (!marker.ok()) return marker.status();
-  const bool stream_lost = (*marker)->type == REDIS_REPLY_INTEGER && (*marker)->integer == 0;
-  StreamId last;
-  if (!stream_lost) {
-    auto reply = redis.Command({"XINFO", "STREAM", options_.stream_key});
-    if (!reply.ok()) return reply.status();
-    if ((*reply)->type == REDIS_REPLY_ARRAY) {
-      for (size_t i = 0; i + 1 < (*reply)->elements; i += 2) {
-        if (Str((*reply)->element[i]) == "last-generated-id") {
-          auto id = ParseStreamId(Str((*reply)->element[i + 1]));
-          if (!id.ok()) return id.status();
-          last = *id;
+  const bool marker_lost = (*marker)->type == REDIS_REPLY_INTEGER && (*marker)->integer == 0;
+  StreamId last;  // the newest recorded batch still in the stream; 0-0: none
+  if (!marker_lost) {
+    std::vector<StreamId> newest = RecordedBatches(tx, nullptr, 1);
+    if (!newest.empty()) {
+      std::vector<StreamId> probe = newest;
+      const pqxx::row oldest = tx.exec1(
+          "SELECT stream_ms, stream_seq FROM outbox_batches ORDER BY stream_ms, stream_seq LIMIT "
+          "1");
+      probe.push_back({oldest[0].as<int64_t>(), oldest[1].as<int64_t>()});
+      auto exist = EntriesExist(redis, stream, probe);
+      if (!exist.ok()) return exist.status();
+      if ((*exist)[0]) {
+        last = newest.front();  // nothing lost
+      } else if ((*exist)[1]) {
+        // A lost tail: walk back from the newest, in growing steps, to the
+        // newest batch that survived.
+        StreamId before = newest.front();
+        for (int step = 16; last.ms == 0 && last.seq == 0; step = std::min(step * 4, 4096)) {
+          std::vector<StreamId> ids = RecordedBatches(tx, &before, step);
+          if (ids.empty()) break;
+          auto found = EntriesExist(redis, stream, ids);
+          if (!found.ok()) return found.status();
+          for (size_t i = 0; i < ids.size(); ++i) {
+            if ((*found)[i]) {
+              last = ids[i];
+              break;
+            }
+          }
+          before = ids.back();
         }
       }
-    } else if (ErrorText(reply->get()).find("no such key") == std::string::npos) {
-      return absl::UnavailableError(absl::StrCat("XINFO STREAM: ", ErrorText(reply->get())));
     }
-  }
-  pqxx::work tx(*state_->conn);
-  // Under the relay lock, so a replica's batch committed meanwhile is not
-  // marked unpublished; without the lock another relay is active and checks
-  // the stream itself.
-  if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock(hashtext($1))",
-                       "zx.relay." + options_.schema)[0]
-           .as<bool>()) {
-    tx.commit();
-    return absl::OkStatus();
   }
   auto r = tx.exec_params(
       "UPDATE outbox o SET published_at = NULL FROM outbox_batches b "
@@ -332,17 +390,22 @@ absl::Status Relay::CheckStream() {
       last.ms, last.seq);
   tx.exec_params("DELETE FROM outbox_batches WHERE (stream_ms, stream_seq) > ($1, $2)", last.ms,
                  last.seq);
-  tx.commit();
   if (r.affected_rows() > 0) {
     logging::Warn("events_republish",
-                  {{"stream", options_.stream_key},
+                  {{"stream", stream},
                    {"events", std::to_string(r.affected_rows())},
-                   {"reason", stream_lost ? "Redis lost the stream (marker key gone)"
-                                          : "the Redis stream is behind the outbox"}});
+                   {"reason", marker_lost ? "Redis lost the stream (marker key gone)"
+                                          : "the Redis stream lost entries the outbox recorded"}});
     if (state_->republished) state_->republished->Increment(r.affected_rows());
   }
+  // Set before the commit: if the commit fails, the recorded batches still
+  // name the lost entries and the next check finds them again.
   auto set = redis.Command({"SET", MarkerKey(), "1"});
   if (!set.ok()) return set.status();
+  if ((*set)->type == REDIS_REPLY_ERROR) {
+    return absl::UnavailableError(absl::StrCat("SET marker: ", ErrorText(set->get())));
+  }
+  state_->newest_recorded = last;
   state_->checked_connection = redis.connections();
   state_->next_stream_check = absl::Now() + options_.stream_check_interval;
   return absl::OkStatus();
@@ -352,12 +415,6 @@ absl::StatusOr<int> Relay::PublishBatch() {
   if (auto s = EnsureConnected(); !s.ok()) return s;
   if (auto s = state_->redis->EnsureConnected(); !s.ok()) return s;
   try {
-    // Check on every new Redis connection, before anything is added to the
-    // stream (new ids would hide lost ones), and now and then besides.
-    if (state_->redis->connections() != state_->checked_connection ||
-        absl::Now() >= state_->next_stream_check) {
-      if (auto s = CheckStream(); !s.ok()) return s;
-    }
     pqxx::work tx(*state_->conn);
     // One relay per outbox at a time (replicas take turns): keeps the stream
     // in outbox order and avoids row locks, which cost a WAL record per row.
@@ -366,6 +423,12 @@ absl::StatusOr<int> Relay::PublishBatch() {
              .as<bool>()) {
       tx.commit();
       return 0;
+    }
+    // Check on every new Redis connection, under the lock and before
+    // anything is added to the stream, and now and then besides.
+    if (state_->redis->connections() != state_->checked_connection ||
+        absl::Now() >= state_->next_stream_check) {
+      if (auto s = CheckStream(tx); !s.ok()) return s;
     }
     // Not prepared: after five runs PostgreSQL may keep a generic plan, which
     // knows neither the limit nor how many ids are marked; prepared, the
@@ -378,12 +441,18 @@ absl::StatusOr<int> Relay::PublishBatch() {
       tx.commit();
       return 0;
     }
-    // The marker goes first in the same pipeline: if it vanished (FLUSHALL
-    // on a live connection), this batch is not marked published and the
-    // next call re-publishes what was lost.
+    // The marker and a recorded entry go first in the same pipeline: if
+    // either vanished (FLUSHALL, the stream key deleted or evicted on a live
+    // connection), this batch is not marked published and the next call
+    // checks the stream and re-publishes what was lost.
+    const StreamId probe = state_->newest_recorded;
+    const bool probing = probe.ms != 0 || probe.seq != 0;
     std::vector<std::vector<std::string>> cmds;
-    cmds.reserve(rows.size() + 1);
+    cmds.reserve(rows.size() + 2);
     cmds.push_back({"EXISTS", MarkerKey()});
+    cmds.push_back(probing ? std::vector<std::string>{"XRANGE", options_.stream_key, IdText(probe),
+                                                      IdText(probe), "COUNT", "1"}
+                           : std::vector<std::string>{"PING"});
     for (const auto& row : rows) {
       pqxx::binarystring event(row[3]);
       cmds.push_back({"XADD", options_.stream_key, "*", "id", row[1].as<std::string>(), "type",
@@ -395,16 +464,21 @@ absl::StatusOr<int> Relay::PublishBatch() {
       state_->checked_connection = 0;
       return absl::UnavailableError("Redis lost the stream marker; checking the stream");
     }
+    if (probing && ((*replies)[1]->type != REDIS_REPLY_ARRAY || (*replies)[1]->elements == 0)) {
+      state_->checked_connection = 0;
+      return absl::UnavailableError(absl::StrCat("Redis lost the recorded stream entry ",
+                                                 IdText(probe), "; checking the stream"));
+    }
     std::vector<std::string> ids;
     ids.reserve(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
-      const redisReply* r = (*replies)[i + 1].get();
+      const redisReply* r = (*replies)[i + 2].get();
       if (r->type != REDIS_REPLY_STRING) {
         return absl::UnavailableError(absl::StrCat("XADD failed: ", ErrorText(r)));
       }
       ids.push_back(rows[i][0].c_str());
     }
-    auto last = ParseStreamId(Str((*replies)[rows.size()].get()));
+    auto last = ParseStreamId(Str((*replies)[rows.size() + 1].get()));
     if (!last.ok()) return last.status();
     tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
                    absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
@@ -415,6 +489,7 @@ absl::StatusOr<int> Relay::PublishBatch() {
         "stream_seq = EXCLUDED.stream_seq, published_at = now()",
         ids.back(), ids.front(), last->ms, last->seq);
     tx.commit();
+    state_->newest_recorded = *last;
     if (state_->relayed) state_->relayed->Increment(static_cast<double>(rows.size()));
     return static_cast<int>(rows.size());
   } catch (const std::exception& e) {
@@ -746,7 +821,11 @@ absl::StatusOr<int> Consumer::RunOnce() {
     std::vector<zx::common::v1::Event> events(entries.size());
     std::vector<bool> readable(entries.size());
     for (size_t i = 0; i < entries.size(); ++i) {
-      readable[i] = entries[i].has_fields && events[i].ParseFromString(entries[i].fields["event"]);
+      // An entry without an event, or whose event has no id, cannot be told
+      // apart from another: it is dead-lettered, never "applied".
+      readable[i] = entries[i].has_fields && entries[i].fields.contains("event") &&
+                    events[i].ParseFromString(entries[i].fields["event"]) &&
+                    !events[i].id().empty();
     }
     if (batch != nullptr && batch->HandlesAll()) {
       absl::Status s = HandleAllAtOnce(tx, options_.group, *batch, entries, events, readable, done,

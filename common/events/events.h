@@ -57,16 +57,19 @@ struct RelayOptions {
   int batch_size = 500;
   absl::Duration poll_interval = absl::Seconds(1);  // when no local commit wakes it
   absl::Duration metrics_interval = absl::Seconds(5);
-  // How often to compare the stream's last id with the outbox even when the
-  // connection did not drop (FLUSHALL, failover to a stale replica).
+  // How often to check that the stream still holds the recorded batches even
+  // when the connection did not drop (every batch also probes the marker key
+  // and the newest recorded entry).
   absl::Duration stream_check_interval = absl::Seconds(5);
 };
 
 // Moves outbox rows to the stream in id order, in batches, marking them
 // published (with their stream ids) in the same transaction. One relay per
 // outbox works at a time (transaction-scoped advisory lock; replicas take
-// over when it dies). Woken by LISTEN/NOTIFY, polls as a fallback. Detects a
-// Redis that lost data (its stream behind the recorded ids) and re-publishes.
+// over when it dies). Woken after local commits, polls as a fallback. Detects
+// a Redis that lost data (recorded batches' entries gone: the whole stream or
+// its tail) under the relay lock, before it adds anything, and re-publishes
+// from the newest batch that survived. Assumes the stream is never trimmed.
 class Relay {
  public:
   Relay(RelayOptions options, prometheus::Registry* registry);
@@ -85,7 +88,7 @@ class Relay {
   struct State;
   void Run();
   absl::Status EnsureConnected();
-  absl::Status CheckStream();
+  absl::Status CheckStream(pqxx::transaction_base& tx);
   std::string MarkerKey() const;
 
   RelayOptions options_;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -291,6 +292,76 @@ TEST(EventsRedisLossTest, FlushOnALiveConnectionIsNoticed) {
   EXPECT_EQ(e.applied_total, 150);
 }
 
+// Publishes 100 events in batches of 50, then `lose` takes entries out of
+// the stream while the relay's connection stays up, then 50 more are
+// produced: every one of the 150 must reach the consumer, once.
+void ExpectEveryEventDeliveredAfterLoss(const std::string& database, const std::string& stream,
+                                        const std::function<void(RedisClient&)>& lose) {
+  Stack& stack = Stack::Get();
+  const std::string db = stack.FreshDatabase(database);
+  PrepareSchemas(db);
+  RedisClient redis(stack.redis_host(), stack.redis_port());
+  ASSERT_TRUE(redis.Command({"DEL", stream}).ok());
+  pg::Pool producer({.conninfo = db, .size = 1, .search_path = "probe_producer"});
+  pg::Pool consumer_pool({.conninfo = db, .size = 1, .search_path = "probe_consumer"});
+  RelayOptions options = RelayFor(db, stream);
+  options.batch_size = 50;
+  Relay relay(options, nullptr);
+  Consumer consumer(
+      ConsumerFor(stream, "loss"), consumer_pool,
+      [](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+        tx.exec_params(
+            "INSERT INTO effects (event_id, applied) VALUES ($1, 1) "
+            "ON CONFLICT (event_id) DO UPDATE SET applied = effects.applied + 1",
+            event.id());
+        return absl::OkStatus();
+      },
+      nullptr);
+  Produce(producer, 100, 50, 100000);
+  while (*relay.PublishBatch() > 0) {
+  }
+  lose(redis);
+  Produce(producer, 50, 50, 100000);
+  EXPECT_EQ(relay.PublishBatch().status().code(), absl::StatusCode::kUnavailable)
+      << "the batch notices a recorded entry is gone";
+  for (int i = 0; i < 10; ++i) {
+    auto n = relay.PublishBatch();
+    if (n.ok() && *n == 0) break;
+  }
+  for (int i = 0; i < 40 && ReadEffects(db).rows < 150; ++i) (void)consumer.RunOnce();
+  const Effects e = ReadEffects(db);
+  EXPECT_EQ(e.rows, 150) << "every event reached the consumer";
+  EXPECT_EQ(e.applied_total, 150) << "none twice";
+}
+
+// The stream key deleted (or evicted) with the marker kept: the next batch
+// would create a new stream, whose last id hides the lost entries.
+TEST(EventsRedisLossTest, StreamDeletedOnALiveConnectionIsNoticed) {
+  const std::string stream = "zx:test:events:deleted";
+  ExpectEveryEventDeliveredAfterLoss("events_deleted", stream, [&](RedisClient& redis) {
+    ASSERT_TRUE(redis.Command({"DEL", stream}).ok());
+  });
+}
+
+// The stream's newest 60 entries gone (a failover to a replica that had not
+// received them): the last batch whole and part of the one before.
+TEST(EventsRedisLossTest, LostTailIsRepublishedFromTheNewestSurvivingBatch) {
+  const std::string stream = "zx:test:events:tail";
+  ExpectEveryEventDeliveredAfterLoss("events_tail", stream, [&](RedisClient& redis) {
+    auto tail = redis.Command({"XREVRANGE", stream, "+", "-", "COUNT", "60"});
+    ASSERT_TRUE(tail.ok());
+    ASSERT_EQ((*tail)->elements, 60u);
+    std::vector<std::string> xdel = {"XDEL", stream};
+    for (size_t i = 0; i < (*tail)->elements; ++i) {
+      const redisReply* id = (*tail)->element[i]->element[0];
+      xdel.emplace_back(id->str, id->len);
+    }
+    auto deleted = redis.Command(xdel);
+    ASSERT_TRUE(deleted.ok());
+    ASSERT_EQ((*deleted)->integer, 60);
+  });
+}
+
 // The poison entry parked on "<stream>:dead" and nothing left pending for
 // `group`.
 void ExpectOneDeadLetterNothingPending(RedisClient& redis, const std::string& stream,
@@ -369,6 +440,50 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   EXPECT_EQ(calls_for_poison, 3);
 
   ExpectOneDeadLetterNothingPending(redis, stream, "poison");
+}
+
+// Entries another writer put on the stream that carry no event, garbage, or
+// an event without an id: none reaches the handler; each is dead-lettered.
+TEST(EventsConsumerTest, EntriesWithoutAnIdentifiableEventAreDeadLettered) {
+  Stack& stack = Stack::Get();
+  const std::string stream = "zx:test:events:foreign";
+  ProbeStream probe;
+  ASSERT_NO_FATAL_FAILURE(OpenProbeStream("events_foreign", stream, probe));
+  RedisClient redis(stack.redis_host(), stack.redis_port());
+  zx::common::v1::Event without_id;
+  without_id.set_type("test.happened");
+  for (const std::vector<std::string>& xadd :
+       {std::vector<std::string>{"XADD", stream, "*", "type", "test.happened"},
+        std::vector<std::string>{"XADD", stream, "*", "event", "\xff\xfe not a message"},
+        std::vector<std::string>{"XADD", stream, "*", "event", without_id.SerializeAsString()}}) {
+    auto added = redis.Command(xadd);
+    ASSERT_TRUE(added.ok());
+    ASSERT_EQ((*added)->type, REDIS_REPLY_STRING);
+  }
+  Produce(*probe.producer, 1, 1, 1000);
+  ASSERT_EQ(*probe.relay->PublishBatch(), 1);
+  std::vector<std::string> handled;
+  ConsumerOptions options = ConsumerFor(stream, "foreign");
+  options.max_attempts = 2;
+  Consumer consumer(
+      options, *probe.consumer_pool,
+      [&](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+        handled.push_back(event.id());
+        tx.exec_params("INSERT INTO effects VALUES ($1, 1)", event.id());
+        return absl::OkStatus();
+      },
+      nullptr);
+  const auto dead_letters = [&] {
+    auto dead = redis.Command({"XLEN", stream + ":dead"});
+    return dead.ok() ? (*dead)->integer : -1;
+  };
+  for (int i = 0; i < 200 && (handled.empty() || dead_letters() < 3); ++i) {
+    ASSERT_TRUE(consumer.RunOnce().ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(RunUntilNothingPending(consumer, redis, stream, "foreign"));
+  ASSERT_EQ(handled.size(), 1u) << "only the outbox's event reached the handler";
+  EXPECT_FALSE(handled[0].empty());
+  EXPECT_EQ(dead_letters(), 3);
 }
 
 // A failing entry is retried on its own schedule: events published behind
