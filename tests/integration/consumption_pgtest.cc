@@ -13,14 +13,19 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/server/server.h"
+#include "common/testing/lockstep_stream.h"
 #include "common/testing/stack.h"
+#include "common/time/time.h"
 #include "services/consumption/api/consumption_service.h"
 #include "services/consumption/domain/consumption.h"
 #include "services/monitoring/api/monitoring_service.h"
@@ -50,6 +55,7 @@ class ConsumptionTest : public ::testing::Test {
         "zx:it-consumption:", ::testing::UnitTest::GetInstance()->current_test_info()->name());
     auto config = stack.ServiceConfig("consumption", db_);
     config.redis_namespace = ns;
+    config.division_code = instance_;
     auto server = server::Server::Start(ConsumptionSpec(), config);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -57,6 +63,7 @@ class ConsumptionTest : public ::testing::Test {
         "127.0.0.1:" + std::to_string(server_->grpc_port()), grpc::InsecureChannelCredentials()));
     auto mconfig = stack.ServiceConfig("monitoring", db_);
     mconfig.redis_namespace = ns;
+    mconfig.division_code = instance_;
     auto monitoring = server::Server::Start(zx::monitoring::MonitoringSpec(), mconfig);
     ASSERT_TRUE(monitoring.ok()) << monitoring.status();
     monitoring_ = std::move(*monitoring);
@@ -232,6 +239,24 @@ class ConsumptionTest : public ::testing::Test {
     return Settle(Ok<v1::Order>(&S::SubmitOrder, OrderRequest(rid, buyer, product, quantity)));
   }
 
+  // A date `days` before today ("" for none): the service's own clock.
+  static std::string DaysAgo(int days) { return time::FormatDate(time::Today() - days); }
+
+  // One dated step of an order; the status of the call.
+  grpc::Status AdvanceOn(const v1::Order& order, v1::OrderStatus to, const std::string& date,
+                         const std::string& token = kCounty) {
+    v1::AdvanceOrderRequest req;
+    req.set_request_id(absl::StrCat("adv-", order.order_id(), "-", to, "-", date));
+    req.set_order_id(order.order_id());
+    req.set_to(to);
+    req.set_date(date);
+    v1::Order out;
+    return C(&S::AdvanceOrder, req, &out, token);
+  }
+
+  // A made-up household id (bindings only check its shape).
+  static std::string FakeHousehold(int n) { return absl::StrFormat("hh-%020x", n); }
+
   // The monitoring income booked per household from consumption events.
   std::map<std::string, int64_t> BookedByHousehold() {
     std::map<std::string, int64_t> out;
@@ -244,6 +269,7 @@ class ConsumptionTest : public ::testing::Test {
     return out;
   }
 
+  std::string instance_ = kCountyCode;  // the division the services serve
   std::string db_;
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<server::Server> monitoring_;
@@ -595,6 +621,102 @@ TEST_F(ConsumptionTest, TargetReportListsBuyersBelowTarget) {
   listed.clear();
   for (const auto& t : stricter.buyers()) listed.insert(t.buyer_id());
   EXPECT_EQ(listed, (std::set<std::string>{at9.buyer_id(), at10.buyer_id(), union1.buyer_id()}));
+}
+
+// ---- Reviewer findings (dates, stock, locks, jurisdiction, policy floor) --------------
+
+TEST_F(ConsumptionTest, RefundDatedBeforeSettlementIsRefused) {
+  const auto coop = Supplier("疏附县杏干合作社");
+  Bind(coop, CreateHousehold(1), 1000);
+  const auto apricots = Product(coop, "杏干", 1'000, 100);
+  const auto unit = Buyer("县档案馆", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, nullptr);
+  auto req = OrderRequest("dated", unit, apricots, 4);
+  req.set_date(DaysAgo(3));
+  const auto order = Ok<v1::Order>(&S::SubmitOrder, req);
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_CONFIRMED, DaysAgo(3)).ok());
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_SHIPPED, DaysAgo(2)).ok());
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_RECEIVED, DaysAgo(2)).ok());
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_SETTLED, DaysAgo(1)).ok());
+  const int64_t attributions = Query("SELECT count(*) FROM consumption.attributions");
+  const int64_t outbox = Query("SELECT count(*) FROM consumption.outbox");
+  ASSERT_GT(attributions, 0);
+
+  v1::RefundOrderRequest refund;
+  refund.set_order_id(order.order_id());
+  refund.set_reason("破损");
+  auto* rl = refund.add_lines();
+  rl->set_line_id(order.lines(0).line_id());
+  rl->set_quantity(1);
+  // Before the settlement (it would book negative income in an earlier
+  // month), and after today: both refused on `date`, nothing written.
+  for (const std::string& date : {DaysAgo(2), DaysAgo(-1)}) {
+    refund.set_request_id("refund-" + date);
+    refund.set_date(date);
+    const std::string before = Census();
+    v1::Order out;
+    const auto s = C(&S::RefundOrder, refund, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << date << s.error_message();
+    EXPECT_NE(s.error_message().find("date"), std::string::npos) << s.error_message();
+    EXPECT_EQ(Census(), before) << date;
+    EXPECT_EQ(Query("SELECT count(*) FROM consumption.attributions"), attributions);
+    EXPECT_EQ(Query("SELECT count(*) FROM consumption.outbox"), outbox);
+  }
+  // On the day of the settlement, and today: accepted.
+  refund.set_request_id("refund-settlement-day");
+  refund.set_date(DaysAgo(1));
+  Ok<v1::Order>(&S::RefundOrder, refund);
+  refund.set_request_id("refund-today");
+  refund.set_date(DaysAgo(0));
+  Ok<v1::Order>(&S::RefundOrder, refund);
+  // A later refund may not be dated before the previous one.
+  refund.set_request_id("refund-before-previous");
+  refund.set_date(DaysAgo(1));
+  v1::Order out;
+  const auto s = C(&S::RefundOrder, refund, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+}
+
+TEST_F(ConsumptionTest, SettlementDateInFutureIsRefused) {
+  const auto coop = Supplier("疏附县葡萄干合作社");
+  Bind(coop, CreateHousehold(1), 1000);
+  const auto raisins = Product(coop, "葡萄干", 1'000, 100);
+  const auto unit = Buyer("县档案馆", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, nullptr);
+  const auto order = Ok<v1::Order>(&S::SubmitOrder, OrderRequest("o", unit, raisins, 4));
+  // A step after today is refused, whichever it is.
+  {
+    const std::string before = Census();
+    const auto s = AdvanceOn(order, v1::ORDER_STATUS_CONFIRMED, DaysAgo(-1));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_EQ(Census(), before);
+  }
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_CONFIRMED, DaysAgo(0)).ok());
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_SHIPPED, DaysAgo(0)).ok());
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_RECEIVED, DaysAgo(0)).ok());
+  for (const std::string& date : {DaysAgo(-1), std::string("2099-01-01")}) {
+    const std::string before = Census();
+    const auto s = AdvanceOn(order, v1::ORDER_STATUS_SETTLED, date);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << date << s.error_message();
+    EXPECT_NE(s.error_message().find("date"), std::string::npos) << s.error_message();
+    EXPECT_EQ(Census(), before) << date;
+  }
+  EXPECT_EQ(Query("SELECT count(*) FROM consumption.attributions"), 0);
+  EXPECT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_SETTLED, DaysAgo(0)).ok());
+}
+
+TEST_F(ConsumptionTest, OrderStepDatedBeforePreviousStepIsRefused) {
+  const auto coop = Supplier("疏附县巴旦木合作社");
+  const auto almonds = Product(coop, "巴旦木", 1'000, 100);
+  const auto unit = Buyer("县档案馆", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, nullptr);
+  auto req = OrderRequest("dated", unit, almonds, 4);
+  req.set_date(DaysAgo(5));
+  const auto order = Ok<v1::Order>(&S::SubmitOrder, req);
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_CONFIRMED, DaysAgo(2)).ok());
+  const std::string before = Census();
+  const auto s = AdvanceOn(order, v1::ORDER_STATUS_SHIPPED, DaysAgo(3));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("date"), std::string::npos) << s.error_message();
+  EXPECT_EQ(Census(), before);
+  EXPECT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_SHIPPED, DaysAgo(2)).ok());
 }
 
 }  // namespace

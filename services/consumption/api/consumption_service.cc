@@ -625,11 +625,9 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
         return idempotency::Run(
             tx, "consumption.AdvanceOrder", req->request_id(), *req, *resp, [&]() -> absl::Status {
               if (auto s = CheckTransition(o->status(), to); !s.ok()) return s;
-              const auto placed = ParseDate(o->placed_on());
-              if (placed && *day < *placed) {
-                return errors::InvalidField("date", "must not be before the order was placed");
-              }
+              if (auto s = CheckStepDate(*o, *day, time::Today()); !s.ok()) return s;
               o->set_status(to);
+              o->set_last_step_on(FormatDate(*day));
               if (to == v1::ORDER_STATUS_CANCELLED) {
                 for (const auto& l : o->lines()) AddStock(tx, l.product_id(), l.quantity());
               }
@@ -678,6 +676,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
                     absl::StrCat("order.refund: only a settled order is refunded (this one is ",
                                  v1::OrderStatus_Name(o->status()), "; cancel it instead)"));
               }
+              if (auto s = CheckStepDate(*o, *day, time::Today()); !s.ok()) return s;
               return Refund(tx, call, *req, *day, *o, *resp);
             });
       });
@@ -947,6 +946,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
     auto total = money::Sum(refunded);
     if (!total.ok()) return total.status();
     o.set_refunded_fen(*total);
+    o.set_last_step_on(FormatDate(day));
     if (o.refunded_fen() == o.total_fen()) o.set_status(v1::ORDER_STATUS_REFUNDED);
     if (auto st = RecordAttributions(tx, rt_, parts, day, req.request_id()); !st.ok()) return st;
     *o.mutable_updated() = Stamp(call.principal);

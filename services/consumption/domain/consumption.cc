@@ -453,6 +453,27 @@ absl::StatusOr<money::Fen> LineAmount(int64_t quantity, money::Fen unit_price_fe
   return *amount;
 }
 
+absl::Status CheckNotFuture(absl::CivilDay day, absl::CivilDay today) {
+  if (day > today) {
+    return errors::InvalidField("date",
+                                absl::StrCat("must not be after today (", FormatDate(today), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckStepDate(const v1::Order& o, absl::CivilDay day, absl::CivilDay today) {
+  if (auto s = CheckNotFuture(day, today); !s.ok()) return s;
+  for (const auto& [text, what] : {std::pair{&o.placed_on(), "the order was placed"},
+                                   std::pair{&o.settled_on(), "the order was settled"},
+                                   std::pair{&o.last_step_on(), "the order's previous step"}}) {
+    if (const auto d = ParseDate(*text); d && day < *d) {
+      return errors::InvalidField("date",
+                                  absl::StrCat("must not be before ", what, " (", *text, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckTransition(v1::OrderStatus from, v1::OrderStatus to) {
   using S = v1::OrderStatus;
   bool ok = false;

@@ -153,6 +153,18 @@ const v1::Partnership* CoveringPartnership(std::span<const v1::Partnership> part
 // quantity × unit price, OUT_OF_RANGE past the bounds above.
 absl::StatusOr<money::Fen> LineAmount(int64_t quantity, money::Fen unit_price_fen);
 
+// A request date may not lie after `today` (the service's clock): a step
+// dated in the future would pick bindings and months that do not exist yet.
+// INVALID_ARGUMENT on `date` otherwise.
+absl::Status CheckNotFuture(absl::CivilDay day, absl::CivilDay today);
+
+// The date of an order's next step (a transition or a refund) is neither
+// after `today` nor before any earlier date of the order: its placing, its
+// settlement (a refund books negative income in its own month, so one dated
+// before the settlement would land in an earlier month or year) and its
+// previous step (`last_step_on`). INVALID_ARGUMENT on `date` otherwise.
+absl::Status CheckStepDate(const v1::Order& order, absl::CivilDay day, absl::CivilDay today);
+
 // OK when `from` may move to `to` (placed → confirmed → shipped → received →
 // settled; placed | confirmed → cancelled); FAILED_PRECONDITION otherwise.
 absl::Status CheckTransition(v1::OrderStatus from, v1::OrderStatus to);

@@ -7,6 +7,8 @@
 #include <numeric>
 #include <random>
 
+#include "absl/strings/match.h"
+
 namespace zx::consumption {
 namespace {
 
@@ -423,6 +425,25 @@ TEST(Orders, TransitionsFollowTheStateMachine) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(CheckTransition(S::ORDER_STATUS_SETTLED, S::ORDER_STATUS_REFUNDED).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Orders, StepDatesFollowEachOtherAndNeverLieAhead) {
+  v1::Order o;
+  o.set_placed_on("2026-11-10");
+  const auto today = Day(2026, 11, 25);
+  EXPECT_TRUE(CheckStepDate(o, Day(2026, 11, 10), today).ok());
+  EXPECT_EQ(CheckStepDate(o, Day(2026, 11, 9), today).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckStepDate(o, Day(2026, 11, 26), today).code(), absl::StatusCode::kInvalidArgument);
+  o.set_last_step_on("2026-11-20");
+  EXPECT_EQ(CheckStepDate(o, Day(2026, 11, 19), today).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckStepDate(o, Day(2026, 11, 20), today).ok());
+  // Orders written before last_step_on was kept: the settlement bounds a refund.
+  o.clear_last_step_on();
+  o.set_settled_on("2026-11-21");
+  const auto s = CheckStepDate(o, Day(2026, 11, 20), today);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(s.message(), "date")) << s;
+  EXPECT_TRUE(CheckStepDate(o, today, today).ok());
 }
 
 TEST(Orders, LineAmountsOverflowIsOutOfRange) {
