@@ -719,5 +719,94 @@ TEST_F(ConsumptionTest, OrderStepDatedBeforePreviousStepIsRefused) {
   EXPECT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_SHIPPED, DaysAgo(2)).ok());
 }
 
+TEST_F(ConsumptionTest, BackdatedOrderOfExpiredProductIsRefused) {
+  const auto coop = Supplier("疏附县红枣合作社");
+  // Certified 2023-01-12 for three years: expired 2026-01-10.
+  const auto old = Product(coop, "陈年红枣", 1'000, 100, true, /*year=*/2023);
+  const auto fresh = Product(coop, "新疆红枣", 1'000, 100);
+  const auto unit = Buyer("县档案馆", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, nullptr);
+  {
+    auto req = OrderRequest("backdated", unit, old, 1);
+    req.set_date("2025-12-01");  // the certification was valid then, not now
+    const std::string before = Census();
+    v1::Order out;
+    const auto s = C(&S::SubmitOrder, req, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    EXPECT_NE(s.error_message().find("C4.validity"), std::string::npos) << s.error_message();
+    EXPECT_EQ(Census(), before);
+  }
+  // A partnership that has ended covers no backdated order either.
+  v1::GrantPartnershipRequest grant;
+  grant.set_request_id("partner-sd-ended");
+  grant.mutable_partnership()->set_partner_province_code("370000000000");
+  grant.mutable_partnership()->set_origin_division_code(kCountyCode);
+  grant.mutable_partnership()->set_valid_from("2026-01-01");
+  grant.mutable_partnership()->set_valid_to("2026-06-30");
+  Ok<v1::Partnership>(&S::GrantPartnership, grant, kPrefecture);
+  const auto company =
+      Buyer("青岛某食品公司", v1::BUYER_KIND_PARTNER_COMPANY, "370200000000", kShandong);
+  {
+    auto req = OrderRequest("partner-backdated", company, fresh, 1, v1::CHANNEL_PARTNER_STORE);
+    req.set_date("2026-06-01");
+    const std::string before = Census();
+    v1::Order out;
+    const auto s = C(&S::SubmitOrder, req, &out, kShandong);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+    EXPECT_NE(s.error_message().find("partnership"), std::string::npos) << s.error_message();
+    EXPECT_EQ(Census(), before);
+  }
+  // An order dated after today is refused on `date`.
+  {
+    auto req = OrderRequest("future", unit, fresh, 1);
+    req.set_date(DaysAgo(-1));
+    v1::Order out;
+    const auto s = C(&S::SubmitOrder, req, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_NE(s.error_message().find("date"), std::string::npos) << s.error_message();
+  }
+  // Backdated within both validities: still accepted.
+  auto req = OrderRequest("backdated-ok", unit, fresh, 1);
+  req.set_date(DaysAgo(10));
+  EXPECT_EQ(Ok<v1::Order>(&S::SubmitOrder, req).placed_on(), DaysAgo(10));
+}
+
+TEST_F(ConsumptionTest, PublicityCannotPrecedeReview) {
+  const auto coop = Supplier("疏附县核桃合作社");
+  const auto walnuts = Product(coop, "薄皮核桃", 1'000, 100, /*certify=*/false);
+  const auto step = [&](v1::CertificationStep s, const std::string& date) {
+    v1::AdvanceCertificationRequest a;
+    a.set_request_id(Rid("cert"));
+    a.set_product_id(walnuts.product_id());
+    a.set_step(s);
+    a.set_date(date);
+    v1::Product out;
+    return C(&S::AdvanceCertification, a, &out);
+  };
+  const auto status = [&] {
+    v1::GetProductRequest get;
+    get.set_product_id(walnuts.product_id());
+    return Ok<v1::Product>(&S::GetProduct, get).certification().status();
+  };
+  // No step after today.
+  EXPECT_EQ(step(v1::CERTIFICATION_STEP_REVIEW, DaysAgo(-1)).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status(), v1::CERTIFICATION_STATUS_APPLIED);
+  ASSERT_TRUE(step(v1::CERTIFICATION_STEP_REVIEW, "2026-03-10").ok());
+  // Publicity before the review, or after today: refused on `date`.
+  for (const std::string& date : {std::string("2026-03-01"), DaysAgo(-1)}) {
+    const auto s = step(v1::CERTIFICATION_STEP_PUBLICISE, date);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << date << s.error_message();
+    EXPECT_NE(s.error_message().find("date"), std::string::npos) << s.error_message();
+    EXPECT_EQ(status(), v1::CERTIFICATION_STATUS_COUNTY_REVIEWED) << date;
+  }
+  ASSERT_TRUE(step(v1::CERTIFICATION_STEP_PUBLICISE, "2026-03-10").ok());
+  // Announcement after today is refused; after the publicity, accepted.
+  EXPECT_EQ(step(v1::CERTIFICATION_STEP_ANNOUNCE, DaysAgo(-1)).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status(), v1::CERTIFICATION_STATUS_PUBLICISED);
+  ASSERT_TRUE(step(v1::CERTIFICATION_STEP_ANNOUNCE, "2026-03-16").ok());
+  EXPECT_EQ(status(), v1::CERTIFICATION_STATUS_ANNOUNCED);
+}
+
 }  // namespace
 }  // namespace zx::consumption

@@ -366,6 +366,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       v.CheckText("reason", req->reason(), 1000);
       const auto day = DateOrToday(req->date(), "date", v);
       if (!v.ok()) return v.ToStatus();
+      if (auto s = CheckNotFuture(*day, time::Today()); !s.ok()) return s;
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto p = FindProduct(tx, req->product_id(), true);
         if (!p) return absl::NotFoundError("product " + req->product_id() + " not found");
@@ -495,6 +496,9 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       }
       const auto day = DateOrToday(req->date(), "date", v);
       if (!v.ok()) return v.ToStatus();
+      // An order may be dated back (recorded after the sale), never ahead.
+      const absl::CivilDay today = time::Today();
+      if (auto s = CheckNotFuture(*day, today); !s.ok()) return s;
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto buyer = FindBuyer(tx, req->buyer_id());
         if (!buyer) return absl::NotFoundError("buyer " + req->buyer_id() + " not found");
@@ -529,15 +533,21 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
                   return absl::NotFoundError(at + ": product " + want.product_id() + " not found");
                 }
                 const v1::Product& p = found->second;
-                if (auto s = CheckSellable(p, *day); !s.ok()) return s;
+                // Price and stock are today's, so a backdated order must be
+                // one the product and the partnership allow both on its date
+                // and today: a certification or partnership that has ended
+                // since sells nothing, whatever date the caller gives.
                 auto origin = StoredDivision(p.origin_county_code());
                 if (!origin.ok()) return origin.status();
-                if (IsPartnerKind(buyer->kind()) &&
-                    CoveringPartnership(partnerships, *buyer_division, *origin, *day) == nullptr) {
-                  return absl::PermissionDeniedError(absl::StrCat(
-                      "partnership: ", buyer->division_code().substr(0, 2),
-                      " (the buyer's province) has no partnership granted for products of ",
-                      p.origin_county_code(), " on ", FormatDate(*day)));
+                for (const absl::CivilDay on : {*day, today}) {
+                  if (auto s = CheckSellable(p, on); !s.ok()) return s;
+                  if (IsPartnerKind(buyer->kind()) &&
+                      CoveringPartnership(partnerships, *buyer_division, *origin, on) == nullptr) {
+                    return absl::PermissionDeniedError(absl::StrCat(
+                        "partnership: ", buyer->division_code().substr(0, 2),
+                        " (the buyer's province) has no partnership granted for products of ",
+                        p.origin_county_code(), " on ", FormatDate(on)));
+                  }
                 }
                 if (p.stock() < want.quantity()) {
                   return absl::FailedPreconditionError(

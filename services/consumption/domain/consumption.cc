@@ -322,6 +322,11 @@ absl::StatusOr<v1::Certification> AdvanceCertification(const v1::Product& produc
     case v1::CERTIFICATION_STEP_PUBLICISE:
       if (status != v1::CERTIFICATION_STATUS_COUNTY_REVIEWED)
         return refuse("C4.publicity", "publicity follows the county review");
+      if (const auto reviewed = ParseDate(c.reviewed_on()); reviewed && day < *reviewed) {
+        return errors::InvalidField(
+            "date", absl::StrCat("publicity must not begin before the county review (",
+                                 c.reviewed_on(), ")"));
+      }
       c.set_status(v1::CERTIFICATION_STATUS_PUBLICISED);
       c.set_publicity_from(FormatDate(day));
       return c;
@@ -329,6 +334,11 @@ absl::StatusOr<v1::Certification> AdvanceCertification(const v1::Product& produc
       if (status != v1::CERTIFICATION_STATUS_PUBLICISED)
         return refuse("C4.announce", "announcement follows publicity");
       const auto from = ParseDate(c.publicity_from());
+      if (from && day < *from) {
+        return errors::InvalidField(
+            "date",
+            absl::StrCat("announcement must not precede publicity (", c.publicity_from(), ")"));
+      }
       if (!from || day - *from < policy.publicity_days) {
         return refuse("C4.publicity_days",
                       absl::StrCat("publicity lasts at least ", policy.publicity_days,

@@ -122,7 +122,8 @@ void ValidateProduct(const v1::Product& product, errors::Validator& v);
 
 // The certification after `step` on `day`, or FAILED_PRECONDITION naming the
 // rule: review needs a traceability reference and the policy's annual
-// sales; publicity follows review; announcement follows publicity of at
+// sales; publicity follows review (dated no earlier: INVALID_ARGUMENT on
+// `date`); announcement follows publicity of at
 // least the policy's days and certifies for the policy's validity; revoking
 // needs a reason and is possible from any state but REVOKED.
 absl::StatusOr<v1::Certification> AdvanceCertification(const v1::Product& product,

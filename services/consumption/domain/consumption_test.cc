@@ -395,6 +395,25 @@ TEST(Certification, ReviewPublicityAnnouncementThenValidity) {
   EXPECT_EQ(CheckSellable(p, Day(2026, 2, 2)).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(Certification, PublicityCannotPrecedeReviewNorAnnouncementPublicity) {
+  Policy policy;
+  auto p = Walnuts();
+  auto c = AdvanceCertification(p, v1::CERTIFICATION_STEP_REVIEW, Day(2026, 3, 10), "", policy);
+  ASSERT_TRUE(c.ok());
+  *p.mutable_certification() = *c;
+  c = AdvanceCertification(p, v1::CERTIFICATION_STEP_PUBLICISE, Day(2026, 3, 9), "", policy);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(c.status().message(), "date")) << c.status();
+  c = AdvanceCertification(p, v1::CERTIFICATION_STEP_PUBLICISE, Day(2026, 3, 10), "", policy);
+  ASSERT_TRUE(c.ok()) << c.status();
+  *p.mutable_certification() = *c;
+  c = AdvanceCertification(p, v1::CERTIFICATION_STEP_ANNOUNCE, Day(2026, 3, 1), "", policy);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << c.status();
+  EXPECT_EQ(CheckNotFuture(Day(2026, 11, 26), Day(2026, 11, 25)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckNotFuture(Day(2026, 11, 25), Day(2026, 11, 25)).ok());
+}
+
 TEST(Certification, ReviewNeedsTraceabilityAndSales) {
   const Policy policy;
   auto p = Walnuts();
