@@ -808,5 +808,59 @@ TEST_F(ConsumptionTest, PublicityCannotPrecedeReview) {
   EXPECT_EQ(status(), v1::CERTIFICATION_STATUS_ANNOUNCED);
 }
 
+TEST_F(ConsumptionTest, ConcurrentBindingsCannotExceed100Percent) {
+  // Two officials bind 60% each of one supplier's revenue at the same
+  // moment, each over a connection of its own: exactly one is refused, in
+  // every round.
+  const std::string target = "127.0.0.1:" + std::to_string(server_->grpc_port());
+  std::vector<std::unique_ptr<S>> stubs;
+  for (int k = 0; k < 2; ++k) {
+    grpc::ChannelArguments args;
+    args.SetInt("zx.test.channel", k);
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    stubs.push_back(v1::ConsumptionService::NewStub(
+        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args)));
+  }
+  int households = 0;
+  for (int round = 0; round < 10; ++round) {
+    const auto coop = Supplier(absl::StrCat("并发合作社", round));
+    std::vector<v1::UpsertBindingRequest> reqs(2);
+    for (int k = 0; k < 2; ++k) {
+      reqs[k].set_request_id(absl::StrCat("bind-", round, "-", k));
+      auto* b = reqs[k].mutable_binding();
+      b->set_supplier_id(coop.supplier_id());
+      b->set_household_id(FakeHousehold(++households));
+      b->set_village_code(kVillage);
+      b->set_rule(v1::BINDING_RULE_REVENUE_SHARE);
+      b->set_share_bp(6000);
+      b->set_valid_from("2026-01-01");
+    }
+    std::atomic<int> ready = 0;
+    grpc::Status results[2];
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 2; ++k) {
+      threads.emplace_back([&, k] {
+        v1::Binding out;
+        ++ready;
+        while (ready.load() < 2) {
+        }
+        results[k] = Call(stubs[k].get(), &S::UpsertBinding, reqs[k], &out, kCounty);
+      });
+    }
+    for (auto& t : threads) t.join();
+    int ok = 0, refused = 0;
+    for (const auto& r : results) {
+      if (r.ok()) ++ok;
+      if (r.error_code() == grpc::StatusCode::FAILED_PRECONDITION) ++refused;
+    }
+    EXPECT_EQ(ok, 1) << "round " << round << ": " << results[0].error_message() << " / "
+                     << results[1].error_message();
+    EXPECT_EQ(refused, 1) << "round " << round;
+    EXPECT_LE(Query(absl::StrCat("SELECT count(*) FROM consumption.bindings WHERE supplier_id = '",
+                                 coop.supplier_id(), "'")),
+              1);
+  }
+}
+
 }  // namespace
 }  // namespace zx::consumption

@@ -256,6 +256,9 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
         return idempotency::Run(
             tx, "consumption.UpsertBinding", req->request_id(), *req, *resp, [&]() -> absl::Status {
               v1::Binding b = req->binding();
+              // The supplier's row first: two new bindings of one supplier
+              // written at once check their shares one after the other.
+              LockSupplier(tx, b.supplier_id());
               auto others = BindingsOf(tx, b.supplier_id(), true);
               if (b.binding_id().empty()) {
                 b.set_binding_id(NewId("bd"));

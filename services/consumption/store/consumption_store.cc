@@ -34,6 +34,10 @@ std::optional<v1::Supplier> FindSupplier(pqxx::transaction_base& tx, const std::
   return ParseMessage<v1::Supplier>(r[0][0]);
 }
 
+void LockSupplier(pqxx::transaction_base& tx, const std::string& id) {
+  tx.exec_params("SELECT 1 FROM suppliers WHERE supplier_id = $1 FOR UPDATE", id);
+}
+
 void UpsertBinding(pqxx::transaction_base& tx, const v1::Binding& b) {
   tx.exec_params(
       "INSERT INTO bindings (binding_id, supplier_id, household_id, body) VALUES ($1, $2, $3, $4) "

@@ -16,10 +16,15 @@ namespace zx::consumption {
 // ---- Suppliers, bindings, products, buyers, partnerships ------------------------------
 void UpsertSupplier(pqxx::transaction_base& tx, const v1::Supplier& s);
 std::optional<v1::Supplier> FindSupplier(pqxx::transaction_base& tx, const std::string& id);
+// Locks the supplier's row until the transaction ends: writers of its
+// bindings queue here, so the 100% check sees every binding committed
+// before it, new ones included (row locks on existing bindings cannot stop
+// two concurrent inserts).
+void LockSupplier(pqxx::transaction_base& tx, const std::string& id);
 void UpsertBinding(pqxx::transaction_base& tx, const v1::Binding& b);
 std::optional<v1::Binding> FindBinding(pqxx::transaction_base& tx, const std::string& id);
-// Locks the supplier's bindings (a concurrent binding cannot slip past the
-// 100% check).
+// The supplier's bindings (locked when `lock`; a new binding is kept out
+// only by LockSupplier).
 std::vector<v1::Binding> BindingsOf(pqxx::transaction_base& tx, const std::string& supplier_id,
                                     bool lock);
 // The product with its stock column.
