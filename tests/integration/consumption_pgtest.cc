@@ -862,5 +862,28 @@ TEST_F(ConsumptionTest, ConcurrentBindingsCannotExceed100Percent) {
   }
 }
 
+TEST_F(ConsumptionTest, ProductEditDoesNotRestoreStockTakenByOrders) {
+  const auto coop = Supplier("疏附县核桃合作社");
+  const auto walnuts = Product(coop, "核桃仁", 1'000, 100);
+  const auto unit = Buyer("县档案馆", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, nullptr);
+  Ok<v1::Order>(&S::SubmitOrder, OrderRequest("take-30", unit, walnuts, 30));
+  ASSERT_EQ(Query("SELECT stock FROM consumption.products"), 70);
+  // An official edits the price from a stale copy that still says 100.
+  v1::UpsertProductRequest edit;
+  edit.set_request_id("edit-price");
+  *edit.mutable_product() = walnuts;
+  edit.mutable_product()->set_price_fen(1'200);
+  const auto edited = Ok<v1::Product>(&S::UpsertProduct, edit);
+  EXPECT_EQ(edited.price_fen(), 1'200);
+  EXPECT_EQ(edited.stock(), 70);
+  EXPECT_EQ(Query("SELECT stock FROM consumption.products"), 70);
+  // Setting the stock is explicit.
+  edit.set_request_id("restock");
+  edit.mutable_product()->set_stock(500);
+  edit.set_set_stock(true);
+  EXPECT_EQ(Ok<v1::Product>(&S::UpsertProduct, edit).stock(), 500);
+  EXPECT_EQ(Query("SELECT stock FROM consumption.products"), 500);
+}
+
 }  // namespace
 }  // namespace zx::consumption

@@ -329,6 +329,11 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
                 *p.mutable_certification() = before->certification();
                 if (before->origin_county_code() != p.origin_county_code())
                   return errors::InvalidField("product.origin_county_code", "cannot change");
+                // The stock stays what orders left of it (read under the row
+                // lock above) unless the request sets it: an edit made from
+                // a copy read before some sales must not give those units
+                // back.
+                if (!req->set_stock()) p.set_stock(before->stock());
               }
               *p.mutable_updated() = Stamp(call.principal);
               consumption::UpsertProduct(tx, p);

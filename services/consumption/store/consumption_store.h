@@ -27,7 +27,9 @@ std::optional<v1::Binding> FindBinding(pqxx::transaction_base& tx, const std::st
 // only by LockSupplier).
 std::vector<v1::Binding> BindingsOf(pqxx::transaction_base& tx, const std::string& supplier_id,
                                     bool lock);
-// The product with its stock column.
+// The product with its stock column. An update writes p.stock() as given:
+// callers pass the stock they read under FindProduct's lock unless the
+// request sets it explicitly.
 void UpsertProduct(pqxx::transaction_base& tx, const v1::Product& p);
 std::optional<v1::Product> FindProduct(pqxx::transaction_base& tx, const std::string& id,
                                        bool lock);
