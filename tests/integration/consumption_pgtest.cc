@@ -885,5 +885,54 @@ TEST_F(ConsumptionTest, ProductEditDoesNotRestoreStockTakenByOrders) {
   EXPECT_EQ(Query("SELECT stock FROM consumption.products"), 500);
 }
 
+// The services serving the whole Kashgar prefecture: two counties, each
+// official with only its own county as jurisdiction.
+class ConsumptionPrefectureTest : public ConsumptionTest {
+ protected:
+  ConsumptionPrefectureTest() { instance_ = "653100000000"; }
+};
+
+constexpr char kOtherCountyCode[] = "653122000000";  // 疏勒县
+constexpr char kOtherVillage[] = "653122101201";
+constexpr char kOtherCounty[] = "dev.653122000000.county_official.co2";
+// The prefecture's agriculture bureau: binds across its counties.
+constexpr char kPrefectureAgriculture[] = "dev.653100000000.department:agriculture.ag1";
+
+TEST_F(ConsumptionPrefectureTest, CountyCannotRepointAnotherCountysHouseholdBinding) {
+  const auto coop = Supplier("疏附县核桃合作社");
+  // The prefecture's bureau binds the Shufu cooperative to a household of
+  // Shule.
+  v1::UpsertBindingRequest req;
+  req.set_request_id("bind-shule");
+  auto* b = req.mutable_binding();
+  b->set_supplier_id(coop.supplier_id());
+  b->set_household_id(FakeHousehold(1));
+  b->set_village_code(kOtherVillage);
+  b->set_rule(v1::BINDING_RULE_REVENUE_SHARE);
+  b->set_share_bp(1000);
+  b->set_valid_from("2026-01-01");
+  const auto bound = Ok<v1::Binding>(&S::UpsertBinding, req, kPrefectureAgriculture);
+  // Shufu, which answers for the supplier but not for Shule's household,
+  // tries to repoint it to one of its own.
+  req.set_request_id("repoint");
+  *req.mutable_binding() = bound;
+  req.mutable_binding()->clear_updated();
+  req.mutable_binding()->set_household_id(FakeHousehold(2));
+  req.mutable_binding()->set_village_code(kVillage);
+  v1::Binding out;
+  const auto s = C(&S::UpsertBinding, req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  v1::ListBindingsRequest list;
+  list.set_supplier_id(coop.supplier_id());
+  const auto now = Ok<v1::ListBindingsResponse>(&S::ListBindings, list);
+  ASSERT_EQ(now.bindings_size(), 1);
+  EXPECT_EQ(now.bindings(0).household_id(), FakeHousehold(1));
+  EXPECT_EQ(now.bindings(0).village_code(), kOtherVillage);
+  // The prefecture's bureau, which answers for both, may.
+  req.set_request_id("repoint-prefecture");
+  EXPECT_EQ(Ok<v1::Binding>(&S::UpsertBinding, req, kPrefectureAgriculture).village_code(),
+            kVillage);
+}
+
 }  // namespace
 }  // namespace zx::consumption

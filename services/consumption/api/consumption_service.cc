@@ -262,11 +262,19 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
               auto others = BindingsOf(tx, b.supplier_id(), true);
               if (b.binding_id().empty()) {
                 b.set_binding_id(NewId("bd"));
-              } else if (std::none_of(others.begin(), others.end(), [&](const v1::Binding& o) {
-                           return o.binding_id() == b.binding_id();
-                         })) {
-                return absl::NotFoundError("binding " + b.binding_id() + " of supplier " +
-                                           b.supplier_id() + " not found");
+              } else {
+                const auto before = std::find_if(
+                    others.begin(), others.end(),
+                    [&](const v1::Binding& o) { return o.binding_id() == b.binding_id(); });
+                if (before == others.end()) {
+                  return absl::NotFoundError("binding " + b.binding_id() + " of supplier " +
+                                             b.supplier_id() + " not found");
+                }
+                // Repointing a binding takes its income from the household
+                // it names now: the caller answers for that village too.
+                auto d = StoredDivision(before->village_code());
+                if (!d.ok()) return d.status();
+                if (auto a = call.Authorize("consumption.binding.upsert", *d); !a.ok()) return a;
               }
               if (auto s = CheckShares(b, others); !s.ok()) return s;
               *b.mutable_updated() = Stamp(call.principal);
