@@ -885,6 +885,55 @@ TEST_F(ConsumptionTest, ProductEditDoesNotRestoreStockTakenByOrders) {
   EXPECT_EQ(Query("SELECT stock FROM consumption.products"), 500);
 }
 
+TEST_F(ConsumptionTest, ImportRowOfUngrantedPartnerIsRejected) {
+  const auto coop = Supplier("疏附县核桃合作社");
+  Bind(coop, CreateHousehold(1), 1000);
+  const auto walnuts = Product(coop, "纸皮核桃", 2'000, 100);
+  v1::GrantPartnershipRequest grant;
+  grant.set_request_id("partner-sd");
+  grant.mutable_partnership()->set_partner_province_code("370000000000");
+  grant.mutable_partnership()->set_origin_division_code(kCountyCode);
+  grant.mutable_partnership()->set_valid_from("2026-01-01");
+  Ok<v1::Partnership>(&S::GrantPartnership, grant, kPrefecture);
+  const auto qingdao =
+      Buyer("青岛某食品公司", v1::BUYER_KIND_PARTNER_COMPANY, "370200000000", kShandong);
+  const auto guangzhou =
+      Buyer("广州某公司", v1::BUYER_KIND_PARTNER_COMPANY, "440100000000", kGuangdong);
+  v1::ImportPlatformOrdersRequest batch;
+  batch.set_batch_id("832-partners");
+  for (const auto& [n, buyer] : std::vector<std::pair<int, std::string>>{
+           {1, qingdao.buyer_id()}, {2, guangzhou.buyer_id()}}) {
+    auto* row = batch.add_rows();
+    row->set_row_number(n);
+    row->set_platform_order_no(absl::StrCat("832-", n));
+    row->set_buyer_id(buyer);
+    row->set_product_id(walnuts.product_id());
+    row->set_quantity(2);
+    row->set_unit_price_fen(2'000);
+    row->set_order_date(DaysAgo(1));
+    row->set_status(v1::ORDER_STATUS_SETTLED);
+  }
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", std::string("Bearer ") + kCounty);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  const auto result =
+      zx::testing::RunLockstep<v1::ImportPlatformOrdersRequest, v1::ImportPlatformOrdersResponse>(
+          ctx, [this](grpc::ClientContext* c) { return stub_->ImportPlatformOrders(c); }, {batch});
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(result.responses.size(), 1u);
+  ASSERT_EQ(result.responses[0].results_size(), 2);
+  const auto& granted = result.responses[0].results(0);
+  const auto& ungranted = result.responses[0].results(1);
+  EXPECT_EQ(granted.outcome(), v1::ROW_OUTCOME_ACCEPTED) << granted.reason();
+  EXPECT_EQ(ungranted.outcome(), v1::ROW_OUTCOME_REJECTED);
+  EXPECT_EQ(ungranted.field(), "rows[1].buyer_id");
+  EXPECT_NE(ungranted.reason().find("partnership"), std::string::npos) << ungranted.reason();
+  EXPECT_EQ(Query("SELECT count(*) FROM consumption.orders"), 1);
+  EXPECT_EQ(Query(absl::StrCat("SELECT count(*) FROM consumption.orders WHERE buyer_id = '",
+                               guangzhou.buyer_id(), "'")),
+            0);
+}
+
 // The services serving the whole Kashgar prefecture: two counties, each
 // official with only its own county as jurisdiction.
 class ConsumptionPrefectureTest : public ConsumptionTest {

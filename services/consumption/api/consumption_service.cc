@@ -1049,6 +1049,7 @@ absl::StatusOr<int64_t> ApplyImportRows(pqxx::transaction_base& tx, const server
   // which are new.
   std::vector<int> candidates;
   std::vector<v1::Order> orders;
+  std::map<std::string, std::vector<v1::Partnership>> partnerships;  // by partner province
   for (int i = 0; i < n; ++i) {
     if (results[i]->outcome() == v1::ROW_OUTCOME_REJECTED) continue;
     const auto& row = request.rows(i);
@@ -1071,6 +1072,25 @@ absl::StatusOr<int64_t> ApplyImportRows(pqxx::transaction_base& tx, const server
     if (auto s = CheckSellable(p->second, *days[i]); !s.ok()) {
       reject(i, at + "product_id", std::string(s.message()));
       continue;
+    }
+    // A partner-province buyer buys only within a partnership granted for
+    // the product's origin on the order's date, as SubmitOrder requires.
+    if (IsPartnerKind(b->second.kind())) {
+      auto buyer_division = division::Code::Parse(b->second.division_code());
+      if (!buyer_division.ok()) {
+        reject(i, at + "buyer_id", "the buyer's division is not a valid code");
+        continue;
+      }
+      const std::string province = buyer_division->AncestorAt(division::Level::kRegion).str();
+      auto [it, fresh] = partnerships.try_emplace(province);
+      if (fresh) it->second = PartnershipsOf(tx, province);
+      if (CoveringPartnership(it->second, *buyer_division, *origin, *days[i]) == nullptr) {
+        reject(i, at + "buyer_id",
+               absl::StrCat("partnership: ", province,
+                            " (the buyer's province) has no partnership granted for products of ",
+                            p->second.origin_county_code(), " on ", row.order_date()));
+        continue;
+      }
     }
     v1::Order o;
     o.set_order_id(server::NewId("or"));
