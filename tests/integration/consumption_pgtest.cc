@@ -934,6 +934,48 @@ TEST_F(ConsumptionTest, ImportRowOfUngrantedPartnerIsRejected) {
             0);
 }
 
+TEST_F(ConsumptionTest, CountyPolicyCannotLowerCanteenShareBelowAncestor) {
+  v1::PublishPolicyRequest region;
+  region.set_request_id("prefecture-20");
+  region.mutable_policy()->set_owner_division_code("653100000000");
+  region.mutable_policy()->set_canteen_share_bp(2000);
+  Ok<v1::ConsumptionPolicy>(&S::PublishPolicy, region, kPrefecture);
+  v1::GetEffectivePolicyRequest get;
+  get.set_division_code(kCountyCode);
+  // A county may not publish a share below the prefecture's 20%.
+  {
+    v1::PublishPolicyRequest lower;
+    lower.set_request_id("county-1");
+    lower.mutable_policy()->set_owner_division_code(kCountyCode);
+    lower.mutable_policy()->set_canteen_share_bp(100);
+    const int64_t policies = Query("SELECT count(*) FROM consumption.policies");
+    v1::ConsumptionPolicy out;
+    const auto s = C(&S::PublishPolicy, lower, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    EXPECT_NE(s.error_message().find("canteen_share_bp"), std::string::npos) << s.error_message();
+    EXPECT_EQ(Query("SELECT count(*) FROM consumption.policies"), policies);
+  }
+  EXPECT_EQ(Ok<v1::ConsumptionPolicy>(&S::GetEffectivePolicy, get).canteen_share_bp(), 2000);
+  // Left 0 it inherits the prefecture's share; higher tightens.
+  {
+    v1::PublishPolicyRequest other;
+    other.set_request_id("county-unions");
+    other.mutable_policy()->set_owner_division_code(kCountyCode);
+    other.mutable_policy()->set_union_min_purchases(3);
+    EXPECT_EQ(Ok<v1::ConsumptionPolicy>(&S::PublishPolicy, other).canteen_share_bp(), 2000);
+    EXPECT_EQ(Ok<v1::ConsumptionPolicy>(&S::GetEffectivePolicy, get).canteen_share_bp(), 2000);
+    other.set_request_id("county-25");
+    other.mutable_policy()->set_canteen_share_bp(2500);
+    Ok<v1::ConsumptionPolicy>(&S::PublishPolicy, other);
+    EXPECT_EQ(Ok<v1::ConsumptionPolicy>(&S::GetEffectivePolicy, get).canteen_share_bp(), 2500);
+  }
+  // A prefecture that raises its share later binds the county too.
+  region.set_request_id("prefecture-30");
+  region.mutable_policy()->set_canteen_share_bp(3000);
+  Ok<v1::ConsumptionPolicy>(&S::PublishPolicy, region, kPrefecture);
+  EXPECT_EQ(Ok<v1::ConsumptionPolicy>(&S::GetEffectivePolicy, get).canteen_share_bp(), 3000);
+}
+
 // The services serving the whole Kashgar prefecture: two counties, each
 // official with only its own county as jurisdiction.
 class ConsumptionPrefectureTest : public ConsumptionTest {

@@ -37,9 +37,10 @@ constexpr int kMaxImportRowsPerMessage = 5000;
 
 bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 
+// The policy in force: the nearest published figures, the canteen share
+// only ever tightened down the chain (ResolvePolicy).
 Policy PolicyFor(pqxx::transaction_base& tx, const division::Code& division) {
-  auto p = LoadPolicyFor(tx, division);
-  return p ? PolicyFromProto(*p) : Policy{};
+  return ResolvePolicy(PoliciesAlong(tx, division));
 }
 
 absl::Status CheckYear(int year) {
@@ -761,16 +762,28 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       if (!v.ok()) return v.ToStatus();
       if (auto a = call.Authorize("consumption.policy.publish", *owner); !a.ok()) return a;
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
-        return idempotency::Run(
-            tx, "consumption.PublishPolicy", req->request_id(), *req, *resp, [&] {
-              // Stored complete: what the published fields resolve to.
-              v1::ConsumptionPolicy out = PolicyToProto(PolicyFromProto(req->policy()));
-              out.set_owner_division_code(owner->str());
-              *out.mutable_published() = Stamp(call.principal);
-              InsertPolicy(tx, out);
-              *resp = std::move(out);
-              return absl::OkStatus();
-            });
+        return idempotency::Run(tx, "consumption.PublishPolicy", req->request_id(), *req, *resp,
+                                [&] {
+                                  // The levels above set a floor for the canteen share (the
+                                  // region sets the baseline); a share left 0 inherits it.
+                                  std::optional<Policy> above;
+                                  if (auto parent = owner->Parent();
+                                      parent && owner->level() > division::Level::kRegion) {
+                                    above = PolicyFor(tx, *parent);
+                                  }
+                                  if (auto s = CheckPolicyTightens(req->policy(), above); !s.ok())
+                                    return s;
+                                  v1::ConsumptionPolicy in = req->policy();
+                                  if (in.canteen_share_bp() == 0 && above)
+                                    in.set_canteen_share_bp(above->canteen_share_bp);
+                                  // Stored complete: what the published fields resolve to.
+                                  v1::ConsumptionPolicy out = PolicyToProto(PolicyFromProto(in));
+                                  out.set_owner_division_code(owner->str());
+                                  *out.mutable_published() = Stamp(call.principal);
+                                  InsertPolicy(tx, out);
+                                  *resp = std::move(out);
+                                  return absl::OkStatus();
+                                });
       });
     });
   }
@@ -786,6 +799,8 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto p = LoadPolicyFor(tx, *division);
         *resp = p ? *p : PolicyToProto(Policy{});
+        // The nearest policy, with the canteen share the chain holds it to.
+        resp->set_canteen_share_bp(PolicyFor(tx, *division).canteen_share_bp);
         return absl::OkStatus();
       });
     });

@@ -53,7 +53,8 @@ Policy PolicyFromProto(const v1::ConsumptionPolicy& proto) {
 
 void ValidatePolicy(const v1::ConsumptionPolicy& p, errors::Validator& v) {
   if (p.canteen_share_bp() < 0 || p.canteen_share_bp() > kBasisPoints)
-    v.Add("policy.canteen_share_bp", "must be 0..10000 basis points (0 keeps the default 1000)");
+    v.Add("policy.canteen_share_bp",
+          "must be 0..10000 basis points (0 keeps the share of the levels above, else 1000)");
   if (p.union_min_purchases() < 0 || p.union_min_purchases() > 365)
     v.Add("policy.union_min_purchases", "must be 0..365");
   if (p.cadre_min_fen() < 0 || p.cadre_min_fen() > kMaxOrderTotalFen)
@@ -66,6 +67,37 @@ void ValidatePolicy(const v1::ConsumptionPolicy& p, errors::Validator& v) {
     v.Add("policy.certification_valid_days", "must be 0..3660");
   if (p.min_annual_sales_fen() < 0 || p.min_annual_sales_fen() > kMaxOrderTotalFen)
     v.Add("policy.min_annual_sales_fen", "must be 0..10^13 fen");
+}
+
+Policy ResolvePolicy(std::span<const v1::ConsumptionPolicy> chain) {
+  std::vector<std::pair<division::Level, const v1::ConsumptionPolicy*>> levels;
+  for (const auto& p : chain) {
+    auto owner = division::Code::Parse(p.owner_division_code());
+    if (owner.ok()) levels.emplace_back(owner->level(), &p);
+  }
+  std::sort(levels.begin(), levels.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (levels.empty()) return Policy{};
+  Policy out = PolicyFromProto(*levels.back().second);  // the nearest level's figures
+  int32_t share = Policy{}.canteen_share_bp;
+  for (const auto& [level, p] : levels) {
+    const int32_t own = PolicyFromProto(*p).canteen_share_bp;
+    share = level == division::Level::kRegion ? own : std::max(share, own);
+  }
+  out.canteen_share_bp = share;
+  return out;
+}
+
+absl::Status CheckPolicyTightens(const v1::ConsumptionPolicy& proposed,
+                                 const std::optional<Policy>& above) {
+  if (!above || proposed.canteen_share_bp() == 0 ||
+      proposed.canteen_share_bp() >= above->canteen_share_bp) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("C2.policy_floor: policy.canteen_share_bp ", proposed.canteen_share_bp(),
+                   " is below the ", above->canteen_share_bp,
+                   " basis points the levels above reserve; a lower level may only raise it"));
 }
 
 // ---- Attribution ---------------------------------------------------------------------------

@@ -49,6 +49,21 @@ v1::ConsumptionPolicy PolicyToProto(const Policy& policy);
 Policy PolicyFromProto(const v1::ConsumptionPolicy& proto);
 void ValidatePolicy(const v1::ConsumptionPolicy& policy, errors::Validator& v);
 
+// The policy in force for a division, given the latest policy each level of
+// its chain published (`chain`, in any order): the nearest level's figures,
+// except the canteen share (C2), which a lower level may only tighten: the
+// region's share (RULES' default where the region published none), raised
+// by any level below it; never lowered. So a county publishing 1% cannot
+// make every unit MET under a region's 10%.
+Policy ResolvePolicy(std::span<const v1::ConsumptionPolicy> chain);
+
+// A level publishing `proposed` under the levels above it, whose policies
+// resolve to `above` (nullopt for the region, which sets the baseline):
+// FAILED_PRECONDITION "C2.policy_floor" naming policy.canteen_share_bp when
+// the share is below theirs. A share left 0 inherits theirs.
+absl::Status CheckPolicyTightens(const v1::ConsumptionPolicy& proposed,
+                                 const std::optional<Policy>& above);
+
 // ---- Attribution ------------------------------------------------------------------------
 
 // A binding as the attribution reads it.

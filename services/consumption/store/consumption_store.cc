@@ -339,6 +339,18 @@ std::optional<v1::ConsumptionPolicy> LoadPolicyFor(pqxx::transaction_base& tx,
   return ParseMessage<v1::ConsumptionPolicy>(r[0][0]);
 }
 
+std::vector<v1::ConsumptionPolicy> PoliciesAlong(pqxx::transaction_base& tx,
+                                                 const division::Code& division) {
+  std::vector<v1::ConsumptionPolicy> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT DISTINCT ON (owner_division) body FROM policies WHERE owner_division = "
+           "ANY($1::text[]) ORDER BY owner_division, seq DESC",
+           pg::ArrayLiteral(division::SelfAndAncestors(division)))) {
+    out.push_back(ParseMessage<v1::ConsumptionPolicy>(row[0]));
+  }
+  return out;
+}
+
 std::vector<BuyerYear> LoadBuyerYears(pqxx::transaction_base& tx, const division::Code& division,
                                       int year) {
   std::vector<BuyerYear> out;

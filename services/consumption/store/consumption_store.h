@@ -84,6 +84,10 @@ void InsertPolicy(pqxx::transaction_base& tx, const v1::ConsumptionPolicy& p);
 // The nearest published policy of the division or an ancestor.
 std::optional<v1::ConsumptionPolicy> LoadPolicyFor(pqxx::transaction_base& tx,
                                                    const division::Code& division);
+// The latest published policy of the division and of each ancestor that
+// published one (at most one per level).
+std::vector<v1::ConsumptionPolicy> PoliciesAlong(pqxx::transaction_base& tx,
+                                                 const division::Code& division);
 struct BuyerYear {
   v1::Buyer buyer;
   YearPurchases purchases;
