@@ -1025,5 +1025,40 @@ TEST_F(ConsumptionPrefectureTest, CountyCannotRepointAnotherCountysHouseholdBind
             kVillage);
 }
 
+TEST_F(ConsumptionPrefectureTest, CountsTowardUnitOutsideJurisdictionIsRefused) {
+  const auto unit =
+      Buyer("疏附县财政局", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, [](v1::Buyer& b) {
+        b.set_has_canteen(true);
+        b.set_canteen_food_budget_fen(1'000'000);
+      });
+  const int64_t buyers = Query("SELECT count(*) FROM consumption.buyers");
+  // Shule registers a cadre counting toward Shufu's budget unit.
+  v1::UpsertBuyerRequest req;
+  req.set_request_id("cadre-shule");
+  req.mutable_buyer()->set_name("疏勒县帮扶干部");
+  req.mutable_buyer()->set_kind(v1::BUYER_KIND_ASSISTING_CADRE);
+  req.mutable_buyer()->set_division_code(kOtherCountyCode);
+  req.mutable_buyer()->set_counts_toward_buyer_id(unit.buyer_id());
+  v1::Buyer out;
+  auto s = C(&S::UpsertBuyer, req, &out, kOtherCounty);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_EQ(Query("SELECT count(*) FROM consumption.buyers"), buyers);
+  // Counting toward a buyer that is not a unit: refused.
+  const auto union1 = Buyer("疏附县总工会", v1::BUYER_KIND_TRADE_UNION, kCountyCode);
+  req.set_request_id("union-toward-union");
+  req.mutable_buyer()->set_name("疏附县某工会");
+  req.mutable_buyer()->set_kind(v1::BUYER_KIND_TRADE_UNION);
+  req.mutable_buyer()->set_division_code(kCountyCode);
+  req.mutable_buyer()->set_counts_toward_buyer_id(union1.buyer_id());
+  s = C(&S::UpsertBuyer, req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("buyer.counts_toward_buyer_id"), std::string::npos);
+  EXPECT_EQ(Query("SELECT count(*) FROM consumption.buyers"), buyers + 1);
+  // Within its own county, toward a unit: accepted.
+  req.set_request_id("union-toward-unit");
+  req.mutable_buyer()->set_counts_toward_buyer_id(unit.buyer_id());
+  Ok<v1::Buyer>(&S::UpsertBuyer, req);
+}
+
 }  // namespace
 }  // namespace zx::consumption

@@ -434,6 +434,19 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
                                                        b.counts_toward_buyer_id() +
                                                        " does not exist");
                 }
+                // Purchases counted toward a unit raise its target report:
+                // only a unit can be counted toward, and the caller must
+                // answer for that unit's division as well as the buyer's.
+                if (unit->kind() != v1::BUYER_KIND_BUDGET_UNIT &&
+                    unit->kind() != v1::BUYER_KIND_ASSISTING_UNIT) {
+                  return absl::FailedPreconditionError(absl::StrCat(
+                      "buyer.counts_toward_buyer_id: buyer ", unit->buyer_id(), " is a ",
+                      v1::BuyerKind_Name(unit->kind()),
+                      "; purchases count only toward a budget unit or an assisting unit"));
+                }
+                auto d = StoredDivision(unit->division_code());
+                if (!d.ok()) return d.status();
+                if (auto a = call.Authorize("consumption.buyer.upsert", *d); !a.ok()) return a;
               }
               *b.mutable_updated() = Stamp(call.principal);
               consumption::UpsertBuyer(tx, b);
