@@ -843,6 +843,49 @@ TEST_F(FederationTest, PartitionedCountyCatchesUpExactlyOnceAndInOrder) {
       << metrics.substr(0, 2000);
 }
 
+// A sender restored from an older backup queues new envelopes under
+// sequences its peer already applied: the peer skips them as duplicates and
+// answers with its higher sequence. The sender must stop with DATA_LOSS and
+// keep them, not delete them as delivered.
+TEST_F(FederationTest, ASenderBehindItsPeerStopsWithDataLossAndDeletesNothing) {
+  Instance& kashgar = instances_[kKashgar];
+  Instance& shule = instances_[kShule];
+  testing::QueryInt(shule.db,
+                    "WITH ahead AS (INSERT INTO federation.peer_inbox (sender_division, last_seq) "
+                    "VALUES ('653100000000', 10) ON CONFLICT (sender_division) DO UPDATE "
+                    "SET last_seq = federation.peer_inbox.last_seq + 10 RETURNING last_seq) "
+                    "SELECT last_seq FROM ahead");
+  v1::IssueDirectiveRequest issue;
+  issue.set_request_id(Rid("dir"));
+  issue.set_target_division_code(kShule);
+  issue.set_subject("buyers_below_target");
+  issue.set_title("sent while the sender is behind");
+  issue.set_deadline(time::FormatDate(time::Today() + 3));
+  Ok<v1::Directive>(kashgar.fed.get(), &v1::FederationService::Stub::IssueDirective, issue,
+                    kKashgarOfficial);
+  std::string last_error;
+  ASSERT_TRUE(Eventually([&] {
+    const v1::FederationStatus status = Status(kashgar, kKashgarOfficial);
+    for (const auto& p : status.peers()) {
+      if (p.division_code() == kShule) last_error = p.last_error();
+    }
+    return !last_error.empty();
+  }));
+  EXPECT_NE(last_error.find("DATA_LOSS"), std::string::npos) << last_error;
+  EXPECT_EQ(testing::QueryInt(kashgar.db,
+                              "SELECT count(*) FROM federation.peer_outbox "
+                              "WHERE peer_division = '653122000000'"),
+            1)
+      << "the envelope the peer skipped is kept";
+  EXPECT_EQ(Backlog(Status(kashgar, kKashgarOfficial), kShule), 1);
+  v1::ListDirectivesRequest received;
+  received.set_direction("received");
+  EXPECT_EQ(
+      Ok<v1::ListDirectivesResponse>(shule.fed.get(), &v1::FederationService::Stub::ListDirectives,
+                                     received, kShuleOfficial)
+          .directives_size(),
+      0);
+}
 // Criterion 3: refusals, each logged in the audit log.
 TEST_F(FederationTest, ForeignExpiredUngrantedAndMisplacedCallersAreRefusedAndLogged) {
   Instance& kashgar = instances_[kKashgar];

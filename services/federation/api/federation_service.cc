@@ -531,8 +531,7 @@ absl::StatusOr<bool> DeliverBatch(Federation& f, const Peer& peer) {
                                             first, " (did the peer lose its database?)"));
   }
   absl::Status marked = pg::WithTransaction(*f.rt.pool, [&](pqxx::transaction_base& tx) {
-    store::MarkDelivered(tx, division, resp.last_applied_seq());
-    return absl::OkStatus();
+    return store::MarkDelivered(tx, division, resp.last_applied_seq());
   });
   if (!marked.ok()) return marked;
   const int64_t backlog = std::max<int64_t>(0, link.last_seq - resp.last_applied_seq());

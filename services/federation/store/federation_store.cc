@@ -61,12 +61,27 @@ std::vector<v1::Envelope> LoadQueued(pqxx::transaction_base& tx, const std::stri
   return out;
 }
 
-void MarkDelivered(pqxx::transaction_base& tx, const std::string& peer, int64_t seq) {
+absl::Status MarkDelivered(pqxx::transaction_base& tx, const std::string& peer, int64_t seq) {
+  // The peer can be ahead of what another replica of this side delivered,
+  // never ahead of what this side ever queued: then this side's database is
+  // older than the peer's (restored from a backup) and its new envelopes
+  // reuse sequences the peer took as applied. Deleting them would lose them.
+  const auto queued =
+      tx.exec_params1("SELECT last_seq FROM peer_links WHERE peer_division = $1 FOR UPDATE",
+                      peer)[0]
+          .as<int64_t>();
+  if (seq > queued) {
+    return absl::DataLossError(absl::StrCat(
+        "the peer has applied up to seq ", seq, " but this side has queued only up to ", queued,
+        ": this side's database is behind the peer's (restored from a backup?); nothing is "
+        "deleted until the link is realigned"));
+  }
   tx.exec_params(
       "UPDATE peer_links SET acked_seq = GREATEST(acked_seq, LEAST($2, last_seq)), attempts = 0, "
       "last_error = '', delivered_at = now() WHERE peer_division = $1",
       peer, seq);
   tx.exec_params("DELETE FROM peer_outbox WHERE peer_division = $1 AND seq <= $2", peer, seq);
+  return absl::OkStatus();
 }
 
 void RecordFailure(pqxx::transaction_base& tx, const std::string& peer, const std::string& error) {

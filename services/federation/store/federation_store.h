@@ -9,6 +9,7 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/status/status.h"
 #include "zx/federation/v1/federation.pb.h"
 
 namespace zx::federation::store {
@@ -33,7 +34,9 @@ std::optional<LinkState> LoadLink(pqxx::transaction_base& tx, const std::string&
 std::vector<v1::Envelope> LoadQueued(pqxx::transaction_base& tx, const std::string& peer,
                                      int64_t after, int limit);
 // The peer applied everything up to `seq`: drop those, reset the failures.
-void MarkDelivered(pqxx::transaction_base& tx, const std::string& peer, int64_t seq);
+// DATA_LOSS, deleting nothing, when `seq` is beyond what this side ever
+// queued for the peer (this side was restored behind it).
+absl::Status MarkDelivered(pqxx::transaction_base& tx, const std::string& peer, int64_t seq);
 void RecordFailure(pqxx::transaction_base& tx, const std::string& peer, const std::string& error);
 
 // Receiver side: the last sequence applied from `sender`, locked.
