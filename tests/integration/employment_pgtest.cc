@@ -16,10 +16,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/server/server.h"
@@ -98,6 +100,20 @@ class EmploymentTest : public ::testing::Test {
   grpc::Status E(Method method, const Request& req, Response* resp,
                  const std::string& token = kCounty) {
     return Call(stub_.get(), method, req, resp, token);
+  }
+
+  // The service's today from now on (an injected clock at noon local time).
+  void SetToday(const std::string& day) {
+    const auto d = ParseDate(day);
+    ASSERT_TRUE(d) << day;
+    const absl::Time t = absl::FromCivil(
+        absl::CivilSecond(d->year(), d->month(), d->day(), 12, 0, 0), absl::LocalTimeZone());
+    if (clock_) {
+      clock_->Set(t);
+    } else {
+      clock_ = std::make_unique<time::FakeClock>(t);
+      SetEmploymentClockForTesting(clock_.get());
+    }
   }
 
   int64_t Query(const std::string& sql) { return zx::testing::QueryInt(db_, sql); }
@@ -293,8 +309,56 @@ class EmploymentTest : public ::testing::Test {
     return E(&S::EndPlacement, end, &out);
   }
 
+  // A worker (with its own household) and a regular job with a proposal
+  // of the job to the worker, as a matching run leaves them.
+  struct Proposal {
+    v1::Worker worker;
+    v1::Job job;
+    std::string placement_id;
+  };
+  Proposal Propose(const std::string& rid, int household) {
+    Proposal out;
+    const auto enterprise = Employer("e-" + rid, v1::EMPLOYER_KIND_ENTERPRISE);
+    out.job = Job("j-" + rid, enterprise, v1::JOB_KIND_REGULAR, kCountyCode, 1, 300'000);
+    out.worker = Worker("w-" + rid, absl::StrCat("hh-", absl::Dec(household, absl::kZeroPad20)), 1,
+                        v1::WILLINGNESS_LOCAL);
+    v1::RunMatchingRequest run_req;
+    run_req.set_request_id("run-" + rid);
+    run_req.set_division_code(kCountyCode);
+    v1::MatchingRun run;
+    const auto s = E(&S::RunMatching, run_req, &run);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    for (const auto& p : run.proposals()) {
+      if (p.worker_id() == out.worker.worker_id()) out.placement_id = p.placement_id();
+    }
+    EXPECT_FALSE(out.placement_id.empty());
+    return out;
+  }
+  grpc::Status Accept(const std::string& rid, const std::string& placement_id) {
+    v1::AcceptPlacementRequest accept;
+    accept.set_request_id(rid);
+    accept.set_placement_id(placement_id);
+    accept.set_consent_ref("同意书 " + rid);
+    v1::Placement out;
+    return E(&S::AcceptPlacement, accept, &out);
+  }
+  grpc::Status Appoint(const std::string& rid, const v1::Worker& w, const v1::Job& post,
+                       const std::string& start, const std::string& end,
+                       v1::Placement* out = nullptr) {
+    v1::AppointPublicWelfarePostRequest req;
+    req.set_request_id(rid);
+    req.set_worker_id(w.worker_id());
+    req.set_job_id(post.job_id());
+    req.set_agreement_start(start);
+    req.set_agreement_end(end);
+    req.set_consent_ref("聘用协议 " + rid);
+    v1::Placement ignored;
+    return E(&S::AppointPublicWelfarePost, req, out ? out : &ignored);
+  }
+
   std::string db_;
   std::string namespace_;
+  std::unique_ptr<time::FakeClock> clock_;  // SetToday
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<server::Server> monitoring_;
   std::unique_ptr<S> stub_;
@@ -1561,6 +1625,167 @@ TEST_F(EmploymentTest, BirthDateIsMaskedUnlessPrivilegedWithAPurpose) {
   EXPECT_EQ(Query("SELECT count(*) FROM employment.workers WHERE position('1990-05-01'::bytea IN "
                   "body) > 0"),
             1);
+}
+
+// E1 一人一岗 / E2 有序退岗: a holder of a regular job on duty is not
+// appointed to a post (before 2026-11-25 the appointment never looked).
+TEST_F(EmploymentTest, AppointRefusesAWorkerWithARegularJobOnDuty) {
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-02"));
+  const auto regular = RegularPlacements("oj", 1, 71, "2026-11-02")[0];
+  v1::GetWorkerRequest get;
+  get.set_worker_id(regular.worker_id());
+  v1::Worker holder;
+  ASSERT_TRUE(E(&S::GetWorker, get, &holder).ok());
+  const auto body = Employer("e-oj-post", v1::EMPLOYER_KIND_PUBLIC_BODY);
+  const auto post = Job("j-oj-post", body, v1::JOB_KIND_PUBLIC_WELFARE, kVillage, 2, 80'000);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-25"));
+  const auto census = Census();
+  std::cout << "post for a holder of a regular job: "
+            << Refused(grpc::StatusCode::FAILED_PRECONDITION,
+                       Appoint("oj-ap", holder, post, "2026-12-01", "2027-11-30"),
+                       "E2.orderly_exit")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+  // Once the job ended, the appointment goes through.
+  ASSERT_TRUE(End("oj-end", regular, "2026-11-25").ok());
+  const auto s = Appoint("oj-ap-after", holder, post, "2026-12-01", "2027-11-30");
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+// E1 一人一岗: a proposal is not accepted for a worker who already holds an
+// accepted or on-duty placement or a post (before 2026-11-25 only the
+// job's free slots were checked): neither a post and a job, nor two jobs.
+TEST_F(EmploymentTest, AcceptRefusesAWorkerWhoAlreadyHoldsAPlacementOrPost) {
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-25"));
+  // Proposed a job, then appointed to a post: the proposal can no longer be
+  // accepted.
+  const auto a = Propose("op-a", 72);
+  const auto body = Employer("e-op-post", v1::EMPLOYER_KIND_PUBLIC_BODY);
+  const auto post = Job("j-op-post", body, v1::JOB_KIND_PUBLIC_WELFARE, kVillage, 2, 80'000);
+  v1::Placement held;
+  auto s = Appoint("op-ap", a.worker, post, "2026-12-01", "2027-11-30", &held);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto census = Census();
+  std::cout << "accept while holding a post: "
+            << Refused(grpc::StatusCode::FAILED_PRECONDITION, Accept("op-acc-a", a.placement_id),
+                       "E1.one_job")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+  EXPECT_NE(Accept("op-acc-a2", a.placement_id).error_message().find(held.placement_id()),
+            std::string::npos);
+
+  // Two open proposals of one worker (what two concurrent matching runs of
+  // nested divisions can leave): the second is refused once one is accepted.
+  const auto b = Propose("op-b", 73);
+  const auto other_employer = Employer("e-op-b2", v1::EMPLOYER_KIND_ENTERPRISE);
+  const auto other_job =
+      Job("j-op-b2", other_employer, v1::JOB_KIND_REGULAR, kCountyCode, 1, 320'000);
+  const std::string second = "pl-0000000000000000b002";
+  {
+    v1::GetPlacementRequest gp;
+    gp.set_placement_id(b.placement_id);
+    v1::Placement copy;
+    ASSERT_TRUE(E(&S::GetPlacement, gp, &copy).ok());
+    copy.set_placement_id(second);
+    copy.set_job_id(other_job.job_id());
+    const std::string bytes = copy.SerializeAsString();
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO employment.placements (placement_id, worker_id, household_id, job_id, "
+        "division_code, status, job_kind, body) VALUES ($1, $2, $3, $4, $5, 1, 1, $6)",
+        second, copy.worker_id(), copy.household_id(), other_job.job_id(), kVillage,
+        pqxx::binarystring(bytes.data(), bytes.size()));
+    tx.commit();
+  }
+  ASSERT_TRUE(Accept("op-acc-b", b.placement_id).ok());
+  census = Census();
+  Refused(grpc::StatusCode::FAILED_PRECONDITION, Accept("op-acc-b2", second), "E1.one_job");
+  EXPECT_EQ(Census(), census);
+  // Nor is a post appointed to a worker with an accepted job.
+  Refused(grpc::StatusCode::FAILED_PRECONDITION,
+          Appoint("op-ap-b", b.worker, post, "2026-12-01", "2027-11-30"), "E1.one_job");
+  EXPECT_EQ(Census(), census);
+
+  // Concurrent accepts of the two proposals of one worker: one at most.
+  const auto c = Propose("op-c", 74);
+  const auto c_employer = Employer("e-op-c2", v1::EMPLOYER_KIND_ENTERPRISE);
+  const auto c_job = Job("j-op-c2", c_employer, v1::JOB_KIND_REGULAR, kCountyCode, 1, 320'000);
+  const std::string c_second = "pl-0000000000000000c002";
+  {
+    v1::GetPlacementRequest gp;
+    gp.set_placement_id(c.placement_id);
+    v1::Placement copy;
+    ASSERT_TRUE(E(&S::GetPlacement, gp, &copy).ok());
+    copy.set_placement_id(c_second);
+    copy.set_job_id(c_job.job_id());
+    const std::string bytes = copy.SerializeAsString();
+    pqxx::connection conn(db_);
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO employment.placements (placement_id, worker_id, household_id, job_id, "
+        "division_code, status, job_kind, body) VALUES ($1, $2, $3, $4, $5, 1, 1, $6)",
+        c_second, copy.worker_id(), copy.household_id(), c_job.job_id(), kVillage,
+        pqxx::binarystring(bytes.data(), bytes.size()));
+    tx.commit();
+  }
+  for (int round = 0; round < 5; ++round) {
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (const std::string& id : {c.placement_id, c_second}) {
+      threads.emplace_back([&, id] {
+        if (Accept(absl::StrCat("op-acc-c-", round, "-", id), id).ok()) ++ok;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_LE(ok.load(), 1) << "round " << round;
+    EXPECT_LE(Query("SELECT count(*) FROM employment.placements WHERE worker_id = '" +
+                    c.worker.worker_id() + "' AND status IN (2, 3)"),
+              1);
+    if (ok.load() == 1) break;  // one accepted: nothing left to race for
+  }
+}
+
+// E2 有序退岗: no post subsidy for a month in which the holder also had a
+// regular job on duty (before 2026-11-25 PayPostSubsidy never looked). The
+// state is one the missing checks allowed: a post holder with a job.
+TEST_F(EmploymentTest, PostSubsidyRefusedForAMonthWithARegularJobOnDuty) {
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-10-01"));
+  const auto held = AppointPost("ps-ap", "hh-00000000000000000075", "2026-10-01", "2027-09-30");
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-10"));
+  const auto regular = RegularPlacements("ps", 1, 76, "2026-11-10")[0];
+  // Before the fix: the post holder accepted and started this job.
+  Exec("UPDATE employment.placements SET worker_id = '" + held.worker_id() +
+       "' WHERE placement_id = '" + regular.placement_id() + "'");
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-12-05"));
+  v1::RecordAttendanceRequest att;
+  att.set_placement_id(held.placement_id());
+  att.set_days_on_duty(20);
+  v1::Attendance attendance;
+  for (const char* month : {"2026-10", "2026-11"}) {
+    att.set_request_id(absl::StrCat("ps-att-", month));
+    att.set_month(month);
+    ASSERT_TRUE(E(&S::RecordAttendance, att, &attendance).ok());
+  }
+  v1::PayPostSubsidyRequest pay;
+  pay.set_placement_id(held.placement_id());
+  pay.set_paid_on("2026-12-05");
+  v1::WageRecord rec;
+  pay.set_request_id("ps-pay-10");
+  pay.set_month("2026-10");
+  auto s = E(&S::PayPostSubsidy, pay, &rec);
+  EXPECT_TRUE(s.ok()) << "October, before the job: " << s.error_message();
+  const auto census = Census();
+  pay.set_request_id("ps-pay-11");
+  pay.set_month("2026-11");
+  std::cout << "post subsidy for a month with a regular job: "
+            << Refused(grpc::StatusCode::FAILED_PRECONDITION, E(&S::PayPostSubsidy, pay, &rec),
+                       "E2.orderly_exit")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
 }
 
 }  // namespace

@@ -609,6 +609,17 @@ Reactor* EmploymentServiceImpl::AcceptPlacement(Ctx* ctx, const v1::AcceptPlacem
                 !s.ok()) {
               return s;
             }
+            // E1 one job: the worker's row is locked first, so a concurrent
+            // accept or appointment for the same worker waits and then sees
+            // this placement.
+            if (!LockWorker(tx, p.worker_id())) {
+              return absl::InternalError("the placement's worker is missing");
+            }
+            if (auto s = CheckOneJob(ActivePlacementsOfWorker(tx, p.worker_id()), p.placement_id(),
+                                     false);
+                !s.ok()) {
+              return s;
+            }
             auto job = FindJob(tx, p.job_id(), true);
             if (!job) return absl::InternalError("the placement's job is missing");
             if (job->filled() >= job->slots()) {
@@ -871,6 +882,12 @@ Reactor* EmploymentServiceImpl::AppointPublicWelfarePost(
                 !s.ok()) {
               return s;
             }
+            // E1 one job, E2 orderly exit; locked as in AcceptPlacement.
+            LockWorker(tx, worker->worker_id());
+            if (auto s = CheckOneJob(ActivePlacementsOfWorker(tx, worker->worker_id()), "", true);
+                !s.ok()) {
+              return s;
+            }
             if (!job->open() || job->filled() >= job->slots()) {
               return absl::FailedPreconditionError("E2.post: the post has no free place");
             }
@@ -957,6 +974,11 @@ Reactor* EmploymentServiceImpl::PayPostSubsidy(Ctx* ctx, const v1::PayPostSubsid
               return absl::FailedPreconditionError("E2.post: not a public-welfare post");
             }
             if (auto s = CheckPostMonth(p, *ParseMonth(req->month())); !s.ok()) return s;
+            if (auto s = CheckNoRegularJobInMonth(p, RegularJobsOfWorker(tx, p.worker_id()),
+                                                  *ParseMonth(req->month()));
+                !s.ok()) {
+              return s;
+            }
             if (auto s =
                     CheckPostSubsidy(DaysOnDuty(tx, p.placement_id(), req->month()), req->month());
                 !s.ok()) {

@@ -337,6 +337,32 @@ absl::Status CheckPostAppointment(const v1::Worker& w, const v1::Job& j, const P
   return absl::OkStatus();
 }
 
+absl::Status CheckOneJob(const std::vector<v1::Placement>& held,
+                         std::string_view taking_placement_id, bool taking_post) {
+  for (const auto& h : held) {
+    if (h.placement_id() == taking_placement_id) continue;
+    if (h.status() != v1::PLACEMENT_STATUS_ACCEPTED && h.status() != v1::PLACEMENT_STATUS_ON_DUTY) {
+      continue;
+    }
+    const bool on_duty = h.status() == v1::PLACEMENT_STATUS_ON_DUTY;
+    if (taking_post && on_duty && h.job_kind() == v1::JOB_KIND_REGULAR) {
+      return Refuse(
+          "E2.orderly_exit",
+          absl::StrCat("the worker has a regular job on duty (placement ", h.placement_id(),
+                       "): a post holder taking a regular job leaves the post, so no "
+                       "post is appointed to one"));
+    }
+    return Refuse("E1.one_job",
+                  absl::StrCat("the worker already holds placement ", h.placement_id(), " (",
+                               h.job_kind() == v1::JOB_KIND_PUBLIC_WELFARE ? "a public-welfare post"
+                               : h.job_kind() == v1::JOB_KIND_WORK_RELIEF  ? "以工代赈"
+                                                                           : "a regular job",
+                               on_duty ? ", on duty" : ", accepted",
+                               "): one person, one job; it ends first"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckPostSubsidy(std::optional<int> days_on_duty, std::string_view month) {
   const absl::string_view m = AsAbsl(month);
   if (!days_on_duty || *days_on_duty <= 0) {
@@ -379,6 +405,34 @@ absl::Status CheckPostMonth(const v1::Placement& placement, absl::CivilMonth mon
     absl::StrAppend(&detail, " (the post ended on ", FormatDate(*end), ")");
   }
   return Refuse("E2.agreement", detail);
+}
+
+absl::Status CheckNoRegularJobInMonth(const v1::Placement& post,
+                                      const std::vector<v1::Placement>& regular_jobs,
+                                      absl::CivilMonth month) {
+  const auto post_start =
+      ParseDate(post.agreement_start().empty() ? post.start_date() : post.agreement_start());
+  absl::CivilDay from(month);
+  absl::CivilDay to = absl::CivilDay(month + 1) - 1;
+  if (post_start && *post_start > from) from = *post_start;
+  if (const auto post_end = ParseDate(post.end_date()); post_end && *post_end < to) to = *post_end;
+  for (const auto& r : regular_jobs) {
+    if (r.job_kind() != v1::JOB_KIND_REGULAR || r.placement_id() == post.placement_id()) continue;
+    const auto start = ParseDate(r.start_date());
+    if (!start) continue;  // never on duty
+    const auto end = ParseDate(r.end_date());
+    const absl::CivilDay first = std::max(from, *start);
+    const absl::CivilDay last = end ? std::min(to, *end) : to;
+    if (first < last) {  // two or more days held at once
+      return Refuse(
+          "E2.orderly_exit",
+          absl::StrCat("in ", FormatMonth(month), " the holder had a regular job on duty ",
+                       "(placement ", r.placement_id(), ", from ", r.start_date(),
+                       end ? absl::StrCat(" to ", r.end_date()) : std::string(),
+                       ") while the post ran: no post subsidy for that month"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 ExitDecision DecidePostExit(absl::CivilDay agreement_end,

@@ -92,6 +92,18 @@ bool WorkshopCertified(const v1::Employer& employer);
 // ---- Placements -----------------------------------------------------------------
 absl::Status CheckPlacementTransition(v1::PlacementStatus from, v1::PlacementStatus to);
 
+// E1 一人一岗 (one person, one job): a worker takes a placement (accepts a
+// proposal) or is appointed to a post only while holding no other accepted
+// or on-duty placement. `held` are the worker's accepted and on-duty
+// placements (the one being accepted, `taking_placement_id`, is skipped);
+// `taking_post` for an appointment. FAILED_PRECONDITION: "E2.orderly_exit"
+// when a post would be appointed to a holder of a regular job on duty (a post
+// holder taking a regular job leaves the post, so none is appointed to
+// one), "E1.one_job" otherwise, naming the placement held; it must end
+// first (EndPlacement, or ReviewPostExit for a post).
+absl::Status CheckOneJob(const std::vector<v1::Placement>& held,
+                         std::string_view taking_placement_id, bool taking_post);
+
 // ---- Public-welfare posts (E2, M9b) --------------------------------------------------
 // Refusals are FAILED_PRECONDITION naming the rule: "E2.local_registration",
 // "E2.age", "E2.village_cadre", "E2.one_per_household".
@@ -109,6 +121,18 @@ absl::Status CheckPaidAsWage(const v1::Placement& placement);
 // post ended if earlier. Else FAILED_PRECONDITION naming `month` and the
 // agreement dates ("E2.agreement").
 absl::Status CheckPostMonth(const v1::Placement& placement, absl::CivilMonth month);
+
+// 有序退岗 (E2): no post subsidy for a month in which the holder had a
+// regular job on duty while the post ran. `regular_jobs` are the worker's
+// regular placements with a start date (on duty or ended). The post runs in
+// the month from its start (agreement start, else start date) to its end
+// date if it ended; a regular job from its start date to its end date if
+// ended. One shared day is the handover of an orderly exit (the post ends
+// the day the job starts) and refuses nothing; more is FAILED_PRECONDITION
+// "E2.orderly_exit" naming the month and the regular placement.
+absl::Status CheckNoRegularJobInMonth(const v1::Placement& post,
+                                      const std::vector<v1::Placement>& regular_jobs,
+                                      absl::CivilMonth month);
 
 struct ExitDecision {
   bool exit = false;

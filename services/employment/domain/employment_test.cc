@@ -228,6 +228,84 @@ TEST(SubsidyTest, OnlyForMonthsOfTheAgreement) {
   EXPECT_FALSE(CheckPostMonth(v1::Placement(), month("2026-05")).ok());  // never started
 }
 
+// ---- E1 one job, E2 orderly exit ------------------------------------------------------
+
+v1::Placement Held(const char* id, v1::JobKind kind, v1::PlacementStatus status,
+                   const char* start = "", const char* end = "") {
+  v1::Placement p;
+  p.set_placement_id(id);
+  p.set_job_kind(kind);
+  p.set_status(status);
+  p.set_start_date(start);
+  p.set_end_date(end);
+  return p;
+}
+
+TEST(OneJobTest, NoSecondPlacementOrPost) {
+  const auto rule = [](const absl::Status& s) {
+    return s.ok() ? std::string() : std::string(s.message().substr(0, s.message().find(':')));
+  };
+  const auto regular_on = Held("pl-r", v1::JOB_KIND_REGULAR, v1::PLACEMENT_STATUS_ON_DUTY);
+  const auto regular_acc = Held("pl-a", v1::JOB_KIND_REGULAR, v1::PLACEMENT_STATUS_ACCEPTED);
+  const auto post = Held("pl-p", v1::JOB_KIND_PUBLIC_WELFARE, v1::PLACEMENT_STATUS_ON_DUTY);
+  const auto relief = Held("pl-w", v1::JOB_KIND_WORK_RELIEF, v1::PLACEMENT_STATUS_ON_DUTY);
+  EXPECT_EQ(rule(CheckOneJob({}, "pl-x", false)), "");
+  EXPECT_EQ(rule(CheckOneJob({}, "", true)), "");
+  // The placement being accepted is not a second one.
+  EXPECT_EQ(rule(CheckOneJob({regular_acc}, "pl-a", false)), "");
+  EXPECT_EQ(rule(CheckOneJob({regular_on}, "pl-x", false)), "E1.one_job");
+  EXPECT_EQ(rule(CheckOneJob({regular_acc}, "pl-x", false)), "E1.one_job");
+  EXPECT_EQ(rule(CheckOneJob({post}, "pl-x", false)), "E1.one_job");
+  EXPECT_EQ(rule(CheckOneJob({relief}, "pl-x", false)), "E1.one_job");
+  EXPECT_EQ(rule(CheckOneJob({regular_on}, "", true)), "E2.orderly_exit");
+  EXPECT_EQ(rule(CheckOneJob({regular_acc}, "", true)), "E1.one_job");
+  EXPECT_EQ(rule(CheckOneJob({post}, "", true)), "E1.one_job");
+  EXPECT_EQ(rule(CheckOneJob({relief}, "", true)), "E1.one_job");
+  // Proposed and ended placements are not held.
+  EXPECT_EQ(rule(CheckOneJob({Held("pl-1", v1::JOB_KIND_REGULAR, v1::PLACEMENT_STATUS_PROPOSED),
+                              Held("pl-4", v1::JOB_KIND_REGULAR, v1::PLACEMENT_STATUS_ENDED)},
+                             "", true)),
+            "");
+  EXPECT_NE(CheckOneJob({post}, "pl-x", false).message().find("pl-p"), std::string_view::npos);
+}
+
+TEST(OneJobTest, NoPostSubsidyForAMonthWithARegularJob) {
+  v1::Placement post =
+      Held("pl-p", v1::JOB_KIND_PUBLIC_WELFARE, v1::PLACEMENT_STATUS_ON_DUTY, "2026-04-01");
+  post.set_agreement_start("2026-04-01");
+  post.set_agreement_end("2027-03-31");
+  const auto month = [](const char* m) { return *ParseMonth(m); };
+  const auto job = [](const char* start, const char* end) {
+    return Held("pl-r", v1::JOB_KIND_REGULAR,
+                *end ? v1::PLACEMENT_STATUS_ENDED : v1::PLACEMENT_STATUS_ON_DUTY, start, end);
+  };
+  // On duty through the month, or part of it.
+  EXPECT_FALSE(CheckNoRegularJobInMonth(post, {job("2026-05-01", "")}, month("2026-06")).ok());
+  EXPECT_FALSE(CheckNoRegularJobInMonth(post, {job("2026-06-20", "")}, month("2026-06")).ok());
+  EXPECT_FALSE(
+      CheckNoRegularJobInMonth(post, {job("2026-05-01", "2026-06-02")}, month("2026-06")).ok());
+  const auto refused = CheckNoRegularJobInMonth(post, {job("2026-05-01", "")}, month("2026-06"));
+  EXPECT_EQ(refused.message().substr(0, 15), "E2.orderly_exit");
+  // Not in that month: before it started, after it ended.
+  EXPECT_TRUE(CheckNoRegularJobInMonth(post, {job("2026-07-01", "")}, month("2026-06")).ok());
+  EXPECT_TRUE(
+      CheckNoRegularJobInMonth(post, {job("2026-04-01", "2026-05-31")}, month("2026-06")).ok());
+  // The handover day of an orderly exit: the post ended the day the job began.
+  v1::Placement ended = post;
+  ended.set_status(v1::PLACEMENT_STATUS_ENDED);
+  ended.set_end_date("2026-06-15");
+  EXPECT_TRUE(CheckNoRegularJobInMonth(ended, {job("2026-06-15", "")}, month("2026-06")).ok());
+  EXPECT_FALSE(CheckNoRegularJobInMonth(ended, {job("2026-06-14", "")}, month("2026-06")).ok());
+  // A job before the post's agreement started, in its first month.
+  EXPECT_TRUE(
+      CheckNoRegularJobInMonth(post, {job("2026-03-01", "2026-04-01")}, month("2026-04")).ok());
+  // Other kinds and jobs never on duty do not count.
+  auto relief = job("2026-05-01", "");
+  relief.set_job_kind(v1::JOB_KIND_WORK_RELIEF);
+  EXPECT_TRUE(CheckNoRegularJobInMonth(post, {relief}, month("2026-06")).ok());
+  EXPECT_TRUE(CheckNoRegularJobInMonth(post, {job("", "")}, month("2026-06")).ok());
+}
+
 struct ExitCase {
   const char* name;
   const char* eliminated;  // "" none

@@ -233,6 +233,35 @@ bool WorkerHoldsRegularJob(pqxx::transaction_base& tx, const std::string& worker
               .empty();
 }
 
+bool LockWorker(pqxx::transaction_base& tx, const std::string& worker_id) {
+  return !tx.exec_params("SELECT 1 FROM workers WHERE worker_id = $1 FOR UPDATE", worker_id)
+              .empty();
+}
+
+std::vector<v1::Placement> ActivePlacementsOfWorker(pqxx::transaction_base& tx,
+                                                    const std::string& worker_id) {
+  std::vector<v1::Placement> out;
+  for (const auto& row : tx.exec_params(
+           absl::StrCat("SELECT body FROM placements WHERE worker_id = $1 AND status IN ", kActive,
+                        " ORDER BY placement_id"),
+           worker_id)) {
+    out.push_back(Parse<v1::Placement>(row[0]));
+  }
+  return out;
+}
+
+std::vector<v1::Placement> RegularJobsOfWorker(pqxx::transaction_base& tx,
+                                               const std::string& worker_id) {
+  std::vector<v1::Placement> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT body FROM placements WHERE worker_id = $1 AND job_kind = 1 AND status IN (3, 4) "
+           "AND start_date IS NOT NULL ORDER BY placement_id",
+           worker_id)) {
+    out.push_back(Parse<v1::Placement>(row[0]));
+  }
+  return out;
+}
+
 // ---- Wages, attendance, alerts, subsidies
 // --------------------------------------------------------
 

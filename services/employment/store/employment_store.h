@@ -57,6 +57,18 @@ std::optional<v1::Placement> FindPlacement(pqxx::transaction_base& tx,
 void UpdatePlacement(pqxx::transaction_base& tx, const v1::Placement& p);
 bool HouseholdHoldsPost(pqxx::transaction_base& tx, const std::string& household_id);
 bool WorkerHoldsRegularJob(pqxx::transaction_base& tx, const std::string& worker_id);
+// Locks the worker's row (FOR UPDATE) until the transaction ends: accepting
+// a placement and appointing a post lock it before checking the worker's
+// placements (E1 one job), so two concurrent calls for one worker cannot
+// both pass the check. False when there is no such worker.
+bool LockWorker(pqxx::transaction_base& tx, const std::string& worker_id);
+// The worker's accepted and on-duty placements.
+std::vector<v1::Placement> ActivePlacementsOfWorker(pqxx::transaction_base& tx,
+                                                    const std::string& worker_id);
+// The worker's regular placements that were on duty (a start date: on duty
+// or ended).
+std::vector<v1::Placement> RegularJobsOfWorker(pqxx::transaction_base& tx,
+                                               const std::string& worker_id);
 
 // ---- Wages, attendance, alerts, subsidies ----------------------------------------------------
 void InsertWage(pqxx::transaction_base& tx, const v1::WageRecord& w);
