@@ -1788,5 +1788,103 @@ TEST_F(EmploymentTest, PostSubsidyRefusedForAMonthWithARegularJobOnDuty) {
   EXPECT_EQ(Census(), census);
 }
 
+// E4: three months in work earn the subsidy even once the placement ended;
+// the months count up to the end (before 2026-11-25 the grant required the
+// placement on duty at the time of the grant).
+TEST_F(EmploymentTest, TransportSubsidyForAnEndedPlacementWithThreeMonthsBeforeEnd) {
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-05-01"));
+  const auto partner = Employer("e-partner-te", v1::EMPLOYER_KIND_PARTNER_PROVINCE);
+  Job("j-gd-te", partner, v1::JOB_KIND_REGULAR, "440000000000", 2, 500'000);
+  Worker("far-te", "hh-00000000000000000081", 1, v1::WILLINGNESS_OUT_OF_REGION);
+  Worker("far-te2", "hh-00000000000000000082", 1, v1::WILLINGNESS_OUT_OF_REGION);
+  v1::RunMatchingRequest run_req;
+  run_req.set_request_id("run-te");
+  run_req.set_division_code(kCountyCode);
+  v1::MatchingRun run;
+  ASSERT_TRUE(E(&S::RunMatching, run_req, &run).ok());
+  ASSERT_EQ(run.proposals_size(), 2);
+  const auto worked = Advance(run.proposals(0).placement_id(), "2026-05-01");
+  const auto short_one = Advance(run.proposals(1).placement_id(), "2026-05-01");
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-07-31"));
+  ASSERT_TRUE(End("te-end-short", short_one, "2026-07-31").ok());  // 2 months
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-08-10"));
+  ASSERT_TRUE(End("te-end", worked, "2026-08-10").ok());  // 3 months
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-20"));
+
+  v1::GrantTransportSubsidyRequest grant;
+  grant.set_request_id("te-grant");
+  grant.set_placement_id(worked.placement_id());
+  v1::TransportSubsidy subsidy;
+  auto s = E(&S::GrantTransportSubsidy, grant, &subsidy);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(subsidy.months_in_work(), 3);
+  EXPECT_EQ(subsidy.amount_fen(), 60'000);
+  EXPECT_EQ(subsidy.quarter(), "2026-Q4");
+
+  // Two months before its end: still refused, whatever the as_of.
+  const auto census = Census();
+  grant.set_request_id("te-grant-short");
+  grant.set_placement_id(short_one.placement_id());
+  std::cout << "ended after 2 months: "
+            << Refused(grpc::StatusCode::FAILED_PRECONDITION,
+                       E(&S::GrantTransportSubsidy, grant, &subsidy), "E4.months_in_work")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+}
+
+// E4 is paid quarterly: once per person a quarter, over all their
+// placements (before 2026-11-25 once per placement: a worker with two
+// placements was paid twice in one quarter).
+TEST_F(EmploymentTest, TransportSubsidyOncePerPersonPerQuarter) {
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-05-01"));
+  const auto partner = Employer("e-partner-pq", v1::EMPLOYER_KIND_PARTNER_PROVINCE);
+  Job("j-gd-pq", partner, v1::JOB_KIND_REGULAR, "440000000000", 1, 500'000);
+  const auto far = Worker("far-pq", "hh-00000000000000000083", 1, v1::WILLINGNESS_OUT_OF_REGION);
+  const auto match = [&](const std::string& rid) {
+    v1::RunMatchingRequest run_req;
+    run_req.set_request_id(rid);
+    run_req.set_division_code(kCountyCode);
+    v1::MatchingRun run;
+    EXPECT_TRUE(E(&S::RunMatching, run_req, &run).ok());
+    EXPECT_EQ(run.proposals_size(), 1);
+    return run.proposals_size() == 1 ? run.proposals(0).placement_id() : std::string();
+  };
+  // Three months with one employer, then on with another from 08-15.
+  const auto first = Advance(match("run-pq-1"), "2026-05-01");
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-08-10"));
+  ASSERT_TRUE(End("pq-end", first, "2026-08-10").ok());
+  Job("j-gd-pq2", partner, v1::JOB_KIND_REGULAR, "440000000000", 1, 520'000);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-08-15"));
+  const auto second = Advance(match("run-pq-2"), "2026-08-15");
+  ASSERT_EQ(second.worker_id(), far.worker_id());
+  ASSERT_NE(second.placement_id(), first.placement_id());
+
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-20"));
+  v1::GrantTransportSubsidyRequest grant;
+  grant.set_request_id("pq-grant-1");
+  grant.set_placement_id(first.placement_id());
+  v1::TransportSubsidy subsidy;
+  auto s = E(&S::GrantTransportSubsidy, grant, &subsidy);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(subsidy.quarter(), "2026-Q4");
+  const auto census = Census();
+  grant.set_request_id("pq-grant-2");
+  grant.set_placement_id(second.placement_id());
+  std::cout << "second placement, same quarter: "
+            << Refused(grpc::StatusCode::FAILED_PRECONDITION,
+                       E(&S::GrantTransportSubsidy, grant, &subsidy), "E4.once_per_quarter")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.transport_subsidies"), 1);
+  // The next quarter it is paid.
+  ASSERT_NO_FATAL_FAILURE(SetToday("2027-01-05"));
+  grant.set_request_id("pq-grant-2-q1");
+  s = E(&S::GrantTransportSubsidy, grant, &subsidy);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(subsidy.quarter(), "2027-Q1");
+}
+
 }  // namespace
 }  // namespace zx::employment

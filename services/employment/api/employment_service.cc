@@ -1068,16 +1068,21 @@ Reactor* EmploymentServiceImpl::GrantTransportSubsidy(Ctx* ctx,
           [&]() -> absl::Status {
             const auto& p = loaded->placement;
             const auto start = ParseDate(p.start_date());
-            if (p.status() != v1::PLACEMENT_STATUS_ON_DUTY || !start) {
+            // On duty, or ended after being on duty: the months it worked
+            // count up to its end (an ended placement earned the subsidy if
+            // it ran three months; before 2026-11-25 only one on duty now).
+            const bool ended = p.status() == v1::PLACEMENT_STATUS_ENDED;
+            if ((p.status() != v1::PLACEMENT_STATUS_ON_DUTY && !ended) || !start) {
               return absl::FailedPreconditionError(
-                  "E4.months_in_work: the placement is not on duty");
+                  "E4.months_in_work: the placement was never on duty");
             }
+            const auto end = ended ? ParseDate(p.end_date()) : std::nullopt;
             auto job = FindJob(tx, p.job_id(), false);
             if (!job) return absl::InternalError("the placement's job is missing");
             const auto& w = loaded->worker;
             const auto destination = DestinationOf(w.division_code(), job->location_division_code(),
                                                    job->partner_province());
-            const int months = MonthsBetween(*start, *as_of);
+            const int months = MonthsInWork(*start, end, *as_of);
             // The flags are kept from the monitoring registry (lifted / monitored).
             const bool priority = w.flags().monitored_household() || w.flags().lifted_household();
             auto amount =
@@ -1091,7 +1096,17 @@ Reactor* EmploymentServiceImpl::GrantTransportSubsidy(Ctx* ctx,
             s.set_amount_fen(*amount);
             s.set_quarter(QuarterOf(*as_of));
             *s.mutable_recorded() = Stamp(call.principal);
-            InsertTransportSubsidy(tx, s);  // one-time: a second is ALREADY_EXISTS
+            // E4 paid quarterly: once per person a quarter, over all their
+            // placements (before 2026-11-25 once per placement only). The
+            // unique index of migration 0006 holds it against a concurrent
+            // grant of another placement (ALREADY_EXISTS).
+            if (auto st = CheckTransportOncePerQuarter(
+                    TransportSubsidiesOfWorker(tx, w.worker_id()), p.placement_id(), s.quarter());
+                !st.ok()) {
+              return st;
+            }
+            // One-time per placement: a second is ALREADY_EXISTS.
+            InsertTransportSubsidy(tx, s, w.worker_id());
             *resp = std::move(s);
             return absl::OkStatus();
           });

@@ -123,8 +123,13 @@ void MaskPersonalData(v1::Worker& w) {
 int MonthsBetween(absl::CivilDay start, absl::CivilDay day) {
   if (day < start) return 0;
   int months = static_cast<int>((day.year() - start.year()) * 12 + (day.month() - start.month()));
-  if (day.day() < start.day()) --months;
+  const bool last_of_month = (day + 1).month() != day.month();
+  if (day.day() < start.day() && !last_of_month) --months;
   return std::max(months, 0);
+}
+
+int MonthsInWork(absl::CivilDay start, std::optional<absl::CivilDay> end, absl::CivilDay as_of) {
+  return MonthsBetween(start, end && *end < as_of ? *end : as_of);
 }
 
 // ---- Validation -------------------------------------------------------------------
@@ -541,6 +546,27 @@ absl::StatusOr<money::Fen> TransportSubsidy(v1::Destination destination, int mon
 
 std::string QuarterOf(absl::CivilDay day) {
   return absl::StrCat(day.year(), "-Q", (day.month() - 1) / 3 + 1);
+}
+
+absl::Status CheckTransportOncePerQuarter(const std::vector<v1::TransportSubsidy>& granted,
+                                          const std::string& placement_id,
+                                          const std::string& quarter) {
+  for (const auto& g : granted) {
+    if (g.placement_id() == placement_id) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("placement ", placement_id, " was granted its transport subsidy (",
+                       g.subsidy_id(), ", ", g.quarter(), "): it is one-time"));
+    }
+  }
+  for (const auto& g : granted) {
+    if (g.quarter() == quarter) {
+      return Refuse("E4.once_per_quarter",
+                    absl::StrCat("the worker was granted the transport subsidy for ", quarter,
+                                 " already (", g.subsidy_id(), ", placement ", g.placement_id(),
+                                 "): paid once per person a quarter"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // ---- 雨露计划 --------------------------------------------------------------------------------

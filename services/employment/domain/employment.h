@@ -58,8 +58,16 @@ using time::ParseDate;
 using time::ParseMonth;
 // Completed years on `day`.
 int AgeOn(absl::CivilDay birth, absl::CivilDay day);
-// Completed months between `start` and `day` (a month counts on its day-of-month).
+// Completed months between `start` and `day`: a month is complete on the
+// start's day of the month, or on the last day of a month too short to have
+// that day (from 01-31, 02-28 completes one month and 04-30 three; before
+// 2026-11-25 04-30 counted two, as a start on the 31st completed no month
+// ending on the 30th).
 int MonthsBetween(absl::CivilDay start, absl::CivilDay day);
+// E4 months in work of a placement on duty since `start` and, if it ended,
+// until `end`: completed months up to `as_of` or the end, whichever is
+// earlier (an ended placement keeps the months it worked).
+int MonthsInWork(absl::CivilDay start, std::optional<absl::CivilDay> end, absl::CivilDay as_of);
 
 // ---- Personal data -----------------------------------------------------------------
 // The worker as answered without clear personal data: the birth date cut to
@@ -187,6 +195,13 @@ void CheckMonthBegun(absl::CivilMonth month, absl::CivilDay today, const std::st
 absl::StatusOr<money::Fen> TransportSubsidy(v1::Destination destination, int months_in_work,
                                             bool priority_household, const Policy& policy);
 std::string QuarterOf(absl::CivilDay day);  // "2026-Q4"
+// E4 is paid quarterly: once per person a quarter, whatever the number of
+// placements. `granted` are the subsidies the worker already received;
+// FAILED_PRECONDITION "E4.once_per_quarter" naming the one of `quarter`;
+// ALREADY_EXISTS when `placement_id` has had its subsidy (one-time).
+absl::Status CheckTransportOncePerQuarter(const std::vector<v1::TransportSubsidy>& granted,
+                                          const std::string& placement_id,
+                                          const std::string& quarter);
 
 // ---- 雨露计划 (E5) -----------------------------------------------------------------
 // Domain rule only; no RPC yet.

@@ -516,10 +516,39 @@ INSTANTIATE_TEST_SUITE_P(
         TransportCase{v1::DESTINATION_SAME_COUNTY, 12, true, -1, "E4.destination"},
         TransportCase{v1::DESTINATION_OTHER_PROVINCE, 6, false, -1, "E4.monitoring_status"}));
 
+TEST(TransportOncePerQuarterTest, E4PaidQuarterly) {
+  v1::TransportSubsidy q3;
+  q3.set_subsidy_id("ts-1");
+  q3.set_placement_id("pl-1");
+  q3.set_quarter("2026-Q3");
+  EXPECT_TRUE(CheckTransportOncePerQuarter({}, "pl-2", "2026-Q4").ok());
+  EXPECT_TRUE(CheckTransportOncePerQuarter({q3}, "pl-2", "2026-Q4").ok());
+  const auto s = CheckTransportOncePerQuarter({q3}, "pl-2", "2026-Q3");
+  EXPECT_TRUE(absl::IsFailedPrecondition(s));
+  EXPECT_EQ(s.message().substr(0, 19), "E4.once_per_quarter");
+  EXPECT_NE(s.message().find("pl-1"), std::string_view::npos);
+  // The same placement again: one-time, whatever the quarter.
+  EXPECT_TRUE(absl::IsAlreadyExists(CheckTransportOncePerQuarter({q3}, "pl-1", "2026-Q4")));
+}
+
 TEST(DatesTest, MonthsAndAges) {
   EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-10-14")), 1);
   EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-10-15")), 2);
   EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-11-15")), 3);
+  // A start on the 31st: a shorter month completes on its last day.
+  EXPECT_EQ(MonthsBetween(Day("2026-01-31"), Day("2026-02-27")), 0);
+  EXPECT_EQ(MonthsBetween(Day("2026-01-31"), Day("2026-02-28")), 1);
+  EXPECT_EQ(MonthsBetween(Day("2026-01-31"), Day("2026-04-29")), 2);
+  EXPECT_EQ(MonthsBetween(Day("2026-01-31"), Day("2026-04-30")), 3);
+  EXPECT_EQ(MonthsBetween(Day("2026-01-31"), Day("2026-05-30")), 3);
+  EXPECT_EQ(MonthsBetween(Day("2026-01-31"), Day("2026-05-31")), 4);
+  EXPECT_EQ(MonthsBetween(Day("2024-01-30"), Day("2024-02-29")), 1);  // leap year
+  EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-08-01")), 0);
+  // Months in work stop at the end of an ended placement.
+  EXPECT_EQ(MonthsInWork(Day("2026-05-01"), std::nullopt, Day("2026-11-20")), 6);
+  EXPECT_EQ(MonthsInWork(Day("2026-05-01"), Day("2026-08-10"), Day("2026-11-20")), 3);
+  EXPECT_EQ(MonthsInWork(Day("2026-05-01"), Day("2026-07-31"), Day("2026-11-20")), 2);
+  EXPECT_EQ(MonthsInWork(Day("2026-05-01"), Day("2026-12-31"), Day("2026-06-01")), 1);
   EXPECT_EQ(AgeOn(Day("1965-11-02"), Day("2026-11-01")), 60);
   EXPECT_EQ(AgeOn(Day("1965-11-01"), Day("2026-11-01")), 61);
   EXPECT_FALSE(ParseDate("2026-02-30").has_value());

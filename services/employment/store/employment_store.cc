@@ -351,11 +351,25 @@ bool RecordAlert(pqxx::transaction_base& tx, v1::OverdueWageAlert& a) {
   return false;
 }
 
-void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsidy& s) {
+void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsidy& s,
+                            const std::string& worker_id) {
   tx.exec_params(
-      "INSERT INTO transport_subsidies (subsidy_id, placement_id, amount_fen, body) "
-      "VALUES ($1, $2, $3, $4)",
-      s.subsidy_id(), s.placement_id(), s.amount_fen(), Bytes(s.SerializeAsString()));
+      "INSERT INTO transport_subsidies (subsidy_id, placement_id, amount_fen, body, worker_id, "
+      "quarter) VALUES ($1, $2, $3, $4, $5, $6)",
+      s.subsidy_id(), s.placement_id(), s.amount_fen(), Bytes(s.SerializeAsString()), worker_id,
+      s.quarter());
+}
+
+std::vector<v1::TransportSubsidy> TransportSubsidiesOfWorker(pqxx::transaction_base& tx,
+                                                             const std::string& worker_id) {
+  std::vector<v1::TransportSubsidy> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT t.body FROM transport_subsidies t WHERE t.worker_id = $1 OR t.placement_id IN "
+           "(SELECT placement_id FROM placements WHERE worker_id = $1) ORDER BY t.subsidy_id",
+           worker_id)) {
+    out.push_back(Parse<v1::TransportSubsidy>(row[0]));
+  }
+  return out;
 }
 
 // ---- Household status -------------------------------------------------------------------

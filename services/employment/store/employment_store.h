@@ -96,7 +96,13 @@ void MarkWagesSettled(pqxx::transaction_base& tx, const std::string& placement_i
 // whether it is new. When it exists, `alert` becomes the recorded one (its
 // first raised_on and rule): a check lists arrears still unpaid as raised.
 bool RecordAlert(pqxx::transaction_base& tx, v1::OverdueWageAlert& alert);
-void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsidy& s);
+// A second subsidy of a placement, or of a worker in one quarter, is
+// ALREADY_EXISTS (migration 0006).
+void InsertTransportSubsidy(pqxx::transaction_base& tx, const v1::TransportSubsidy& s,
+                            const std::string& worker_id);
+// The transport subsidies granted to the worker (through any placement).
+std::vector<v1::TransportSubsidy> TransportSubsidiesOfWorker(pqxx::transaction_base& tx,
+                                                             const std::string& worker_id);
 
 // ---- Household status (from monitoring events) -----------------------------------------
 // Records the status unless one decided later (as_of) is already recorded;
