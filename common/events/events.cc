@@ -212,6 +212,7 @@ struct Relay::State {
   prometheus::Gauge* lag_seconds = nullptr;
   prometheus::Family<prometheus::Gauge>* group_lag = nullptr;
   prometheus::Family<prometheus::Gauge>* group_pending = nullptr;
+  prometheus::Gauge* dead_letters = nullptr;
 };
 
 Relay::Relay(RelayOptions options, prometheus::Registry* registry)
@@ -243,6 +244,13 @@ Relay::Relay(RelayOptions options, prometheus::Registry* registry)
                              .Name("zx_events_consumer_lag")
                              .Help("Stream entries not yet delivered to a consumer group")
                              .Register(*registry);
+    state_->dead_letters = &prometheus::BuildGauge()
+                                .Name("zx_events_dead_letters")
+                                .Help(
+                                    "Entries of this stream that a consumer gave up on, waiting "
+                                    "in <stream>:dead")
+                                .Register(*registry)
+                                .Add(labels);
     state_->group_pending = &prometheus::BuildGauge()
                                  .Name("zx_events_consumer_pending")
                                  .Help("Entries delivered to a consumer group but not acknowledged")
@@ -561,6 +569,12 @@ void Relay::Run() {
               state_->group_lag->Add(labels).Set(static_cast<double>(fields["lag"]->integer));
             }
           }
+        }
+        // What consumers of this stream gave up on, until someone deals with
+        // it: the alert on it does not clear by itself.
+        auto dead = state_->redis->Command({"XLEN", options_.stream_key + ":dead"});
+        if (dead.ok() && (*dead)->type == REDIS_REPLY_INTEGER) {
+          state_->dead_letters->Set(static_cast<double>((*dead)->integer));
         }
       }
     }

@@ -12,6 +12,8 @@
 #include <random>
 #include <thread>
 
+#include <prometheus/registry.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/events/events.h"
 #include "common/events/redis.h"
@@ -440,6 +442,25 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   EXPECT_EQ(calls_for_poison, 3);
 
   ExpectOneDeadLetterNothingPending(redis, stream, "poison");
+
+  // The producing side's relay exports how many wait on "<stream>:dead".
+  auto registry = std::make_shared<prometheus::Registry>();
+  RelayOptions with_metrics = RelayFor(db, stream);
+  with_metrics.metrics_interval = absl::ZeroDuration();
+  with_metrics.poll_interval = absl::Milliseconds(50);
+  Relay exporting(with_metrics, registry.get());
+  exporting.Start();
+  double dead_letters = -1;
+  for (int i = 0; i < 100 && dead_letters != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const auto& family : registry->Collect()) {
+      if (family.name == "zx_events_dead_letters" && family.metric.size() == 1) {
+        dead_letters = family.metric[0].gauge.value;
+      }
+    }
+  }
+  exporting.Stop(absl::ZeroDuration());
+  EXPECT_EQ(dead_letters, 1);
 }
 
 // Entries another writer put on the stream that carry no event, garbage, or
