@@ -1060,5 +1060,42 @@ TEST_F(ConsumptionPrefectureTest, CountsTowardUnitOutsideJurisdictionIsRefused) 
   Ok<v1::Buyer>(&S::UpsertBuyer, req);
 }
 
+TEST_F(ConsumptionTest, AmountsMonitoringCannotBookAreRefused) {
+  const auto coop = Supplier("疏附县礼盒合作社");
+  const auto unit = Buyer("县档案馆", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, nullptr);
+  // A line above 10^12 fen (100 亿 yuan), the most one income record holds.
+  const auto dear = Product(coop, "贵重礼盒", 100'000'000'000, 100);
+  {
+    const std::string before = Census();
+    v1::Order out;
+    const auto s = C(&S::SubmitOrder, OrderRequest("o-dear", unit, dear, 11), &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE) << s.error_message();
+    EXPECT_EQ(Census(), before);
+  }
+  Ok<v1::Order>(&S::SubmitOrder, OrderRequest("o-dear-10", unit, dear, 10));  // 10^12: accepted
+  // A purchase premium whose attribution would exceed it: settlement refused.
+  v1::UpsertBindingRequest bind;
+  bind.set_request_id("premium");
+  auto* b = bind.mutable_binding();
+  b->set_supplier_id(coop.supplier_id());
+  b->set_household_id(FakeHousehold(1));
+  b->set_village_code(kVillage);
+  b->set_rule(v1::BINDING_RULE_PURCHASE_PREMIUM);
+  b->set_fen_per_unit(100'000'000'000);
+  b->set_share_bp(10000);
+  b->set_valid_from("2026-01-01");
+  Ok<v1::Binding>(&S::UpsertBinding, bind);
+  const auto cheap = Product(coop, "普通礼盒", 100, 100);
+  const auto order = Ok<v1::Order>(&S::SubmitOrder, OrderRequest("o-premium", unit, cheap, 11));
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_CONFIRMED, DaysAgo(0)).ok());
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_SHIPPED, DaysAgo(0)).ok());
+  ASSERT_TRUE(AdvanceOn(order, v1::ORDER_STATUS_RECEIVED, DaysAgo(0)).ok());
+  const std::string before = Census();
+  const auto s = AdvanceOn(order, v1::ORDER_STATUS_SETTLED, DaysAgo(0));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE) << s.error_message();
+  EXPECT_EQ(Census(), before);
+  EXPECT_EQ(Query("SELECT count(*) FROM consumption.attributions"), 0);
+}
+
 }  // namespace
 }  // namespace zx::consumption

@@ -134,6 +134,10 @@ absl::Status AttributeSettlement(pqxx::transaction_base& tx, const server::Runti
     InsertLineShares(tx, line.line_id(), parts.shares);
     auto amounts = Attribute(line.amount_fen(), line.quantity(), shares);
     if (!amounts.ok()) return amounts.status();
+    // Refused here rather than dead-lettered by the monitoring service.
+    if (auto s = CheckAttributable(*amounts); !s.ok()) {
+      return absl::OutOfRangeError(absl::StrCat("line ", line.line_id(), ": ", s.message()));
+    }
     parts.amounts = *std::move(amounts);
     lines.push_back(std::move(parts));
   }
@@ -1050,7 +1054,7 @@ absl::StatusOr<int64_t> ApplyImportRows(pqxx::transaction_base& tx, const server
       reject(i, at + "quantity", absl::StrCat("must be 1..", kMaxQuantity));
     } else if (!LineAmount(row.quantity(), row.unit_price_fen()).ok() ||
                row.unit_price_fen() <= 0) {
-      reject(i, at + "unit_price_fen", "must be > 0, and quantity × price at most 10^13 fen");
+      reject(i, at + "unit_price_fen", "must be > 0, and quantity × price at most 10^12 fen");
     } else if (!days[i]) {
       reject(i, at + "order_date", "must be a date like 2026-11-02");
     } else if (row.status() != v1::ORDER_STATUS_RECEIVED &&

@@ -161,6 +161,18 @@ absl::StatusOr<std::vector<money::Fen>> Attribute(money::Fen amount_fen, int64_t
   return out;
 }
 
+absl::Status CheckAttributable(std::span<const money::Fen> parts) {
+  for (const money::Fen part : parts) {
+    if (part > kMaxLineFen || part < -kMaxLineFen) {
+      return absl::OutOfRangeError(
+          absl::StrCat("an attribution of ", part,
+                       " fen exceeds the 10^12 fen one income record of the monitoring service "
+                       "holds"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<money::Fen>> Reattribute(money::Fen unit_price_fen,
                                                     int64_t before_quantity, int64_t after_quantity,
                                                     std::span<const Share> shares,
@@ -488,9 +500,10 @@ absl::StatusOr<money::Fen> LineAmount(int64_t quantity, money::Fen unit_price_fe
     return absl::OutOfRangeError("quantity or unit price out of range");
   }
   auto amount = money::Mul(unit_price_fen, quantity);
-  if (!amount.ok() || *amount > kMaxOrderTotalFen) {
-    return absl::OutOfRangeError(
-        absl::StrCat(quantity, " × ", unit_price_fen, " fen exceeds the order limit of 10^13 fen"));
+  if (!amount.ok() || *amount > kMaxLineFen) {
+    return absl::OutOfRangeError(absl::StrCat(quantity, " × ", unit_price_fen,
+                                              " fen exceeds the order limit of 10^12 fen a line "
+                                              "(what one income record holds)"));
   }
   return *amount;
 }

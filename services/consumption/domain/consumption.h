@@ -31,6 +31,10 @@ inline constexpr int32_t kBasisPoints = 10000;
 inline constexpr int64_t kMaxQuantity = 100'000'000;
 inline constexpr int64_t kMaxPriceFen = 100'000'000'000;  // 10 亿 yuan per unit
 inline constexpr int64_t kMaxOrderTotalFen = 10'000'000'000'000;
+// A line, and any attribution, holds at most what one income record of the
+// monitoring service may: 10^12 fen (100 亿 yuan, money::kMaxAmountFen).
+// Larger ones would be dead-lettered there after we committed them.
+inline constexpr int64_t kMaxLineFen = money::kMaxAmountFen;
 inline constexpr int kMaxOrderLines = 100;
 
 // ---- Policy ---------------------------------------------------------------------------
@@ -121,6 +125,10 @@ absl::StatusOr<std::vector<money::Fen>> Reattribute(money::Fen unit_price_fen,
                                                     int64_t before_quantity, int64_t after_quantity,
                                                     std::span<const Share> shares);
 
+// OUT_OF_RANGE when a part of an attribution is beyond ±kMaxLineFen (what
+// the monitoring service books as one income record).
+absl::Status CheckAttributable(std::span<const money::Fen> parts);
+
 // A binding is in force on `day` (valid_from ≤ day ≤ valid_to, open end).
 bool InForce(const v1::Binding& binding, absl::CivilDay day);
 
@@ -166,7 +174,8 @@ const v1::Partnership* CoveringPartnership(std::span<const v1::Partnership> part
 
 // ---- Orders ----------------------------------------------------------------------------
 
-// quantity × unit price, OUT_OF_RANGE past the bounds above.
+// quantity × unit price, OUT_OF_RANGE past the bounds above (a line at most
+// kMaxLineFen).
 absl::StatusOr<money::Fen> LineAmount(int64_t quantity, money::Fen unit_price_fen);
 
 // A request date may not lie after `today` (the service's clock): a step

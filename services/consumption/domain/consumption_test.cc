@@ -470,6 +470,13 @@ TEST(Orders, LineAmountsOverflowIsOutOfRange) {
   EXPECT_EQ(LineAmount(kMaxQuantity, kMaxPriceFen).status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_EQ(LineAmount(-1, 100).status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_EQ(LineAmount(1, kMaxPriceFen + 1).status().code(), absl::StatusCode::kOutOfRange);
+  // A line holds at most what one monitoring income record may.
+  EXPECT_EQ(*LineAmount(10, kMaxPriceFen), money::kMaxAmountFen);
+  EXPECT_EQ(LineAmount(11, kMaxPriceFen).status().code(), absl::StatusCode::kOutOfRange);
+  const std::vector<money::Fen> fine{money::kMaxAmountFen, -money::kMaxAmountFen, 0};
+  EXPECT_TRUE(CheckAttributable(fine).ok());
+  const std::vector<money::Fen> over{1, money::kMaxAmountFen + 1};
+  EXPECT_EQ(CheckAttributable(over).code(), absl::StatusCode::kOutOfRange);
 }
 
 TEST(Partnerships, CoverOnlyTheirProvinceOriginsAndDates) {
