@@ -3,7 +3,19 @@
 #include "absl/strings/str_cat.h"
 
 namespace zx::events {
+
 namespace {
+
+// The server answering is no longer (or not yet) the primary: after a
+// failover the old primary turns replica and keeps the connections it had
+// (READONLY), a restarted one loads its data (LOADING). Only a new
+// connection can reach the new primary behind the same address.
+bool IsServerSwitching(const redisReply* reply) {
+  if (reply == nullptr || reply->type != REDIS_REPLY_ERROR) return false;
+  const std::string_view text(reply->str, reply->len);
+  return text.starts_with("READONLY") || text.starts_with("LOADING") ||
+         text.starts_with("MASTERDOWN");
+}
 
 void ToArgv(const std::vector<std::string>& argv, std::vector<const char*>& ptrs,
             std::vector<size_t>& lens) {
@@ -54,7 +66,9 @@ absl::StatusOr<Reply> RedisClient::Command(const std::vector<std::string>& argv)
     Disconnect();
     return absl::UnavailableError(absl::StrCat("Redis ", argv[0], " failed: ", why));
   }
-  return Reply(raw);
+  Reply reply(raw);
+  if (IsServerSwitching(reply.get())) Disconnect();
+  return reply;
 }
 
 absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(
@@ -80,6 +94,12 @@ absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(
       return absl::UnavailableError(absl::StrCat("Redis pipeline read failed: ", why));
     }
     replies.emplace_back(static_cast<redisReply*>(raw));
+  }
+  for (const Reply& reply : replies) {
+    if (IsServerSwitching(reply.get())) {
+      Disconnect();
+      break;
+    }
   }
   return replies;
 }

@@ -30,9 +30,12 @@ class RedisClient {
 
   // Runs one command. UNAVAILABLE on a connection error (the connection is
   // dropped and re-opened by the next call); an error *reply* is returned as
-  // a reply of type REDIS_REPLY_ERROR, not as a status.
+  // a reply of type REDIS_REPLY_ERROR, not as a status. READONLY, LOADING
+  // and MASTERDOWN replies (a failover under way) also drop the connection,
+  // so the next call reaches whichever server now answers the address.
   absl::StatusOr<Reply> Command(const std::vector<std::string>& argv);
-  // Sends all commands, then reads all replies (one round trip).
+  // Sends all commands, then reads all replies (one round trip); drops the
+  // connection on the same replies as Command.
   absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& cmds);
 
   void Disconnect();

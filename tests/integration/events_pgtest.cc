@@ -2,10 +2,14 @@
 // outbox -> relay -> stream -> consumer group, exactly-once in effect while
 // relay and consumers are SIGKILLed at random points and Redis is killed and
 // restarted; and no event lost when Redis loses its data.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -461,6 +465,48 @@ TEST(EventsConsumerTest, FailingHandlerIsRetriedThenDeadLettered) {
   }
   exporting.Stop(absl::ZeroDuration());
   EXPECT_EQ(dead_letters, 1);
+}
+
+// A port nothing listens on yet (bound, then released).
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// After a failover the old primary turns replica and keeps its connections:
+// every write is answered READONLY. The client must then connect again, so
+// that it reaches the new primary behind the same address (here: the same
+// server, promoted).
+TEST(RedisClientTest, AReadOnlyReplicaAnswerMakesTheNextCallReconnect) {
+  const int port = FreeLoopbackPort();
+  Process replica({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
+                   "--save", "", "--appendonly", "no", "--logfile", "/dev/null", "--replicaof",
+                   "127.0.0.1", "1"});
+  RedisClient redis("127.0.0.1", port);
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    up = redis.Command({"PING"}).ok();
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(up) << "the replica did not start";
+  const uint64_t before = redis.connections();
+  auto refused = redis.Command({"XADD", "s", "*", "a", "1"});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_NE(ErrorText(refused->get()).find("READONLY"), std::string::npos);
+  // Promoted (as the new primary would be); the next call connects anew.
+  RedisClient admin("127.0.0.1", port);
+  ASSERT_TRUE(admin.Command({"REPLICAOF", "NO", "ONE"}).ok());
+  auto added = redis.Command({"XADD", "s", "*", "a", "1"});
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ((*added)->type, REDIS_REPLY_STRING) << ErrorText(added->get());
+  EXPECT_EQ(redis.connections(), before + 1) << "a new connection after READONLY";
 }
 
 // Entries another writer put on the stream that carry no event, garbage, or
