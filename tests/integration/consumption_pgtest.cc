@@ -1097,5 +1097,34 @@ TEST_F(ConsumptionTest, AmountsMonitoringCannotBookAreRefused) {
   EXPECT_EQ(Query("SELECT count(*) FROM consumption.attributions"), 0);
 }
 
+TEST_F(ConsumptionTest, ImportRowDatedAfterTodayIsRejected) {
+  const auto coop = Supplier("疏附县核桃合作社");
+  const auto walnuts = Product(coop, "纸皮核桃", 2'000, 100);
+  const auto unit = Buyer("县档案馆", v1::BUYER_KIND_BUDGET_UNIT, kCountyCode, kCounty, nullptr);
+  v1::ImportPlatformOrdersRequest batch;
+  batch.set_batch_id("832-future");
+  auto* row = batch.add_rows();
+  row->set_row_number(1);
+  row->set_platform_order_no("832-future-1");
+  row->set_buyer_id(unit.buyer_id());
+  row->set_product_id(walnuts.product_id());
+  row->set_quantity(2);
+  row->set_unit_price_fen(2'000);
+  row->set_order_date(DaysAgo(-1));
+  row->set_status(v1::ORDER_STATUS_SETTLED);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", std::string("Bearer ") + kCounty);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  const auto result =
+      zx::testing::RunLockstep<v1::ImportPlatformOrdersRequest, v1::ImportPlatformOrdersResponse>(
+          ctx, [this](grpc::ClientContext* c) { return stub_->ImportPlatformOrders(c); }, {batch});
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(result.responses.size(), 1u);
+  ASSERT_EQ(result.responses[0].results_size(), 1);
+  EXPECT_EQ(result.responses[0].results(0).outcome(), v1::ROW_OUTCOME_REJECTED);
+  EXPECT_EQ(result.responses[0].results(0).field(), "rows[0].order_date");
+  EXPECT_EQ(Query("SELECT count(*) FROM consumption.orders"), 0);
+}
+
 }  // namespace
 }  // namespace zx::consumption

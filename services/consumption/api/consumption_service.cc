@@ -1031,6 +1031,7 @@ absl::StatusOr<int64_t> ApplyImportRows(pqxx::transaction_base& tx, const server
   std::vector<v1::ImportRowResult*> results(n);
   std::set<std::string> buyer_ids, product_ids, numbers_seen;
   std::vector<std::optional<absl::CivilDay>> days(n);
+  const absl::CivilDay today = time::Today();
   const auto reject = [&](int i, std::string field, std::string reason) {
     results[i]->set_outcome(v1::ROW_OUTCOME_REJECTED);
     results[i]->set_field(std::move(field));
@@ -1057,6 +1058,10 @@ absl::StatusOr<int64_t> ApplyImportRows(pqxx::transaction_base& tx, const server
       reject(i, at + "unit_price_fen", "must be > 0, and quantity × price at most 10^12 fen");
     } else if (!days[i]) {
       reject(i, at + "order_date", "must be a date like 2026-11-02");
+    } else if (*days[i] > today) {
+      // Platform exports record sales that happened: never one ahead.
+      reject(i, at + "order_date",
+             absl::StrCat("must not be after today (", FormatDate(today), ")"));
     } else if (row.status() != v1::ORDER_STATUS_RECEIVED &&
                row.status() != v1::ORDER_STATUS_SETTLED) {
       reject(i, at + "status", "must be RECEIVED or SETTLED");
