@@ -220,6 +220,15 @@ TEST(EventsExactlyOnceTest, TenThousandEventsSurviveKilledProcessesAndRedisResta
       << "no stuck outbox rows";
 }
 
+// The probe consumer's effect: one row per event, counting its applications.
+absl::Status CountEffect(pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
+  tx.exec_params(
+      "INSERT INTO effects (event_id, applied) VALUES ($1, 1) "
+      "ON CONFLICT (event_id) DO UPDATE SET applied = effects.applied + 1",
+      event.id());
+  return absl::OkStatus();
+}
+
 TEST(EventsRedisLossTest, RelayRepublishesWhatRedisLost) {
   Stack& stack = Stack::Get();
   const std::string db = stack.FreshDatabase("events_redis_loss");
@@ -230,14 +239,7 @@ TEST(EventsRedisLossTest, RelayRepublishesWhatRedisLost) {
   RelayOptions relay_options = RelayFor(db, stream);
   relay_options.stream_check_interval = absl::ZeroDuration();
   Relay relay(relay_options, nullptr);
-  auto handler = [](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
-    tx.exec_params(
-        "INSERT INTO effects (event_id, applied) VALUES ($1, 1) "
-        "ON CONFLICT (event_id) DO UPDATE SET applied = effects.applied + 1",
-        event.id());
-    return absl::OkStatus();
-  };
-  Consumer consumer(ConsumerFor(stream, "loss"), consumer_pool, handler, nullptr);
+  Consumer consumer(ConsumerFor(stream, "loss"), consumer_pool, CountEffect, nullptr);
 
   // 300 events published and consumed; 200 more published but not consumed.
   Produce(producer, 300, 50, 100000);
@@ -313,16 +315,7 @@ void ExpectEveryEventDeliveredAfterLoss(const std::string& database, const std::
   RelayOptions options = RelayFor(db, stream);
   options.batch_size = 50;
   Relay relay(options, nullptr);
-  Consumer consumer(
-      ConsumerFor(stream, "loss"), consumer_pool,
-      [](pqxx::transaction_base& tx, const zx::common::v1::Event& event) {
-        tx.exec_params(
-            "INSERT INTO effects (event_id, applied) VALUES ($1, 1) "
-            "ON CONFLICT (event_id) DO UPDATE SET applied = effects.applied + 1",
-            event.id());
-        return absl::OkStatus();
-      },
-      nullptr);
+  Consumer consumer(ConsumerFor(stream, "loss"), consumer_pool, CountEffect, nullptr);
   Produce(producer, 100, 50, 100000);
   while (*relay.PublishBatch() > 0) {
   }
