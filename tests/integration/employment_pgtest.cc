@@ -116,6 +116,23 @@ class EmploymentTest : public ::testing::Test {
     }
   }
 
+  // Runs `fn` on `day` by the service's clock — what was done that day:
+  // accepting and starting a placement, appointing a post — then returns to
+  // the time before (the injected today, or the real clock). Start dates and
+  // agreement starts are bounded by the day they are recorded on.
+  void OnDay(const std::string& day, const std::function<void()>& fn) {
+    const std::optional<absl::Time> before =
+        clock_ ? std::optional<absl::Time>(clock_->Now()) : std::nullopt;
+    SetToday(day);
+    fn();
+    if (before) {
+      clock_->Set(*before);
+    } else {
+      SetEmploymentClockForTesting(nullptr);
+      clock_.reset();
+    }
+  }
+
   int64_t Query(const std::string& sql) { return zx::testing::QueryInt(db_, sql); }
   void Exec(const std::string& sql) {
     pqxx::connection conn(db_);
@@ -242,12 +259,20 @@ class EmploymentTest : public ::testing::Test {
     req.set_agreement_end(end);
     req.set_consent_ref("聘用协议 " + rid);
     v1::Placement out;
-    const auto s = E(&S::AppointPublicWelfarePost, req, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    OnDay(start, [&] {  // appointed on the agreement's first day
+      const auto s = E(&S::AppointPublicWelfarePost, req, &out);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+    });
     return out;
   }
 
+  // Accepted and started on `start_date`.
   v1::Placement Advance(const std::string& placement_id, const std::string& start_date) {
+    v1::Placement out;
+    OnDay(start_date, [&] { out = AdvanceToday(placement_id, start_date); });
+    return out;
+  }
+  v1::Placement AdvanceToday(const std::string& placement_id, const std::string& start_date) {
     v1::AcceptPlacementRequest accept;
     accept.set_request_id("acc-" + placement_id);
     accept.set_placement_id(placement_id);
@@ -627,9 +652,7 @@ TEST_F(EmploymentTest, ScenarioMatchingCoversHouseholdsAndWagesReachMonitoring) 
 TEST_F(EmploymentTest, PublicWelfarePostRules) {
   // Today by the server's clock: the day of the last review (a later as_of is
   // refused).
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2027, 4, 1, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2027-04-01"));
   const auto body = Employer("e-forest", v1::EMPLOYER_KIND_PUBLIC_BODY);
   const auto post = Job("j-forest", body, v1::JOB_KIND_PUBLIC_WELFARE, kVillage, 5, 80'000);
   const std::string h1 = "hh-00000000000000000001", h2 = "hh-00000000000000000002",
@@ -641,15 +664,20 @@ TEST_F(EmploymentTest, PublicWelfarePostRules) {
   const auto old = Worker("old", h3, 1, v1::WILLINGNESS_LOCAL,
                           [](v1::Worker& w) { w.set_birth_date("1965-03-01"); });
 
-  const auto appoint = [&](const std::string& rid, const v1::Worker& w, v1::Placement* out) {
+  // Appointed on the agreement's first day.
+  const auto appoint = [&](const std::string& rid, const v1::Worker& w, v1::Placement* out,
+                           const std::string& start = "2026-04-01",
+                           const std::string& end = "2027-03-31") {
     v1::AppointPublicWelfarePostRequest req;
     req.set_request_id(rid);
     req.set_worker_id(w.worker_id());
     req.set_job_id(post.job_id());
-    req.set_agreement_start("2026-04-01");
-    req.set_agreement_end("2027-03-31");
+    req.set_agreement_start(start);
+    req.set_agreement_end(end);
     req.set_consent_ref("聘用协议 " + rid);
-    return E(&S::AppointPublicWelfarePost, req, out);
+    grpc::Status s;
+    OnDay(start, [&] { s = E(&S::AppointPublicWelfarePost, req, out); });
+    return s;
   };
   v1::Placement held;
   auto s = appoint("ap-a", a, &held);
@@ -680,8 +708,10 @@ TEST_F(EmploymentTest, PublicWelfarePostRules) {
   bad.set_job_id(post.job_id());
   bad.set_agreement_start("2026-04-01");
   bad.set_agreement_end("2026-13-01");
-  Refused(grpc::StatusCode::INVALID_ARGUMENT, E(&S::AppointPublicWelfarePost, bad, &out),
-          "agreement_end");
+  OnDay("2026-04-01", [&] {
+    Refused(grpc::StatusCode::INVALID_ARGUMENT, E(&S::AppointPublicWelfarePost, bad, &out),
+            "agreement_end");
+  });
   EXPECT_EQ(Census(), census);
 
   // 在岗领补: attendance in April, none in May, zero days in June.
@@ -741,7 +771,7 @@ TEST_F(EmploymentTest, PublicWelfarePostRules) {
   EXPECT_EQ(decision.reason(), v1::END_REASON_RISK_ELIMINATED);
   EXPECT_EQ(decision.placement().status(), v1::PLACEMENT_STATUS_ENDED);
   // The household may hold a post again.
-  s = appoint("ap-a2-later", a_sibling, &out);
+  s = appoint("ap-a2-later", a_sibling, &out, "2027-04-01", "2028-03-31");
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
@@ -851,9 +881,7 @@ TEST_F(EmploymentTest, InvalidInputNamesTheField) {
 // Monitoring events keep the priority flag and the M9b exit current.
 TEST_F(EmploymentTest, MonitoringEventsKeepFlagsAndPostExit) {
   // Today by the server's clock: the day of the last review.
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2027, 1, 1, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2027-01-01"));
   const std::string h = "hh-00000000000000000042";
   const auto body = Employer("e-road", v1::EMPLOYER_KIND_PUBLIC_BODY);
   const auto post = Job("j-road", body, v1::JOB_KIND_PUBLIC_WELFARE, kVillage, 2, 70'000);
@@ -867,7 +895,8 @@ TEST_F(EmploymentTest, MonitoringEventsKeepFlagsAndPostExit) {
   req.set_agreement_end("2026-12-31");
   req.set_consent_ref("协议");
   v1::Placement held;
-  ASSERT_TRUE(E(&S::AppointPublicWelfarePost, req, &held).ok());
+  OnDay("2026-01-01",  // appointed on the agreement's first day
+        [&] { ASSERT_TRUE(E(&S::AppointPublicWelfarePost, req, &held).ok()); });
 
   const auto apply = [&](const std::string& type, const google::protobuf::Message& payload) {
     zx::common::v1::Event event;
@@ -1087,9 +1116,7 @@ TEST_F(EmploymentTest, AttendanceAndPostSubsidyOnlyInsideTheAgreement) {
 // E4's "≥ 3 months in work" is counted to a date no later than today: a
 // future `as_of` is refused (the server's clock, injected here).
 TEST_F(EmploymentTest, TransportSubsidyRefusesAFutureAsOf) {
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2026, 8, 15, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-08-15"));
   const auto partner = Employer("e-partner-ts", v1::EMPLOYER_KIND_PARTNER_PROVINCE);
   Job("j-gd-ts", partner, v1::JOB_KIND_REGULAR, "440000000000", 1, 500'000);
   Worker("far-ts", "hh-00000000000000000054", 1, v1::WILLINGNESS_OUT_OF_REGION);
@@ -1123,7 +1150,7 @@ TEST_F(EmploymentTest, TransportSubsidyRefusesAFutureAsOf) {
   EXPECT_EQ(Census(), census);
 
   // Three months later the same request is granted (as_of today is allowed).
-  clock.Set(absl::FromCivil(absl::CivilSecond(2026, 11, 1, 9, 0, 0), absl::LocalTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-01"));
   grant.set_request_id("ts-3m");
   grant.set_as_of("2026-11-01");
   const auto s = E(&S::GrantTransportSubsidy, grant, &subsidy);
@@ -1136,9 +1163,7 @@ TEST_F(EmploymentTest, TransportSubsidyRefusesAFutureAsOf) {
 // overdue too, each alert recorded once.
 TEST_F(EmploymentTest, OverdueWagesOfAnEndedPlacementAreChecked) {
   // Today by the server's clock: the day of the last check.
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2026, 12, 10, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-12-10"));
   v1::PublishPolicyRequest pol;
   pol.set_request_id("pol-end");
   pol.mutable_policy()->set_owner_division_code(kCountyCode);
@@ -1224,9 +1249,7 @@ TEST_F(EmploymentTest, OverdueWagesOfAnEndedPlacementAreChecked) {
 // `as_of` would end it early (the household loses its post): refused, and
 // nothing is written.
 TEST_F(EmploymentTest, PostExitReviewRefusesAFutureAsOf) {
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-25"));
   const auto held = AppointPost("ap-fut", "hh-00000000000000000056", "2026-01-01", "2026-12-31");
   ASSERT_EQ(held.status(), v1::PLACEMENT_STATUS_ON_DUTY);
 
@@ -1264,7 +1287,7 @@ TEST_F(EmploymentTest, PostExitReviewRefusesAFutureAsOf) {
   EXPECT_EQ(decision.placement().status(), v1::PLACEMENT_STATUS_ON_DUTY);
 
   // Once that day has come, the same review ends the post.
-  clock.Set(absl::FromCivil(absl::CivilSecond(2027, 1, 1, 9, 0, 0), absl::LocalTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(SetToday("2027-01-01"));
   review.set_request_id("rev-2027");
   review.set_as_of("2027-01-01");
   const auto s = E(&S::ReviewPostExit, review, &decision);
@@ -1278,9 +1301,7 @@ TEST_F(EmploymentTest, PostExitReviewRefusesAFutureAsOf) {
 // `as_of` would raise alerts before the pay day: refused, and no alert is
 // recorded.
 TEST_F(EmploymentTest, OverdueWagesRefusesAFutureAsOf) {
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-25"));
   v1::PublishPolicyRequest pol;
   pol.set_request_id("pol-fut");
   pol.mutable_policy()->set_owner_division_code(kCountyCode);
@@ -1326,7 +1347,7 @@ TEST_F(EmploymentTest, OverdueWagesRefusesAFutureAsOf) {
   EXPECT_EQ(Query("SELECT count(*) FROM employment.wage_alerts"), 0);
 
   // Once 10 December has come, November's unpaid wage is overdue.
-  clock.Set(absl::FromCivil(absl::CivilSecond(2026, 12, 10, 9, 0, 0), absl::LocalTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-12-10"));
   const auto s = E(&S::CheckOverdueWages, check, &alerts);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_EQ(alerts.alerts_size(), 1);
@@ -1339,9 +1360,7 @@ TEST_F(EmploymentTest, OverdueWagesRefusesAFutureAsOf) {
 // not been paid: refused naming paid_on, nothing written (the monitoring
 // service would book income that has not arrived).
 TEST_F(EmploymentTest, WagesAndSubsidiesRefuseAFuturePaidOn) {
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-25"));
   const auto placement = RegularPlacements("fp", 1, 61, "2026-10-01")[0];
   auto census = Census();
   std::cout << "wage paid tomorrow: "
@@ -1387,9 +1406,7 @@ TEST_F(EmploymentTest, WagesAndSubsidiesRefuseAFuturePaidOn) {
 // naming month (as a month before the start is), nothing written; its end
 // month is still paid.
 TEST_F(EmploymentTest, RecordWageRefusesMonthsAfterAnEndedPlacement) {
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-25"));
   const auto placement = RegularPlacements("ae", 1, 63, "2026-06-01")[0];
   ASSERT_TRUE(End("ae-end", placement, "2026-08-20").ok());
   const auto census = Census();
@@ -1415,9 +1432,7 @@ TEST_F(EmploymentTest, RecordWageRefusesMonthsAfterAnEndedPlacement) {
 // the agreement is refused naming month, nothing written, and accepted once
 // the server's clock reaches it.
 TEST_F(EmploymentTest, AttendanceRefusesAFutureMonth) {
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-25"));
   const auto held = AppointPost("ap-fm", "hh-00000000000000000064", "2026-04-01", "2027-03-31");
   v1::RecordAttendanceRequest att;
   att.set_placement_id(held.placement_id());
@@ -1439,7 +1454,7 @@ TEST_F(EmploymentTest, AttendanceRefusesAFutureMonth) {
   att.set_month("2026-11");  // the current month, days so far
   auto s = E(&S::RecordAttendance, att, &attendance);
   EXPECT_TRUE(s.ok()) << s.error_message();
-  clock.Set(absl::FromCivil(absl::CivilSecond(2026, 12, 1, 9, 0, 0), absl::LocalTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-12-01"));
   att.set_request_id("fm-12-begun");
   att.set_month("2026-12");
   s = E(&S::RecordAttendance, att, &attendance);
@@ -1453,9 +1468,7 @@ TEST_F(EmploymentTest, AttendanceRefusesAFutureMonth) {
 // with every month paid is settled and the sweep (an index of unsettled
 // ended placements) no longer visits it.
 TEST_F(EmploymentTest, OverdueWagesListOldArrearsOnceRaisedAndSkipSettledPlacements) {
-  time::FakeClock clock(
-      absl::FromCivil(absl::CivilSecond(2026, 12, 10, 12, 0, 0), absl::LocalTimeZone()));
-  SetEmploymentClockForTesting(&clock);
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-12-10"));
   v1::PublishPolicyRequest pol;
   pol.set_request_id("pol-arr");
   pol.mutable_policy()->set_owner_division_code(kCountyCode);
@@ -1884,6 +1897,158 @@ TEST_F(EmploymentTest, TransportSubsidyOncePerPersonPerQuarter) {
   s = E(&S::GrantTransportSubsidy, grant, &subsidy);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(subsidy.quarter(), "2027-Q1");
+}
+
+// The start date decides months in work (E4) and wages owed: not after
+// today, not before the placement was accepted (before 2026-11-25 any date:
+// four months back earned the transport subsidy at once, a future one
+// counted as on duty now).
+TEST_F(EmploymentTest, StartPlacementRefusesDatesBeforeAcceptanceOrAfterToday) {
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-10"));
+  const auto p = Propose("sd", 84);
+  ASSERT_TRUE(Accept("sd-acc", p.placement_id).ok());
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-20"));
+  v1::StartPlacementRequest start;
+  start.set_placement_id(p.placement_id);
+  v1::Placement out;
+  const auto census = Census();
+  for (const char* day : {"2026-11-21", "2027-01-01", "2026-11-09", "2026-07-01"}) {
+    start.set_request_id(absl::StrCat("sd-", day));
+    start.set_start_date(day);
+    std::cout << "start_date " << day << " (accepted 2026-11-10, today 2026-11-20): "
+              << Refused(grpc::StatusCode::INVALID_ARGUMENT, E(&S::StartPlacement, start, &out),
+                         "start_date")
+                     .error_message()
+              << "\n";
+  }
+  EXPECT_EQ(Census(), census);
+  for (const char* day : {"2026-11-10", "2026-11-20"}) {
+    start.set_request_id(absl::StrCat("sd-ok-", day));
+    start.set_start_date(day);
+    const auto s = E(&S::StartPlacement, start, &out);
+    EXPECT_TRUE(s.ok()) << day << ": " << s.error_message();
+    if (s.ok()) break;  // on duty: a second start is refused by the transition
+  }
+  EXPECT_EQ(out.start_date(), "2026-11-10");
+  EXPECT_EQ(out.accepted_on(), "2026-11-10");
+}
+
+// A post's agreement start is the day the age rule is checked on and the
+// first month of its subsidy: within 31 days before today (and 92 after);
+// before 2026-11-25 any date, with the age checked years back.
+TEST_F(EmploymentTest, AppointRefusesAnAgreementStartInThePastBeyondTolerance) {
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-25"));
+  const auto body = Employer("e-as", v1::EMPLOYER_KIND_PUBLIC_BODY);
+  const auto post = Job("j-as", body, v1::JOB_KIND_PUBLIC_WELFARE, kVillage, 1, 80'000);
+  // 61 today, 60 on 2025-12-01: an old agreement start passed the age rule.
+  const auto w = Worker("w-as", "hh-00000000000000000085", 1, v1::WILLINGNESS_LOCAL,
+                        [](v1::Worker& w) { w.set_birth_date("1965-06-01"); });
+  const auto census = Census();
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"2025-12-01", "2026-11-30"},
+                                                        {"2026-10-24", "2027-10-23"},
+                                                        {"2027-02-26", "2028-02-25"}}) {
+    std::cout << "agreement_start " << from << " on 2026-11-25: "
+              << Refused(grpc::StatusCode::INVALID_ARGUMENT,
+                         Appoint("as-" + from, w, post, from, to), "agreement_start")
+                     .error_message()
+              << "\n";
+  }
+  EXPECT_EQ(Census(), census);
+  // 31 days back is inside the tolerance: the age rule then refuses (61).
+  Refused(grpc::StatusCode::FAILED_PRECONDITION,
+          Appoint("as-2026-10-25", w, post, "2026-10-25", "2027-10-24"), "E2.age");
+  EXPECT_EQ(Census(), census);
+}
+
+// Priority flags fed by monitoring's events come from the recorded household
+// status, not from the caller (before 2026-11-25 an upsert overwrote them).
+TEST_F(EmploymentTest, UpsertWorkerKeepsMonitoredFlagFromHouseholdStatus) {
+  const std::string h = "hh-00000000000000000086";
+  const auto w = Worker("w-fl", h, 1, v1::WILLINGNESS_LOCAL);
+  ASSERT_FALSE(w.flags().monitored_household());
+  zx::monitoring::v1::ObjectConfirmed confirmed;
+  confirmed.set_household_id(h);
+  zx::common::v1::Event event;
+  event.set_id("ev-fl");
+  event.set_type("monitoring.object_confirmed");
+  event.mutable_payload()->PackFrom(confirmed);
+  HandleInOwnTransaction(event);
+  // The county edits the worker with the flags it had read before.
+  v1::UpsertWorkerRequest req;
+  req.set_request_id("w-fl-edit");
+  *req.mutable_worker() = w;
+  req.mutable_worker()->set_birth_date("1990-05-01");
+  req.mutable_worker()->add_skills("welding");
+  req.mutable_worker()->mutable_flags()->set_monitored_household(false);
+  v1::Worker out;
+  ASSERT_TRUE(E(&S::UpsertWorker, req, &out).ok());
+  EXPECT_TRUE(out.flags().monitored_household());
+  EXPECT_EQ(Query("SELECT count(*) FROM employment.workers WHERE priority AND worker_id = '" +
+                  w.worker_id() + "'"),
+            1);
+  // Nor can a caller set it for a household no event confirmed.
+  const auto other =
+      Worker("w-fl-2", "hh-00000000000000000087", 1, v1::WILLINGNESS_LOCAL,
+             [](v1::Worker& w) { w.mutable_flags()->set_monitored_household(true); });
+  EXPECT_FALSE(other.flags().monitored_household());
+}
+
+// A worker filed after monitoring confirmed the household is monitored
+// (before 2026-11-25 only workers present when the event arrived were).
+TEST_F(EmploymentTest, WorkerCreatedAfterConfirmationIsMonitored) {
+  const std::string h = "hh-00000000000000000088";
+  zx::monitoring::v1::ObjectConfirmed confirmed;
+  confirmed.set_household_id(h);
+  zx::common::v1::Event event;
+  event.set_id("ev-fl-after");
+  event.set_type("monitoring.object_confirmed");
+  event.mutable_payload()->PackFrom(confirmed);
+  HandleInOwnTransaction(event);
+  const auto w = Worker("w-fl-after", h, 1, v1::WILLINGNESS_LOCAL);
+  EXPECT_TRUE(w.flags().monitored_household());
+  v1::GetWorkerRequest get;
+  get.set_worker_id(w.worker_id());
+  v1::Worker out;
+  ASSERT_TRUE(E(&S::GetWorker, get, &out).ok());
+  EXPECT_TRUE(out.flags().monitored_household());
+}
+
+// The attendance a paid subsidy rests on is kept: a paid month's days are
+// not rewritten (before 2026-11-25 they could be set to 0 after payment).
+TEST_F(EmploymentTest, AttendanceOfAPaidMonthCannotBeRewritten) {
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-25"));
+  const auto held = AppointPost("ap-pa", "hh-00000000000000000089", "2026-11-01", "2027-10-31");
+  v1::RecordAttendanceRequest att;
+  att.set_request_id("pa-att-11");
+  att.set_placement_id(held.placement_id());
+  att.set_month("2026-11");
+  att.set_days_on_duty(20);
+  v1::Attendance attendance;
+  ASSERT_TRUE(E(&S::RecordAttendance, att, &attendance).ok());
+  // Before payment it may be corrected.
+  att.set_request_id("pa-att-11-fix");
+  att.set_days_on_duty(21);
+  ASSERT_TRUE(E(&S::RecordAttendance, att, &attendance).ok());
+  v1::PayPostSubsidyRequest pay;
+  pay.set_request_id("pa-pay-11");
+  pay.set_placement_id(held.placement_id());
+  pay.set_month("2026-11");
+  pay.set_paid_on("2026-11-25");
+  v1::WageRecord rec;
+  ASSERT_TRUE(E(&S::PayPostSubsidy, pay, &rec).ok());
+  const auto census = Census();
+  att.set_request_id("pa-att-11-zero");
+  att.set_days_on_duty(0);
+  std::cout << "attendance of a paid month: "
+            << Refused(grpc::StatusCode::FAILED_PRECONDITION,
+                       E(&S::RecordAttendance, att, &attendance), "E2.attendance")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+  EXPECT_EQ(Query("SELECT days_on_duty FROM employment.attendance WHERE placement_id = '" +
+                  held.placement_id() + "' AND month = '2026-11'"),
+            21);
 }
 
 }  // namespace

@@ -260,6 +260,11 @@ Reactor* EmploymentServiceImpl::UpsertWorker(Ctx* ctx, const v1::UpsertWorkerReq
               if (!d.ok()) return d.status();
               if (auto s = call.Authorize("employment.worker.upsert", *d); !s.ok()) return s;
             }
+            // Flags fed by monitoring's events come from the recorded
+            // household status, not from the caller (before 2026-11-25 a
+            // caller's flag overwrote what the events set, and a worker
+            // created after the household's confirmation was not monitored).
+            ApplyHouseholdStatus(w, HouseholdMonitored(tx, w.household_id()));
             *w.mutable_updated() = Stamp(call.principal);
             employment::UpsertWorker(tx, w);  // in full: the E2 age rule needs it
             // Answered, and stored for replays, with the birth year only.
@@ -627,6 +632,7 @@ Reactor* EmploymentServiceImpl::AcceptPlacement(Ctx* ctx, const v1::AcceptPlacem
             }
             p.set_status(v1::PLACEMENT_STATUS_ACCEPTED);
             p.set_consent_ref(req->consent_ref());
+            p.set_accepted_on(FormatDate(Today()));  // the start may not be earlier
             *p.mutable_updated() = Stamp(call.principal);
             UpdatePlacement(tx, p);
             *resp = p;
@@ -653,6 +659,13 @@ Reactor* EmploymentServiceImpl::StartPlacement(Ctx* ctx, const v1::StartPlacemen
                 !s.ok()) {
               return s;
             }
+            // The start decides months in work (E4) and wages owed: not
+            // after today, not before the acceptance (before 2026-11-25 any
+            // date: months back earned the transport subsidy at once).
+            errors::Validator dates;
+            CheckStartDate(*ParseDate(req->start_date()), ParseDate(p.accepted_on()), Today(),
+                           dates);
+            if (!dates.ok()) return dates.ToStatus();
             p.set_status(v1::PLACEMENT_STATUS_ON_DUTY);
             p.set_start_date(req->start_date());
             *p.mutable_updated() = Stamp(call.principal);
@@ -860,6 +873,9 @@ Reactor* EmploymentServiceImpl::AppointPublicWelfarePost(
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
     Validate(*req, Env(), v);
+    // The age rule is checked on it and the subsidy starts with it: near
+    // today (before 2026-11-25 any date, back-paying months long past).
+    if (const auto d = ParseDate(req->agreement_start())) CheckAgreementStart(*d, Today(), v);
     if (!v.ok()) return v.ToStatus();
     const auto start = ParseDate(req->agreement_start());  // checked by Validate
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
@@ -940,6 +956,14 @@ Reactor* EmploymentServiceImpl::RecordAttendance(Ctx* ctx, const v1::RecordAtten
               return absl::FailedPreconditionError("attendance is recorded for a post on duty");
             }
             if (auto s = CheckPostMonth(loaded->placement, *ParseMonth(req->month()));  // checked
+                !s.ok()) {
+              return s;
+            }
+            // The attendance a paid subsidy rests on is kept (before
+            // 2026-11-25 it could be rewritten to 0 days after payment).
+            if (auto s = CheckAttendanceRewrite(DaysOnDuty(tx, req->placement_id(), req->month()),
+                                                MonthPaid(tx, req->placement_id(), req->month()),
+                                                req->days_on_duty(), req->month());
                 !s.ok()) {
               return s;
             }

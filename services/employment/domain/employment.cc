@@ -120,6 +120,10 @@ void MaskPersonalData(v1::Worker& w) {
   w.set_personal_data_masked(true);
 }
 
+void ApplyHouseholdStatus(v1::Worker& w, std::optional<bool> monitored) {
+  w.mutable_flags()->set_monitored_household(monitored.value_or(false));
+}
+
 int MonthsBetween(absl::CivilDay start, absl::CivilDay day) {
   if (day < start) return 0;
   int months = static_cast<int>((day.year() - start.year()) * 12 + (day.month() - start.month()));
@@ -130,6 +134,31 @@ int MonthsBetween(absl::CivilDay start, absl::CivilDay day) {
 
 int MonthsInWork(absl::CivilDay start, std::optional<absl::CivilDay> end, absl::CivilDay as_of) {
   return MonthsBetween(start, end && *end < as_of ? *end : as_of);
+}
+
+void CheckStartDate(absl::CivilDay start, std::optional<absl::CivilDay> accepted_on,
+                    absl::CivilDay today, errors::Validator& v) {
+  if (start > today) {
+    v.Add("start_date", absl::StrCat("must not be later than today (", FormatDate(today),
+                                     "): a placement starts on duty when it does"));
+  } else if (accepted_on && start < *accepted_on) {
+    v.Add("start_date", absl::StrCat("must not be before the placement was accepted (",
+                                     FormatDate(*accepted_on), ")"));
+  } else if (!accepted_on && start < today - kStartDatePastDaysWithoutAcceptance) {
+    v.Add("start_date", absl::StrCat("must not be more than ", kStartDatePastDaysWithoutAcceptance,
+                                     " days before today (", FormatDate(today), ")"));
+  }
+}
+
+void CheckAgreementStart(absl::CivilDay start, absl::CivilDay today, errors::Validator& v) {
+  if (start < today - kAgreementStartPastDays) {
+    v.Add("agreement_start",
+          absl::StrCat("must not be more than ", kAgreementStartPastDays, " days before today (",
+                       FormatDate(today), "): the age rule and the subsidy start on it"));
+  } else if (start > today + kAgreementStartFutureDays) {
+    v.Add("agreement_start", absl::StrCat("must not be more than ", kAgreementStartFutureDays,
+                                          " days after today (", FormatDate(today), ")"));
+  }
 }
 
 // ---- Validation -------------------------------------------------------------------
@@ -366,6 +395,15 @@ absl::Status CheckOneJob(const std::vector<v1::Placement>& held,
                                "): one person, one job; it ends first"));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckAttendanceRewrite(std::optional<int> recorded_days, bool paid, int days,
+                                    std::string_view month) {
+  if (!paid || (recorded_days && *recorded_days == days)) return absl::OkStatus();
+  return Refuse("E2.attendance",
+                absl::StrCat("the subsidy of ", AsAbsl(month), " is paid on ",
+                             recorded_days ? absl::StrCat(*recorded_days) : std::string("no"),
+                             " days on duty: its attendance is not rewritten"));
 }
 
 absl::Status CheckPostSubsidy(std::optional<int> days_on_duty, std::string_view month) {

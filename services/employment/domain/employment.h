@@ -69,12 +69,37 @@ int MonthsBetween(absl::CivilDay start, absl::CivilDay day);
 // earlier (an ended placement keeps the months it worked).
 int MonthsInWork(absl::CivilDay start, std::optional<absl::CivilDay> end, absl::CivilDay as_of);
 
+// ---- Dates that decide eligibility ------------------------------------------------
+// A placement's start date (StartPlacement) starts its months in work (E4)
+// and its wages: not after `today` (a future start counted as on duty now)
+// and not before the day it was accepted (`accepted_on`; for a placement
+// accepted before the day was recorded, not more than
+// kStartDatePastDaysWithoutAcceptance days before today). Violations on
+// "start_date".
+inline constexpr int kStartDatePastDaysWithoutAcceptance = 31;
+void CheckStartDate(absl::CivilDay start, std::optional<absl::CivilDay> accepted_on,
+                    absl::CivilDay today, errors::Validator& v);
+// A post's agreement start is the day its age rule (E2) is checked on and
+// the first month of its subsidy: at most kAgreementStartPastDays before
+// `today` (an appointment recorded late) and kAgreementStartFutureDays
+// after it (signed ahead for the next quarter). Violations on
+// "agreement_start".
+inline constexpr int kAgreementStartPastDays = 31;
+inline constexpr int kAgreementStartFutureDays = 92;
+void CheckAgreementStart(absl::CivilDay start, absl::CivilDay today, errors::Validator& v);
+
 // ---- Personal data -----------------------------------------------------------------
 // The worker as answered without clear personal data: the birth date cut to
 // its year ("YYYY"), as monitoring answers a person (with the region of a
 // masked ID number, the full date leaves a handful of ID numbers), and
 // marked personal_data_masked. Every stored answer (idempotency) is masked.
 void MaskPersonalData(v1::Worker& w);
+// The priority flags monitoring's events feed (monitored_household: set by
+// monitoring.object_confirmed, cleared by monitoring.risk_eliminated) come
+// from the recorded household status, whatever the caller sent: `monitored`
+// as recorded, or nullopt when no event about the household was recorded
+// (not monitored). The other flags are the caller's.
+void ApplyHouseholdStatus(v1::Worker& w, std::optional<bool> monitored);
 
 // ---- Validation of records ----------------------------------------------------------
 void ValidateWorker(const v1::Worker& w, errors::Validator& v);
@@ -118,6 +143,12 @@ absl::Status CheckOneJob(const std::vector<v1::Placement>& held,
 absl::Status CheckPostAppointment(const v1::Worker& worker, const v1::Job& job,
                                   const Policy& policy, absl::CivilDay on,
                                   bool household_holds_post);
+// The attendance of a month whose subsidy is paid is what the payment rests
+// on: recording other days for it is FAILED_PRECONDITION ("E2.attendance").
+// `recorded_days` what is on record, `paid` whether the month's subsidy was
+// paid. The same days again change nothing and pass.
+absl::Status CheckAttendanceRewrite(std::optional<int> recorded_days, bool paid, int days,
+                                    std::string_view month);
 // 在岗领补: a subsidy only for a month with on-duty attendance ("E2.attendance").
 absl::Status CheckPostSubsidy(std::optional<int> days_on_duty, std::string_view month);
 // A post's pay goes through its subsidy (attendance checked), never as a

@@ -531,6 +531,71 @@ TEST(TransportOncePerQuarterTest, E4PaidQuarterly) {
   EXPECT_TRUE(absl::IsAlreadyExists(CheckTransportOncePerQuarter({q3}, "pl-1", "2026-Q4")));
 }
 
+TEST(DatesTest, StartDateBetweenAcceptanceAndToday) {
+  const auto check = [](const char* start, const char* accepted, const char* today) {
+    errors::Validator v;
+    CheckStartDate(Day(start),
+                   *accepted ? std::optional<absl::CivilDay>(Day(accepted)) : std::nullopt,
+                   Day(today), v);
+    const auto s = v.ToStatus();
+    if (!s.ok()) {
+      EXPECT_NE(s.message().find("start_date"), std::string_view::npos) << s;
+    }
+    return s.ok();
+  };
+  EXPECT_TRUE(check("2026-11-10", "2026-11-10", "2026-11-20"));
+  EXPECT_TRUE(check("2026-11-20", "2026-11-10", "2026-11-20"));
+  EXPECT_FALSE(check("2026-11-21", "2026-11-10", "2026-11-20"));  // after today
+  EXPECT_FALSE(check("2026-11-09", "2026-11-10", "2026-11-20"));  // before acceptance
+  EXPECT_FALSE(check("2026-07-01", "2026-11-10", "2026-11-20"));
+  // Accepted before the day was recorded: up to 31 days back.
+  EXPECT_TRUE(check("2026-10-20", "", "2026-11-20"));
+  EXPECT_FALSE(check("2026-10-19", "", "2026-11-20"));
+  EXPECT_FALSE(check("2026-11-21", "", "2026-11-20"));
+}
+
+TEST(DatesTest, AgreementStartNearToday) {
+  const auto ok = [](const char* start) {
+    errors::Validator v;
+    CheckAgreementStart(Day(start), Day("2026-11-25"), v);
+    const auto s = v.ToStatus();
+    if (!s.ok()) {
+      EXPECT_NE(s.message().find("agreement_start"), std::string_view::npos) << s;
+    }
+    return s.ok();
+  };
+  EXPECT_TRUE(ok("2026-11-25"));
+  EXPECT_TRUE(ok("2026-10-25"));   // 31 days back
+  EXPECT_FALSE(ok("2026-10-24"));  // 32
+  EXPECT_FALSE(ok("2025-12-01"));
+  EXPECT_TRUE(ok("2027-02-25"));   // 92 days ahead
+  EXPECT_FALSE(ok("2027-02-26"));  // 93
+}
+
+TEST(SubsidyTest, AttendanceOfAPaidMonthIsKept) {
+  EXPECT_TRUE(CheckAttendanceRewrite(std::nullopt, false, 20, "2026-11").ok());
+  EXPECT_TRUE(CheckAttendanceRewrite(20, false, 0, "2026-11").ok());  // not paid: corrected
+  EXPECT_TRUE(CheckAttendanceRewrite(20, true, 20, "2026-11").ok());  // the same again
+  const auto s = CheckAttendanceRewrite(20, true, 0, "2026-11");
+  EXPECT_TRUE(absl::IsFailedPrecondition(s));
+  EXPECT_EQ(s.message().substr(0, 13), "E2.attendance");
+  EXPECT_FALSE(CheckAttendanceRewrite(20, true, 21, "2026-11").ok());
+  EXPECT_FALSE(CheckAttendanceRewrite(std::nullopt, true, 20, "2026-11").ok());
+}
+
+TEST(PersonalDataTest, MonitoredFlagFromTheHouseholdStatus) {
+  v1::Worker w = Worker();
+  w.mutable_flags()->set_monitored_household(true);
+  w.mutable_flags()->set_lifted_household(true);
+  ApplyHouseholdStatus(w, std::nullopt);  // no event: not monitored
+  EXPECT_FALSE(w.flags().monitored_household());
+  EXPECT_TRUE(w.flags().lifted_household());  // the caller's
+  ApplyHouseholdStatus(w, true);
+  EXPECT_TRUE(w.flags().monitored_household());
+  ApplyHouseholdStatus(w, false);
+  EXPECT_FALSE(w.flags().monitored_household());
+}
+
 TEST(DatesTest, MonthsAndAges) {
   EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-10-14")), 1);
   EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-10-15")), 2);

@@ -290,6 +290,13 @@ void UpsertAttendance(pqxx::transaction_base& tx, const v1::Attendance& a) {
       a.placement_id(), a.month(), a.days_on_duty(), Bytes(a.SerializeAsString()));
 }
 
+bool MonthPaid(pqxx::transaction_base& tx, const std::string& placement_id,
+               const std::string& month) {
+  return !tx.exec_params("SELECT 1 FROM wages WHERE placement_id = $1 AND month = $2", placement_id,
+                         month)
+              .empty();
+}
+
 std::optional<int> DaysOnDuty(pqxx::transaction_base& tx, const std::string& placement_id,
                               const std::string& month) {
   const auto r =
@@ -394,6 +401,14 @@ std::optional<std::string> RiskEliminatedOn(pqxx::transaction_base& tx,
       household_id);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
+}
+
+std::optional<bool> HouseholdMonitored(pqxx::transaction_base& tx,
+                                       const std::string& household_id) {
+  const auto r = tx.exec_params("SELECT monitored FROM household_status WHERE household_id = $1",
+                                household_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<bool>();
 }
 
 std::vector<v1::Worker> WorkersOfHousehold(pqxx::transaction_base& tx,

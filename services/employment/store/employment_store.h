@@ -74,6 +74,9 @@ std::vector<v1::Placement> RegularJobsOfWorker(pqxx::transaction_base& tx,
 void InsertWage(pqxx::transaction_base& tx, const v1::WageRecord& w);
 std::vector<std::string> PaidMonths(pqxx::transaction_base& tx, const std::string& placement_id);
 void UpsertAttendance(pqxx::transaction_base& tx, const v1::Attendance& a);
+// Whether a wage or subsidy of `month` is paid for the placement.
+bool MonthPaid(pqxx::transaction_base& tx, const std::string& placement_id,
+               const std::string& month);
 std::optional<int> DaysOnDuty(pqxx::transaction_base& tx, const std::string& placement_id,
                               const std::string& month);
 // On-duty regular and 以工代赈 placements of the division.
@@ -113,6 +116,9 @@ bool SetHouseholdStatus(pqxx::transaction_base& tx, const std::string& household
 // The recorded risk elimination date ("YYYY-MM-DD"), if any.
 std::optional<std::string> RiskEliminatedOn(pqxx::transaction_base& tx,
                                             const std::string& household_id);
+// Whether the household is monitored, as the monitoring events recorded
+// it; nullopt when no event about it has been recorded.
+std::optional<bool> HouseholdMonitored(pqxx::transaction_base& tx, const std::string& household_id);
 std::vector<v1::Worker> WorkersOfHousehold(pqxx::transaction_base& tx,
                                            const std::string& household_id);
 
