@@ -2051,5 +2051,49 @@ TEST_F(EmploymentTest, AttendanceOfAPaidMonthCannotBeRewritten) {
             21);
 }
 
+// A worker is filed under a household of their own county when monitoring's
+// events named the household's village (before 2026-11-25 any household id:
+// a county could file its worker under another county's household and
+// block that household's post through the one-post-per-household index).
+TEST_F(EmploymentTest, UpsertWorkerRefusesAHouseholdOfAnotherCounty) {
+  const auto confirm = [&](const std::string& household, const std::string& village) {
+    zx::monitoring::v1::ObjectConfirmed confirmed;
+    confirmed.set_household_id(household);
+    confirmed.set_village_code(village);
+    zx::common::v1::Event event;
+    event.set_id("ev-hc-" + household);
+    event.set_type("monitoring.object_confirmed");
+    event.mutable_payload()->PackFrom(confirmed);
+    HandleInOwnTransaction(event);
+  };
+  const std::string theirs = "hh-00000000000000000090", ours = "hh-00000000000000000091";
+  confirm(theirs, "653122101201");  // another county
+  confirm(ours, kVillage);
+  v1::UpsertWorkerRequest req;
+  req.set_request_id("hc-theirs");
+  auto* w = req.mutable_worker();
+  w->set_person_id("pe-hc-1");
+  w->set_household_id(theirs);
+  w->set_division_code(kVillage);
+  w->set_birth_date("1990-05-01");
+  w->set_willingness(v1::WILLINGNESS_LOCAL);
+  w->set_labour_capacity(v1::LABOUR_CAPACITY_FULL);
+  w->set_available(true);
+  w->set_local_registration(true);
+  v1::Worker out;
+  const auto census = Census();
+  std::cout << "worker under another county's household: "
+            << Refused(grpc::StatusCode::INVALID_ARGUMENT, E(&S::UpsertWorker, req, &out),
+                       "worker.household_id")
+                   .error_message()
+            << "\n";
+  EXPECT_EQ(Census(), census);
+  req.set_request_id("hc-ours");
+  w->set_household_id(ours);
+  const auto s = E(&S::UpsertWorker, req, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(out.flags().monitored_household());
+}
+
 }  // namespace
 }  // namespace zx::employment

@@ -265,6 +265,11 @@ Reactor* EmploymentServiceImpl::UpsertWorker(Ctx* ctx, const v1::UpsertWorkerReq
             // caller's flag overwrote what the events set, and a worker
             // created after the household's confirmation was not monitored).
             ApplyHouseholdStatus(w, HouseholdMonitored(tx, w.household_id()));
+            // Nor under another county's household (before 2026-11-25 any
+            // household id, which could block that household's post).
+            if (auto s = CheckHouseholdCounty(w, HouseholdVillage(tx, w.household_id())); !s.ok()) {
+              return s;
+            }
             *w.mutable_updated() = Stamp(call.principal);
             employment::UpsertWorker(tx, w);  // in full: the E2 age rule needs it
             // Answered, and stored for replays, with the birth year only.

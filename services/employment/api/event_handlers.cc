@@ -10,7 +10,8 @@ absl::Status HandleMonitoringEvent(pqxx::transaction_base& tx, const zx::common:
   if (!change.ok()) return change.status();
   if (!change->has_value()) return absl::OkStatus();  // not ours
   const HouseholdStatusChange& c = **change;
-  if (!SetHouseholdStatus(tx, c.household_id, c.monitored, c.eliminated_on, c.as_of)) {
+  if (!SetHouseholdStatus(tx, c.household_id, c.monitored, c.eliminated_on, c.as_of,
+                          c.village_code)) {
     return absl::OkStatus();  // a later decision is already recorded
   }
   for (auto& w : WorkersOfHousehold(tx, c.household_id)) {

@@ -124,6 +124,19 @@ void ApplyHouseholdStatus(v1::Worker& w, std::optional<bool> monitored) {
   w.mutable_flags()->set_monitored_household(monitored.value_or(false));
 }
 
+absl::Status CheckHouseholdCounty(const v1::Worker& w,
+                                  const std::optional<std::string>& household_village) {
+  if (!household_village || household_village->size() < 6 || w.division_code().size() < 6 ||
+      household_village->substr(0, 6) == w.division_code().substr(0, 6)) {
+    return absl::OkStatus();
+  }
+  return errors::InvalidField(
+      "worker.household_id",
+      absl::StrCat("household ", w.household_id(), " lies in village ", *household_village,
+                   " (monitoring), outside the county of the worker's division ",
+                   w.division_code()));
+}
+
 int MonthsBetween(absl::CivilDay start, absl::CivilDay day) {
   if (day < start) return 0;
   int months = static_cast<int>((day.year() - start.year()) * 12 + (day.month() - start.month()));

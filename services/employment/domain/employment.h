@@ -100,6 +100,12 @@ void MaskPersonalData(v1::Worker& w);
 // as recorded, or nullopt when no event about the household was recorded
 // (not monitored). The other flags are the caller's.
 void ApplyHouseholdStatus(v1::Worker& w, std::optional<bool> monitored);
+// A worker is filed under a household of their own county: when monitoring's
+// events named the household's village (`household_village`), a village in
+// another county than the worker's division is INVALID_ARGUMENT on
+// "worker.household_id". Households no event named are not checked.
+absl::Status CheckHouseholdCounty(const v1::Worker& w,
+                                  const std::optional<std::string>& household_village);
 
 // ---- Validation of records ----------------------------------------------------------
 void ValidateWorker(const v1::Worker& w, errors::Validator& v);

@@ -596,6 +596,16 @@ TEST(PersonalDataTest, MonitoredFlagFromTheHouseholdStatus) {
   EXPECT_FALSE(w.flags().monitored_household());
 }
 
+TEST(ValidateTest, HouseholdOfTheWorkersCounty) {
+  const v1::Worker w = Worker();  // village 653121101201
+  EXPECT_TRUE(CheckHouseholdCounty(w, std::nullopt).ok());
+  EXPECT_TRUE(CheckHouseholdCounty(w, std::string("653121101201")).ok());
+  EXPECT_TRUE(CheckHouseholdCounty(w, std::string("653121202203")).ok());  // same county
+  const auto s = CheckHouseholdCounty(w, std::string("653122101201"));
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_NE(s.message().find("worker.household_id"), std::string_view::npos) << s;
+}
+
 TEST(DatesTest, MonthsAndAges) {
   EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-10-14")), 1);
   EXPECT_EQ(MonthsBetween(Day("2026-08-15"), Day("2026-10-15")), 2);

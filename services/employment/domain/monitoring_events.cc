@@ -33,6 +33,7 @@ absl::StatusOr<std::optional<HouseholdStatusChange>> DecodeMonitoringEvent(
           "monitoring.object_confirmed payload is not ObjectConfirmed");
     }
     change.household_id = confirmed.household_id();
+    change.village_code = confirmed.village_code();
     change.monitored = true;
   } else if (event.type() == "monitoring.risk_eliminated") {
     zx::monitoring::v1::RiskEliminated eliminated;
@@ -40,6 +41,7 @@ absl::StatusOr<std::optional<HouseholdStatusChange>> DecodeMonitoringEvent(
       return absl::InvalidArgumentError("monitoring.risk_eliminated payload is not RiskEliminated");
     }
     change.household_id = eliminated.household_id();
+    change.village_code = eliminated.village_code();
     // Kept in a DATE column: a missing or out-of-range time would store
     // 1970-01-01 or a date PostgreSQL cannot read (found by fuzzing).
     const auto& at = eliminated.eliminated_at();

@@ -21,6 +21,8 @@ struct HouseholdStatusChange {
   // out of order (several consumers, retries): an older decision never
   // overwrites a newer one.
   std::string as_of = "-infinity";
+  // The household's village as the event names it ("" when it names none).
+  std::string village_code;
 };
 
 // "monitoring.object_confirmed" -> monitored; "monitoring.risk_eliminated"

@@ -382,15 +382,26 @@ std::vector<v1::TransportSubsidy> TransportSubsidiesOfWorker(pqxx::transaction_b
 // ---- Household status -------------------------------------------------------------------
 
 bool SetHouseholdStatus(pqxx::transaction_base& tx, const std::string& household_id, bool monitored,
-                        const std::optional<std::string>& eliminated_on, const std::string& as_of) {
+                        const std::optional<std::string>& eliminated_on, const std::string& as_of,
+                        const std::string& village_code) {
   return tx.exec_params(
                "INSERT INTO household_status (household_id, monitored, risk_eliminated_on, "
-               "as_of) VALUES ($1, $2, $3::date, $4::timestamptz) ON CONFLICT (household_id) DO "
-               "UPDATE SET monitored = EXCLUDED.monitored, risk_eliminated_on = "
-               "EXCLUDED.risk_eliminated_on, as_of = EXCLUDED.as_of, updated_at = now() "
-               "WHERE household_status.as_of <= EXCLUDED.as_of",
-               household_id, monitored, eliminated_on, as_of)
+               "as_of, village_code) VALUES ($1, $2, $3::date, $4::timestamptz, $5) ON CONFLICT "
+               "(household_id) DO UPDATE SET monitored = EXCLUDED.monitored, risk_eliminated_on = "
+               "EXCLUDED.risk_eliminated_on, as_of = EXCLUDED.as_of, village_code = "
+               "coalesce(nullif(EXCLUDED.village_code, ''), household_status.village_code), "
+               "updated_at = now() WHERE household_status.as_of <= EXCLUDED.as_of",
+               household_id, monitored, eliminated_on, as_of, village_code)
              .affected_rows() == 1;
+}
+
+std::optional<std::string> HouseholdVillage(pqxx::transaction_base& tx,
+                                            const std::string& household_id) {
+  const auto r = tx.exec_params(
+      "SELECT village_code FROM household_status WHERE household_id = $1 AND village_code <> ''",
+      household_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
 }
 
 std::optional<std::string> RiskEliminatedOn(pqxx::transaction_base& tx,

@@ -110,9 +110,14 @@ std::vector<v1::TransportSubsidy> TransportSubsidiesOfWorker(pqxx::transaction_b
 // ---- Household status (from monitoring events) -----------------------------------------
 // Records the status unless one decided later (as_of) is already recorded;
 // false when it was older and left the record as it was.
+// `village_code` (the event's, "" for none) replaces the recorded one
+// only when given.
 bool SetHouseholdStatus(pqxx::transaction_base& tx, const std::string& household_id, bool monitored,
                         const std::optional<std::string>& risk_eliminated_on,
-                        const std::string& as_of);
+                        const std::string& as_of, const std::string& village_code = "");
+// The household's village as monitoring's events named it, if any.
+std::optional<std::string> HouseholdVillage(pqxx::transaction_base& tx,
+                                            const std::string& household_id);
 // The recorded risk elimination date ("YYYY-MM-DD"), if any.
 std::optional<std::string> RiskEliminatedOn(pqxx::transaction_base& tx,
                                             const std::string& household_id);
