@@ -1,6 +1,8 @@
 // The employment service's rows of the authorization matrix. Workers live in
 // the home village; employers, jobs, runs and policies at the county.
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "tests/security/matrix.h"
 
 namespace zx::security {
@@ -28,6 +30,15 @@ constexpr char kPolicy[] =
     "transport_other_province_fen: 60000 weights { monitored_household: 300 "
     "lifted_household: 200 yulu_graduate: 100 relocated_household: 100 wage_per_100_yuan: 5 "
     "in_region_penalty: 100 out_of_region_penalty: 250 preferred_skill: 40 placement: 300 } }";
+
+// The employment service bounds the dates that decide eligibility by its
+// (real) clock: a placement starts on duty between its acceptance and today,
+// a post's agreement starts near today. The seeds and cases start today.
+std::string Today() { return absl::FormatTime("%Y-%m-%d", absl::Now(), absl::LocalTimeZone()); }
+std::string YearFromToday() {
+  return absl::FormatTime("%Y-%m-%d", absl::Now() + absl::Hours(24 * 364), absl::LocalTimeZone());
+}
+std::string ThisMonth() { return Today().substr(0, 7); }
 
 }  // namespace
 
@@ -60,11 +71,15 @@ std::vector<SeedStep> EmploymentSeeds() {
        "request_id: '${RID}' placement_id: '${PLACEMENT}' consent_ref: '同意书 001'",
        {}},
       {kEmp + "StartPlacement",
-       "request_id: '${RID}' placement_id: '${PLACEMENT}' start_date: '2026-06-01'",
+       absl::StrCat("request_id: '${RID}' placement_id: '${PLACEMENT}' start_date: '", Today(),
+                    "'"),
        {}},
+      // A worker with no job (E1 one job): filed after the matching run.
+      {kEmp + "UpsertWorker", Worker("${HH2}", "pe-matrix-3"), {{"WORKER3", "worker_id"}}},
       {kEmp + "AppointPublicWelfarePost",
-       "request_id: '${RID}' worker_id: '${WORKER2}' job_id: '${PWJOB}' "
-       "agreement_start: '2026-06-01' agreement_end: '2027-05-31' consent_ref: '协议 002'",
+       absl::StrCat("request_id: '${RID}' worker_id: '${WORKER3}' job_id: '${PWJOB}' "
+                    "agreement_start: '",
+                    Today(), "' agreement_end: '", YearFromToday(), "' consent_ref: '协议 002'"),
        {{"POST", "placement_id"}}},
   };
 }
@@ -90,16 +105,18 @@ std::vector<MatrixCase> EmploymentCases() {
       {kEmp + "AcceptPlacement", "employment.placement.accept",
        "request_id: '${RID}' placement_id: '${PLACEMENT}' consent_ref: '同意书 001'"},
       {kEmp + "StartPlacement", "employment.placement.start",
-       "request_id: '${RID}' placement_id: '${PLACEMENT}' start_date: '2026-06-01'"},
+       absl::StrCat("request_id: '${RID}' placement_id: '${PLACEMENT}' start_date: '", Today(),
+                    "'")},
       {kEmp + "GetPlacement", "employment.placement.get", "placement_id: '${PLACEMENT}'"},
       {kEmp + "RecordWage", "employment.wage.record",
-       "request_id: '${RID}' placement_id: '${PLACEMENT}' month: '2026-10' amount_fen: 300000 "
-       "paid_on: '2026-11-05'"},
+       absl::StrCat("request_id: '${RID}' placement_id: '${PLACEMENT}' month: '", ThisMonth(),
+                    "' amount_fen: 300000 paid_on: '", Today(), "'")},
       {kEmp + "CheckOverdueWages", "employment.wage.check_overdue",
        absl::StrCat("division_code: '", c, "' as_of: '2026-11-20'"), c},
       {kEmp + "AppointPublicWelfarePost", "employment.post.appoint",
-       "request_id: '${RID}' worker_id: '${WORKER2}' job_id: '${PWJOB}' "
-       "agreement_start: '2026-06-01' agreement_end: '2027-05-31' consent_ref: '协议 002'"},
+       absl::StrCat("request_id: '${RID}' worker_id: '${WORKER3}' job_id: '${PWJOB}' "
+                    "agreement_start: '",
+                    Today(), "' agreement_end: '", YearFromToday(), "' consent_ref: '协议 002'")},
       {kEmp + "RecordAttendance", "employment.attendance.record",
        "request_id: '${RID}' placement_id: '${POST}' month: '2026-10' days_on_duty: 22"},
       {kEmp + "PayPostSubsidy", "employment.post.subsidy",
@@ -116,8 +133,9 @@ std::vector<MatrixCase> EmploymentCases() {
        absl::StrCat("division_code: '", c, "'"), c},
       // Last: it ends the placement the cases above use.
       {kEmp + "EndPlacement", "employment.placement.end",
-       "request_id: '${RID}' placement_id: '${PLACEMENT}' reason: END_REASON_RESIGNED "
-       "end_date: '2026-11-15'"},
+       absl::StrCat("request_id: '${RID}' placement_id: '${PLACEMENT}' reason: END_REASON_RESIGNED "
+                    "end_date: '",
+                    Today(), "'")},
   };
 }
 
