@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -200,10 +201,6 @@ struct Relay::State {
   std::unique_ptr<pqxx::connection> conn;
   std::unique_ptr<RedisClient> redis;
   uint64_t checked_connection = 0;  // RedisClient::connections() at the last check
-  // A recorded batch's stream id (0-0: none yet), probed with every batch:
-  // if its entry is gone, the stream was lost without the connection
-  // dropping (key deleted or evicted).
-  StreamId newest_recorded;
   absl::Time next_stream_check = absl::InfinitePast();
   absl::Time next_metrics = absl::InfinitePast();
   prometheus::Counter* relayed = nullptr;
@@ -344,7 +341,7 @@ absl::StatusOr<std::vector<bool>> EntriesExist(RedisClient& redis, const std::st
 
 }  // namespace
 
-absl::Status Relay::CheckStream(pqxx::transaction_base& tx) {
+absl::StatusOr<Relay::CheckResult> Relay::CheckStream(pqxx::transaction_base& tx) {
   // Redis may have lost data (restart without fsync, FLUSHALL, failover to a
   // stale replica, the stream key deleted or evicted). Runs under the relay
   // lock, before this relay adds anything: no batch is recorded meanwhile.
@@ -398,25 +395,30 @@ absl::Status Relay::CheckStream(pqxx::transaction_base& tx) {
       last.ms, last.seq);
   tx.exec_params("DELETE FROM outbox_batches WHERE (stream_ms, stream_seq) > ($1, $2)", last.ms,
                  last.seq);
-  if (r.affected_rows() > 0) {
-    logging::Warn("events_republish",
-                  {{"stream", stream},
-                   {"events", std::to_string(r.affected_rows())},
-                   {"reason", marker_lost ? "Redis lost the stream (marker key gone)"
-                                          : "the Redis stream lost entries the outbox recorded"}});
-    if (state_->republished) state_->republished->Increment(r.affected_rows());
-  }
   // Set before the commit: if the commit fails, the recorded batches still
-  // name the lost entries and the next check finds them again.
+  // name the lost entries, and the caller checks again before it publishes.
   auto set = redis.Command({"SET", MarkerKey(), "1"});
   if (!set.ok()) return set.status();
   if ((*set)->type == REDIS_REPLY_ERROR) {
     return absl::UnavailableError(absl::StrCat("SET marker: ", ErrorText(set->get())));
   }
-  state_->newest_recorded = last;
-  state_->checked_connection = redis.connections();
+  return CheckResult{.connection = redis.connections(),
+                     .republished = static_cast<int64_t>(r.affected_rows()),
+                     .marker_lost = marker_lost};
+}
+
+void Relay::Checked(const CheckResult& check) {
+  state_->checked_connection = check.connection;
   state_->next_stream_check = absl::Now() + options_.stream_check_interval;
-  return absl::OkStatus();
+  if (check.republished > 0) {
+    logging::Warn(
+        "events_republish",
+        {{"stream", options_.stream_key},
+         {"events", std::to_string(check.republished)},
+         {"reason", check.marker_lost ? "Redis lost the stream (marker key gone)"
+                                      : "the Redis stream lost entries the outbox recorded"}});
+    if (state_->republished) state_->republished->Increment(check.republished);
+  }
 }
 
 absl::StatusOr<int> Relay::PublishBatch() {
@@ -433,10 +435,15 @@ absl::StatusOr<int> Relay::PublishBatch() {
       return 0;
     }
     // Check on every new Redis connection, under the lock and before
-    // anything is added to the stream, and now and then besides.
+    // anything is added to the stream, and now and then besides. What the
+    // check found counts only once its transaction commits: until then the
+    // next call checks again.
+    std::optional<CheckResult> checked;
     if (state_->redis->connections() != state_->checked_connection ||
         absl::Now() >= state_->next_stream_check) {
-      if (auto s = CheckStream(tx); !s.ok()) return s;
+      auto check = CheckStream(tx);
+      if (!check.ok()) return check.status();
+      checked = *check;
     }
     // Not prepared: after five runs PostgreSQL may keep a generic plan, which
     // knows neither the limit nor how many ids are marked; prepared, the
@@ -447,14 +454,17 @@ absl::StatusOr<int> Relay::PublishBatch() {
         options_.batch_size);
     if (rows.empty()) {
       tx.commit();
+      if (checked) Checked(*checked);
       return 0;
     }
     // The marker and a recorded entry go first in the same pipeline: if
     // either vanished (FLUSHALL, the stream key deleted or evicted on a live
     // connection), this batch is not marked published and the next call
     // checks the stream and re-publishes what was lost.
-    const StreamId probe = state_->newest_recorded;
-    const bool probing = probe.ms != 0 || probe.seq != 0;
+    // The newest recorded batch, whichever replica published it.
+    const std::vector<StreamId> newest = RecordedBatches(tx, nullptr, 1);
+    const bool probing = !newest.empty();
+    const StreamId probe = probing ? newest.front() : StreamId{};
     std::vector<std::vector<std::string>> cmds;
     cmds.reserve(rows.size() + 2);
     cmds.push_back({"EXISTS", MarkerKey()});
@@ -497,7 +507,7 @@ absl::StatusOr<int> Relay::PublishBatch() {
         "stream_seq = EXCLUDED.stream_seq, published_at = now()",
         ids.back(), ids.front(), last->ms, last->seq);
     tx.commit();
-    state_->newest_recorded = *last;
+    if (checked) Checked(*checked);
     if (state_->relayed) state_->relayed->Increment(static_cast<double>(rows.size()));
     return static_cast<int>(rows.size());
   } catch (const std::exception& e) {

@@ -88,7 +88,15 @@ class Relay {
   struct State;
   void Run();
   absl::Status EnsureConnected();
-  absl::Status CheckStream(pqxx::transaction_base& tx);
+  // What a stream check did inside the publishing transaction; recorded
+  // (Checked) only after that transaction commits.
+  struct CheckResult {
+    uint64_t connection = 0;  // RedisClient::connections() it checked
+    int64_t republished = 0;  // outbox rows marked unpublished again
+    bool marker_lost = false;
+  };
+  absl::StatusOr<CheckResult> CheckStream(pqxx::transaction_base& tx);
+  void Checked(const CheckResult& check);
   std::string MarkerKey() const;
 
   RelayOptions options_;

@@ -300,13 +300,26 @@ TEST(EventsRedisLossTest, FlushOnALiveConnectionIsNoticed) {
   EXPECT_EQ(e.applied_total, 150);
 }
 
-// Publishes 100 events in batches of 50, then `lose` takes entries out of
-// the stream while the relay's connection stays up, then 50 more are
-// produced: every one of the 150 must reach the consumer, once.
-void ExpectEveryEventDeliveredAfterLoss(const std::string& database, const std::string& stream,
-                                        const std::function<void(RedisClient&)>& lose) {
+// How a loss scenario runs: `before` events published in batches of 50,
+// then `lose` takes entries out of the stream while the relay's connection
+// stays up, then 50 more are produced.
+struct LossScenario {
+  std::string database, stream;
+  int before = 100;
+  std::function<void(RedisClient&)> lose;
+  // The stream's length once all is delivered again (what was re-published
+  // shows in it); unchecked when negative.
+  int64_t stream_length_after = -1;
+  // The first transaction that records a batch after the loss fails
+  // (a trigger), so the stream check made in it is rolled back.
+  bool fail_first_record = false;
+};
+
+// Every one of the events must reach the consumer, once.
+void ExpectEveryEventDeliveredAfterLoss(const LossScenario& scenario) {
   Stack& stack = Stack::Get();
-  const std::string db = stack.FreshDatabase(database);
+  const std::string& stream = scenario.stream;
+  const std::string db = stack.FreshDatabase(scenario.database);
   PrepareSchemas(db);
   RedisClient redis(stack.redis_host(), stack.redis_port());
   ASSERT_TRUE(redis.Command({"DEL", stream}).ok());
@@ -316,49 +329,94 @@ void ExpectEveryEventDeliveredAfterLoss(const std::string& database, const std::
   options.batch_size = 50;
   Relay relay(options, nullptr);
   Consumer consumer(ConsumerFor(stream, "loss"), consumer_pool, CountEffect, nullptr);
-  Produce(producer, 100, 50, 100000);
+  Produce(producer, scenario.before, 50, 100000);
   while (*relay.PublishBatch() > 0) {
   }
-  lose(redis);
+  scenario.lose(redis);
+  if (scenario.fail_first_record) {
+    pqxx::connection conn(db);
+    pqxx::nontransaction(conn).exec(
+        "CREATE SEQUENCE probe_producer.record_attempts; "
+        "CREATE FUNCTION probe_producer.fail_first_record() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN IF nextval('probe_producer.record_attempts') = 1 THEN "
+        "RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$; "
+        "CREATE TRIGGER fail_first_record BEFORE INSERT ON probe_producer.outbox_batches "
+        "FOR EACH ROW EXECUTE FUNCTION probe_producer.fail_first_record()");
+  }
+  const int total = scenario.before + 50;
   Produce(producer, 50, 50, 100000);
   EXPECT_EQ(relay.PublishBatch().status().code(), absl::StatusCode::kUnavailable)
       << "the batch notices a recorded entry is gone";
-  for (int i = 0; i < 10; ++i) {
+  if (scenario.fail_first_record) {
+    EXPECT_FALSE(relay.PublishBatch().ok()) << "the injected failure";
+  }
+  for (int i = 0; i < 20; ++i) {
     auto n = relay.PublishBatch();
     if (n.ok() && *n == 0) break;
   }
-  for (int i = 0; i < 40 && ReadEffects(db).rows < 150; ++i) (void)consumer.RunOnce();
+  for (int i = 0; i < 60 && ReadEffects(db).rows < total; ++i) (void)consumer.RunOnce();
   const Effects e = ReadEffects(db);
-  EXPECT_EQ(e.rows, 150) << "every event reached the consumer";
-  EXPECT_EQ(e.applied_total, 150) << "none twice";
+  EXPECT_EQ(e.rows, total) << "every event reached the consumer";
+  EXPECT_EQ(e.applied_total, total) << "none twice";
+  if (scenario.stream_length_after >= 0) {
+    auto length = redis.Command({"XLEN", stream});
+    ASSERT_TRUE(length.ok());
+    EXPECT_EQ((*length)->integer, scenario.stream_length_after);
+  }
 }
 
 // The stream key deleted (or evicted) with the marker kept: the next batch
 // would create a new stream, whose last id hides the lost entries.
 TEST(EventsRedisLossTest, StreamDeletedOnALiveConnectionIsNoticed) {
   const std::string stream = "zx:test:events:deleted";
-  ExpectEveryEventDeliveredAfterLoss("events_deleted", stream, [&](RedisClient& redis) {
-    ASSERT_TRUE(redis.Command({"DEL", stream}).ok());
-  });
+  ExpectEveryEventDeliveredAfterLoss(
+      {.database = "events_deleted", .stream = stream, .lose = [&](RedisClient& redis) {
+         ASSERT_TRUE(redis.Command({"DEL", stream}).ok());
+       }});
 }
 
-// The stream's newest 60 entries gone (a failover to a replica that had not
-// received them): the last batch whole and part of the one before.
+// As above, and the transaction of the check that found the loss fails:
+// the check counts only once committed, so the next call checks again
+// before it publishes anything.
+TEST(EventsRedisLossTest, ACheckWhoseTransactionFailsIsMadeAgain) {
+  const std::string stream = "zx:test:events:check-rolled-back";
+  ExpectEveryEventDeliveredAfterLoss({.database = "events_check_rolled_back",
+                                      .stream = stream,
+                                      .lose =
+                                          [&](RedisClient& redis) {
+                                            ASSERT_TRUE(redis.Command({"DEL", stream}).ok());
+                                          },
+                                      .fail_first_record = true});
+}
+
+// The stream's newest 60 of 250 entries gone (a failover to a replica that
+// had not received them): the last batch of 50 whole and the recorded (last)
+// entry of the one before. The relay walks back to the newest batch that
+// survived, the third, and re-publishes only the two after it: 190 entries
+// left + 50 added by the batch that noticed the loss (not recorded) + 100
+// re-published + those 50 again = 390. Re-publishing everything would make
+// it 540.
 TEST(EventsRedisLossTest, LostTailIsRepublishedFromTheNewestSurvivingBatch) {
   const std::string stream = "zx:test:events:tail";
-  ExpectEveryEventDeliveredAfterLoss("events_tail", stream, [&](RedisClient& redis) {
-    auto tail = redis.Command({"XREVRANGE", stream, "+", "-", "COUNT", "60"});
-    ASSERT_TRUE(tail.ok());
-    ASSERT_EQ((*tail)->elements, 60u);
-    std::vector<std::string> xdel = {"XDEL", stream};
-    for (size_t i = 0; i < (*tail)->elements; ++i) {
-      const redisReply* id = (*tail)->element[i]->element[0];
-      xdel.emplace_back(id->str, id->len);
-    }
-    auto deleted = redis.Command(xdel);
-    ASSERT_TRUE(deleted.ok());
-    ASSERT_EQ((*deleted)->integer, 60);
-  });
+  ExpectEveryEventDeliveredAfterLoss(
+      {.database = "events_tail",
+       .stream = stream,
+       .before = 250,
+       .lose =
+           [&](RedisClient& redis) {
+             auto tail = redis.Command({"XREVRANGE", stream, "+", "-", "COUNT", "60"});
+             ASSERT_TRUE(tail.ok());
+             ASSERT_EQ((*tail)->elements, 60u);
+             std::vector<std::string> xdel = {"XDEL", stream};
+             for (size_t i = 0; i < (*tail)->elements; ++i) {
+               const redisReply* id = (*tail)->element[i]->element[0];
+               xdel.emplace_back(id->str, id->len);
+             }
+             auto deleted = redis.Command(xdel);
+             ASSERT_TRUE(deleted.ok());
+             ASSERT_EQ((*deleted)->integer, 60);
+           },
+       .stream_length_after = 390});
 }
 
 // The poison entry parked on "<stream>:dead" and nothing left pending for
