@@ -136,12 +136,11 @@ absl::Status Record(pqxx::transaction_base& tx, std::string_view method,
 }
 
 int64_t PurgeOlderThan(pqxx::transaction_base& tx, int retention_days, int limit) {
-  // No ORDER BY: the BRIN index on created_at finds old blocks without
-  // sorting every expired row of a first purge.
   return tx
       .exec_params(
           "DELETE FROM idempotency WHERE request_id IN (SELECT request_id FROM idempotency "
-          "WHERE created_at < now() - $1 * interval '1 day' LIMIT $2 FOR UPDATE SKIP LOCKED)",
+          "WHERE created_at < now() - $1 * interval '1 day' ORDER BY created_at LIMIT $2 "
+          "FOR UPDATE SKIP LOCKED)",
           retention_days, limit)
       .affected_rows();
 }

@@ -376,29 +376,36 @@ TEST(IdempotencyTest, BatchClaimReplaysRefusesAndStoresLikeRun) {
   });
   EXPECT_EQ(lost.code(), absl::StatusCode::kAborted) << lost;
 
-  // Purging takes only records older than the window, at most `limit` a call.
+  // Purging takes only records older than the window, oldest first, at most
+  // `limit` a call.
   ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
-                tx.exec(
-                    "UPDATE idempotency SET created_at = now() - interval '31 days' "
-                    "WHERE request_id IN ('a', 'b', 'c')");
-                tx.exec(
-                    "UPDATE idempotency SET created_at = now() - interval '29 days' "
-                    "WHERE request_id = 'd'");
+                for (const auto& [id, days] : {std::pair{"b", 33}, std::pair{"c", 32},
+                                               std::pair{"a", 31}, std::pair{"d", 29}}) {
+                  tx.exec_params(
+                      "UPDATE idempotency SET created_at = now() - $2 * interval '1 day' "
+                      "WHERE request_id = $1",
+                      std::string(id), days);
+                }
                 return absl::OkStatus();
               }).ok());
+  pqxx::connection conn(WithSearchPath(db, "svc"));
+  const auto left = [&] {
+    return pqxx::nontransaction(conn)
+        .exec1("SELECT string_agg(request_id, ',' ORDER BY request_id) FROM idempotency")[0]
+        .as<std::string>();
+  };
   std::vector<int64_t> purged;
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(WithTransaction(pool, [&](pqxx::transaction_base& tx) {
                   purged.push_back(idempotency::PurgeOlderThan(tx, 30, 2));
                   return absl::OkStatus();
                 }).ok());
+    if (i == 0) {
+      EXPECT_EQ(left(), "a,d") << "the oldest go first";
+    }
   }
   EXPECT_EQ(purged, (std::vector<int64_t>{2, 1, 0}));
-  pqxx::connection conn(WithSearchPath(db, "svc"));
-  EXPECT_EQ(pqxx::nontransaction(conn)
-                .exec1("SELECT string_agg(request_id, ',') FROM idempotency")[0]
-                .as<std::string>(),
-            "d");
+  EXPECT_EQ(left(), "d");
 }
 
 }  // namespace
