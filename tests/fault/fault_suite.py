@@ -8,7 +8,11 @@ Redis) and the prefecture's gateway (653100). The gateways talk mutual TLS
 through relays this script controls (LinkProxy). Four load threads:
 
   income      monitoring RecordIncome (a declared transfer, note = request id)
-  wages       employment RecordWage for on-duty placements; each wage emits
+  wages       employment RecordWage, this month's wage of each on-duty placement
+              (started today: the service refuses a start before the
+              acceptance or after today, a month before the start or not yet
+              begun, and a second job of one worker, so each household has
+              several workers, each in one placement); each wage emits
               employment.wage_paid, which monitoring books as income
   orders      consumption SubmitOrder → CONFIRMED → SHIPPED → RECEIVED → SETTLED;
               each settlement attributes revenue to the (≤ 8) bound households
@@ -582,9 +586,9 @@ class Suite:
         self.failures = []
         self.clients = []
         self.ops, self.intervals = {}, {}
-        # The wage loop has placements × months requests to make: paced so they
-        # last through every fault.
-        combos = args.households * args.wage_months
+        # The wage loop has one request per placement (this month's wage):
+        # paced so they last through every fault.
+        combos = args.households * args.workers_per_household
         self.pauses = {"wages": max(args.pause, 0.9 * args.expected_s / combos)}
         self.replica_sets = []
         self.today = datetime.date.today()
@@ -614,38 +618,53 @@ class Suite:
                 request_id=f"fault-hh-{i}", household=mpb.Household(
                     village_code=VILLAGE, category=mpb.HOUSEHOLD_CATEGORY_LIFTED, member_count=4)))
             self.households.append(h.household_id)
-        # Employment: one worker per household, placed and on duty for five years.
+        # Employment: workers_per_household workers of each household (one
+        # person, one job: E1), each placed and on duty from today. Only this
+        # month's wage may be paid (the start may not precede the acceptance,
+        # a wage month not precede the start), so the wage loop's requests are
+        # one per placement, as many as households × months were before.
         employer = e.call("UpsertEmployer", epb.UpsertEmployerRequest(
             request_id="fault-employer", employer=epb.Employer(
                 name="疏附示范企业 (synthetic)", kind=epb.EMPLOYER_KIND_ENTERPRISE,
                 division_code=COUNTY)))
+        per = self.args.workers_per_household
         e.call("UpsertJob", epb.UpsertJobRequest(request_id="fault-job", job=epb.Job(
             employer_id=employer.employer_id, title="包装工", kind=epb.JOB_KIND_REGULAR,
             location_division_code=COUNTY, monthly_wage_fen=300_000,
-            slots=len(self.households), open=True)))
-        for i, h in enumerate(self.households):
-            e.call("UpsertWorker", epb.UpsertWorkerRequest(request_id=f"fault-worker-{i}",
-                   worker=epb.Worker(
-                person_id=f"pe-{h[3:]}-1", household_id=h, division_code=VILLAGE,
-                birth_date="1990-05-01", willingness=epb.WILLINGNESS_LOCAL,
-                labour_capacity=epb.LABOUR_CAPACITY_FULL, available=True,
-                local_registration=True, language_level=3,
-                flags=epb.PriorityFlags(lifted_household=True))))
-        run = e.call("RunMatching", epb.RunMatchingRequest(request_id="fault-matching",
-                                                          division_code=COUNTY))
-        if len(run.proposals) != len(self.households):
-            raise RuntimeError(f"matching proposed {len(run.proposals)} placements for "
-                               f"{len(self.households)} workers")
-        self.wage_months = months_back(self.today, self.args.wage_months)
+            slots=len(self.households) * per, open=True)))
         self.placements = []
-        for p in run.proposals:
-            e.call("AcceptPlacement", epb.AcceptPlacementRequest(
-                request_id=f"fault-accept-{p.placement_id}", placement_id=p.placement_id,
-                consent_ref=f"同意书 {p.placement_id}"))
-            e.call("StartPlacement", epb.StartPlacementRequest(
-                request_id=f"fault-start-{p.placement_id}", placement_id=p.placement_id,
-                start_date=self.wage_months[0].isoformat()))
-            self.placements.append(p.placement_id)
+        # Matching in batches of at most ~1,000 workers: each run sees only the
+        # new batch (the placed are on duty), and its answer stays small.
+        batch = max(1, 1000 // per)
+        for b in range(0, len(self.households), batch):
+            group = self.households[b:b + batch]
+            for i, h in enumerate(group, start=b):
+                for k in range(per):
+                    e.call("UpsertWorker", epb.UpsertWorkerRequest(
+                        request_id=f"fault-worker-{i}-{k}", worker=epb.Worker(
+                            person_id=f"pe-{h[3:]}-{k + 1}", household_id=h,
+                            division_code=VILLAGE, birth_date="1990-05-01",
+                            willingness=epb.WILLINGNESS_LOCAL,
+                            labour_capacity=epb.LABOUR_CAPACITY_FULL, available=True,
+                            local_registration=True, language_level=3,
+                            flags=epb.PriorityFlags(lifted_household=True))))
+            run = e.call("RunMatching", epb.RunMatchingRequest(
+                request_id=f"fault-matching-{b}", division_code=COUNTY))
+            # Matching proposes one placement per worker (the job has a slot for each).
+            if len(run.proposals) != len(group) * per or \
+                    len({p.worker_id for p in run.proposals}) != len(group) * per:
+                raise RuntimeError(f"matching proposed {len(run.proposals)} placements for "
+                                   f"{len(group) * per} workers")
+            for p in run.proposals:
+                e.call("AcceptPlacement", epb.AcceptPlacementRequest(
+                    request_id=f"fault-accept-{p.placement_id}", placement_id=p.placement_id,
+                    consent_ref=f"同意书 {p.placement_id}"))
+                e.call("StartPlacement", epb.StartPlacementRequest(
+                    request_id=f"fault-start-{p.placement_id}", placement_id=p.placement_id,
+                    start_date=self.today.isoformat()))
+                self.placements.append(p.placement_id)
+        # Declared incomes (the income loop) are of the last six months.
+        self.income_months = months_back(self.today, 6)
         # Consumption: a cooperative bound to every household (revenue share 2.5 % each).
         supplier = c.call("UpsertSupplier", cpb.UpsertSupplierRequest(
             request_id="fault-supplier", supplier=cpb.Supplier(
@@ -700,7 +719,7 @@ class Suite:
         def step(n):
             phase = self.phase
             rid = f"fault-income-{n}"
-            month = self.wage_months[-1 - (n % 6)].strftime("%Y-%m")
+            month = self.income_months[-1 - (n % 6)].strftime("%Y-%m")
             r = client.call("RecordIncome", self.mpb.RecordIncomeRequest(
                 request_id=rid, record=self.mpb.IncomeRecord(
                     household_id=self.households[n % len(self.households)],
@@ -712,18 +731,17 @@ class Suite:
         return step
 
     def wage_step(self, client):
-        combos = [(p, mo) for mo in self.wage_months for p in self.placements]
+        # This month's wage of each placement (all started today), paid today.
+        month = self.today.strftime("%Y-%m")
 
         def step(n):
-            if n >= len(combos):
+            if n >= len(self.placements):
                 return False
             phase = self.phase
-            placement, month = combos[n]
-            nxt = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=10)
             rid = f"fault-wage-{n}"
             r = client.call("RecordWage", self.epb.RecordWageRequest(
-                request_id=rid, placement_id=placement, month=month.strftime("%Y-%m"),
-                amount_fen=300_000, paid_on=min(nxt, self.today).isoformat()))
+                request_id=rid, placement_id=self.placements[n], month=month,
+                amount_fen=300_000, paid_on=self.today.isoformat()))
             with self.lock:
                 self.records.append((phase, "wage", rid,
                                      {"wage_id": r.wage_id, "event_id": r.event_id}))
@@ -1188,7 +1206,10 @@ def main():
     args.bin_dir = os.path.join(os.path.abspath(args.build_dir), "bin")
     # Short: one of each fault, 2 s outages, ~2 minutes. Long: three rounds, 10 s outages.
     args.rounds, args.down, args.settle = (3, 10.0, 6.0) if args.long else (1, 2.0, 3.0)
-    args.households, args.wage_months, args.pause = (40, 60, 0.02) if args.long else (8, 60, 0.05)
+    # Workers per household: the wage loop pays one wage per placement (this
+    # month's), so households × workers_per_household is its request count.
+    args.households, args.workers_per_household, args.pause = \
+        (40, 60, 0.02) if args.long else (8, 60, 0.05)
     args.quiesce_bound = 300 if args.long or args.soak else 120
     args.calibrate = 30.0
     # How long the federation link stays cut: minutes in the long form.
@@ -1198,9 +1219,15 @@ def main():
     args.expected_s = args.settle + args.rounds * (
         faults * (2 * args.settle + args.down + 3) + max(0.0, args.cut - args.down))
     if args.soak or args.scale_out:
-        # Enough placements × months that the unpaced or capacity-paced wage
-        # loop lasts the whole run; no pacing beyond that.
-        args.households, args.wage_months = (800, 120) if args.soak else (100, 120)
+        # No pacing beyond the load's own. Every placement is seeded by three
+        # calls (worker, accept, start), so the set-up is bounded: scale-out
+        # 100 × 60 = 6,000 placements, enough for its two unpaced 30 s windows
+        # (wages ran at ~60/s); soak 800 × 20 = 16,000, which at 70 % of the
+        # wage capacity (~45/s) lasts about the first six minutes of a 30-min
+        # soak: the wage loop then stops and the other three loops go on.
+        # (Before 2026-11-25, 60–120 past months per placement gave
+        # 96,000 wages; the service now refuses months before the start.)
+        args.households, args.workers_per_household = (800, 20) if args.soak else (100, 60)
         args.expected_s = 0.0
     return Suite(args).run()
 
