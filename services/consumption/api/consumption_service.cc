@@ -387,7 +387,6 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       v.CheckText("reason", req->reason(), 1000);
       const auto day = DateOrToday(req->date(), "date", v);
       if (!v.ok()) return v.ToStatus();
-      if (auto s = CheckNotFuture(*day, time::Today()); !s.ok()) return s;
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto p = FindProduct(tx, req->product_id(), true);
         if (!p) return absl::NotFoundError("product " + req->product_id() + " not found");
@@ -396,6 +395,10 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
         if (auto a = call.Authorize("consumption.product.certify", *d); !a.ok()) return a;
         return idempotency::Run(tx, "consumption.AdvanceCertification", req->request_id(), *req,
                                 *resp, [&]() -> absl::Status {
+                                  // Inside Run: a retry replays, whatever today is now.
+                                  if (auto s = CheckNotFuture(*day, time::Today()); !s.ok()) {
+                                    return s;
+                                  }
                                   auto c = consumption::AdvanceCertification(
                                       *p, req->step(), *day, req->reason(), PolicyFor(tx, *d));
                                   if (!c.ok()) return c.status();
@@ -530,9 +533,7 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
       }
       const auto day = DateOrToday(req->date(), "date", v);
       if (!v.ok()) return v.ToStatus();
-      // An order may be dated back (recorded after the sale), never ahead.
       const absl::CivilDay today = time::Today();
-      if (auto s = CheckNotFuture(*day, today); !s.ok()) return s;
       return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
         auto buyer = FindBuyer(tx, req->buyer_id());
         if (!buyer) return absl::NotFoundError("buyer " + req->buyer_id() + " not found");
@@ -541,6 +542,9 @@ class ConsumptionServiceImpl final : public v1::ConsumptionService::CallbackServ
         if (auto a = call.Authorize("consumption.order.submit", *buyer_division); !a.ok()) return a;
         return idempotency::Run(
             tx, "consumption.SubmitOrder", req->request_id(), *req, *resp, [&]() -> absl::Status {
+              // An order may be dated back (recorded after the sale), never
+              // ahead; checked inside Run, so a retry replays whatever today is.
+              if (auto s = CheckNotFuture(*day, today); !s.ok()) return s;
               std::vector<std::string> ids;
               for (const auto& l : req->lines()) ids.push_back(l.product_id());
               std::map<std::string, v1::Product> products;
