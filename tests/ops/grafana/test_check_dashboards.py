@@ -40,6 +40,10 @@ zx_events_republished_total{stream="shufu:events:monitoring"} 0
 zx_events_consumer_lag{stream="shufu:events:monitoring",group="employment"} 0
 # TYPE zx_events_consumer_pending gauge
 zx_events_consumer_pending{stream="shufu:events:monitoring",group="employment"} 0
+# TYPE zx_events_dead_letters gauge
+zx_events_dead_letters{stream="shufu:events:monitoring"} 0
+# TYPE zx_idempotency_purged_total counter
+zx_idempotency_purged_total 0
 # TYPE zx_events_consumed_total counter
 zx_events_consumed_total{stream="shufu:events:monitoring",group="employment",result="applied"} 10
 # TYPE zx_pg_pool_connections gauge
