@@ -1959,6 +1959,16 @@ TEST_F(EmploymentTest, AppointRefusesAnAgreementStartInThePastBeyondTolerance) {
   Refused(grpc::StatusCode::FAILED_PRECONDITION,
           Appoint("as-2026-10-25", w, post, "2026-10-25", "2027-10-24"), "E2.age");
   EXPECT_EQ(Census(), census);
+
+  // Appointed with the oldest start allowed; its answer lost, the retry the
+  // next day replays it (the start is then 32 days back).
+  const auto young = Worker("w-as2", "hh-00000000000000000087", 1, v1::WILLINGNESS_LOCAL);
+  v1::Placement first, again;
+  ASSERT_TRUE(Appoint("as-young", young, post, "2026-10-25", "2027-10-24", &first).ok());
+  ASSERT_NO_FATAL_FAILURE(SetToday("2026-11-26"));
+  const grpc::Status retried = Appoint("as-young", young, post, "2026-10-25", "2027-10-24", &again);
+  ASSERT_TRUE(retried.ok()) << retried.error_message();
+  EXPECT_EQ(again.placement_id(), first.placement_id());
 }
 
 // Priority flags fed by monitoring's events come from the recorded household

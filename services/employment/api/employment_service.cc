@@ -878,9 +878,6 @@ Reactor* EmploymentServiceImpl::AppointPublicWelfarePost(
     errors::Validator v;
     v.Check("request_id", idempotency::ValidateRequestId(req->request_id()));
     Validate(*req, Env(), v);
-    // The age rule is checked on it and the subsidy starts with it: near
-    // today (before 2026-11-25 any date, back-paying months long past).
-    if (const auto d = ParseDate(req->agreement_start())) CheckAgreementStart(*d, Today(), v);
     if (!v.ok()) return v.ToStatus();
     const auto start = ParseDate(req->agreement_start());  // checked by Validate
     return pg::WithTransaction(*rt_.pool, call.tx(), [&](pqxx::transaction_base& tx) {
@@ -897,6 +894,12 @@ Reactor* EmploymentServiceImpl::AppointPublicWelfarePost(
       return idempotency::Run(
           tx, "employment.AppointPublicWelfarePost", req->request_id(), *req, *resp,
           [&]() -> absl::Status {
+            // The age rule is checked on it and the subsidy starts with it:
+            // near today (before 2026-11-25 any date, back-paying months long
+            // past). Inside Run: a retry replays whatever today is now.
+            errors::Validator near_today;
+            CheckAgreementStart(*start, Today(), near_today);
+            if (!near_today.ok()) return near_today.ToStatus();
             const Policy policy = PolicyFor(tx, *location);
             if (auto s = CheckPostAppointment(*worker, *job, policy, *start,
                                               HouseholdHoldsPost(tx, worker->household_id()));
@@ -1127,8 +1130,10 @@ Reactor* EmploymentServiceImpl::GrantTransportSubsidy(Ctx* ctx,
             *s.mutable_recorded() = Stamp(call.principal);
             // E4 paid quarterly: once per person a quarter, over all their
             // placements (before 2026-11-25 once per placement only). The
-            // unique index of migration 0006 holds it against a concurrent
-            // grant of another placement (ALREADY_EXISTS).
+            // worker's row is locked first, so a concurrent grant of another
+            // placement waits and is refused by the check; the unique index
+            // of migration 0006 stays as a backstop.
+            (void)LockWorker(tx, w.worker_id());
             if (auto st = CheckTransportOncePerQuarter(
                     TransportSubsidiesOfWorker(tx, w.worker_id()), p.placement_id(), s.quarter());
                 !st.ok()) {
